@@ -1,0 +1,16 @@
+/** The ferry command and its monitor; the module the runtime image is linked around. */
+module dev.ferry.monitor {
+    requires org.slf4j;
+    requires org.slf4j.simple;
+    requires info.picocli;
+    requires org.jline.reader;
+    requires org.jline.terminal;
+    requires dev.ferry.kvm;
+    requires dev.ferry.savevm;
+    requires dev.ferry.transport;
+    requires dev.ferry.vm;
+    requires dev.ferry.blockmig;
+
+    // picocli fills the command objects reflectively.
+    opens dev.ferry.monitor to info.picocli;
+}

@@ -1,0 +1,54 @@
+package dev.ferry.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the linked {@code bin/ferry} of the runtime image the way a user does: no JVM flags. */
+final class FerryImage {
+
+    record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private FerryImage() {
+    }
+
+    static Path launcher() {
+        String image = System.getProperty("ferry.image");
+        assertTrue(image != null, "ferry.image is not set: run integration tests through ./mvnw verify");
+        Path launcher = Path.of(image, "bin", "ferry");
+        assertTrue(Files.isExecutable(launcher), "no runtime image at " + launcher);
+        return launcher;
+    }
+
+    static Result run(long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher().toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("ferry-out", ".txt");
+        Path err = Files.createTempFile("ferry-err", ".txt");
+        try {
+            Process process = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("ferry " + String.join(" ", args) + " did not finish in " + timeoutSeconds + " s");
+            }
+            return new Result(process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
