@@ -1,0 +1,11 @@
+package dev.ferry.vm.memory;
+
+/** A guest address (usually from a device descriptor the guest wrote) that is not RAM. */
+public final class GuestMemoryException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public GuestMemoryException(long gpa, long length) {
+        super(String.format("guest range 0x%x+0x%x is not guest RAM", gpa, length));
+    }
+}
