@@ -310,10 +310,23 @@ public final class Qcow2Image extends AbstractImage {
             l2.setAtIndex(Qcow2Header.LONG, firstIndex + i, (host + (i << clusterBits)) | COPIED);
         }
         file.write(l2Offset + firstIndex * 8, l2.asSlice(firstIndex * 8, count * 8));
-        for (long old : preallocated) {
-            if (old != 0) {
-                refcounts.free(old, 1);
+        freeClusters(preallocated);
+    }
+
+    /** Frees host clusters nothing points at any more (0 entries skipped), in contiguous runs. */
+    private void freeClusters(long[] hosts) throws IOException {
+        int i = 0;
+        while (i < hosts.length) {
+            if (hosts[i] == 0) {
+                i++;
+                continue;
             }
+            int j = i + 1;
+            while (j < hosts.length && hosts[j] == hosts[j - 1] + clusterSize) {
+                j++;
+            }
+            refcounts.free(hosts[i], j - i);
+            i = j;
         }
     }
 
@@ -431,11 +444,7 @@ public final class Qcow2Image extends AbstractImage {
                 l2.setAtIndex(Qcow2Header.LONG, firstIndex + i, kept | ZERO_FLAG);
             }
             file.write(l2Offset + firstIndex * 8, l2.asSlice(firstIndex * 8, count * 8));
-            for (long host : released) {
-                if (host != 0) {
-                    refcounts.free(host, 1);
-                }
-            }
+            freeClusters(released);
         } finally {
             lock.writeLock().unlock();
         }
