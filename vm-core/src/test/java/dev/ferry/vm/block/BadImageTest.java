@@ -135,16 +135,28 @@ class BadImageTest {
     }
 
     @Test
-    void corruptAndDirtyImagesOpenOnlyReadOnly() throws Exception {
+    void corruptImagesOpenOnlyReadOnly() throws Exception {
         Path corrupt = qcow2("corrupt.qcow2");
         poke(corrupt, 72, 2, 8);
         assertEquals(corrupt + ": marked corrupt; open it read-only or repair it with 'qemu-img check -r all'",
                 openFails(corrupt, false));
         BlockImages.open(corrupt, true).close();
-        Path dirty = qcow2("dirty.qcow2");
-        poke(dirty, 72, 1, 8);
-        BlockImages.open(dirty, true).close();
-        assertEquals(true, BlockImages.info(dirty).dirty());
+        assertEquals(true, BlockImages.info(corrupt).corrupt());
+    }
+
+    @Test
+    void dirtyImageWithADoublyUsedClusterIsNotRepaired() throws Exception {
+        Path path = qcow2("shared.qcow2");
+        try (BlockDevice disk = BlockImages.open(path, false)) {
+            Images.write(disk, 0, new byte[2 * 65536], 0, 2 * 65536);
+        }
+        long l1 = peek(path, 40);
+        long l2 = peek(path, l1) & Qcow2Mask.OFFSET;
+        long first = peek(path, l2);
+        poke(path, l2 + 8, first, 8);
+        poke(path, 72, 1, 8);
+        assertEquals(path + ": the data cluster of guest offset 65536 shares host cluster " + (first & Qcow2Mask.OFFSET)
+                + " with other data; repair it with 'qemu-img check -r all'", openFails(path, false));
     }
 
     @Test
