@@ -49,6 +49,9 @@ public class BlockDeviceJmhBenchmark {
     @Param({"4096", "65536", "1048576"})
     int blockBytes;
 
+    @Param({"sequential", "random"})
+    String pattern;
+
     private Path dir;
     private BlockDevice device;
     private Arena arena;
@@ -90,37 +93,24 @@ public class BlockDeviceJmhBenchmark {
         }
     }
 
-    private long nextSequential() {
+    private long nextOffset() {
+        if (pattern.equals("random")) {
+            return random.nextLong(blocks) * blockBytes;
+        }
         long offset = sequential * blockBytes;
         sequential = (sequential + 1) % blocks;
         return offset;
     }
 
-    private long nextRandom() {
-        return random.nextLong(blocks) * blockBytes;
-    }
-
     @Benchmark
-    public MemorySegment sequentialRead() throws IOException {
-        device.read(nextSequential(), buffer);
+    public MemorySegment read() throws IOException {
+        device.read(nextOffset(), buffer);
         return buffer;
     }
 
     @Benchmark
-    public MemorySegment randomRead() throws IOException {
-        device.read(nextRandom(), buffer);
-        return buffer;
-    }
-
-    @Benchmark
-    public MemorySegment sequentialWrite() throws IOException {
-        device.write(nextSequential(), buffer);
-        return buffer;
-    }
-
-    @Benchmark
-    public MemorySegment randomWrite() throws IOException {
-        device.write(nextRandom(), buffer);
+    public MemorySegment write() throws IOException {
+        device.write(nextOffset(), buffer);
         return buffer;
     }
 }

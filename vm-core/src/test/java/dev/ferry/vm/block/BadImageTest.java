@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Damaged or unsupported images fail with one line naming the file and the problem, and are never written. */
 class BadImageTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;

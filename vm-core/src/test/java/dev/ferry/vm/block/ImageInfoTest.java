@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageInfoTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;

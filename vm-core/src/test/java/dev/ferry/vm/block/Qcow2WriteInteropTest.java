@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,8 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * errors or leaks, and qemu-img reads the same bytes and allocation map as Ferry.
  */
 class Qcow2WriteInteropTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;
