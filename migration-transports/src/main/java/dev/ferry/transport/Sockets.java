@@ -13,7 +13,7 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.time.Duration;
 
 /** Socket addresses, options and the timed connect shared by tcp and unix. */
@@ -70,14 +70,14 @@ final class Sockets {
         } catch (ConnectException e) {
             channel.close();
             throw new TransportException(uri, "connection refused (nothing listens there)", e);
-        } catch (NoSuchFileException e) {
-            channel.close();
-            throw new TransportException(uri, "no socket file at " + e.getFile(), e);
         } catch (TransportException e) {
             channel.close();
             throw e;
         } catch (IOException e) {
             channel.close();
+            if (uri instanceof MigrationUri.Unix unix && !Files.exists(unix.path())) {
+                throw new TransportException(uri, "no socket file at " + unix.path(), e);
+            }
             throw new TransportException(uri, "cannot connect: " + e.getMessage(), e);
         }
     }
