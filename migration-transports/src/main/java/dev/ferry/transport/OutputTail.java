@@ -3,7 +3,6 @@ package dev.ferry.transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,7 +62,6 @@ final class OutputTail {
             }
             System.arraycopy(chunk, 0, tail, size, n);
             size += n;
-            Arrays.fill(tail, size, LIMIT, (byte) 0);
         }
     }
 }

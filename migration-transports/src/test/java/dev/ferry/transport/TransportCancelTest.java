@@ -1,7 +1,7 @@
 package dev.ferry.transport;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -12,11 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A cancel from another thread must unblock a read or write that would otherwise wait forever. */
+@ExtendWith(NoChildProcessLeft.class)
 class TransportCancelTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -24,11 +25,6 @@ class TransportCancelTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void noChildProcessLeft() {
-        assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(),
-                "a child process outlived its channel");
-    }
 
     @Test
     void abortUnblocksTcpRead() throws Exception {
@@ -87,7 +83,7 @@ class TransportCancelTest {
         });
         Thread.sleep(200);
         listener.close();
-        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        ExecutionException e = assertThrows(ExecutionException.class,
                 () -> accept.get(5, TimeUnit.SECONDS));
         assertTrue(e.getCause().getCause().getMessage().endsWith("listener closed before a connection arrived"),
                 e.getCause().getCause().getMessage());

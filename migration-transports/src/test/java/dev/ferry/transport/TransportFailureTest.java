@@ -12,12 +12,13 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every failure the issue lists, each with a one-line message that starts with the URI. */
+@ExtendWith(NoChildProcessLeft.class)
 class TransportFailureTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -25,11 +26,6 @@ class TransportFailureTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void noChildProcessLeft() {
-        assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(),
-                "a child process outlived its channel");
-    }
 
     @Test
     void refusedTcpConnection() throws IOException {

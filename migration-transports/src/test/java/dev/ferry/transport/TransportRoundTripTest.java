@@ -11,11 +11,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each scheme, both directions, 64 MiB of random data whose checksum must arrive intact. */
+@ExtendWith(NoChildProcessLeft.class)
 class TransportRoundTripTest {
 
     private static final long BYTES = 64L << 20;
@@ -24,11 +25,6 @@ class TransportRoundTripTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void noChildProcessLeft() {
-        assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(),
-                "a child process outlived its channel");
-    }
 
     @Test
     void tcpConnectorSendsToListener() throws Exception {
