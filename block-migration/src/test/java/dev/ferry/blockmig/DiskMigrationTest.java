@@ -25,8 +25,7 @@ class DiskMigrationTest {
         try (MemoryDisk source = disk("source", 64 * MIB, null);
              MemoryDisk destination = disk("destination", 64 * MIB, null)) {
             fillRandom(source, 0, 32 * MIB, 1);
-            try (DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, MIB,
-                    BackingIdentity.Check.SAMPLED);
+            try (DiskMigration migration = startFull(source, MIB);
                  DiskTarget target = new DiskTarget(migration.spec(), destination);
                  GuestWriter guest = new GuestWriter(source, 2, 4L * MIB)) {
                 migrate(migration, target, guest, 2 * MIB, Duration.ofSeconds(60));
@@ -47,8 +46,7 @@ class DiskMigrationTest {
             fillRandom(source, 5 * MIB, 2 * MIB, 3);
             // Written but all zero: the copy must notice by content, not by allocation.
             zeroData(source, 20 * MIB, MIB);
-            try (DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, MIB,
-                    BackingIdentity.Check.SAMPLED);
+            try (DiskMigration migration = startFull(source, MIB);
                  DiskTarget target = new DiskTarget(migration.spec(), destination)) {
                 migration.complete(target);
                 target.verify(migration.digest());
@@ -119,8 +117,7 @@ class DiskMigrationTest {
         try (MemoryDisk source = disk("source", 8 * MIB, null);
              MemoryDisk small = disk("small", 4 * MIB, null);
              MemoryDisk qcow2 = new MemoryDisk("image.qcow2", ImageFormat.QCOW2, 8 * MIB, null);
-             DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, MIB,
-                     BackingIdentity.Check.SAMPLED)) {
+             DiskMigration migration = startFull(source, MIB)) {
             BlockMigrationException e = assertThrows(BlockMigrationException.class,
                     () -> new DiskTarget(migration.spec(), small));
             assertEquals("drive vda: destination image /memory/small has size 4194304 bytes, the source disk has 8388608",
@@ -137,8 +134,7 @@ class DiskMigrationTest {
              MemoryDisk destination = disk("destination", 8 * MIB, null)) {
             fillRandom(source, 0, 8 * MIB, 10);
             destination.loseWriteAt(5 * MIB + 512);
-            try (DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, MIB,
-                    BackingIdentity.Check.SAMPLED);
+            try (DiskMigration migration = startFull(source, MIB);
                  DiskTarget target = new DiskTarget(migration.spec(), destination)) {
                 migration.complete(target);
                 BlockMigrationException e = assertThrows(BlockMigrationException.class,
@@ -157,8 +153,7 @@ class DiskMigrationTest {
         try (MemoryDisk source = disk("source", 8 * MIB, null);
              MemoryDisk destination = disk("destination", 8 * MIB, null)) {
             fillRandom(source, 0, 8 * MIB, 11);
-            try (DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, chunk,
-                    BackingIdentity.Check.SAMPLED);
+            try (DiskMigration migration = startFull(source, chunk);
                  DiskTarget target = new DiskTarget(migration.spec(), destination);
                  GuestWriter guest = new GuestWriter(source, 12, Long.MAX_VALUE)) {
                 migrate(migration, new RateLimitedSink(target, bandwidth), guest, downtimeBudget, Duration.ofSeconds(60));
@@ -176,7 +171,7 @@ class DiskMigrationTest {
     void closingStopsObservingTheGuest() throws Exception {
         try (MemoryDisk source = disk("source", 8 * MIB, null);
              MemoryDisk destination = disk("destination", 8 * MIB, null)) {
-            DiskMigration migration = DiskMigration.start("vda", source, CopyMode.FULL, MIB, BackingIdentity.Check.SAMPLED);
+            DiskMigration migration = startFull(source, MIB);
             try (DiskTarget target = new DiskTarget(migration.spec(), destination)) {
                 migration.iterate(target, 4 * MIB);
             }
@@ -200,6 +195,10 @@ class DiskMigrationTest {
         }
         guest.pause();
         migration.complete(sink);
+    }
+
+    static DiskMigration startFull(BlockDevice source, int chunkSize) throws IOException {
+        return DiskMigration.start("vda", source, CopyMode.FULL, chunkSize, BackingIdentity.Check.SAMPLED);
     }
 
     static MemoryDisk disk(String name, long size, MemoryDisk backing) {
