@@ -34,6 +34,7 @@ final class MemoryDisk implements BlockDevice {
     private final ReentrantLock lock = new ReentrantLock();
     private final CopyOnWriteArrayList<WriteObserver> observers = new CopyOnWriteArrayList<>();
     private volatile long loseWriteAt = -1;
+    private volatile boolean readOnly;
 
     MemoryDisk(String name, ImageFormat format, long size, MemoryDisk backing) {
         this.path = Path.of("/memory", name);
@@ -48,6 +49,11 @@ final class MemoryDisk implements BlockDevice {
     /** Test hook: the next write covering {@code offset} reports success but does not land. */
     void loseWriteAt(long offset) {
         loseWriteAt = offset;
+    }
+
+    /** Test hook: from now on the disk reports itself read-only (it still accepts writes). */
+    void markReadOnly() {
+        readOnly = true;
     }
 
     /** Allocation status of every cluster, for comparing two disks' layouts. */
@@ -77,7 +83,7 @@ final class MemoryDisk implements BlockDevice {
 
     @Override
     public boolean readOnly() {
-        return false;
+        return readOnly;
     }
 
     @Override
