@@ -1,5 +1,8 @@
 package dev.ferry.savevm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +21,17 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
     static State sample() {
         return new State(5, new long[] {1, -2, Long.MAX_VALUE}, new byte[] {9, 8, 7}, "virtio-blk é", Mode.BUSY,
                 List.of(new Queue(0x1000, 256, true), new Queue(0x2000, 128, false)), Optional.of(42L));
+    }
+
+    /** Component by component: record equality compares arrays by identity. */
+    static void assertSameState(State expected, State actual) {
+        assertEquals(expected.irq(), actual.irq());
+        assertArrayEquals(expected.registers(), actual.registers());
+        assertArrayEquals(expected.blob(), actual.blob());
+        assertEquals(expected.name(), actual.name());
+        assertEquals(expected.mode(), actual.mode());
+        assertEquals(expected.queues(), actual.queues());
+        assertEquals(expected.pending(), actual.pending());
     }
 
     private final SectionId id;

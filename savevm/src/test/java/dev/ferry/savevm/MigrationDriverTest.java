@@ -102,11 +102,8 @@ class MigrationDriverTest {
             Destination destination = new Destination(2048, null, link.destination());
             MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(40 << 20).withDowntimeLimit(Duration.ofMillis(100));
             MigrationDriver driver = source.migrate(link, options);
-            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(30)), () -> driver.state().toString());
-            destination.result.get(5, TimeUnit.SECONDS);
-
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
             assertTrue(source.vm.paused(), "the source stays paused after success");
-            assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
             MigrationStats stats = driver.stats();
             assertTrue(stats.iterations() > 1, "dirty pages needed more passes: " + stats);
             assertTrue(stats.expectedDowntime().compareTo(Duration.ofMillis(100)) <= 0, stats.toString());
@@ -127,9 +124,7 @@ class MigrationDriverTest {
             MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(8 << 20)
                     .withDowntimeLimit(Duration.ofMillis(20)).withStallWindow(Duration.ofMillis(200), 0);
             MigrationDriver driver = source.migrate(link, options);
-            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(40)), () -> driver.state().toString());
-            destination.result.get(5, TimeUnit.SECONDS);
-            assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
+            assertCopied(driver, Duration.ofSeconds(40), source, destination);
             assertTrue(source.ram.maxThrottleLevel() >= 1, "the section was told it did not converge");
             assertTrue(driver.stats().throttleLevel() >= 1, driver.stats().toString());
         }
@@ -209,11 +204,18 @@ class MigrationDriverTest {
             long sent = driver.stats().transferredBytes();
             assertTrue(sent < (3 << 20) / 2, "1 MiB/s limit held for a second: " + sent + " bytes");
             driver.setMaxBandwidth(Long.MAX_VALUE);
-            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(5)), () -> driver.state().toString());
-            destination.result.get(5, TimeUnit.SECONDS);
-            assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
+            assertCopied(driver, Duration.ofSeconds(5), source, destination);
             assertEquals(Long.MAX_VALUE, driver.stats().maxBandwidth());
         }
+    }
+
+    /** The migration completes within {@code timeout} and the destination holds the source's memory. */
+    private static void assertCopied(MigrationDriver driver, Duration timeout, Source source, Destination destination)
+            throws Exception {
+        assertInstanceOf(MigrationState.Completed.class, driver.await(timeout), () -> driver.state().toString());
+        destination.result.get(5, TimeUnit.SECONDS);
+        assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
+        DeviceSection.assertSameState(DeviceSection.sample(), destination.device.loaded());
     }
 
     /** The VM runs (paused {@code pauses} times and resumed as often), dirty tracking is off, cleanup said failure. */

@@ -70,16 +70,6 @@ class StreamFormatTest {
         return bytes.toByteArray();
     }
 
-    private static void assertDeviceState(DeviceSection.State expected, DeviceSection.State actual) {
-        assertEquals(expected.irq(), actual.irq());
-        assertArrayEquals(expected.registers(), actual.registers());
-        assertArrayEquals(expected.blob(), actual.blob());
-        assertEquals(expected.name(), actual.name());
-        assertEquals(expected.mode(), actual.mode());
-        assertEquals(expected.queues(), actual.queues());
-        assertEquals(expected.pending(), actual.pending());
-    }
-
     @Test
     void roundTripOverAPipeRestoresEveryByte() throws Exception {
         Source source = new Source();
@@ -91,7 +81,7 @@ class StreamFormatTest {
                 ConfigCheck.sameAs(MachineConfig.of(512L << 20)), MigrationChannel.readOnly(pipe.source()));
         assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(10)));
         assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
-        assertDeviceState(DeviceSection.sample(), destination.device.loaded());
+        DeviceSection.assertSameState(DeviceSection.sample(), destination.device.loaded());
         assertEquals(2, stats.sections());
         assertTrue(stats.bytes() > PAGES * SyntheticRam.PAGE, "stream carries every page: " + stats.bytes());
         assertEquals(List.of(true), source.ram.cleanups());
@@ -156,6 +146,12 @@ class StreamFormatTest {
     }
 
     @Test
+    void statusWordsAreWhatInfoMigrateShows() {
+        assertEquals("active", new MigrationState.Active().status());
+        assertEquals("failed", new MigrationState.Failed(Phase.LOAD, "x").status());
+    }
+
+    @Test
     void notAFerryStream() {
         byte[] garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes();
         MigrationException e = new Destination(1).refuse(garbage);
@@ -184,43 +180,39 @@ class StreamFormatTest {
 
     @Test
     void partBeforeStartIsRefused() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> w.writeFrame(FrameKind.PART, 1, new byte[0])));
-        assertEquals("frame 2 (PART, section 1): section index 1 was never started", e.getMessage());
+        assertRefused(w -> w.writeFrame(FrameKind.PART, 1, new byte[0]),
+                "frame 2 (PART, section 1): section index 1 was never started");
     }
 
     @Test
     void startTwiceIsRefused() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> {
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             writeStart(w, 1, new SectionId("ram", 0, 1));
-        }));
-        assertEquals("frame 3 (START, section 1): section index 1 was already opened by 'ram' instance 0 v1", e.getMessage());
+        }, "frame 3 (START, section 1): section index 1 was already opened by 'ram' instance 0 v1");
     }
 
     @Test
     void sameSectionUnderTwoIndexesIsRefused() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> {
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             writeStart(w, 2, new SectionId("ram", 0, 1));
-        }));
-        assertEquals("frame 3 (START, section 2): section 'ram' instance 0 v1 sent twice", e.getMessage());
+        }, "frame 3 (START, section 2): section 'ram' instance 0 v1 sent twice");
     }
 
     @Test
     void endTwiceIsRefused() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> {
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             w.writeFrame(FrameKind.END, 1, new byte[0]);
             w.writeFrame(FrameKind.END, 1, new byte[0]);
-        }));
-        assertEquals("frame 4 (END, section 1): section 'ram' instance 0 v1 already ended", e.getMessage());
+        }, "frame 4 (END, section 1): section 'ram' instance 0 v1 already ended");
     }
 
     @Test
     void unknownSectionIsRefused() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> writeStart(w, 1, new SectionId("gpu", 3, 1))));
-        assertEquals("frame 2 (START, section 1): unknown section 'gpu' instance 3 v1 (not registered on the destination)",
-                e.getMessage());
+        assertRefused(w -> writeStart(w, 1, new SectionId("gpu", 3, 1)),
+                "frame 2 (START, section 1): unknown section 'gpu' instance 3 v1 (not registered on the destination)");
     }
 
     @Test
@@ -236,33 +228,35 @@ class StreamFormatTest {
 
     @Test
     void missingSectionAndUnendedSectionAreRefusedAtEof() throws Exception {
-        MigrationException unended = new Destination(1).refuse(craft(w -> {
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             w.writeFrame(FrameKind.EOF, 0, new byte[0]);
-        }));
-        assertEquals("frame 3 (EOF): section 'ram' instance 0 v1 started but never ended", unended.getMessage());
-        MigrationException missing = new Destination(1).refuse(craft(w -> {
+        }, "frame 3 (EOF): section 'ram' instance 0 v1 started but never ended");
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             w.writeFrame(FrameKind.END, 1, new byte[0]);
             w.writeFrame(FrameKind.EOF, 0, new byte[0]);
-        }));
-        assertEquals("the stream ended without section 'device' instance 0 v1, which the destination needs", missing.getMessage());
+        }, "the stream ended without section 'device' instance 0 v1, which the destination needs");
     }
 
     @Test
     void leftoverPayloadBytesAreALayoutMismatch() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> {
+        assertRefused(w -> {
             writeStart(w, 1, new SectionId("ram", 0, 1));
             w.writeFrame(FrameKind.PART, 1, new byte[3]);
-        }));
-        assertEquals("section 'ram' instance 0 v1, frame 3 (PART, section 1): the section read 8 bytes with only 3 left "
-                + "in the payload (layout mismatch or truncated data)", e.getMessage());
+        }, "section 'ram' instance 0 v1, frame 3 (PART, section 1): the section read 8 bytes with only 3 left "
+                + "in the payload (layout mismatch or truncated data)");
     }
 
     @Test
     void abortFromTheSourceIsReported() throws Exception {
-        MigrationException e = new Destination(1).refuse(craft(w -> w.writeFrame(FrameKind.ABORT, 0, "disk full".getBytes())));
-        assertEquals("the source aborted the migration: disk full", e.getMessage());
+        assertRefused(w -> w.writeFrame(FrameKind.ABORT, 0, "disk full".getBytes()),
+                "the source aborted the migration: disk full");
+    }
+
+    /** A crafted stream, header and config first, that the destination refuses with {@code message}. */
+    private static void assertRefused(FrameBody body, String message) throws IOException {
+        assertEquals(message, new Destination(1).refuse(craft(body)).getMessage());
     }
 
     /** Writes header and config of a valid stream, then whatever {@code body} adds. */
