@@ -1,0 +1,31 @@
+package dev.ferry.savevm;
+
+import dev.ferry.savevm.codec.RecordDiff;
+import java.util.Optional;
+
+/**
+ * Destination: judges the source's configuration record (machine shape, memory size, disks)
+ * before any state frame is applied. Throw a {@link MigrationException} in {@link Phase#CONFIG}
+ * whose message names the field and both values, e.g.
+ * "memory size differs: source 512 MiB, destination 256 MiB".
+ *
+ * @param <C> the configuration record, the same type on both sides
+ */
+@FunctionalInterface
+public interface ConfigCheck<C extends Record> {
+
+    void check(C source) throws MigrationException;
+
+    /**
+     * A check that wants the source's record equal to {@code local}, component by component
+     * (nested records and lists included); the message names the first differing path.
+     */
+    static <C extends Record> ConfigCheck<C> sameAs(C local) {
+        return source -> {
+            Optional<String> difference = RecordDiff.firstDifference(source, local);
+            if (difference.isPresent()) {
+                throw new MigrationException(Phase.CONFIG, difference.get());
+            }
+        };
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ferry.savevm;
+
+import java.io.IOException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.Channel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The byte channels a migration runs over, as a transport gives them. The stream flows one way
+ * (source writes, destination reads); the return path, when there is one, carries the
+ * destination's ACK or NACK back. tcp, unix and socket fds are {@link #duplex}; an exec pipe or
+ * a file is one-way. The migration owns the channels and closes them when it ends.
+ */
+public final class MigrationChannel implements AutoCloseable {
+
+    private final ReadableByteChannel in;
+    private final WritableByteChannel out;
+
+    private MigrationChannel(ReadableByteChannel in, WritableByteChannel out) {
+        this.in = in;
+        this.out = out;
+    }
+
+    /** A bidirectional channel: stream one way, return path the other. */
+    public static MigrationChannel duplex(ByteChannel channel) {
+        Objects.requireNonNull(channel, "channel");
+        return new MigrationChannel(channel, channel);
+    }
+
+    /** Two one-way channels, e.g. the ends of two pipes. */
+    public static MigrationChannel of(ReadableByteChannel in, WritableByteChannel out) {
+        return new MigrationChannel(Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out"));
+    }
+
+    /** Source side without return path: success means the stream was fully written. */
+    public static MigrationChannel writeOnly(WritableByteChannel out) {
+        return new MigrationChannel(null, Objects.requireNonNull(out, "out"));
+    }
+
+    /** Destination side without return path (e.g. reading a saved stream from a file). */
+    public static MigrationChannel readOnly(ReadableByteChannel in) {
+        return new MigrationChannel(Objects.requireNonNull(in, "in"), null);
+    }
+
+    /** The side this end reads from: the stream (destination) or the return path (source). */
+    public Optional<ReadableByteChannel> readable() {
+        return Optional.ofNullable(in);
+    }
+
+    /** The side this end writes to: the stream (source) or the return path (destination). */
+    public Optional<WritableByteChannel> writable() {
+        return Optional.ofNullable(out);
+    }
+
+    /** Closes both sides; used also to unblock I/O stuck in another thread. */
+    @Override
+    public void close() throws IOException {
+        IOException first = closeQuietly(in, null);
+        if (out != in) {
+            first = closeQuietly(out, first);
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static IOException closeQuietly(Channel channel, IOException first) {
+        if (channel == null) {
+            return first;
+        }
+        try {
+            channel.close();
+            return first;
+        } catch (IOException e) {
+            if (first != null) {
+                first.addSuppressed(e);
+                return first;
+            }
+            return e;
+        }
+    }
+}

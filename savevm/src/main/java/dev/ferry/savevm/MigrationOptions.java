@@ -1,0 +1,55 @@
+package dev.ferry.savevm;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a source migration runs. Bandwidth and downtime limits can also be changed while it runs
+ * ({@link MigrationDriver#setMaxBandwidth}, {@link MigrationDriver#setDowntimeLimit}).
+ *
+ * @param maxBandwidth bytes per second the stream may use; {@link Long#MAX_VALUE} for no limit
+ * @param downtimeLimit the longest pause the switch may take at the measured bandwidth
+ * @param ackTimeout how long to wait for the destination's acknowledgement after the end of stream
+ * @param stallWindow how often convergence is judged: pending bytes that did not shrink over one
+ *     window make a stall, reported to the sections through {@link LiveSection#notConverging}
+ * @param maxStallWindows stall windows after which the migration fails; 0 for no limit
+ */
+public record MigrationOptions(
+        long maxBandwidth, Duration downtimeLimit, Duration ackTimeout, Duration stallWindow, int maxStallWindows) {
+
+    /** Unlimited bandwidth, 300 ms downtime, 30 s for the acknowledgement, 1 s stall windows, no stall limit. */
+    public static MigrationOptions defaults() {
+        return new MigrationOptions(Long.MAX_VALUE, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(1), 0);
+    }
+
+    public MigrationOptions {
+        Objects.requireNonNull(downtimeLimit, "downtimeLimit");
+        Objects.requireNonNull(ackTimeout, "ackTimeout");
+        Objects.requireNonNull(stallWindow, "stallWindow");
+        if (maxBandwidth <= 0) {
+            throw new IllegalArgumentException("maxBandwidth must be positive, got " + maxBandwidth);
+        }
+        if (downtimeLimit.isNegative() || ackTimeout.isNegative() || stallWindow.isNegative() || stallWindow.isZero()) {
+            throw new IllegalArgumentException("downtimeLimit, ackTimeout and stallWindow must not be negative, stallWindow not zero");
+        }
+        if (maxStallWindows < 0) {
+            throw new IllegalArgumentException("maxStallWindows must not be negative, got " + maxStallWindows);
+        }
+    }
+
+    public MigrationOptions withMaxBandwidth(long bytesPerSecond) {
+        return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows);
+    }
+
+    public MigrationOptions withDowntimeLimit(Duration limit) {
+        return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows);
+    }
+
+    public MigrationOptions withAckTimeout(Duration timeout) {
+        return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows);
+    }
+
+    public MigrationOptions withStallWindow(Duration window, int maxWindows) {
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.ferry.savevm;
+
+import java.util.Locale;
+
+/**
+ * Where a source migration is: {@link Setup} → {@link Active} → {@link Device} → one of
+ * {@link Completed}, {@link Failed}, {@link Cancelled}. {@link #status()} is what
+ * {@code info migrate} prints.
+ */
+public sealed interface MigrationState {
+
+    /** The lower-case word {@code info migrate} shows: the state's name. */
+    default String status() {
+        return getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the migration has ended (nothing will change any more). */
+    default boolean isFinal() {
+        return this instanceof Completed || this instanceof Failed || this instanceof Cancelled;
+    }
+
+    /** Header, configuration and live-section setup are being sent. */
+    record Setup() implements MigrationState {
+    }
+
+    /** Live sections are being copied while the VM runs. */
+    record Active() implements MigrationState {
+    }
+
+    /** The VM is paused: last live data and device state are on their way. */
+    record Device() implements MigrationState {
+    }
+
+    /** The destination has everything (and confirmed, if there is a return path); the source VM stays paused. */
+    record Completed() implements MigrationState {
+    }
+
+    /** The migration failed in {@code phase}; the source VM runs on. */
+    record Failed(Phase phase, String reason) implements MigrationState {
+    }
+
+    /** An operator cancelled; the source VM runs on. */
+    record Cancelled() implements MigrationState {
+    }
+}

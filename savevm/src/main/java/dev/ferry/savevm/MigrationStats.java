@@ -1,0 +1,45 @@
+package dev.ferry.savevm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A snapshot of a source migration, everything {@code info migrate} shows.
+ *
+ * @param state where the migration is
+ * @param setupTime from start until the first iteration (header, config, live setup)
+ * @param totalTime from start until now, or until the end
+ * @param transferredBytes all bytes written to the channel
+ * @param remainingBytes the sum of the live sections' last pending estimates
+ * @param throughput bytes per second the channel took over the last measuring window
+ * @param dirtyRate bytes per second the live sections' pending grew by, beside what was sent
+ * @param iterations passes over the live sections so far
+ * @param expectedDowntime remaining bytes at the measured bandwidth
+ * @param actualDowntime from pause to completion, once known
+ * @param maxBandwidth the current limit in bytes per second ({@link Long#MAX_VALUE}: none)
+ * @param downtimeLimit the current downtime limit
+ * @param throttleLevel stall windows so far (pending bytes did not shrink), the level last given to
+ *     {@link LiveSection#notConverging}; 0 while converging
+ * @param sections per live section
+ */
+public record MigrationStats(
+        MigrationState state,
+        Duration setupTime,
+        Duration totalTime,
+        long transferredBytes,
+        long remainingBytes,
+        long throughput,
+        long dirtyRate,
+        int iterations,
+        Duration expectedDowntime,
+        Optional<Duration> actualDowntime,
+        long maxBandwidth,
+        Duration downtimeLimit,
+        int throttleLevel,
+        List<SectionStats> sections) {
+
+    public MigrationStats {
+        sections = List.copyOf(sections);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.ferry.savevm;
+
+/**
+ * One live section's progress. {@code remainingBytes} is the section's last pending estimate;
+ * {@code transferredBytes} counts the frames sent for it, framing included.
+ */
+public record SectionStats(SectionId id, long transferredBytes, long remainingBytes) {
+
+    /** What has been and is still to be sent: grows when the guest dirties faster than we copy. */
+    public long totalBytes() {
+        return transferredBytes + remainingBytes;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.ferry.savevm;
+
+import java.io.IOException;
+
+/**
+ * A section saved once while the VM is paused (vCPU registers, device state): one FULL frame
+ * whose payload is the record {@link #save} returns, encoded component by component in
+ * declaration order (see {@link SectionOutput#writeRecord}). The record type is the wire
+ * contract: change its components and you bump the section version. The module holding the
+ * record must {@code opens} its package {@code to dev.ferry.savevm}.
+ *
+ * @param <S> the state record
+ */
+public non-sealed interface StateSection<S extends Record> extends Section {
+
+    /** The record class, used to decode on the destination. */
+    Class<S> stateType();
+
+    /** Source, VM paused: the state to send. */
+    S save() throws IOException;
+
+    /** Destination, VM not running: applies the state (already version-checked). */
+    void load(S state, int version) throws IOException;
+}

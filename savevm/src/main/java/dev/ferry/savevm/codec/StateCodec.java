@@ -1,0 +1,321 @@
+package dev.ferry.savevm.codec;
+
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.Phase;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Encodes records deterministically, component by component in declaration order, so that a
+ * state record is its own wire format (Firecracker's persist style). Encoding:
+ * {@code u32 shape-hash} then the body, little-endian: primitives at their width (boolean one
+ * byte 0/1), String/byte[] as u32 length + bytes, int[]/long[] as u32 count + elements, enums by
+ * constant name, nested records inline, List as u32 count + elements, Optional as a 0/1 byte +
+ * value. The shape hash (see {@link RecordShape}) catches a destination whose record differs.
+ * Decoding checks every length against the bytes left, so corrupt counts never allocate much.
+ */
+public final class StateCodec {
+
+    private StateCodec() {
+    }
+
+    /** Encodes {@code value}, shape hash first. */
+    public static byte[] encode(Record value) {
+        Writer writer = new Writer();
+        writer.buffer.putInt(RecordShape.hash(value.getClass()));
+        writer.write(value.getClass(), value, value.getClass().getSimpleName());
+        return writer.toBytes();
+    }
+
+    /**
+     * Decodes a {@code type} from all of {@code bytes}.
+     *
+     * @throws MigrationException in {@code phase} if the shape differs, bytes are missing or left over, or a value is invalid
+     */
+    public static <R extends Record> R decode(Class<R> type, ByteBuffer bytes, Phase phase) throws MigrationException {
+        ByteBuffer in = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+        String name = type.getSimpleName();
+        try {
+            int expected = RecordShape.hash(type);
+            int actual = in.getInt();
+            if (actual != expected) {
+                throw new MigrationException(phase, "record " + name + ": shape differs from the sender's (hash "
+                        + Integer.toHexString(actual) + ", expected " + Integer.toHexString(expected)
+                        + "): source and destination disagree on its components");
+            }
+            R value = type.cast(new Reader(in, phase).read(type, name));
+            if (in.hasRemaining()) {
+                throw new MigrationException(phase, "record " + name + ": " + in.remaining() + " bytes left after decoding");
+            }
+            return value;
+        } catch (BufferUnderflowException e) {
+            throw new MigrationException(phase, "record " + name + ": truncated (" + bytes.remaining() + " bytes)", e);
+        }
+    }
+
+    private static final ClassValue<Components> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected Components computeValue(Class<?> type) {
+            return Components.of(type);
+        }
+    };
+
+    /** A record class's components and canonical constructor, looked up once. */
+    private record Components(RecordComponent[] components, MethodHandle[] accessors, MethodHandle constructor) {
+        static Components of(Class<?> type) {
+            try {
+                RecordComponent[] components = type.getRecordComponents();
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                MethodHandle[] accessors = new MethodHandle[components.length];
+                Class<?>[] types = new Class<?>[components.length];
+                for (int i = 0; i < components.length; i++) {
+                    Method accessor = components[i].getAccessor();
+                    accessor.setAccessible(true);
+                    accessors[i] = lookup.unreflect(accessor);
+                    types[i] = components[i].getType();
+                }
+                Constructor<?> canonical = type.getDeclaredConstructor(types);
+                canonical.setAccessible(true);
+                return new Components(components, accessors, lookup.unreflectConstructor(canonical));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalArgumentException("record " + type.getName() + " is not accessible to dev.ferry.savevm: "
+                        + "its module must 'opens " + type.getPackageName() + " to dev.ferry.savevm'", e);
+            }
+        }
+    }
+
+    static Class<?> rawClass(Type type) {
+        if (type instanceof Class<?> c) {
+            return c;
+        }
+        if (type instanceof ParameterizedType p) {
+            return (Class<?>) p.getRawType();
+        }
+        if (type instanceof GenericArrayType) {
+            throw new IllegalArgumentException("generic arrays are not supported by the state codec: " + type);
+        }
+        throw new IllegalArgumentException("type " + type + " is not supported by the state codec");
+    }
+
+    static Type elementType(Type type) {
+        if (type instanceof ParameterizedType p) {
+            return p.getActualTypeArguments()[0];
+        }
+        throw new IllegalArgumentException("the state codec needs List/Optional with a concrete element type, got " + type);
+    }
+
+    private static final class Writer {
+        private ByteBuffer buffer = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+
+        byte[] toBytes() {
+            byte[] bytes = new byte[buffer.position()];
+            buffer.flip().get(bytes);
+            return bytes;
+        }
+
+        private ByteBuffer room(long bytes) {
+            if (buffer.remaining() < bytes) {
+                long wanted = Math.max((long) buffer.capacity() * 2, buffer.position() + bytes);
+                if (wanted > Integer.MAX_VALUE - 16) {
+                    throw new IllegalArgumentException("state record larger than 2 GiB");
+                }
+                ByteBuffer bigger = ByteBuffer.allocate((int) wanted).order(ByteOrder.LITTLE_ENDIAN);
+                buffer = bigger.put(buffer.flip());
+            }
+            return buffer;
+        }
+
+        void write(Type type, Object value, String path) {
+            if (value == null) {
+                throw new IllegalArgumentException("state codec: " + path + " is null; encode absence with Optional");
+            }
+            Class<?> raw = rawClass(type);
+            switch (value) {
+                case Boolean b -> room(1).put((byte) (b ? 1 : 0));
+                case Byte b -> room(1).put(b);
+                case Short s -> room(2).putShort(s);
+                case Character c -> room(2).putChar(c);
+                case Integer i -> room(4).putInt(i);
+                case Long l -> room(8).putLong(l);
+                case Float f -> room(4).putInt(Float.floatToRawIntBits(f));
+                case Double d -> room(8).putLong(Double.doubleToRawLongBits(d));
+                case String s -> writeBytes(s.getBytes(StandardCharsets.UTF_8));
+                case byte[] bytes -> writeBytes(bytes);
+                case int[] ints -> {
+                    room(4 + 4L * ints.length).putInt(ints.length);
+                    buffer.asIntBuffer().put(ints);
+                    buffer.position(buffer.position() + 4 * ints.length);
+                }
+                case long[] longs -> {
+                    room(4 + 8L * longs.length).putInt(longs.length);
+                    buffer.asLongBuffer().put(longs);
+                    buffer.position(buffer.position() + 8 * longs.length);
+                }
+                case Enum<?> e -> writeBytes(e.name().getBytes(StandardCharsets.UTF_8));
+                case Record r -> writeComponents(r, path);
+                case List<?> list -> {
+                    room(4).putInt(list.size());
+                    for (int i = 0; i < list.size(); i++) {
+                        write(elementType(type), list.get(i), path + "[" + i + "]");
+                    }
+                }
+                case Optional<?> optional -> {
+                    room(1).put((byte) (optional.isPresent() ? 1 : 0));
+                    if (optional.isPresent()) {
+                        write(elementType(type), optional.get(), path + ".get()");
+                    }
+                }
+                default -> throw new IllegalArgumentException("state codec: " + path + " has unsupported type " + raw.getName());
+            }
+        }
+
+        private void writeBytes(byte[] bytes) {
+            room(4L + bytes.length).putInt(bytes.length).put(bytes);
+        }
+
+        private void writeComponents(Record value, String path) {
+            Components components = COMPONENTS.get(value.getClass());
+            for (int i = 0; i < components.components.length; i++) {
+                RecordComponent component = components.components[i];
+                Object componentValue;
+                try {
+                    componentValue = components.accessors[i].invoke(value);
+                } catch (Throwable e) {
+                    throw new IllegalStateException("state codec: reading " + path + "." + component.getName() + " failed", e);
+                }
+                write(component.getGenericType(), componentValue, path + "." + component.getName());
+            }
+        }
+    }
+
+    private static final class Reader {
+        private final ByteBuffer in;
+        private final Phase phase;
+
+        Reader(ByteBuffer in, Phase phase) {
+            this.in = in;
+            this.phase = phase;
+        }
+
+        Object read(Type type, String path) throws MigrationException {
+            Class<?> raw = rawClass(type);
+            if (raw == boolean.class || raw == Boolean.class) {
+                byte b = in.get();
+                if (b != 0 && b != 1) {
+                    throw new MigrationException(phase, "state " + path + ": boolean byte is " + b + ", not 0 or 1");
+                }
+                return b == 1;
+            } else if (raw == byte.class || raw == Byte.class) {
+                return in.get();
+            } else if (raw == short.class || raw == Short.class) {
+                return in.getShort();
+            } else if (raw == char.class || raw == Character.class) {
+                return in.getChar();
+            } else if (raw == int.class || raw == Integer.class) {
+                return in.getInt();
+            } else if (raw == long.class || raw == Long.class) {
+                return in.getLong();
+            } else if (raw == float.class || raw == Float.class) {
+                return Float.intBitsToFloat(in.getInt());
+            } else if (raw == double.class || raw == Double.class) {
+                return Double.longBitsToDouble(in.getLong());
+            } else if (raw == String.class) {
+                return utf8(readBytes(path), path);
+            } else if (raw == byte[].class) {
+                return readBytes(path);
+            } else if (raw == int[].class) {
+                int[] ints = new int[count(4, path)];
+                in.asIntBuffer().get(ints);
+                in.position(in.position() + 4 * ints.length);
+                return ints;
+            } else if (raw == long[].class) {
+                long[] longs = new long[count(8, path)];
+                in.asLongBuffer().get(longs);
+                in.position(in.position() + 8 * longs.length);
+                return longs;
+            } else if (raw.isEnum()) {
+                return readEnum(raw, path);
+            } else if (raw.isRecord()) {
+                return readComponents(raw, path);
+            } else if (raw == List.class) {
+                int size = count(1, path);
+                List<Object> list = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    list.add(read(elementType(type), path + "[" + i + "]"));
+                }
+                return List.copyOf(list);
+            } else if (raw == Optional.class) {
+                byte present = in.get();
+                if (present != 0 && present != 1) {
+                    throw new MigrationException(phase, "state " + path + ": Optional marker is " + present + ", not 0 or 1");
+                }
+                return present == 1 ? Optional.of(read(elementType(type), path + ".get()")) : Optional.empty();
+            }
+            throw new IllegalArgumentException("state codec: " + path + " has unsupported type " + raw.getName());
+        }
+
+        /** Reads a u32 count and checks {@code count * minElementBytes} bytes are there. */
+        private int count(int minElementBytes, String path) throws MigrationException {
+            int count = in.getInt();
+            if (count < 0 || (long) count * minElementBytes > in.remaining()) {
+                throw new MigrationException(phase, "state " + path + ": length " + Integer.toUnsignedString(count)
+                        + " exceeds the " + in.remaining() + " bytes left (corrupt or truncated)");
+            }
+            return count;
+        }
+
+        private byte[] readBytes(String path) throws MigrationException {
+            byte[] bytes = new byte[count(1, path)];
+            in.get(bytes);
+            return bytes;
+        }
+
+        private String utf8(byte[] bytes, String path) throws MigrationException {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new MigrationException(phase, "state " + path + ": string is not valid UTF-8", e);
+            }
+        }
+
+        private Object readEnum(Class<?> type, String path) throws MigrationException {
+            String name = utf8(readBytes(path), path);
+            for (Object constant : type.getEnumConstants()) {
+                if (((Enum<?>) constant).name().equals(name)) {
+                    return constant;
+                }
+            }
+            throw new MigrationException(phase, "state " + path + ": " + type.getSimpleName() + " has no constant '" + name + "'");
+        }
+
+        private Object readComponents(Class<?> type, String path) throws MigrationException {
+            Components components = COMPONENTS.get(type);
+            Object[] values = new Object[components.components.length];
+            for (int i = 0; i < values.length; i++) {
+                RecordComponent component = components.components[i];
+                values[i] = read(component.getGenericType(), path + "." + component.getName());
+            }
+            try {
+                return components.constructor.invokeWithArguments(values);
+            } catch (Throwable e) {
+                throw new MigrationException(phase, "state " + path + ": " + type.getSimpleName() + " refused the decoded values: " + e.getMessage(), e);
+            }
+        }
+    }
+}
