@@ -89,20 +89,19 @@ class BlockCopyTest {
     @Test
     void anIncrementalCopyBuildsAnOverlayOverTheDestinationsBackingFile() throws Exception {
         QemuImg.assumeInstalled();
-        Path base = Images.randomRaw(dir.resolve("base.raw"), 32 * MIB, 5);
-        Path baseCopy = Files.copy(base, dir.resolve("base-copy.raw"));
+        Images.Bases bases = Images.Bases.random(dir, 32 * MIB, 5);
         Path topPath = dir.resolve("top.qcow2");
         Path copyPath = dir.resolve("top-copy.qcow2");
-        try (BlockDevice source = Images.overlay(topPath, base)) {
+        try (BlockDevice source = Images.overlay(topPath, bases.source())) {
             fillRandom(source, 2 * MIB, 3 * MIB, 6);
             try (GuestWriter writer = new GuestWriter(source, 7, 4L * MIB)) {
                 copy(drives("vdb", source), DriveSelection.ALL, CopyOptions.of(CopyMode.INCREMENTAL),
                         MigrationOptions.defaults(), writer, DiskProgress.NONE,
-                        List.of(TargetImage.overlay("vdb", copyPath, baseCopy))).assertCompleted();
+                        List.of(TargetImage.overlay("vdb", copyPath, bases.destination()))).assertCompleted();
             }
             source.flush();
             try (BlockDevice copy = BlockImages.open(copyPath, ImageFormat.QCOW2, true)) {
-                assertEquals(baseCopy.toRealPath(), copy.backing().orElseThrow().path().toRealPath());
+                assertEquals(bases.destination().toRealPath(), copy.backing().orElseThrow().path().toRealPath());
                 assertEquals(Images.topLayer(source), Images.topLayer(copy), "the same top layer, not a flattened copy");
                 assertSameContent(source, copy);
             }

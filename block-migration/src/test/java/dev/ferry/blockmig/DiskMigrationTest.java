@@ -90,12 +90,11 @@ class DiskMigrationTest {
     @Test
     void incrementalCopySendsOnlyTheTopLayerAndKeepsItsAllocation() throws Exception {
         QemuImg.assumeInstalled();
-        Path base = Images.randomRaw(dir.resolve("base.raw"), 32 * MIB, 4);
-        Path baseCopy = Files.copy(base, dir.resolve("base-copy.raw"));
+        Images.Bases bases = Images.Bases.random(dir, 32 * MIB, 4);
         Path topPath = dir.resolve("top.qcow2");
         Path topCopyPath = dir.resolve("top-copy.qcow2");
-        try (BlockDevice source = Images.overlay(topPath, base);
-             BlockDevice destination = Images.overlay(topCopyPath, baseCopy)) {
+        try (BlockDevice source = Images.overlay(topPath, bases.source());
+             BlockDevice destination = Images.overlay(topCopyPath, bases.destination())) {
             fillRandom(source, 3 * MIB, 128 * 1024, 5);
             fillRandom(source, 17 * MIB + 64 * 1024, 64 * 1024, 6);
             source.writeZeroes(25 * MIB, BlockImages.DEFAULT_CLUSTER_SIZE, true);

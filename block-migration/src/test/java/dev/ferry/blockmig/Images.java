@@ -10,6 +10,7 @@ import dev.ferry.vm.block.ImageFormat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,14 @@ final class Images {
             fillRandom(device, 0, size, seed);
         }
         return path;
+    }
+
+    /** A random raw backing file (seeded) and its byte-for-byte copy, one per side of an incremental copy. */
+    record Bases(Path source, Path destination) {
+        static Bases random(Path dir, long size, long seed) throws IOException {
+            Path base = randomRaw(dir.resolve("base.raw"), size, seed);
+            return new Bases(base, Files.copy(base, dir.resolve("base-copy.raw")));
+        }
     }
 
     static void fillRandom(BlockDevice disk, long offset, long length, long seed) throws IOException {
