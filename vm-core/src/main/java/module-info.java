@@ -5,4 +5,8 @@ module dev.ferry.vm {
     requires dev.ferry.savevm;
 
     exports dev.ferry.vm.block;
+    exports dev.ferry.vm.workload;
+
+    // savevm's StateCodec builds the workload's state record by reflection when it migrates.
+    opens dev.ferry.vm.workload to dev.ferry.savevm;
 }
