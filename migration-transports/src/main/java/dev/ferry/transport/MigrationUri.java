@@ -1,0 +1,81 @@
+package dev.ferry.transport;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where a migration stream goes or comes from, written the way QEMU users write it:
+ * {@code tcp:HOST:PORT}, {@code unix:PATH}, {@code fd:N} or {@code exec:COMMAND}.
+ *
+ * <p>{@link #parse} gives one clear message per malformed input; {@link #toString()} gives the
+ * canonical text back (IPv6 hosts in brackets), so every error can name the URI.
+ */
+public sealed interface MigrationUri {
+
+    /** A TCP endpoint; an empty host or {@code 0} means "all addresses" when listening; port 0 picks a free port. */
+    record Tcp(String host, int port) implements MigrationUri {
+        public Tcp {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("tcp port " + port + " is outside 0..65535");
+            }
+        }
+
+        /** True when the host names every local address (empty or {@code 0}). */
+        public boolean anyHost() {
+            return host.isEmpty() || host.equals("0");
+        }
+
+        @Override
+        public String toString() {
+            return "tcp:" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /** A unix domain socket file. */
+    record Unix(Path path) implements MigrationUri {
+        public Unix {
+            Objects.requireNonNull(path, "path");
+        }
+
+        @Override
+        public String toString() {
+            return "unix:" + path;
+        }
+    }
+
+    /** A descriptor this process already holds, typically inherited from the parent that connected it. */
+    record Fd(int fd) implements MigrationUri {
+        public Fd {
+            if (fd < 0) {
+                throw new IllegalArgumentException("fd " + fd + " is negative");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "fd:" + fd;
+        }
+    }
+
+    /** A shell command: outgoing streams go to its stdin, incoming streams come from its stdout. */
+    record Exec(String command) implements MigrationUri {
+        public Exec {
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String toString() {
+            return "exec:" + command;
+        }
+    }
+
+    /**
+     * Parses a migration URI.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the URI and what is wrong with it
+     */
+    static MigrationUri parse(String text) {
+        return UriParser.parse(text);
+    }
+}
