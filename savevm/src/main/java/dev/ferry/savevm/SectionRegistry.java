@@ -36,13 +36,18 @@ public final class SectionRegistry {
     /** Every section, live ones first, each group in registration order. */
     public synchronized List<Section> sections() {
         List<Section> ordered = new ArrayList<>(live());
-        sections.stream().filter(s -> s instanceof StateSection<?>).forEach(ordered::add);
+        ordered.addAll(state());
         return List.copyOf(ordered);
     }
 
     /** The live sections in registration order. */
     public synchronized List<LiveSection> live() {
         return sections.stream().filter(s -> s instanceof LiveSection).map(s -> (LiveSection) s).toList();
+    }
+
+    /** The state sections in registration order. */
+    public synchronized List<StateSection<?>> state() {
+        return sections.stream().filter(s -> s instanceof StateSection<?>).<StateSection<?>>map(s -> (StateSection<?>) s).toList();
     }
 
     /** The section registered under {@code idstr} and {@code instance}, if any. */

@@ -1,0 +1,36 @@
+package dev.ferry.savevm;
+
+import dev.ferry.savevm.destination.StreamLoader;
+import java.util.Objects;
+
+/**
+ * The destination side of a migration: reads the stream into a VM that is not running. It checks
+ * the header, then the source's configuration (before any state is applied), then loads sections
+ * frame by frame and, after EOF, runs every section's verification. Only when it returns normally
+ * may the caller start the VM; on any error it throws, after sending NACK with the reason on the
+ * return path if there is one, and the VM must stay stopped. It never starts or resumes the VM.
+ */
+public final class IncomingMigration {
+
+    private IncomingMigration() {
+    }
+
+    /**
+     * Receives a migration into the sections of {@code registry}, blocking until the stream ends.
+     * Every registered section must be in the stream; the channel is closed at the end.
+     *
+     * @param configType the configuration record type both sides use
+     * @param check judges the source's configuration
+     * @throws MigrationException naming the phase and the problem
+     */
+    public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,
+                                                           ConfigCheck<C> check, MigrationChannel channel)
+            throws MigrationException {
+        Objects.requireNonNull(configType, "configType");
+        Objects.requireNonNull(check, "check");
+        if (channel.readable().isEmpty()) {
+            throw new IllegalArgumentException("the destination needs a readable migration channel");
+        }
+        return new StreamLoader<>(registry, configType, check, channel).run();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.ferry.savevm;
+
+import dev.ferry.savevm.source.SourceMigration;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The source side of a migration, running on its own thread; this object is its handle.
+ * {@link #start} returns at once; watch it with {@link #state}, {@link #stats} and
+ * {@link #await}; steer it with {@link #setMaxBandwidth}, {@link #setDowntimeLimit} and
+ * {@link #cancel}.
+ *
+ * <p>On success the source VM is left paused (its state now lives on the destination). On
+ * failure or cancel before the destination acknowledged, the driver sends ABORT, resumes the VM
+ * if it had paused it, and calls every live section's cleanup with {@code false}: the VM runs on
+ * with its state and disks intact. The driver owns the channel and closes it at the end.
+ */
+public final class MigrationDriver {
+
+    private final SourceMigration migration;
+
+    private MigrationDriver(SourceMigration migration) {
+        this.migration = migration;
+    }
+
+    /**
+     * Starts migrating the sections of {@code registry} over {@code channel}.
+     *
+     * @param vm paused at the switch, resumed on failure
+     * @param config the source's configuration record, which the destination checks first
+     * @param channel must be writable; with a readable side the driver waits for ACK after EOF
+     */
+    public static MigrationDriver start(SectionRegistry registry, Pausable vm, Record config, MigrationChannel channel,
+                                        MigrationOptions options) {
+        Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(options, "options");
+        if (channel.writable().isEmpty()) {
+            throw new IllegalArgumentException("the source needs a writable migration channel");
+        }
+        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options);
+        Thread.ofPlatform().name("savevm-migration").daemon(true).start(migration);
+        return new MigrationDriver(migration);
+    }
+
+    /** Where the migration is now. */
+    public MigrationState state() {
+        return migration.state();
+    }
+
+    /** The latest statistics, refreshed every iteration and at every state change. */
+    public MigrationStats stats() {
+        return migration.stats();
+    }
+
+    /**
+     * Stops the migration: polled between section calls and during bandwidth waits; if the
+     * driver is stuck in channel I/O, the channel is closed after a short grace. The VM resumes.
+     * No effect once the migration ended.
+     */
+    public void cancel() {
+        migration.cancel();
+    }
+
+    /** Waits up to {@code timeout} for the migration to end and returns its state then (maybe not final). */
+    public MigrationState await(Duration timeout) throws InterruptedException {
+        return migration.await(timeout);
+    }
+
+    /** Changes the bandwidth limit, bytes per second ({@link Long#MAX_VALUE}: none); takes effect within ms. */
+    public void setMaxBandwidth(long bytesPerSecond) {
+        migration.setMaxBandwidth(bytesPerSecond);
+    }
+
+    /** Changes the downtime limit the switch decision uses from the next iteration on. */
+    public void setDowntimeLimit(Duration limit) {
+        migration.setDowntimeLimit(limit);
+    }
+}

@@ -1,0 +1,263 @@
+package dev.ferry.savevm.destination;
+
+import dev.ferry.savevm.ConfigCheck;
+import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.IncomingStats;
+import dev.ferry.savevm.LiveSection;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.Phase;
+import dev.ferry.savevm.Section;
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.SectionRegistry;
+import dev.ferry.savevm.StateSection;
+import dev.ferry.savevm.codec.StateCodec;
+import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameInput;
+import dev.ferry.savevm.stream.FrameReader;
+import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.SectionDescriptor;
+import dev.ferry.savevm.stream.StreamFormat;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiver state machine of docs/stream-format.md: HEADER, CONFIG, then section frames until
+ * EOF, then verification and ACK. A section index is opened by START or FULL, which name the
+ * section; PART and END refer to an open live section; anything out of that order is refused.
+ */
+public final class StreamLoader<C extends Record> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamLoader.class);
+
+    private final SectionRegistry registry;
+    private final Class<C> configType;
+    private final ConfigCheck<C> check;
+    private final MigrationChannel channel;
+    private final Map<Integer, Opened> opened = new HashMap<>();
+    private final Set<Section> loaded = new LinkedHashSet<>();
+    private long frames;
+
+    /** A section index the stream opened: which section, at which stream version, whether ended. */
+    private static final class Opened {
+        final Section section;
+        final SectionId streamId;
+        boolean ended;
+
+        Opened(Section section, SectionId streamId) {
+            this.section = section;
+            this.streamId = streamId;
+        }
+    }
+
+    public StreamLoader(SectionRegistry registry, Class<C> configType, ConfigCheck<C> check, MigrationChannel channel) {
+        this.registry = registry;
+        this.configType = configType;
+        this.check = check;
+        this.channel = channel;
+    }
+
+    public IncomingStats run() throws MigrationException {
+        long start = System.nanoTime();
+        try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
+            readHeader(reader);
+            readConfig(reader);
+            loadSections(reader);
+            verify();
+            reply(FrameKind.ACK, "");
+            return new IncomingStats(reader.bytesRead(), frames, loaded.size(), Duration.ofNanos(System.nanoTime() - start));
+        } catch (MigrationException e) {
+            reply(FrameKind.NACK, e.getMessage());
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + e, e);
+            reply(FrameKind.NACK, failure.getMessage());
+            throw failure;
+        } finally {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("closing the migration channel: {}", e.toString());
+            }
+        }
+    }
+
+    private Frame next(FrameReader reader, Phase phase) throws IOException {
+        Frame frame = reader.next(phase);
+        frames++;
+        return frame;
+    }
+
+    private void readHeader(FrameReader reader) throws IOException {
+        Frame frame;
+        try {
+            frame = next(reader, Phase.HEADER);
+        } catch (MigrationException e) {
+            throw new MigrationException(Phase.HEADER, "not a Ferry migration stream (or a corrupt header): " + e.getMessage(), e);
+        }
+        MemorySegment payload = frame.payload();
+        int magic = StreamFormat.MAGIC.length;
+        if (frame.kind() != FrameKind.HEADER || payload.byteSize() < magic + 4
+                || !Arrays.equals(payload.asSlice(0, magic).toArray(ValueLayout.JAVA_BYTE), StreamFormat.MAGIC)) {
+            throw new MigrationException(Phase.HEADER, "not a Ferry migration stream: the first frame is "
+                    + frame.kind() + " without the FERRYMIG magic");
+        }
+        int major = Short.toUnsignedInt(payload.get(StreamFormat.SHORT, magic));
+        int minor = Short.toUnsignedInt(payload.get(StreamFormat.SHORT, magic + 2));
+        if (major != StreamFormat.MAJOR) {
+            throw new MigrationException(Phase.HEADER, "stream format version " + major + "." + minor
+                    + " is not supported: this build reads major version " + StreamFormat.MAJOR);
+        }
+    }
+
+    private void readConfig(FrameReader reader) throws IOException {
+        Frame frame = next(reader, Phase.CONFIG);
+        if (frame.kind() != FrameKind.CONFIG) {
+            throw new MigrationException(Phase.CONFIG, frame.describe() + ": expected the CONFIG frame right after the header");
+        }
+        C source = StateCodec.decode(configType, frame.payload().asByteBuffer(), Phase.CONFIG);
+        try {
+            check.check(source);
+        } catch (RuntimeException e) {
+            throw new MigrationException(Phase.CONFIG, "configuration check failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void loadSections(FrameReader reader) throws IOException {
+        while (true) {
+            Frame frame = next(reader, Phase.LOAD);
+            switch (frame.kind()) {
+                case START, FULL -> open(frame);
+                case PART, END -> continueSection(frame);
+                case EOF -> {
+                    finishStream(frame);
+                    return;
+                }
+                case ABORT -> throw new MigrationException(Phase.LOAD, "the source aborted the migration: " + frame.text());
+                default -> throw new MigrationException(Phase.LOAD, frame.describe() + ": not allowed in the section stream");
+            }
+        }
+    }
+
+    private void open(Frame frame) throws IOException {
+        if (frame.index() <= 0) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section index must be positive");
+        }
+        if (opened.containsKey(frame.index())) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section index " + frame.index()
+                    + " was already opened by " + opened.get(frame.index()).streamId);
+        }
+        SectionId streamId = SectionDescriptor.read(frame);
+        Section section = registry.find(streamId.idstr(), streamId.instance()).orElseThrow(() -> new MigrationException(
+                Phase.LOAD, frame.describe() + ": unknown section " + streamId + " (not registered on the destination)"));
+        if (loaded.contains(section)) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + streamId + " sent twice");
+        }
+        boolean live = frame.kind() == FrameKind.START;
+        if (live != (section instanceof LiveSection)) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + streamId + " is "
+                    + (live ? "a state section here but was sent as live" : "a live section here but was sent as state"));
+        }
+        if (!section.acceptsVersion(streamId.version())) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + streamId.idstr() + " instance "
+                    + streamId.instance() + " has version " + streamId.version() + ", which this build (version "
+                    + section.id().version() + ") cannot load");
+        }
+        Opened entry = new Opened(section, streamId);
+        opened.put(frame.index(), entry);
+        loaded.add(section);
+        MemorySegment data = frame.payload().asSlice(SectionDescriptor.size(streamId));
+        if (section instanceof LiveSection liveSection) {
+            load(frame, entry, in -> liveSection.load(FrameKind.START, in, streamId.version()), data);
+        } else {
+            load(frame, entry, in -> loadState((StateSection<?>) section, in, streamId.version()), data);
+        }
+        entry.ended = !live;
+    }
+
+    private static <S extends Record> void loadState(StateSection<S> section, FrameInput in, int version) throws IOException {
+        S state = StateCodec.decode(section.stateType(), in.read(in.remaining()).asByteBuffer(), Phase.LOAD);
+        section.load(state, version);
+    }
+
+    private void continueSection(Frame frame) throws IOException {
+        Opened entry = opened.get(frame.index());
+        if (entry == null) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section index " + frame.index() + " was never started");
+        }
+        if (entry.ended) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + entry.streamId + " already ended");
+        }
+        LiveSection section = (LiveSection) entry.section;
+        load(frame, entry, in -> section.load(frame.kind(), in, entry.streamId.version()), frame.payload());
+        entry.ended = frame.kind() == FrameKind.END;
+    }
+
+    /** Runs one section load over {@code data} and names section and frame in any error. */
+    private void load(Frame frame, Opened entry, Loader loader, MemorySegment data) throws MigrationException {
+        FrameInput in = new FrameInput(data);
+        try {
+            loader.load(in);
+            in.requireConsumed();
+        } catch (IOException | RuntimeException e) {
+            throw new MigrationException(Phase.LOAD, "section " + entry.streamId + ", " + frame.describe() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Loader {
+        void load(FrameInput in) throws IOException;
+    }
+
+    private void finishStream(Frame frame) throws MigrationException {
+        for (Opened entry : opened.values()) {
+            if (!entry.ended) {
+                throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + entry.streamId + " started but never ended");
+            }
+        }
+        for (Section section : registry.sections()) {
+            if (!loaded.contains(section)) {
+                throw new MigrationException(Phase.LOAD, "the stream ended without section " + section.id()
+                        + ", which the destination needs");
+            }
+        }
+    }
+
+    private void verify() throws MigrationException {
+        for (Section section : loaded) {
+            try {
+                section.verify();
+            } catch (IOException | RuntimeException e) {
+                throw new MigrationException(Phase.VERIFY, "section " + section.id() + " failed verification: "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+            }
+        }
+    }
+
+    /** Sends ACK or NACK if there is a return path; a failure to send is only logged. */
+    private void reply(FrameKind kind, String reason) {
+        Optional<WritableByteChannel> returnPath = channel.writable();
+        if (returnPath.isEmpty()) {
+            return;
+        }
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        try (FrameWriter writer = FrameWriter.unthrottled(returnPath.get(), StreamFormat.CONTROL_PAYLOAD)) {
+            writer.writeFrame(kind, 0, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
+        } catch (IOException e) {
+            LOG.debug("{} not sent: {}", kind, e.toString());
+        }
+    }
+}

@@ -1,0 +1,439 @@
+package dev.ferry.savevm.source;
+
+import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.LiveSection;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.MigrationState;
+import dev.ferry.savevm.MigrationStats;
+import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.Phase;
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.SectionStats;
+import dev.ferry.savevm.StateSection;
+import dev.ferry.savevm.codec.StateCodec;
+import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameOutput;
+import dev.ferry.savevm.stream.FrameReader;
+import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.SectionDescriptor;
+import dev.ferry.savevm.stream.StreamFormat;
+import dev.ferry.savevm.stream.ThroughputMeter;
+import dev.ferry.savevm.stream.TokenBucket;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One source migration, run on its own thread: header and config, live setup, iterations until
+ * the pending bytes fit the downtime limit at the measured bandwidth, pause, END and FULL frames,
+ * EOF, acknowledgement. Any failure or cancel before the acknowledgement sends ABORT (if the
+ * channel still works), resumes the VM if it was paused, and cleans every section up with
+ * {@code succeeded = false}. Fields without volatile belong to the migration thread.
+ */
+public final class SourceMigration implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceMigration.class);
+    private static final Duration CANCEL_GRACE = Duration.ofMillis(500);
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(2);
+    private static final long SAMPLE_NANOS = 100_000_000L;
+    private static final long MIN_BUDGET = 64 << 10;
+    private static final long MAX_BUDGET = 64 << 20;
+
+    private final List<LiveSection> live;
+    private final List<StateSection<?>> states;
+    private final Pausable vm;
+    private final Record config;
+    private final MigrationChannel channel;
+    private final MigrationOptions options;
+    private final TokenBucket bucket;
+    private final ThroughputMeter meter = new ThroughputMeter();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final long[] pending;
+    private final FrameOutput[] outputs;
+    private final Convergence convergence;
+
+    private volatile long maxBandwidth;
+    private volatile Duration downtimeLimit;
+    private volatile boolean cancelRequested;
+    private volatile boolean aborting;
+    private volatile MigrationState state = new MigrationState.Setup();
+    private volatile MigrationStats stats;
+    private volatile Thread thread;
+
+    private Phase phase = Phase.SETUP;
+    private int setUp;
+    private boolean paused;
+    private final long startNanos = System.nanoTime();
+    private long setupNanos = -1;
+    private long endNanos = -1;
+    private long pausedAt;
+    private Duration actualDowntime;
+    private Duration expectedDowntime = Duration.ZERO;
+    private int iterations;
+    private long dirtyRate;
+    private long sampleNanos = startNanos;
+    private long samplePending = -1;
+    private long sampleSent;
+
+    public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, Record config,
+                           MigrationChannel channel, MigrationOptions options) {
+        this.live = List.copyOf(live);
+        this.states = List.copyOf(states);
+        this.vm = vm;
+        this.config = config;
+        this.channel = channel;
+        this.options = options;
+        this.maxBandwidth = options.maxBandwidth();
+        this.downtimeLimit = options.downtimeLimit();
+        this.bucket = new TokenBucket(options.maxBandwidth());
+        this.pending = new long[live.size()];
+        this.outputs = new FrameOutput[live.size()];
+        this.convergence = new Convergence(options.stallWindow(), options.maxStallWindows());
+        publish();
+    }
+
+    public MigrationState state() {
+        return state;
+    }
+
+    public MigrationStats stats() {
+        return stats;
+    }
+
+    public void setMaxBandwidth(long bytesPerSecond) {
+        bucket.setRate(bytesPerSecond);
+        maxBandwidth = bytesPerSecond;
+    }
+
+    public void setDowntimeLimit(Duration limit) {
+        if (limit.isNegative()) {
+            throw new IllegalArgumentException("downtime limit must not be negative, got " + limit);
+        }
+        downtimeLimit = limit;
+    }
+
+    /** Asks the migration to stop; closes the channel if the thread does not notice in time. */
+    public void cancel() {
+        cancelRequested = true;
+        Thread running = thread;
+        if (running != null) {
+            LockSupport.unpark(running);
+        }
+        Thread.ofVirtual().name("savevm-cancel").start(() -> {
+            try {
+                if (!done.await(CANCEL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    closeChannel();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** Waits up to {@code timeout} for the end; returns the state then. */
+    public MigrationState await(Duration timeout) throws InterruptedException {
+        done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return state;
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        try (FrameWriter writer = new FrameWriter(channel.writable().orElseThrow(), StreamFormat.WRITER_PAYLOAD,
+                bucket, meter, this::checkCancel)) {
+            for (int i = 0; i < live.size(); i++) {
+                outputs[i] = new FrameOutput(writer, i + 1, live.get(i).id());
+            }
+            try {
+                migrate(writer);
+                end(new MigrationState.Completed());
+            } catch (Exception | LinkageError | AssertionError e) {
+                fail(writer, e);
+            }
+        } finally {
+            closeChannel();
+            done.countDown();
+        }
+    }
+
+    private void migrate(FrameWriter writer) throws IOException {
+        writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
+        writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config));
+        for (int i = 0; i < live.size(); i++) {
+            checkCancel();
+            setUp++;
+            outputs[i].open(FrameKind.START);
+            live.get(i).setup(outputs[i]);
+            outputs[i].finish(false);
+        }
+        setupNanos = System.nanoTime() - startNanos;
+        enter(Phase.ITERATE, new MigrationState.Active());
+        iterateUntilConverged();
+
+        phase = Phase.DOWNTIME;
+        checkCancel();
+        pausedAt = System.nanoTime();
+        vm.pause();
+        paused = true;
+        state = new MigrationState.Device();
+        publish();
+        // The final burst is bounded by bandwidth x downtime already: it goes out unthrottled.
+        bucket.setRate(TokenBucket.UNLIMITED);
+        for (int i = 0; i < live.size(); i++) {
+            checkCancel();
+            outputs[i].open(FrameKind.PART);
+            live.get(i).complete(outputs[i]);
+            outputs[i].finish(true);
+            pending[i] = 0;
+        }
+        for (int i = 0; i < states.size(); i++) {
+            checkCancel();
+            writeFull(writer, live.size() + 1 + i, states.get(i));
+        }
+        writer.writeFrame(FrameKind.EOF, 0, new byte[0]);
+        Optional<ReadableByteChannel> returnPath = channel.readable();
+        if (returnPath.isPresent()) {
+            phase = Phase.HANDSHAKE;
+            awaitAcknowledgement(returnPath.get());
+        }
+        actualDowntime = Duration.ofNanos(System.nanoTime() - pausedAt);
+        cleanUp(true);
+    }
+
+    private void iterateUntilConverged() throws IOException {
+        while (true) {
+            checkCancel();
+            long now = System.nanoTime();
+            long total = estimatePending();
+            sample(now, total);
+            if (convergence.observe(now, total)) {
+                int level = convergence.level();
+                LOG.info("pending {} bytes did not shrink: throttle level {}", total, level);
+                live.forEach(section -> section.notConverging(level));
+            }
+            if (convergence.exhausted()) {
+                throw new MigrationException(Phase.ITERATE, "did not converge: " + total + " bytes still pending after "
+                        + convergence.level() + " stall windows at " + meter.bandwidth()
+                        + " B/s; raise the downtime limit or the bandwidth");
+            }
+            long bandwidth = effectiveBandwidth();
+            publish();
+            if (fits(total, bandwidth) && fits(exactPending(), bandwidth)) {
+                expectedDowntime = downtime(sum(), bandwidth);
+                return;
+            }
+            long budget = budget(bandwidth);
+            long before = meter.totalBytes();
+            for (int i = 0; i < live.size(); i++) {
+                if (pending[i] > 0) {
+                    checkCancel();
+                    outputs[i].open(FrameKind.PART);
+                    live.get(i).iterate(outputs[i], budget);
+                    outputs[i].finish(false);
+                }
+            }
+            iterations++;
+            if (meter.totalBytes() == before) {
+                LockSupport.parkNanos(1_000_000L); // pending but nothing sent: the guest is mid-write; don't spin
+            }
+        }
+    }
+
+    private long estimatePending() {
+        for (int i = 0; i < live.size(); i++) {
+            pending[i] = live.get(i).pendingBytes();
+        }
+        return sum();
+    }
+
+    private long exactPending() {
+        for (int i = 0; i < live.size(); i++) {
+            pending[i] = live.get(i).exactPendingBytes();
+        }
+        return sum();
+    }
+
+    private long sum() {
+        long total = 0;
+        for (long p : pending) {
+            total += p;
+        }
+        return total;
+    }
+
+    /** Dirty rate: how fast pending grows, beside what was sent, over at least 100 ms. */
+    private void sample(long now, long total) {
+        long sent = meter.totalBytes();
+        if (samplePending >= 0 && now - sampleNanos >= SAMPLE_NANOS) {
+            long grown = total - samplePending + (sent - sampleSent);
+            dirtyRate = Math.max(0, (long) (grown * 1e9 / (now - sampleNanos)));
+        }
+        if (samplePending < 0 || now - sampleNanos >= SAMPLE_NANOS) {
+            sampleNanos = now;
+            samplePending = total;
+            sampleSent = sent;
+        }
+    }
+
+    /** The link's measured bandwidth, capped by the limit. */
+    private long effectiveBandwidth() {
+        long measured = meter.bandwidth();
+        return Math.min(measured, maxBandwidth);
+    }
+
+    private boolean fits(long bytes, long bandwidth) {
+        return bytes == 0 || (bandwidth > 0 && downtime(bytes, bandwidth).compareTo(downtimeLimit) <= 0);
+    }
+
+    private static Duration downtime(long bytes, long bandwidth) {
+        if (bandwidth <= 0) {
+            return bytes == 0 ? Duration.ZERO : Duration.ofSeconds(Long.MAX_VALUE / 2);
+        }
+        return Duration.ofNanos((long) (bytes * 1e9 / bandwidth));
+    }
+
+    /** About 100 ms of data per section and iteration. */
+    private static long budget(long bandwidth) {
+        if (bandwidth <= 0) {
+            return StreamFormat.WRITER_PAYLOAD;
+        }
+        return Math.clamp(bandwidth / 10, MIN_BUDGET, MAX_BUDGET);
+    }
+
+    private void writeFull(FrameWriter writer, int index, StateSection<?> section) throws IOException {
+        SectionId id = section.id();
+        byte[] body = StateCodec.encode(section.save());
+        long size = SectionDescriptor.size(id) + body.length;
+        if (size > writer.maxPayload()) {
+            throw new MigrationException(Phase.DOWNTIME, "section " + id + ": state of " + body.length
+                    + " bytes exceeds one frame (" + writer.maxPayload() + " bytes)");
+        }
+        writer.begin(index);
+        SectionDescriptor.write(id, writer.claim(SectionDescriptor.size(id)));
+        MemorySegment.copy(MemorySegment.ofArray(body), 0, writer.claim(body.length), 0, body.length);
+        writer.seal(FrameKind.FULL);
+    }
+
+    private void awaitAcknowledgement(ReadableByteChannel returnPath) throws IOException {
+        Duration timeout = options.ackTimeout();
+        try (FrameReader reader = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
+             Watchdog watchdog = new Watchdog(timeout, this::closeChannel)) {
+            Frame frame;
+            try {
+                frame = reader.next(Phase.HANDSHAKE);
+            } catch (IOException e) {
+                if (watchdog.fired()) {
+                    throw new MigrationException(Phase.HANDSHAKE, "no acknowledgement from the destination within " + timeout.toMillis() + " ms");
+                }
+                throw new MigrationException(Phase.HANDSHAKE, "the destination did not acknowledge: " + e.getMessage(), e);
+            }
+            switch (frame.kind()) {
+                case ACK -> { }
+                case NACK -> throw new MigrationException(Phase.HANDSHAKE, "the destination refused the migration: " + frame.text());
+                default -> throw new MigrationException(Phase.HANDSHAKE, "return path: expected ACK or NACK, got " + frame.describe());
+            }
+        }
+    }
+
+    private void fail(FrameWriter writer, Throwable cause) {
+        boolean cancelled = cancelRequested;
+        String reason = cancelled ? "cancelled by the operator" : message(cause);
+        if (!cancelled) {
+            LOG.warn("migration failed in phase {}: {}", phase, reason, cause);
+        }
+        aborting = true;
+        writer.discard();
+        try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
+            writer.writeFrame(FrameKind.ABORT, 0, reason.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("ABORT frame not sent: {}", e.toString());
+        }
+        if (paused) {
+            try {
+                vm.resume();
+                paused = false;
+            } catch (RuntimeException e) {
+                LOG.error("the VM did not resume after the failed migration", e);
+                reason += "; resuming the VM failed: " + message(e);
+            }
+        }
+        cleanUp(false);
+        end(cancelled ? new MigrationState.Cancelled() : new MigrationState.Failed(phase, reason));
+    }
+
+    private void cleanUp(boolean succeeded) {
+        for (int i = 0; i < setUp; i++) {
+            try {
+                live.get(i).cleanup(succeeded);
+            } catch (RuntimeException e) {
+                LOG.error("section {}: cleanup failed", live.get(i).id(), e);
+            }
+        }
+        setUp = 0;
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    private void checkCancel() throws IOException {
+        if (cancelRequested && !aborting) {
+            throw new MigrationException(phase, "cancelled by the operator");
+        }
+    }
+
+    private void enter(Phase next, MigrationState nextState) {
+        phase = next;
+        state = nextState;
+        publish();
+    }
+
+    private void end(MigrationState last) {
+        endNanos = System.nanoTime();
+        state = last;
+        publish();
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing the migration channel: {}", e.toString());
+        }
+    }
+
+    private static byte[] headerPayload() {
+        ByteBuffer header = ByteBuffer.allocate(StreamFormat.MAGIC.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(StreamFormat.MAGIC).putShort((short) StreamFormat.MAJOR).putShort((short) StreamFormat.MINOR);
+        return header.array();
+    }
+
+    private void publish() {
+        long now = endNanos >= 0 ? endNanos : System.nanoTime();
+        List<SectionStats> sections = new ArrayList<>(live.size());
+        long remaining = 0;
+        for (int i = 0; i < live.size(); i++) {
+            long sent = outputs[i] == null ? 0 : outputs[i].sent();
+            sections.add(new SectionStats(live.get(i).id(), sent, pending[i]));
+            remaining += pending[i];
+        }
+        stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
+                meter.totalBytes(), remaining, meter.throughput(), dirtyRate, iterations,
+                expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
+                convergence.stalls(), convergence.level(), sections);
+    }
+}

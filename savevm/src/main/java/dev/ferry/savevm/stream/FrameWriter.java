@@ -1,0 +1,126 @@
+package dev.ferry.savevm.stream;
+
+import dev.ferry.savevm.FrameKind;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * Builds frames in one off-heap buffer and writes each, CRC attached, to the channel in one go:
+ * {@link #begin}, fill through {@link #claim}, {@link #seal}. Large frames (up to the payload
+ * size given) keep system calls few; the bandwidth limit is paid per frame. One thread only.
+ */
+public final class FrameWriter implements AutoCloseable {
+
+    private final WritableByteChannel channel;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private final int maxPayload;
+    private final TokenBucket bucket;
+    private final ThroughputMeter meter;
+    private final TokenBucket.Check<? extends IOException> abort;
+    private int sequence;
+    private int index = -1;
+    private long length;
+
+    public FrameWriter(WritableByteChannel channel, int maxPayload, TokenBucket bucket, ThroughputMeter meter,
+                       TokenBucket.Check<? extends IOException> abort) {
+        if (maxPayload <= 0 || maxPayload > StreamFormat.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("frame payload size " + maxPayload + " outside 1.." + StreamFormat.MAX_PAYLOAD);
+        }
+        this.channel = channel;
+        this.maxPayload = maxPayload;
+        this.bucket = bucket;
+        this.meter = meter;
+        this.abort = abort;
+        this.buffer = arena.allocate(StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES, 4096);
+    }
+
+    /** A writer without limit or cancel, for control frames (the destination's return path). */
+    public static FrameWriter unthrottled(WritableByteChannel channel, int maxPayload) {
+        return new FrameWriter(channel, maxPayload, new TokenBucket(TokenBucket.UNLIMITED), new ThroughputMeter(), () -> { });
+    }
+
+    public int maxPayload() {
+        return maxPayload;
+    }
+
+    public ThroughputMeter meter() {
+        return meter;
+    }
+
+    /** Starts a frame for section {@code sectionIndex} (0: none); any unsealed frame is dropped. */
+    public void begin(int sectionIndex) {
+        index = sectionIndex;
+        length = 0;
+    }
+
+    /** Drops the open frame, if any, unsent (an empty iterate, or a failure before ABORT). */
+    public void discard() {
+        index = -1;
+    }
+
+    /** Payload bytes in the open frame. */
+    public long length() {
+        return length;
+    }
+
+    /** Payload room left in the open frame. */
+    public long room() {
+        return maxPayload - length;
+    }
+
+    /** The next {@code bytes} of the payload, counted as written; the caller fills them. */
+    public MemorySegment claim(long bytes) {
+        if (bytes > room()) {
+            throw new IllegalStateException(bytes + " bytes do not fit the " + room() + " left in the frame");
+        }
+        MemorySegment slice = buffer.asSlice(StreamFormat.HEADER_BYTES + length, bytes);
+        length += bytes;
+        return slice;
+    }
+
+    /**
+     * Seals the open frame as {@code kind} and writes it.
+     *
+     * @return the bytes written, framing included
+     */
+    public long seal(FrameKind kind) throws IOException {
+        if (index < 0) {
+            throw new IllegalStateException("no frame begun");
+        }
+        buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.KIND, (byte) kind.code());
+        buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.FLAGS, (byte) 0);
+        buffer.set(StreamFormat.SHORT, 2, (short) 0);
+        buffer.set(StreamFormat.INT, StreamFormat.SEQUENCE, sequence++);
+        buffer.set(StreamFormat.INT, StreamFormat.INDEX, index);
+        buffer.set(StreamFormat.INT, StreamFormat.LENGTH, (int) length);
+        long covered = StreamFormat.HEADER_BYTES + length;
+        buffer.set(StreamFormat.INT, covered, StreamFormat.crc(buffer.asSlice(0, covered)));
+        long total = covered + StreamFormat.TRAILER_BYTES;
+        index = -1;
+        long start = System.nanoTime();
+        bucket.acquire(total, abort);
+        ByteBuffer bytes = buffer.asSlice(0, total).asByteBuffer();
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+        meter.record(total, System.nanoTime() - start);
+        return total;
+    }
+
+    /** Writes a whole frame whose payload is {@code payload}. */
+    public long writeFrame(FrameKind kind, int sectionIndex, byte[] payload) throws IOException {
+        begin(sectionIndex);
+        MemorySegment.copy(MemorySegment.ofArray(payload), 0, claim(payload.length), 0, payload.length);
+        return seal(kind);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

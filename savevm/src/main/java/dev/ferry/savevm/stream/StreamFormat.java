@@ -1,0 +1,52 @@
+package dev.ferry.savevm.stream;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The frame envelope of docs/stream-format.md: a 16-byte header (kind u8, flags u8, reserved
+ * u16, sequence u32, section index u32, payload length u32), the payload, and a CRC32C of header
+ * and payload. Everything little-endian. The envelope of the HEADER frame never changes, so any
+ * build can read a stream's version before refusing it.
+ */
+public final class StreamFormat {
+
+    private StreamFormat() {
+    }
+
+    /** "FERRYMIG": the first bytes of a HEADER frame's payload. */
+    public static final byte[] MAGIC = "FERRYMIG".getBytes(StandardCharsets.US_ASCII);
+    /** Bumped on any change an older reader would misread; readers refuse another major. */
+    public static final int MAJOR = 1;
+    /** Bumped on compatible additions; informational. */
+    public static final int MINOR = 0;
+
+    public static final int HEADER_BYTES = 16;
+    public static final int TRAILER_BYTES = 4;
+    /** The largest payload any reader accepts: a corrupt length can't make it allocate more. */
+    public static final int MAX_PAYLOAD = 16 << 20;
+    /** The payload size the source writer fills before sealing a frame. */
+    public static final int WRITER_PAYLOAD = 4 << 20;
+    /** The payload limit on the return path, which carries only ACK and NACK. */
+    public static final int CONTROL_PAYLOAD = 64 << 10;
+
+    static final int KIND = 0;
+    static final int FLAGS = 1;
+    static final int SEQUENCE = 4;
+    static final int INDEX = 8;
+    static final int LENGTH = 12;
+
+    public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** CRC32C of {@code bytes} (through a direct ByteBuffer view, so the intrinsic applies). */
+    static int crc(MemorySegment bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.asByteBuffer());
+        return (int) crc.getValue();
+    }
+}
