@@ -1,0 +1,29 @@
+package dev.ferry.vm.device.serial;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+/** Where the bytes a guest writes to a UART go. Called on the vCPU thread, once per byte. */
+@FunctionalInterface
+public interface UartSink {
+
+    void accept(byte b);
+
+    /**
+     * A sink over a stream (stdout, a file) that flushes at each line end, so a log follows the
+     * guest without a flush per byte.
+     */
+    static UartSink lines(OutputStream out) {
+        return b -> {
+            try {
+                out.write(b);
+                if (b == '\n') {
+                    out.flush();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("uart output failed", e);
+            }
+        };
+    }
+}

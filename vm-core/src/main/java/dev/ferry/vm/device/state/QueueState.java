@@ -1,0 +1,40 @@
+package dev.ferry.vm.device.state;
+
+/**
+ * One split virtqueue as the driver configured it, plus the device's position in it. The live
+ * queue is rebuilt from this on restore; {@link #validate} checks what cannot be checked alone.
+ *
+ * @param size entries (a power of two up to the device's maximum); 0 if never configured
+ * @param nextAvail the next avail ring index the device will take
+ * @param nextUsed the next used ring index the device will fill
+ */
+public record QueueState(int size, boolean ready, long descTable, long availRing, long usedRing,
+                         int nextAvail, int nextUsed) {
+
+    public QueueState {
+        if (size < 0 || size > 32768 || (size & (size - 1)) != 0) {
+            throw new IllegalArgumentException("queue state: size " + size + " is not a power of two up to 32768");
+        }
+        if (nextAvail < 0 || nextAvail > 0xffff || nextUsed < 0 || nextUsed > 0xffff) {
+            throw new IllegalArgumentException("queue state: ring index out of 0..65535");
+        }
+        if (descTable % 16 != 0 || availRing % 2 != 0 || usedRing % 4 != 0) {
+            throw new IllegalArgumentException("queue state: misaligned ring address");
+        }
+    }
+
+    /** A queue the driver has not touched. */
+    public static QueueState initial(int maxSize) {
+        return new QueueState(maxSize, false, 0, 0, 0, 0, 0);
+    }
+
+    /** Checks the state against the device it is restored into. */
+    public void validate(int maxSize) {
+        if (size > maxSize) {
+            throw new IllegalArgumentException("queue state: size " + size + " exceeds the device's " + maxSize);
+        }
+        if (ready && size == 0) {
+            throw new IllegalArgumentException("queue state: ready with size 0");
+        }
+    }
+}
