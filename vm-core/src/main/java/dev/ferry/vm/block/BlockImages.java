@@ -1,0 +1,240 @@
+package dev.ferry.vm.block;
+
+import dev.ferry.vm.block.internal.PosixFile;
+import dev.ferry.vm.block.qcow2.Qcow2Creator;
+import dev.ferry.vm.block.qcow2.Qcow2Header;
+import dev.ferry.vm.block.qcow2.Qcow2Image;
+import dev.ferry.vm.block.raw.RawImage;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Opens, creates and describes disk images. Every failure is an {@link ImageException} naming
+ * the file and the problem.
+ *
+ * <p>Probing (opening without a format) treats a file that starts with the qcow2 magic as qcow2
+ * and anything else as raw. A raw image the guest may write should be opened with its format
+ * named, so a guest cannot turn its own disk into a qcow2 header that points at host files.
+ */
+public final class BlockImages {
+
+    /** The cluster size qemu-img uses by default. */
+    public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
+    private static final int MAX_CHAIN = 64;
+    private static final int DIGEST_CHUNK = 1 << 20;
+
+    private BlockImages() {
+    }
+
+    /** Opens an image of a probed format with its whole backing chain (backing files read-only). */
+    public static BlockDevice open(Path path, boolean readOnly) throws IOException {
+        return open(path, null, readOnly, new HashSet<>());
+    }
+
+    /** Opens an image of the given format with its whole backing chain (backing files read-only). */
+    public static BlockDevice open(Path path, ImageFormat format, boolean readOnly) throws IOException {
+        return open(path, format, readOnly, new HashSet<>());
+    }
+
+    private static BlockDevice open(Path path, ImageFormat format, boolean readOnly, Set<Path> chain)
+            throws IOException {
+        if (!Files.exists(path)) {
+            throw new ImageException(path, "no such file");
+        }
+        PosixFile file = PosixFile.open(path, readOnly);
+        try {
+            ImageFormat actual = format != null ? format : probe(file);
+            if (actual == ImageFormat.RAW) {
+                return RawImage.open(file);
+            }
+            Qcow2Header header = Qcow2Header.read(file);
+            chain.add(path.toRealPath());
+            Optional<BlockDevice> backing = Optional.empty();
+            if (header.backingFile().isPresent()) {
+                backing = Optional.of(openBacking(path, header, chain));
+            }
+            try {
+                return Qcow2Image.open(file, header, backing);
+            } catch (IOException | RuntimeException e) {
+                if (backing.isPresent()) {
+                    backing.get().close();
+                }
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static BlockDevice openBacking(Path overlay, Qcow2Header header, Set<Path> chain) throws IOException {
+        String name = header.backingFile().orElseThrow();
+        Path backingPath = resolveBacking(overlay, name);
+        if (!Files.exists(backingPath)) {
+            throw new ImageException(overlay, "backing file '" + name + "' (" + backingPath + ") does not exist");
+        }
+        if (chain.contains(backingPath.toRealPath())) {
+            throw new ImageException(overlay, "backing chain loops: backing file '" + name + "' is already in the chain");
+        }
+        if (chain.size() >= MAX_CHAIN) {
+            throw new ImageException(overlay, "backing chain is longer than " + MAX_CHAIN + " images");
+        }
+        ImageFormat format = null;
+        if (header.backingFormat().isPresent()) {
+            try {
+                format = ImageFormat.fromId(header.backingFormat().get());
+            } catch (IllegalArgumentException e) {
+                throw new ImageException(overlay, "backing file format '" + header.backingFormat().get()
+                        + "' is not supported (expected raw or qcow2)");
+            }
+        }
+        return open(backingPath, format, true, chain);
+    }
+
+    /** Where a backing file named in {@code overlay}'s header lives: relative names start in the overlay's folder. */
+    public static Path resolveBacking(Path overlay, String name) {
+        Path named = Path.of(name);
+        if (named.isAbsolute()) {
+            return named;
+        }
+        Path folder = overlay.toAbsolutePath().getParent();
+        return folder.resolve(named).normalize();
+    }
+
+    private static ImageFormat probe(PosixFile file) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment start = arena.allocate(4);
+            file.read(0, start);
+            return Qcow2Header.hasMagic(start) ? ImageFormat.QCOW2 : ImageFormat.RAW;
+        }
+    }
+
+    /** Creates a sparse raw image of {@code size} bytes; the file must not exist. */
+    public static void createRaw(Path path, long size) throws IOException {
+        if (size < 0 || size % BlockDevice.SECTOR_SIZE != 0) {
+            throw new ImageException(path, "size " + size + " is not a multiple of " + BlockDevice.SECTOR_SIZE);
+        }
+        try (PosixFile file = PosixFile.create(path)) {
+            RawImage.create(file, size);
+        }
+    }
+
+    /** Creates an empty qcow2 (version 3) image; the file must not exist. */
+    public static void createQcow2(Path path, long size, int clusterSize) throws IOException {
+        create(path, size, clusterSize, Optional.empty());
+    }
+
+    /**
+     * Creates a qcow2 overlay of {@code backingPath} with its size. The header names the backing
+     * file relative to the overlay's folder, so the pair can move together.
+     */
+    public static void createQcow2Overlay(Path path, Path backingPath) throws IOException {
+        createQcow2Overlay(path, backingPath, DEFAULT_CLUSTER_SIZE);
+    }
+
+    public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize) throws IOException {
+        Path folder = path.toAbsolutePath().getParent();
+        String name = folder.relativize(backingPath.toAbsolutePath()).toString();
+        try (BlockDevice backing = open(backingPath, true)) {
+            create(path, backing.size(), clusterSize, Optional.of(new Qcow2Creator.Backing(name, backing.format())));
+        }
+    }
+
+    private static void create(Path path, long size, int clusterSize, Optional<Qcow2Creator.Backing> backing)
+            throws IOException {
+        boolean done = false;
+        try (PosixFile file = PosixFile.create(path)) {
+            Qcow2Creator.create(file, size, clusterSize, backing);
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** Describes an image from its header, without opening its backing chain. */
+    public static ImageInfo info(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new ImageException(path, "no such file");
+        }
+        try (PosixFile file = PosixFile.open(path, true)) {
+            long allocated = allocatedBytes(file);
+            if (probe(file) == ImageFormat.RAW) {
+                return new ImageInfo(path, ImageFormat.RAW, file.length(), allocated, Optional.empty(),
+                        Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), false, false);
+            }
+            Qcow2Header header = Qcow2Header.read(file);
+            Optional<ImageFormat> backingFormat = header.backingFormat().flatMap(BlockImages::knownFormat);
+            return new ImageInfo(path, ImageFormat.QCOW2, header.size(), allocated, header.backingFile(),
+                    backingFormat, OptionalInt.of(header.clusterSize()), OptionalInt.of(header.version()),
+                    header.dirty(), header.corrupt());
+        }
+    }
+
+    private static Optional<ImageFormat> knownFormat(String id) {
+        try {
+            return Optional.of(ImageFormat.fromId(id));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long allocatedBytes(PosixFile file) throws IOException {
+        long total = 0;
+        long data = file.nextData(0);
+        while (data >= 0) {
+            long hole = file.nextHole(data);
+            total += hole - data;
+            data = file.nextData(hole);
+        }
+        return total;
+    }
+
+    /** The backing file of a qcow2 overlay as its header names it, with its format and size. */
+    public static Optional<BackingIdentity> backingIdentity(BlockDevice device) {
+        if (!(device instanceof Qcow2Image qcow2) || device.backing().isEmpty()) {
+            return Optional.empty();
+        }
+        BlockDevice backing = device.backing().get();
+        return Optional.of(new BackingIdentity(qcow2.header().backingFile().orElseThrow(), backing.format(),
+                backing.size()));
+    }
+
+    /** SHA-256 of the device's whole virtual content (zero ranges are hashed without reading them). */
+    public static byte[] sha256(BlockDevice device) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("every JDK has SHA-256", e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(DIGEST_CHUNK, 4096);
+            MemorySegment zeroes = arena.allocate(DIGEST_CHUNK, 4096);
+            long offset = 0;
+            while (offset < device.size()) {
+                Extent extent = device.allocation(offset, Math.min(DIGEST_CHUNK, device.size() - offset));
+                MemorySegment chunk;
+                if (extent.allocation() == Allocation.ZERO) {
+                    chunk = zeroes.asSlice(0, extent.length());
+                } else {
+                    chunk = buffer.asSlice(0, extent.length());
+                    device.read(offset, chunk);
+                }
+                digest.update(chunk.asByteBuffer());
+                offset = extent.end();
+            }
+        }
+        return digest.digest();
+    }
+}
