@@ -89,17 +89,28 @@ public final class RunGate {
         }
     }
 
+    /** What a vCPU thread does after a {@link #checkpoint}. */
+    public enum Pass {
+        /** Enter the guest. */
+        RUN,
+        /** Re-enter KVM once with the kick set, so it completes the last exit; then check again. */
+        COMPLETE_EXIT,
+        /** The gate is closed: leave the loop. */
+        STOP
+    }
+
     /**
-     * vCPU side, between exits: parks while the gate is held. {@code beforePark} runs first
-     * (finishing an exit KVM still has to complete), so a parked vCPU's state is consistent.
-     *
-     * @return false once the gate is closed: the vCPU thread must end
+     * vCPU side, between exits: parks while the gate is held. A vCPU whose last exit KVM has not
+     * completed yet ({@code exitPending}: port or MMIO access) is told to complete it first, so a
+     * parked vCPU's state is always consistent.
      */
-    public boolean checkpoint(Runnable beforePark) {
+    public Pass checkpoint(boolean exitPending) {
         lock.lock();
         try {
             if (holds != 0 && !closed) {
-                beforePark.run();
+                if (exitPending) {
+                    return Pass.COMPLETE_EXIT;
+                }
                 parked++;
                 changed.signalAll();
                 try {
@@ -110,7 +121,28 @@ public final class RunGate {
                     parked--;
                 }
             }
-            return !closed;
+            return closed ? Pass.STOP : Pass.RUN;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * vCPU side: a vCPU halted with nothing that can wake it (no interrupt source) counts as
+     * parked until the gate closes.
+     */
+    public void idle() {
+        lock.lock();
+        try {
+            parked++;
+            changed.signalAll();
+            try {
+                while (!closed) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                parked--;
+            }
         } finally {
             lock.unlock();
         }

@@ -16,7 +16,7 @@ public interface DirtyTracker {
      * Adds the pages written since {@link #start} or the previous harvest to {@code into}, one
      * bitmap per RAM region in region order, and clears them here.
      */
-    void harvest(List<DirtyBitmap> into);
+    void harvest(List<PageBitmap> into);
 
     /** Stops tracking and frees what it took; safe to call when not started. */
     void stop();

@@ -1,6 +1,8 @@
 package dev.ferry.vm.memory;
 
+import dev.ferry.kvm.HostMemory;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,17 +13,17 @@ import java.util.List;
 public final class GuestRam implements GuestMemory, AutoCloseable {
 
     private final List<RamRegion> regions;
-    private final AutoCloseable backing;
+    private final Runnable release;
     private final long size;
     private volatile boolean trackingDma;
 
     /**
      * @param regions the RAM, in address order, not overlapping
-     * @param backing what frees the host mappings on {@link #close}
+     * @param release frees the host mappings on {@link #close}
      */
-    public GuestRam(List<RamRegion> regions, AutoCloseable backing) {
+    public GuestRam(List<RamRegion> regions, Runnable release) {
         this.regions = List.copyOf(regions);
-        this.backing = backing;
+        this.release = release;
         for (int i = 0; i < this.regions.size(); i++) {
             RamRegion region = this.regions.get(i);
             if (region.index() != i || (i > 0 && region.gpa() < this.regions.get(i - 1).end())) {
@@ -29,6 +31,26 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
             }
         }
         this.size = this.regions.stream().mapToLong(RamRegion::size).sum();
+    }
+
+    /**
+     * Maps zeroed anonymous shared memory for every range of {@code layout}; {@code hugePages}
+     * advises transparent huge pages (first touches under KVM's shadow MMU are much faster).
+     */
+    public static GuestRam allocate(RamLayout layout, boolean hugePages) {
+        List<HostMemory> mappings = new ArrayList<>();
+        List<RamRegion> regions = new ArrayList<>();
+        try {
+            for (RamLayout.Range range : layout.ranges()) {
+                HostMemory memory = HostMemory.anonymous(range.size(), hugePages);
+                mappings.add(memory);
+                regions.add(new RamRegion(regions.size(), range.gpa(), memory.segment()));
+            }
+        } catch (RuntimeException e) {
+            mappings.forEach(HostMemory::close);
+            throw e;
+        }
+        return new GuestRam(regions, () -> mappings.forEach(HostMemory::close));
     }
 
     public List<RamRegion> regions() {
@@ -57,9 +79,16 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
             return;
         }
         RamRegion region = region(gpa, length);
-        long first = (gpa - region.gpa()) >>> DirtyBitmap.PAGE_SHIFT;
-        long last = (gpa - region.gpa() + length - 1) >>> DirtyBitmap.PAGE_SHIFT;
+        long first = (gpa - region.gpa()) >>> PageBitmap.PAGE_SHIFT;
+        long last = (gpa - region.gpa() + length - 1) >>> PageBitmap.PAGE_SHIFT;
         region.dma().mark(first, last - first + 1);
+    }
+
+    /** Moves the pages the VMM wrote since the last drain into {@code into}, one bitmap per region. */
+    public void drainDma(List<PageBitmap> into) {
+        for (RamRegion region : regions) {
+            region.dma().drainInto(into.get(region.index()));
+        }
     }
 
     /**
@@ -88,7 +117,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        backing.close();
+    public void close() {
+        release.run();
     }
 }

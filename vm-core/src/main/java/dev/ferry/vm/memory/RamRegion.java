@@ -7,19 +7,19 @@ import java.lang.foreign.MemorySegment;
  * addresses {@code gpa .. gpa + host.byteSize()}. {@code dma} collects the pages the VMM itself
  * writes (KVM's dirty log cannot see them).
  */
-public record RamRegion(int index, long gpa, MemorySegment host, DirtyBitmap dma) {
+public record RamRegion(int index, long gpa, MemorySegment host, PageBitmap dma) {
 
     public RamRegion {
-        if ((gpa & (DirtyBitmap.PAGE_SIZE - 1)) != 0 || (host.byteSize() & (DirtyBitmap.PAGE_SIZE - 1)) != 0) {
+        if ((gpa & (PageBitmap.PAGE_SIZE - 1)) != 0 || (host.byteSize() & (PageBitmap.PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException(String.format("RAM region 0x%x+0x%x is not page aligned", gpa, host.byteSize()));
         }
-        if (dma.pages() != host.byteSize() >>> DirtyBitmap.PAGE_SHIFT) {
+        if (dma.pages() != host.byteSize() >>> PageBitmap.PAGE_SHIFT) {
             throw new IllegalArgumentException("DMA bitmap does not cover RAM region " + index);
         }
     }
 
     public RamRegion(int index, long gpa, MemorySegment host) {
-        this(index, gpa, host, new DirtyBitmap(host.byteSize() >>> DirtyBitmap.PAGE_SHIFT));
+        this(index, gpa, host, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
     }
 
     public long size() {

@@ -23,9 +23,15 @@ class RunGateTest {
             Runnable kick = () -> LockSupport.unpark(threadOf(this));
             gate.join(kick);
             thread = Thread.ofPlatform().unstarted(() -> {
-                while (gate.checkpoint(completions::incrementAndGet)) {
-                    work.incrementAndGet();
-                    LockSupport.parkNanos(50_000);
+                boolean pending = false;
+                for (RunGate.Pass pass = gate.checkpoint(pending); pass != RunGate.Pass.STOP; pass = gate.checkpoint(pending)) {
+                    if (pass == RunGate.Pass.COMPLETE_EXIT) {
+                        completions.incrementAndGet();
+                    } else {
+                        work.incrementAndGet();
+                        LockSupport.parkNanos(50_000);
+                    }
+                    pending = pass == RunGate.Pass.RUN;
                 }
                 gate.leave(kick);
             });
@@ -51,7 +57,7 @@ class RunGateTest {
         Thread.sleep(50);
         assertEquals(workA, a.work.get(), "a parked vCPU does no work");
         assertEquals(workB, b.work.get());
-        assertEquals(1, a.completions.get(), "pending work is completed once before parking");
+        assertEquals(1, a.completions.get(), "the pending exit is completed once before parking");
 
         gate.hold(RunGate.THROTTLE);
         gate.release(RunGate.PAUSE);

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * migration thread {@link #drainInto drains}; everything else is for the single thread that owns
  * a harvest.
  */
-public final class DirtyBitmap {
+public final class PageBitmap {
 
     /** Guest page size the bitmaps count in. */
     public static final int PAGE_SIZE = 4096;
@@ -23,7 +23,7 @@ public final class DirtyBitmap {
     private final long pages;
     private final long[] words;
 
-    public DirtyBitmap(long pages) {
+    public PageBitmap(long pages) {
         if (pages < 0 || (pages + 63) / 64 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bad page count " + pages);
         }
@@ -56,7 +56,7 @@ public final class DirtyBitmap {
     }
 
     /** Atomically takes every mark out of this bitmap and adds it to {@code target}. */
-    public void drainInto(DirtyBitmap target) {
+    public void drainInto(PageBitmap target) {
         checkSameSize(target);
         for (int i = 0; i < words.length; i++) {
             if (words[i] != 0) {
@@ -153,7 +153,7 @@ public final class DirtyBitmap {
         }
     }
 
-    private void checkSameSize(DirtyBitmap other) {
+    private void checkSameSize(PageBitmap other) {
         if (other.pages != pages) {
             throw new IllegalArgumentException("bitmaps of " + pages + " and " + other.pages + " pages");
         }

@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class DirtyBitmapTest {
+class PageBitmapTest {
 
     @Test
     void marksRangesAcrossWordBoundariesLikeABitSet() {
-        DirtyBitmap bitmap = new DirtyBitmap(1000);
+        PageBitmap bitmap = new PageBitmap(1000);
         BitSet expected = new BitSet();
         Random random = new Random(7);
         for (int i = 0; i < 200; i++) {
@@ -43,7 +43,7 @@ class DirtyBitmapTest {
 
     @Test
     void lastWordIgnoresBitsPastTheEnd() {
-        DirtyBitmap bitmap = new DirtyBitmap(70);
+        PageBitmap bitmap = new PageBitmap(70);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment log = arena.allocate(bitmap.byteSize());
             log.fill((byte) 0xff);
@@ -56,7 +56,7 @@ class DirtyBitmapTest {
 
     @Test
     void addsKvmLogWords() {
-        DirtyBitmap bitmap = new DirtyBitmap(128);
+        PageBitmap bitmap = new PageBitmap(128);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment log = arena.allocate(16);
             log.setAtIndex(ValueLayout.JAVA_LONG, 0, 1L << 3);
@@ -70,8 +70,8 @@ class DirtyBitmapTest {
 
     @Test
     void drainLosesNoMarkMadeConcurrently() throws Exception {
-        DirtyBitmap source = new DirtyBitmap(4096);
-        DirtyBitmap seen = new DirtyBitmap(4096);
+        PageBitmap source = new PageBitmap(4096);
+        PageBitmap seen = new PageBitmap(4096);
         List<Thread> writers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
             int offset = t;
