@@ -22,6 +22,8 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
 
     public static final long CR0_PE = 1L;
     public static final long CR0_ET = 1L << 4;
+    public static final long CR0_NW = 1L << 29;
+    public static final long CR0_CD = 1L << 30;
     public static final long CR0_NE = 1L << 5;
     public static final long CR0_WP = 1L << 16;
     public static final long CR0_PG = 1L << 31;
@@ -50,13 +52,14 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
 
     /**
      * This state switched to 64-bit long mode with paging rooted at {@code cr3}: CS/DS/ES/FS/GS/SS
-     * flat at CPL0 (selectors 0x8 and 0x10; no GDT is read), CR0.PE|PG, CR4.PAE, EFER.LME|LMA.
+     * flat at CPL0 (selectors 0x8 and 0x10; no GDT is read), CR0.PE|PG with caches on (CD, NW
+     * cleared), CR4.PAE, EFER.LME|LMA.
      */
     public Sregs withLongMode(long cr3) {
         Segment code = Segment.code64(0x8, 0);
         Segment data = Segment.data(0x10, 0);
         return new Sregs(code, data, data, data, data, data, tr, ldt, gdt, idt,
-                cr0 | CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG, cr2, cr3, cr4 | CR4_PAE, cr8,
+                cr0 & ~(CR0_CD | CR0_NW) | CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG, cr2, cr3, cr4 | CR4_PAE, cr8,
                 efer | EFER_LME | EFER_LMA, apicBase, interruptBitmap);
     }
 

@@ -1,10 +1,8 @@
 package dev.ferry.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ferry.kvm.bindings.Ioctls;
-import dev.ferry.kvm.bindings.KvmConstants;
 import dev.ferry.kvm.bindings.KvmCpuid2;
 import dev.ferry.kvm.bindings.KvmDebugregs;
 import dev.ferry.kvm.bindings.KvmFpu;
@@ -30,18 +28,11 @@ import java.util.List;
  */
 public final class Vcpu implements AutoCloseable {
 
-    private static final VcpuExit.Hlt HLT = new VcpuExit.Hlt();
-    private static final VcpuExit.Shutdown SHUTDOWN = new VcpuExit.Shutdown();
-    private static final VcpuExit.Interrupted INTERRUPTED = new VcpuExit.Interrupted();
-    // KVM_PIO_PAGE_OFFSET: port I/O data normally sits on the page after kvm_run.
-    private static final long PIO_DATA = 4096;
-
     private final Vm vm;
     private final int id;
     private final int fd;
     private final MemorySegment run;
-    private final MemorySegment[] mmioData = new MemorySegment[9];
-    private final MemorySegment[] pioData = new MemorySegment[9];
+    private final ExitDecoder exits;
     private volatile boolean inRun;
     private volatile long pthread;
     private boolean closed;
@@ -51,10 +42,7 @@ public final class Vcpu implements AutoCloseable {
         this.id = id;
         this.fd = fd;
         this.run = run;
-        for (int len = 1; len <= 8; len++) {
-            mmioData[len] = run.asSlice(KvmRun.MMIO_DATA, len);
-            pioData[len] = run.byteSize() >= PIO_DATA + len ? run.asSlice(PIO_DATA, len) : null;
-        }
+        this.exits = new ExitDecoder(run);
     }
 
     @SuppressWarnings("restricted")
@@ -97,54 +85,11 @@ public final class Vcpu implements AutoCloseable {
             int errno = LibC.errno();
             if (errno == LibC.EINTR) {
                 KvmRun.immediateExit(run, false);
-                return INTERRUPTED;
+                return ExitDecoder.INTERRUPTED;
             }
             throw new KvmException(Ioctls.KVM_RUN.name(), errno);
         }
-        return exit();
-    }
-
-    private VcpuExit exit() {
-        int reason = KvmRun.exitReason(run);
-        return switch (reason) {
-            case KvmConstants.KVM_EXIT_IO -> ioExit();
-            case KvmConstants.KVM_EXIT_MMIO -> {
-                long address = KvmRun.mmioPhysAddr(run);
-                MemorySegment data = mmioData[Math.clamp(KvmRun.mmioLen(run), 1, 8)];
-                yield KvmRun.mmioIsWrite(run) ? new VcpuExit.MmioWrite(address, data)
-                        : new VcpuExit.MmioRead(address, data);
-            }
-            case KvmConstants.KVM_EXIT_HLT -> HLT;
-            case KvmConstants.KVM_EXIT_SHUTDOWN -> SHUTDOWN;
-            case KvmConstants.KVM_EXIT_INTR -> INTERRUPTED;
-            case KvmConstants.KVM_EXIT_FAIL_ENTRY ->
-                new VcpuExit.FailEntry(KvmRun.failEntryReason(run), KvmRun.failEntryCpu(run));
-            case KvmConstants.KVM_EXIT_INTERNAL_ERROR -> new VcpuExit.InternalError(KvmRun.internalSuberror(run),
-                    words(KvmRun.INTERNAL_DATA, KvmRun.internalNdata(run)));
-            case KvmConstants.KVM_EXIT_SYSTEM_EVENT -> new VcpuExit.SystemEvent(KvmRun.systemEventType(run),
-                    words(KvmRun.SYSTEM_EVENT_DATA, KvmRun.systemEventNdata(run)));
-            default -> new VcpuExit.Unknown(reason,
-                    reason == KvmConstants.KVM_EXIT_UNKNOWN ? KvmRun.hardwareExitReason(run) : 0);
-        };
-    }
-
-    private VcpuExit ioExit() {
-        int size = KvmRun.ioSize(run);
-        int count = KvmRun.ioCount(run);
-        long offset = KvmRun.ioDataOffset(run);
-        MemorySegment data = count == 1 && offset == PIO_DATA && size <= 8 && pioData[size] != null
-                ? pioData[size] : run.asSlice(offset, (long) size * count);
-        int port = KvmRun.ioPort(run);
-        return KvmRun.ioDirection(run) == KvmConstants.KVM_EXIT_IO_OUT
-                ? new VcpuExit.IoOut(port, size, count, data) : new VcpuExit.IoIn(port, size, count, data);
-    }
-
-    private List<Long> words(long offset, int n) {
-        List<Long> words = new ArrayList<>();
-        for (int i = 0; i < Math.clamp(n, 0, 16); i++) {
-            words.add(run.get(JAVA_LONG, offset + 8L * i));
-        }
-        return List.copyOf(words);
+        return exits.decode();
     }
 
     /**
@@ -206,7 +151,7 @@ public final class Vcpu implements AutoCloseable {
 
     /** KVM_GET_XSAVE2 when the host has it (its full, possibly larger area), else KVM_GET_XSAVE. */
     public Xsave getXsave() {
-        int size = vm.kvm().check(Capability.XSAVE2);
+        int size = vm.check(Capability.XSAVE2);
         return size > 0 ? new Xsave(Vm.getBytes(fd, Ioctls.KVM_GET_XSAVE2, size))
                 : new Xsave(Vm.getBytes(fd, Ioctls.KVM_GET_XSAVE, KvmXsave.LAYOUT.byteSize()));
     }

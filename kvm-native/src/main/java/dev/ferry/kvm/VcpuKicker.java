@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * Interrupts KVM_RUN on another thread. KVM_RUN only returns early for a signal that has a handler,
  * and Java code must never run as a signal handler, so the handler is one native {@code ret}
  * instruction on a page of its own (glibc's restorer then does rt_sigreturn). It is installed once,
- * without SA_RESTART, for the real-time signal SIGRTMAX-2, which the JVM does not use.
+ * without SA_RESTART, for the highest real-time signal that has no handler yet, searching down from
+ * SIGRTMAX-3: the JDK's NIO takes SIGRTMAX-2 to interrupt blocked I/O threads.
  */
 final class VcpuKicker {
 
@@ -27,18 +28,8 @@ final class VcpuKicker {
 
     @SuppressWarnings("restricted")
     private static int install() {
-        int signal = LibC.sigrtmax() - 2;
-        if (signal < LibC.sigrtmin()) {
-            throw new IllegalStateException("no free real-time signal for kicking vCPUs: SIGRTMIN " + LibC.sigrtmin()
-                    + ", SIGRTMAX " + LibC.sigrtmax());
-        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment old = arena.allocate(Sigaction.LAYOUT);
-            Sys.check(LibC.sigaction(signal, MemorySegment.NULL, old), "sigaction(query " + signal + ")");
-            if (old.get(ADDRESS, 0).address() != 0) {
-                throw new IllegalStateException("signal " + signal + " (SIGRTMAX-2) already has a handler; "
-                        + "Ferry needs it to kick vCPUs out of KVM_RUN");
-            }
+            int signal = freeSignal(arena);
             MemorySegment page = LibC.mmap(MemorySegment.NULL, PAGE, LibC.PROT_READ | LibC.PROT_WRITE,
                     LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
             if (page.address() == LibC.MAP_FAILED) {
@@ -50,8 +41,20 @@ final class VcpuKicker {
             MemorySegment action = arena.allocate(Sigaction.LAYOUT);
             action.set(ADDRESS, 0, page);
             Sys.check(LibC.sigaction(signal, action, MemorySegment.NULL), "sigaction(" + signal + ")");
+            return signal;
         }
-        return signal;
+    }
+
+    private static int freeSignal(Arena arena) {
+        MemorySegment old = arena.allocate(Sigaction.LAYOUT);
+        for (int signal = LibC.sigrtmax() - 3; signal >= LibC.sigrtmin(); signal--) {
+            Sys.check(LibC.sigaction(signal, MemorySegment.NULL, old), "sigaction(query " + signal + ")");
+            if (old.get(ADDRESS, 0).address() == 0) {
+                return signal;
+            }
+        }
+        throw new IllegalStateException("every real-time signal from SIGRTMIN " + LibC.sigrtmin() + " to SIGRTMAX-3 "
+                + (LibC.sigrtmax() - 3) + " has a handler: none is left to kick vCPUs out of KVM_RUN");
     }
 
     /** Sends the kick signal to native thread {@code pthread}. */

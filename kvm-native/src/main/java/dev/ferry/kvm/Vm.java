@@ -55,6 +55,11 @@ public final class Vm implements AutoCloseable {
         return kvm;
     }
 
+    /** KVM_CHECK_EXTENSION on this VM: like {@link Kvm#check} but for this VM's type and setup. */
+    public int check(Capability capability) {
+        return Sys.ioctl(fd, Ioctls.KVM_CHECK_EXTENSION, capability.number());
+    }
+
     /** True once {@link #createIrqchip()} ran: HLT then waits in the kernel and LAPIC state exists. */
     public boolean hasIrqchip() {
         return irqchip;
@@ -73,7 +78,7 @@ public final class Vm implements AutoCloseable {
      * @return false, changing nothing, when this host lacks the capability
      */
     public synchronized boolean enableManualDirtyLogProtect(boolean initiallySet) {
-        int offered = kvm.check(Capability.MANUAL_DIRTY_LOG_PROTECT2);
+        int offered = check(Capability.MANUAL_DIRTY_LOG_PROTECT2);
         if (offered == 0) {
             return false;
         }
