@@ -84,28 +84,25 @@ isr\vec:
         isr \v
         .endr
 
-/* Stack: vector, error code, rip, cs, rflags, rsp, ss. */
+/* Stack: vector, error code, rip, cs, rflags, rsp, ss; printed in that order. */
 isr_common:
         mov (%rsp), %rbx
-        mov 8(%rsp), %r12
-        mov 16(%rsp), %r13
         lea ferry_status_block(%rip), %rdi
         movl $STATE_PANIC, 0x0c(%rdi)
         mov %rbx, 0x60(%rdi)
-        mov %r13, 0x68(%rdi)
-        mov %r12, 0x70(%rdi)
-        lea msg_panic(%rip), %rsi
+        mov 16(%rsp), %rax
+        mov %rax, 0x68(%rdi)
+        mov 8(%rsp), %rax
+        mov %rax, 0x70(%rdi)
+        xor %r12d, %r12d
+7:      lea panic_labels(%rip), %rsi
+        mov (%rsi,%r12,8), %rsi
         call puts0
-        mov %rbx, %rax
+        mov (%rsp,%r12,8), %rax
         call puthex0
-        lea msg_rip(%rip), %rsi
-        call puts0
-        mov %r13, %rax
-        call puthex0
-        lea msg_err(%rip), %rsi
-        call puts0
-        mov %r12, %rax
-        call puthex0
+        inc %r12
+        cmp $3, %r12
+        jne 7b
         lea msg_nl(%rip), %rsi
         call puts0
         mov %ebx, %eax
@@ -147,9 +144,13 @@ puthex0:
 
         .section .rodata
 msg_panic: .asciz "ferry-guest: panic vector=0x"
-msg_rip:   .asciz " rip=0x"
 msg_err:   .asciz " err=0x"
+msg_rip:   .asciz " rip=0x"
 msg_nl:    .asciz "\n"
+
+        .balign 8
+panic_labels:
+        .quad msg_panic, msg_err, msg_rip
 
         .balign 8
 isr_table:

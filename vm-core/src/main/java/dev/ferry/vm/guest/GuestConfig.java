@@ -62,23 +62,20 @@ public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memR
                 readPercent, batch, progressMillis, seed);
     }
 
-    /** Writes the config block (before the guest starts; it reads it once). */
+    /** Writes the config block (before the guest starts; it reads it once). Field order is the block's. */
     public void writeTo(GuestMemory memory, GuestImage image) {
         MemorySegment c = memory.slice(image.configAddress(), 0x68);
         c.fill((byte) 0);
         c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x00, MAGIC);
         c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x08, GuestImage.VERSION);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x10, tscKhz);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x18, arenaBase);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x20, arenaSize);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x28, memRate);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x30, diskMmio);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x38, diskRate);
-        c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x40, diskBlocks);
-        c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x48, blockSize);
-        c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x4c, readPercent);
-        c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x50, batch);
-        c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x54, progressMillis);
+        long[] u64 = {tscKhz, arenaBase, arenaSize, memRate, diskMmio, diskRate, diskBlocks};
+        for (int i = 0; i < u64.length; i++) {
+            c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x10 + 8L * i, u64[i]);
+        }
+        int[] u32 = {blockSize, readPercent, batch, progressMillis};
+        for (int i = 0; i < u32.length; i++) {
+            c.set(ValueLayout.JAVA_INT_UNALIGNED, 0x48 + 4L * i, u32[i]);
+        }
         c.set(ValueLayout.JAVA_LONG_UNALIGNED, 0x58, seed);
         memory.dirty(image.configAddress(), 0x68);
     }
