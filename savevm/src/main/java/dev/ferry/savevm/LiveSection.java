@@ -51,9 +51,10 @@ public non-sealed interface LiveSection extends Section {
     void cleanup(boolean succeeded);
 
     /**
-     * Source: the driver saw pending bytes not shrinking for {@code level} stall windows in a row;
-     * a section that can slow the guest down (throttle vCPUs, delay disk writes) should do so
-     * more as the level grows. Level 0 means converging again: stop throttling.
+     * Source: the driver saw pending bytes not shrinking over another stall window, the
+     * {@code level}-th so far (1, 2, ...); a section that can slow the guest down (throttle vCPUs,
+     * delay disk writes) should do so more as the level grows. The level never falls during a
+     * migration; {@link #cleanup} ends any throttling.
      */
     default void notConverging(int level) {
     }

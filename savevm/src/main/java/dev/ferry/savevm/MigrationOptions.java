@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param ackTimeout how long to wait for the destination's acknowledgement after the end of stream
  * @param stallWindow how often convergence is judged: pending bytes that did not shrink over one
  *     window make a stall, reported to the sections through {@link LiveSection#notConverging}
- * @param maxStallWindows stalls in a row after which the migration fails; 0 for no limit
+ * @param maxStallWindows stall windows after which the migration fails; 0 for no limit
  */
 public record MigrationOptions(
         long maxBandwidth, Duration downtimeLimit, Duration ackTimeout, Duration stallWindow, int maxStallWindows) {

@@ -1,5 +1,7 @@
 package dev.ferry.savevm;
 
+import java.util.Locale;
+
 /**
  * Where a source migration is: {@link Setup} → {@link Active} → {@link Device} → one of
  * {@link Completed}, {@link Failed}, {@link Cancelled}. {@link #status()} is what
@@ -7,8 +9,10 @@ package dev.ferry.savevm;
  */
 public sealed interface MigrationState {
 
-    /** The lower-case word {@code info migrate} shows. */
-    String status();
+    /** The lower-case word {@code info migrate} shows: the state's name. */
+    default String status() {
+        return getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    }
 
     /** Whether the migration has ended (nothing will change any more). */
     default boolean isFinal() {
@@ -17,43 +21,25 @@ public sealed interface MigrationState {
 
     /** Header, configuration and live-section setup are being sent. */
     record Setup() implements MigrationState {
-        public String status() {
-            return "setup";
-        }
     }
 
     /** Live sections are being copied while the VM runs. */
     record Active() implements MigrationState {
-        public String status() {
-            return "active";
-        }
     }
 
     /** The VM is paused: last live data and device state are on their way. */
     record Device() implements MigrationState {
-        public String status() {
-            return "device";
-        }
     }
 
     /** The destination has everything (and confirmed, if there is a return path); the source VM stays paused. */
     record Completed() implements MigrationState {
-        public String status() {
-            return "completed";
-        }
     }
 
     /** The migration failed in {@code phase}; the source VM runs on. */
     record Failed(Phase phase, String reason) implements MigrationState {
-        public String status() {
-            return "failed";
-        }
     }
 
     /** An operator cancelled; the source VM runs on. */
     record Cancelled() implements MigrationState {
-        public String status() {
-            return "cancelled";
-        }
     }
 }

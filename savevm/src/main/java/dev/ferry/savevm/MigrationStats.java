@@ -19,8 +19,8 @@ import java.util.Optional;
  * @param actualDowntime from pause to completion, once known
  * @param maxBandwidth the current limit in bytes per second ({@link Long#MAX_VALUE}: none)
  * @param downtimeLimit the current downtime limit
- * @param stallWindows measuring windows in which pending bytes did not shrink
- * @param throttleLevel the level last given to {@link LiveSection#notConverging}
+ * @param throttleLevel stall windows so far (pending bytes did not shrink), the level last given to
+ *     {@link LiveSection#notConverging}; 0 while converging
  * @param sections per live section
  */
 public record MigrationStats(
@@ -36,7 +36,6 @@ public record MigrationStats(
         Optional<Duration> actualDowntime,
         long maxBandwidth,
         Duration downtimeLimit,
-        int stallWindows,
         int throttleLevel,
         List<SectionStats> sections) {
 

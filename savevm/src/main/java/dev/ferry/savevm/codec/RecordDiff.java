@@ -1,5 +1,6 @@
 package dev.ferry.savevm.codec;
 
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.List;
@@ -52,8 +53,10 @@ public final class RecordDiff {
 
     private static Object value(RecordComponent component, Record record) {
         try {
-            return component.getAccessor().invoke(record);
-        } catch (ReflectiveOperationException e) {
+            Method accessor = component.getAccessor();
+            accessor.setAccessible(true);
+            return accessor.invoke(record);
+        } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalArgumentException("config record " + record.getClass().getName()
                     + " is not accessible to dev.ferry.savevm: open its package to dev.ferry.savevm", e);
         }

@@ -4,7 +4,9 @@ import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.Phase;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -82,12 +84,15 @@ public final class StateCodec {
                 MethodHandle[] accessors = new MethodHandle[components.length];
                 Class<?>[] types = new Class<?>[components.length];
                 for (int i = 0; i < components.length; i++) {
-                    accessors[i] = lookup.unreflect(components[i].getAccessor());
+                    Method accessor = components[i].getAccessor();
+                    accessor.setAccessible(true);
+                    accessors[i] = lookup.unreflect(accessor);
                     types[i] = components[i].getType();
                 }
-                MethodHandle constructor = lookup.unreflectConstructor(type.getDeclaredConstructor(types));
-                return new Components(components, accessors, constructor);
-            } catch (ReflectiveOperationException | IllegalAccessError e) {
+                Constructor<?> canonical = type.getDeclaredConstructor(types);
+                canonical.setAccessible(true);
+                return new Components(components, accessors, lookup.unreflectConstructor(canonical));
+            } catch (ReflectiveOperationException | RuntimeException e) {
                 throw new IllegalArgumentException("record " + type.getName() + " is not accessible to dev.ferry.savevm: "
                         + "its module must 'opens " + type.getPackageName() + " to dev.ferry.savevm'", e);
             }

@@ -97,6 +97,9 @@ public final class StreamLoader<C extends Record> {
     private Frame next(FrameReader reader, Phase phase) throws IOException {
         Frame frame = reader.next(phase);
         frames++;
+        if (frame.kind() == FrameKind.ABORT) {
+            throw new MigrationException(phase, "the source aborted the migration: " + frame.text());
+        }
         return frame;
     }
 
@@ -145,7 +148,6 @@ public final class StreamLoader<C extends Record> {
                     finishStream(frame);
                     return;
                 }
-                case ABORT -> throw new MigrationException(Phase.LOAD, "the source aborted the migration: " + frame.text());
                 default -> throw new MigrationException(Phase.LOAD, frame.describe() + ": not allowed in the section stream");
             }
         }

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Judges convergence once per stall window: pending bytes that did not shrink by at least 5%
- * over a window raise the throttle level by one; a window that shrinks them resets it to 0.
+ * over a window raise the throttle level by one. The level never falls during a migration (as
+ * QEMU's auto-converge): dropping it lets the guest race ahead again and the copy oscillates.
  */
 final class Convergence {
 
@@ -13,14 +14,13 @@ final class Convergence {
     private long windowStart = -1;
     private long startPending;
     private int level;
-    private int stalls;
 
     Convergence(Duration window, int maxWindows) {
         this.windowNanos = window.toNanos();
         this.maxWindows = maxWindows;
     }
 
-    /** Records {@code pending} at {@code now}; true if the throttle level changed. */
+    /** Records {@code pending} at {@code now}; true if a window just ended in a stall (the level rose). */
     boolean observe(long now, long pending) {
         if (windowStart < 0) {
             windowStart = now;
@@ -30,27 +30,20 @@ final class Convergence {
         if (now - windowStart < windowNanos) {
             return false;
         }
-        int before = level;
-        if (pending < startPending - startPending / 20) {
-            level = 0;
-        } else {
+        boolean stalled = pending >= startPending - startPending / 20;
+        if (stalled) {
             level++;
-            stalls++;
         }
         windowStart = now;
         startPending = pending;
-        return level != before;
+        return stalled;
     }
 
     int level() {
         return level;
     }
 
-    int stalls() {
-        return stalls;
-    }
-
-    /** Whether as many stall windows in a row as allowed have passed. */
+    /** Whether as many stall windows as allowed have passed. */
     boolean exhausted() {
         return maxWindows > 0 && level >= maxWindows;
     }

@@ -236,7 +236,7 @@ public final class SourceMigration implements Runnable {
                 expectedDowntime = downtime(sum(), bandwidth);
                 return;
             }
-            long budget = budget(bandwidth);
+            long budget = budget(bandwidth > 0 ? bandwidth : maxBandwidth);
             long before = meter.totalBytes();
             for (int i = 0; i < live.size(); i++) {
                 if (pending[i] > 0) {
@@ -306,11 +306,8 @@ public final class SourceMigration implements Runnable {
         return Duration.ofNanos((long) (bytes * 1e9 / bandwidth));
     }
 
-    /** About 100 ms of data per section and iteration. */
+    /** About 100 ms of data per section and iteration (the limit stands in until bandwidth is measured). */
     private static long budget(long bandwidth) {
-        if (bandwidth <= 0) {
-            return StreamFormat.WRITER_PAYLOAD;
-        }
         return Math.clamp(bandwidth / 10, MIN_BUDGET, MAX_BUDGET);
     }
 
@@ -434,6 +431,6 @@ public final class SourceMigration implements Runnable {
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, meter.throughput(), dirtyRate, iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                convergence.stalls(), convergence.level(), sections);
+                convergence.level(), sections);
     }
 }

@@ -92,18 +92,19 @@ public final class FrameWriter implements AutoCloseable {
         if (index < 0) {
             throw new IllegalStateException("no frame begun");
         }
+        long covered = StreamFormat.HEADER_BYTES + length;
+        long total = covered + StreamFormat.TRAILER_BYTES;
+        long start = System.nanoTime();
+        // Pay the limit before taking a sequence number: a wait cut short by cancel leaves no gap.
+        bucket.acquire(total, abort);
         buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.KIND, (byte) kind.code());
         buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.FLAGS, (byte) 0);
         buffer.set(StreamFormat.SHORT, 2, (short) 0);
         buffer.set(StreamFormat.INT, StreamFormat.SEQUENCE, sequence++);
         buffer.set(StreamFormat.INT, StreamFormat.INDEX, index);
         buffer.set(StreamFormat.INT, StreamFormat.LENGTH, (int) length);
-        long covered = StreamFormat.HEADER_BYTES + length;
         buffer.set(StreamFormat.INT, covered, StreamFormat.crc(buffer.asSlice(0, covered)));
-        long total = covered + StreamFormat.TRAILER_BYTES;
         index = -1;
-        long start = System.nanoTime();
-        bucket.acquire(total, abort);
         ByteBuffer bytes = buffer.asSlice(0, total).asByteBuffer();
         while (bytes.hasRemaining()) {
             channel.write(bytes);

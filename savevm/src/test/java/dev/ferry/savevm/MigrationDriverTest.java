@@ -1,0 +1,232 @@
+package dev.ferry.savevm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The source driver against a real destination over loopback TCP, with a guest that keeps
+ * dirtying pages while the migration runs.
+ */
+class MigrationDriverTest {
+
+    private static final MachineConfig CONFIG = MachineConfig.of(64L << 20);
+
+    /** Both ends of a loopback TCP connection. */
+    private record Link(SocketChannel source, SocketChannel destination) {
+        static Link open() throws IOException {
+            try (ServerSocketChannel server = ServerSocketChannel.open()) {
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel source = SocketChannel.open(server.getLocalAddress());
+                return new Link(source, server.accept());
+            }
+        }
+    }
+
+    /** A destination VM's sections, receiving on a thread of its own. */
+    private static final class Destination {
+        final SyntheticRam ram;
+        final DeviceSection device;
+        final CompletableFuture<IncomingStats> result = new CompletableFuture<>();
+
+        Destination(int pages, String verifyFailure, SocketChannel channel) {
+            ram = new SyntheticRam("ram", pages);
+            device = new DeviceSection(1, null, verifyFailure);
+            SectionRegistry registry = new SectionRegistry().register(ram).register(device);
+            Thread.ofPlatform().name("destination").start(() -> {
+                try {
+                    result.complete(IncomingMigration.receive(registry, MachineConfig.class, ConfigCheck.sameAs(CONFIG),
+                            MigrationChannel.duplex(channel)));
+                } catch (MigrationException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        }
+
+        /** The destination's error, which it must have raised. */
+        MigrationException failure() throws InterruptedException, java.util.concurrent.TimeoutException {
+            try {
+                result.get(20, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                return assertInstanceOf(MigrationException.class, e.getCause());
+            }
+            throw new AssertionError("the destination accepted the stream");
+        }
+    }
+
+    /** A source VM: RAM with a dirtying guest, a device section. */
+    private static final class Source implements AutoCloseable {
+        final SyntheticRam ram;
+        final SyntheticVm vm;
+        final SectionRegistry registry;
+
+        Source(int pages, long dirtyBytesPerSecond, boolean honoursThrottle) {
+            ram = new SyntheticRam("ram", pages);
+            for (int page = 0; page < pages; page++) {
+                ram.guestWrite(page, page * 31L + 7);
+            }
+            vm = new SyntheticVm(ram, dirtyBytesPerSecond, honoursThrottle);
+            registry = new SectionRegistry().register(ram).register(new DeviceSection(1, DeviceSection.sample(), null));
+        }
+
+        MigrationDriver migrate(Link link, MigrationOptions options) {
+            return MigrationDriver.start(registry, vm, CONFIG, MigrationChannel.duplex(link.source()), options);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            vm.close();
+        }
+    }
+
+    @Test
+    void convergesUnderDirtyingAndCopiesEveryByte() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(2048, 4 << 20, true)) {
+            Destination destination = new Destination(2048, null, link.destination());
+            MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(40 << 20).withDowntimeLimit(Duration.ofMillis(100));
+            MigrationDriver driver = source.migrate(link, options);
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            assertTrue(source.vm.paused(), "the source stays paused after success");
+            MigrationStats stats = driver.stats();
+            assertTrue(stats.iterations() > 1, "dirty pages needed more passes: " + stats);
+            assertTrue(stats.expectedDowntime().compareTo(Duration.ofMillis(100)) <= 0, stats.toString());
+            assertTrue(stats.actualDowntime().isPresent());
+            assertTrue(stats.transferredBytes() > 8L << 20, stats.toString());
+            assertEquals(0, stats.remainingBytes());
+            assertTrue(stats.sections().getFirst().transferredBytes() > 8L << 20, stats.toString());
+            assertEquals(List.of(true), source.ram.cleanups());
+            assertEquals(0, source.vm.resumes());
+        }
+    }
+
+    @Test
+    void throttlesTheGuestWhenDirtyingOutrunsTheLink() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(1024, 16 << 20, true)) {
+            Destination destination = new Destination(1024, null, link.destination());
+            MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(8 << 20)
+                    .withDowntimeLimit(Duration.ofMillis(20)).withStallWindow(Duration.ofMillis(200), 0);
+            MigrationDriver driver = source.migrate(link, options);
+            assertCopied(driver, Duration.ofSeconds(40), source, destination);
+            assertTrue(source.ram.maxThrottleLevel() >= 1, "the section was told it did not converge");
+            assertTrue(driver.stats().throttleLevel() >= 1, driver.stats().toString());
+        }
+    }
+
+    @Test
+    void givesUpWhenNeverConvergingAndTheVmRunsOn() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(1024, 16 << 20, false)) {
+            Destination destination = new Destination(1024, null, link.destination());
+            MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(4 << 20)
+                    .withDowntimeLimit(Duration.ofMillis(10)).withStallWindow(Duration.ofMillis(150), 3);
+            MigrationDriver driver = source.migrate(link, options);
+            MigrationState end = driver.await(Duration.ofSeconds(30));
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, end);
+            assertEquals(Phase.ITERATE, failed.phase());
+            assertTrue(failed.reason().startsWith("did not converge: "), failed.reason());
+            assertEquals(3, driver.stats().throttleLevel());
+            assertRunningAndClean(source, 0);
+            assertTrue(destination.failure().getMessage().startsWith("the source aborted the migration: did not converge"));
+        }
+    }
+
+    @Test
+    void cancelStopsTheMigrationAndTheVmRunsOn() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            Destination destination = new Destination(4096, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(2 << 20));
+            Thread.sleep(300);
+            assertInstanceOf(MigrationState.Active.class, driver.state());
+            driver.cancel();
+            assertInstanceOf(MigrationState.Cancelled.class, driver.await(Duration.ofSeconds(5)));
+            assertRunningAndClean(source, 0);
+            assertEquals("the source aborted the migration: cancelled by the operator", destination.failure().getMessage());
+        }
+    }
+
+    @Test
+    void refusalAfterThePauseResumesTheVm() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(512, 1 << 20, true)) {
+            Destination destination = new Destination(512, "disk digest differs", link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            assertEquals(Phase.HANDSHAKE, failed.phase());
+            assertEquals("the destination refused the migration: section 'device' instance 0 v1 failed verification: "
+                    + "disk digest differs", failed.reason());
+            assertEquals(Phase.VERIFY, destination.failure().phase());
+            assertRunningAndClean(source, 1);
+        }
+    }
+
+    @Test
+    void destinationVanishingMidStreamFailsTheSourceSafely() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(8 << 20));
+            ByteBuffer sink = ByteBuffer.allocate(1 << 20);
+            while (sink.hasRemaining()) {
+                link.destination().read(sink);
+            }
+            link.destination().close();
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            assertEquals(Phase.ITERATE, failed.phase());
+            assertRunningAndClean(source, 0);
+        }
+    }
+
+    @Test
+    void bandwidthLimitHoldsAndCanBeLiftedWhileRunning() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(2048, 0, true)) {
+            Destination destination = new Destination(2048, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(1 << 20));
+            Thread.sleep(1000);
+            long sent = driver.stats().transferredBytes();
+            assertTrue(sent < (3 << 20) / 2, "1 MiB/s limit held for a second: " + sent + " bytes");
+            driver.setMaxBandwidth(Long.MAX_VALUE);
+            assertCopied(driver, Duration.ofSeconds(5), source, destination);
+            assertEquals(Long.MAX_VALUE, driver.stats().maxBandwidth());
+        }
+    }
+
+    /** The migration completes within {@code timeout} and the destination holds the source's memory. */
+    private static void assertCopied(MigrationDriver driver, Duration timeout, Source source, Destination destination)
+            throws Exception {
+        assertInstanceOf(MigrationState.Completed.class, driver.await(timeout), () -> driver.state().toString());
+        destination.result.get(5, TimeUnit.SECONDS);
+        assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
+        DeviceSection.assertSameState(DeviceSection.sample(), destination.device.loaded());
+    }
+
+    /** The VM runs (paused {@code pauses} times and resumed as often), dirty tracking is off, cleanup said failure. */
+    private static void assertRunningAndClean(Source source, int pauses) throws InterruptedException {
+        assertFalse(source.vm.paused(), "the source VM runs on");
+        assertEquals(pauses, source.vm.pauses());
+        assertEquals(pauses, source.vm.resumes());
+        assertEquals(List.of(false), source.ram.cleanups());
+        assertFalse(source.ram.tracking(), "dirty tracking is off again");
+        byte[] before = source.ram.snapshot();
+        Thread.sleep(100);
+        assertFalse(Arrays.equals(before, source.ram.snapshot()), "the guest keeps writing");
+    }
+}
