@@ -11,7 +11,10 @@ import java.util.Optional;
  * one migration thread.
  *
  * <p>Offsets and lengths of {@link #read}, {@link #write} and {@link #writeZeroes} must be
- * multiples of {@link #SECTOR_SIZE}; the range must lie inside {@link #size()}.
+ * multiples of {@link #SECTOR_SIZE}; the range must lie inside {@link #size()} (else
+ * IllegalArgumentException: the caller validates guest requests first). Problems of the image
+ * itself are {@link ImageException}s naming the file. Native (off-heap) segments go straight to
+ * the file; heap segments work through a bounce buffer.
  */
 public interface BlockDevice extends AutoCloseable {
 

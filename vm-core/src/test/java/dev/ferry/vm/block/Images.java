@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 /** Test helpers that read and write whole devices through off-heap buffers, as the VM does. */
 final class Images {
 
+    static final int MIB = 1 << 20;
+
     private Images() {
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +16,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Images qemu-img and qemu-io make read in Ferry exactly as qemu-img converts them, with the same allocation map. */
 class Qcow2ReadInteropTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;

@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,8 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * errors or leaks, and qemu-img reads the same bytes and allocation map as Ferry.
  */
 class Qcow2WriteInteropTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;
@@ -132,5 +131,29 @@ class Qcow2WriteInteropTest {
         assertCleanCheck(overlay);
         long allocated = BlockImages.info(overlay).allocatedBytes();
         assertTrue(allocated < MIB, "unmapped clusters gave their space back, yet " + allocated + " bytes are allocated");
+    }
+
+    @Test
+    void imageLeftDirtyByACrashIsRepairedOnWritableOpen() throws Exception {
+        Path image = dir.resolve("disk.qcow2");
+        Path crashed = dir.resolve("crashed.qcow2");
+        byte[] model = new byte[8 * MIB];
+        BlockImages.createQcow2(image, model.length, 4096);
+        try (BlockDevice disk = BlockImages.open(image, false)) {
+            randomWorkload(disk, model, 5, 51);
+            byte[] more = new byte[3 * MIB];
+            Arrays.fill(more, (byte) 9);
+            Images.write(disk, MIB, more, 0, more.length);
+            System.arraycopy(more, 0, model, MIB, more.length);
+            java.nio.file.Files.copy(image, crashed);
+        }
+        assertTrue(BlockImages.info(crashed).dirty(), "a copy taken while open has the dirty bit");
+        try (BlockDevice disk = BlockImages.open(crashed, true)) {
+            Images.assertContent(model, Images.readAll(disk), "a dirty image reads normally");
+        }
+        BlockImages.open(crashed, false).close();
+        assertFalse(BlockImages.info(crashed).dirty());
+        assertCleanCheck(crashed);
+        Images.assertContent(model, QemuImg.contentOf(crashed, dir), "content after the repair");
     }
 }

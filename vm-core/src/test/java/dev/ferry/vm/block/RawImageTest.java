@@ -1,5 +1,6 @@
 package dev.ferry.vm.block;
 
+import static dev.ferry.vm.block.Images.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RawImageTest {
-
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;

@@ -116,32 +116,32 @@ public final class PosixFile implements AutoCloseable {
 
     /** Fills {@code dst} from {@code offset}; bytes past the end of the file read as zeroes. */
     public void read(long offset, MemorySegment dst) throws IOException {
-        if (!dst.isNative()) {
-            bounce(offset, dst, false);
-            return;
-        }
-        long done = 0;
-        long size = dst.byteSize();
-        while (done < size) {
-            long n = transfer(PREAD, "read", dst.asSlice(done), offset + done);
-            if (n == 0) {
-                dst.asSlice(done).fill((byte) 0);
-                return;
-            }
-            done += n;
-        }
+        transferAll(PREAD, offset, dst);
     }
 
     /** Writes all of {@code src} at {@code offset}. */
     public void write(long offset, MemorySegment src) throws IOException {
-        if (!src.isNative()) {
-            bounce(offset, src, true);
+        transferAll(PWRITE, offset, src);
+    }
+
+    /** Loops pread or pwrite over short transfers; a read that meets the end of the file zero-fills the rest. */
+    private void transferAll(MethodHandle call, long offset, MemorySegment buffer) throws IOException {
+        boolean write = call == PWRITE;
+        if (!buffer.isNative()) {
+            bounce(offset, buffer, write);
             return;
         }
         long done = 0;
-        long size = src.byteSize();
-        while (done < size) {
-            done += transfer(PWRITE, "write", src.asSlice(done), offset + done);
+        while (done < buffer.byteSize()) {
+            long n = transfer(call, write ? "write" : "read", buffer.asSlice(done), offset + done);
+            if (n == 0) {
+                if (write) {
+                    throw new ImageException(path, "write at offset " + (offset + done) + " made no progress");
+                }
+                buffer.asSlice(done).fill((byte) 0);
+                return;
+            }
+            done += n;
         }
     }
 

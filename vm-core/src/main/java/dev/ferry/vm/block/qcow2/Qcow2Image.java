@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * is written through in crash-safe order: refcounts, then data, then L2, then L1; clusters are
  * freed only after nothing points at them. The dirty bit is set (durably) before the first
  * metadata change after a flush and cleared once a flush made everything durable, so after a
- * power loss QEMU (or {@code qemu-img check -r all}) rebuilds the refcounts.
+ * power loss Ferry (on a writable open), QEMU or {@code qemu-img check -r all} rebuilds the refcounts.
  */
 public final class Qcow2Image extends AbstractImage {
 
@@ -58,7 +58,7 @@ public final class Qcow2Image extends AbstractImage {
         this.l2Cache = new TableCache(file, header.clusterSize(), L2_CACHE_TABLES);
         this.refcounts = refcounts;
         this.fileLength = file.length();
-        this.incompatibleFeatures = header.incompatibleFeatures();
+        this.incompatibleFeatures = header.incompatibleFeatures() & ~Qcow2Header.INCOMPATIBLE_DIRTY;
     }
 
     /**
@@ -77,10 +77,17 @@ public final class Qcow2Image extends AbstractImage {
                 l1[i] = raw.getAtIndex(Qcow2Header.LONG, i);
             }
         }
-        Refcounts refcounts = file.readOnly() ? null : Refcounts.load(file, header);
+        if (file.readOnly()) {
+            return new Qcow2Image(file, header, backing, l1, null);
+        }
+        Refcounts refcounts = header.dirty() ? RefcountRebuild.run(file, header, l1) : Refcounts.load(file, header);
         Qcow2Image image = new Qcow2Image(file, header, backing, l1, refcounts);
-        if (!file.readOnly() && header.autoclearFeatures() != 0) {
+        if (header.autoclearFeatures() != 0) {
             image.clearAutoclear();
+        }
+        if (header.dirty()) {
+            image.dirtyMarked = true;
+            image.flush();
         }
         return image;
     }
@@ -93,10 +100,6 @@ public final class Qcow2Image extends AbstractImage {
         if (header.corrupt()) {
             throw new ImageException(file.path(), "marked corrupt; open it read-only or repair it with "
                     + "'qemu-img check -r all'");
-        }
-        if (header.dirty()) {
-            throw new ImageException(file.path(), "dirty (not closed cleanly), its refcounts may be stale; repair it with "
-                    + "'qemu-img check -r all' before opening it writable");
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.BitSet;
 
 /**
  * The refcount table and blocks of a writable qcow2 image, and the cluster allocator built on
@@ -26,7 +27,7 @@ final class Refcounts {
     private long tableOffset;
     private long endCluster;
 
-    private Refcounts(PosixFile file, Qcow2Header header, long[] table) {
+    private Refcounts(PosixFile file, Qcow2Header header, long[] table, long tableOffset) {
         this.file = file;
         this.clusterBits = header.clusterBits();
         this.clusterSize = header.clusterSize();
@@ -34,7 +35,30 @@ final class Refcounts {
         this.entriesPerBlock = (long) clusterSize * 8 / refcountBits;
         this.blocks = new TableCache(file, clusterSize, 16);
         this.table = table;
-        this.tableOffset = header.refcountTableOffset();
+        this.tableOffset = tableOffset;
+    }
+
+    /**
+     * Writes fresh refcount structures after the end of the file giving each cluster in
+     * {@code used} refcount 1, and points the header at them; the old ones become unreferenced.
+     */
+    static Refcounts rebuild(PosixFile file, Qcow2Header header, BitSet used, long fileClusters) throws IOException {
+        int tableClusters = header.refcountTableClusters();
+        long tableOffset = fileClusters << header.clusterBits();
+        try (Arena arena = Arena.ofConfined()) {
+            file.write(tableOffset, arena.allocate((long) tableClusters << header.clusterBits()));
+        }
+        Refcounts refcounts = new Refcounts(file, header, new long[tableClusters * (header.clusterSize() / 8)],
+                tableOffset);
+        refcounts.endCluster = fileClusters + tableClusters;
+        refcounts.pointHeaderAtTable(tableClusters);
+        refcounts.set(fileClusters, tableClusters, 1);
+        for (int first = used.nextSetBit(0); first >= 0; ) {
+            int end = used.nextClearBit(first);
+            refcounts.set(first, end - first, 1);
+            first = used.nextSetBit(end);
+        }
+        return refcounts;
     }
 
     static Refcounts load(PosixFile file, Qcow2Header header) throws IOException {
@@ -52,7 +76,7 @@ final class Refcounts {
                 }
                 table[i] = offset;
             }
-            Refcounts refcounts = new Refcounts(file, header, table);
+            Refcounts refcounts = new Refcounts(file, header, table, header.refcountTableOffset());
             long fileClusters = (length + header.clusterSize() - 1) >>> header.clusterBits();
             refcounts.endCluster = Math.max(fileClusters, refcounts.highestUsed() + 1);
             return refcounts;
@@ -140,16 +164,23 @@ final class Refcounts {
                 raw.setAtIndex(Qcow2Header.LONG, i, table[i]);
             }
             file.write(newOffset, raw);
-            file.sync();
-            MemorySegment header = arena.allocate(12);
-            header.set(Qcow2Header.LONG, 0, newOffset);
-            header.set(Qcow2Header.INT, 8, (int) clusters);
-            file.write(Qcow2Header.OFFSET_REFCOUNT_TABLE, header);
         }
         table = grown;
         tableOffset = newOffset;
+        pointHeaderAtTable(clusters);
         set(newOffset >>> clusterBits, clusters, 1);
         free(oldOffset, oldClusters);
+    }
+
+    /** Makes the header name the current table, once the table itself is durable. */
+    private void pointHeaderAtTable(long clusters) throws IOException {
+        file.sync();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(12);
+            header.set(Qcow2Header.LONG, 0, tableOffset);
+            header.set(Qcow2Header.INT, 8, (int) clusters);
+            file.write(Qcow2Header.OFFSET_REFCOUNT_TABLE, header);
+        }
     }
 
     private void writeTableEntry(long index) throws IOException {

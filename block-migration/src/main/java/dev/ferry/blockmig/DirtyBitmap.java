@@ -1,0 +1,160 @@
+package dev.ferry.blockmig;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One bit per chunk of a disk, set by the guest's write path and taken (found and cleared in one
+ * atomic step) by the migration thread. Every bit operation is a single atomic word update, so
+ * the writer and the migration thread never lose a mark; the set-bit count is kept as it changes,
+ * which makes {@link #count()} free.
+ */
+public final class DirtyBitmap {
+
+    /** Atomic access to the words; compiles to lock-prefixed or/and on x86. */
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final long size;
+    private final int chunkShift;
+    private final long chunks;
+    private final long[] words;
+    private final AtomicLong count = new AtomicLong();
+
+    /**
+     * A clear bitmap over {@code size} bytes in chunks of {@code chunkSize} bytes, a power of two;
+     * the last chunk may be short.
+     */
+    public DirtyBitmap(long size, long chunkSize) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("bitmap over " + size + " bytes");
+        }
+        if (chunkSize <= 0 || Long.bitCount(chunkSize) != 1) {
+            throw new IllegalArgumentException("chunk size " + chunkSize + " is not a power of two");
+        }
+        this.size = size;
+        this.chunkShift = Long.numberOfTrailingZeros(chunkSize);
+        this.chunks = (size + chunkSize - 1) >>> chunkShift;
+        long wordCount = (chunks + 63) >>> 6;
+        if (wordCount > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("too many chunks: " + chunks);
+        }
+        this.words = new long[(int) wordCount];
+    }
+
+    public long chunkSize() {
+        return 1L << chunkShift;
+    }
+
+    public long chunks() {
+        return chunks;
+    }
+
+    /** Bytes the bitmap covers. */
+    public long size() {
+        return size;
+    }
+
+    /** Number of set bits. */
+    public long count() {
+        return count.get();
+    }
+
+    public boolean isSet(long chunk) {
+        return (word(chunk >>> 6) & (1L << chunk)) != 0;
+    }
+
+    /** Sets every bit. */
+    public void setAll() {
+        setChunks(0, chunks, null);
+    }
+
+    /** Sets the bit of every chunk {@code [offset, offset + length)} touches; returns how many were clear. */
+    public long mark(long offset, long length) {
+        return mark(offset, length, null);
+    }
+
+    /**
+     * Like {@link #mark(long, long)}, but leaves a chunk alone while its bit in {@code except} is
+     * set: the bulk pass will read that chunk later and see the new bytes anyway. Correct without
+     * a lock because the write is in the image before the mark: if {@code except}'s bit is cleared
+     * after we looked, the reader clears it before it reads.
+     */
+    public long mark(long offset, long length, DirtyBitmap except) {
+        if (length <= 0) {
+            return 0;
+        }
+        long first = offset >>> chunkShift;
+        long last = Math.min((offset + length - 1) >>> chunkShift, chunks - 1);
+        return setChunks(first, last + 1, except);
+    }
+
+    private long setChunks(long from, long to, DirtyBitmap except) {
+        long added = 0;
+        for (long chunk = from; chunk < to; ) {
+            int word = (int) (chunk >>> 6);
+            long end = Math.min(to, ((long) word + 1) << 6);
+            long mask = rangeMask(chunk & 63, end - chunk);
+            if (except != null) {
+                mask &= ~except.word(word);
+            }
+            if (mask != 0) {
+                long old = (long) WORD.getAndBitwiseOr(words, word, mask);
+                added += Long.bitCount(mask & ~old);
+            }
+            chunk = end;
+        }
+        if (added != 0) {
+            count.addAndGet(added);
+        }
+        return added;
+    }
+
+    private long word(long index) {
+        return (long) WORD.getAcquire(words, (int) index);
+    }
+
+    private static long rangeMask(long firstBit, long bits) {
+        long ones = bits == 64 ? -1L : (1L << bits) - 1;
+        return ones << firstBit;
+    }
+
+    /** Clears one bit; returns whether it was set. */
+    public boolean clear(long chunk) {
+        long bit = 1L << chunk;
+        long old = (long) WORD.getAndBitwiseAnd(words, (int) (chunk >>> 6), ~bit);
+        if ((old & bit) != 0) {
+            count.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Finds the first set bit at or after {@code fromChunk}, clears it and returns its chunk, or
+     * returns -1 when no bit at or after {@code fromChunk} is set. Skips clear words 64 chunks at a
+     * time.
+     */
+    public long takeNext(long fromChunk) {
+        if (fromChunk >= chunks) {
+            return -1;
+        }
+        int wordCount = words.length;
+        int word = (int) (fromChunk >>> 6);
+        long ignoreBelow = -1L << (fromChunk & 63);
+        while (word < wordCount) {
+            long bits = word(word) & ignoreBelow;
+            if (bits == 0) {
+                word++;
+                ignoreBelow = -1L;
+                continue;
+            }
+            long chunk = ((long) word << 6) + Long.numberOfTrailingZeros(bits);
+            if (clear(chunk)) {
+                return chunk;
+            }
+            // Another taker cleared it between our read and our clear: look again.
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.ferry.blockmig;
+
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The destination side of one disk's copy: checks its image against the source's {@link DiskSpec}
+ * before anything is written, applies what arrives, and hashes what it holds so the switch can
+ * compare digests. A chunk is hashed by reading it back from the image once the stream moves on
+ * to another chunk, so the digest covers the image, not just the bytes that arrived.
+ */
+public final class DiskTarget implements ChunkSink, AutoCloseable {
+
+    private final DiskSpec spec;
+    private final BlockDevice device;
+    private final ChunkDigests digests;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private long unhashedChunk = -1;
+
+    /**
+     * Takes {@code device} as the destination of {@code spec}'s disk; fails, naming the file and
+     * both values, if its size, format or backing file differ from the source's.
+     */
+    public DiskTarget(DiskSpec spec, BlockDevice device) throws IOException {
+        this.spec = spec;
+        this.device = device;
+        String drive = spec.drive();
+        if (device.readOnly()) {
+            throw new BlockMigrationException("drive " + drive + ": destination image " + device.path() + " is read-only");
+        }
+        if (device.size() != spec.size()) {
+            throw new BlockMigrationException("drive " + drive + ": destination image " + device.path() + " has size "
+                    + device.size() + " bytes, the source disk has " + spec.size());
+        }
+        if (device.format() != spec.format()) {
+            throw new BlockMigrationException("drive " + drive + ": destination image " + device.path() + " is "
+                    + device.format().id() + ", the source disk is " + spec.format().id());
+        }
+        if (spec.backing().isPresent()) {
+            BackingIdentity source = spec.backing().get();
+            BlockDevice base = device.backing().orElseThrow(() -> new BlockMigrationException("drive " + drive
+                    + ": incremental copy needs an overlay, destination image " + device.path() + " has no backing file"));
+            source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
+        }
+        this.digests = new ChunkDigests(spec.size(), spec.chunkSize());
+        this.buffer = arena.allocate(spec.chunkSize(), 4096);
+    }
+
+    public DiskSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void data(long offset, MemorySegment bytes) throws IOException {
+        touch(offset, bytes.byteSize());
+        device.write(offset, bytes);
+    }
+
+    @Override
+    public void zeroes(long offset, long length) throws IOException {
+        touch(offset, length);
+        device.writeZeroes(offset, length, true);
+    }
+
+    private void touch(long offset, long length) throws IOException {
+        long chunk = offset / spec.chunkSize();
+        if (length <= 0 || offset < 0 || offset + length > spec.size()
+                || (offset + length - 1) / spec.chunkSize() != chunk
+                || offset % BlockDevice.SECTOR_SIZE != 0 || length % BlockDevice.SECTOR_SIZE != 0) {
+            throw new BlockMigrationException("drive " + spec.drive() + ": range " + offset + "+" + length
+                    + " is not sector-aligned inside one chunk of the " + spec.size() + "-byte disk");
+        }
+        if (chunk != unhashedChunk) {
+            hashUnhashed();
+            unhashedChunk = chunk;
+        }
+    }
+
+    private void hashUnhashed() throws IOException {
+        if (unhashedChunk < 0) {
+            return;
+        }
+        long start = unhashedChunk * spec.chunkSize();
+        MemorySegment content = buffer.asSlice(0, Math.min(spec.chunkSize(), spec.size() - start));
+        device.read(start, content);
+        digests.record(unhashedChunk, content);
+        unhashedChunk = -1;
+    }
+
+    /** The digest of every chunk this side received, as the image holds it now. */
+    public String digest() throws IOException {
+        hashUnhashed();
+        return digests.digest();
+    }
+
+    /** Fails unless the source's digest of this disk equals what this side holds. */
+    public void verify(String sourceDigest) throws IOException {
+        String local = digest();
+        if (!local.equals(sourceDigest)) {
+            throw new BlockMigrationException("drive " + spec.drive() + ": destination image " + device.path()
+                    + " does not match the source (digest " + local + " here, " + sourceDigest + " on the source)");
+        }
+    }
+
+    /** Makes what arrived durable. */
+    public void flush() throws IOException {
+        device.flush();
+    }
+
+    /** Releases the buffers; the device stays open. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.ferry.blockmig;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Slows a guest that dirties its disk faster than the copy sends it. At level {@code p}% each
+ * newly dirtied byte costs the writer {@code p / (100 - p)} times the time the copy needs to send
+ * it, so at 99% the guest dirties at most 1/99 of the send rate and the copy must converge.
+ * Runs inside the write observer, on the guest's I/O thread.
+ */
+final class WriteThrottle {
+
+    private static final int[] LEVELS = {0, 20, 40, 60, 80, 90, 95, 99};
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private volatile int step;
+    private volatile double sendBytesPerNano = 1.0;
+    private volatile boolean released;
+
+    /** The current level in percent; 0 when the guest runs free. */
+    int percent() {
+        return LEVELS[step];
+    }
+
+    /** One level up; returns false when already at the top. */
+    boolean raise() {
+        if (step == LEVELS.length - 1) {
+            return false;
+        }
+        step++;
+        return true;
+    }
+
+    boolean atMaximum() {
+        return step == LEVELS.length - 1;
+    }
+
+    void sendRate(double bytesPerSecond) {
+        if (bytesPerSecond > 0) {
+            sendBytesPerNano = bytesPerSecond / 1e9;
+        }
+    }
+
+    /** Called by the writer after it dirtied {@code bytes} that were clean; may sleep. */
+    void dirtied(long bytes) {
+        int p = percent();
+        if (p == 0 || released) {
+            return;
+        }
+        long nanos = (long) (bytes / sendBytesPerNano * p / (100 - p));
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0 && !released; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(Math.min(left, SLICE_NANOS));
+        }
+    }
+
+    /** Lets every writer go, now and from now on: the copy is over. */
+    void release() {
+        released = true;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.ferry.blockmig;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/** All-zero detection: one vectorized mismatch against a zero segment instead of a byte loop. */
+public final class ZeroChunks {
+
+    private static final int ZERO_BYTES = 1 << 16;
+    private static final MemorySegment ZERO = Arena.global().allocate(ZERO_BYTES, 4096);
+
+    private ZeroChunks() {
+    }
+
+    /** Whether every byte of {@code bytes} is zero. */
+    public static boolean isZero(MemorySegment bytes) {
+        long length = bytes.byteSize();
+        for (long at = 0; at < length; at += ZERO_BYTES) {
+            long n = Math.min(ZERO_BYTES, length - at);
+            if (MemorySegment.mismatch(bytes, at, at + n, ZERO, 0, n) != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

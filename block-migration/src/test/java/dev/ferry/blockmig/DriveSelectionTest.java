@@ -1,0 +1,42 @@
+package dev.ferry.blockmig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.ferry.vm.block.BlockDevice;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.SequencedMap;
+import org.junit.jupiter.api.Test;
+
+class DriveSelectionTest {
+
+    @Test
+    void selectsAllOrTheListedDrivesAndNeverAReadOnlyOne() {
+        try (MemoryDisk vda = DiskMigrationTest.disk("vda", 1 << 20, null);
+             MemoryDisk vdb = DiskMigrationTest.disk("vdb", 1 << 20, null);
+             MemoryDisk cdrom = DiskMigrationTest.disk("cdrom", 1 << 20, null)) {
+            cdrom.markReadOnly();
+            SequencedMap<String, BlockDevice> attached = new LinkedHashMap<>();
+            attached.put("vda", vda);
+            attached.put("cdrom", cdrom);
+            attached.put("vdb", vdb);
+            assertEquals(List.of("vda", "vdb"), List.copyOf(DriveSelection.parse("all").select(attached).keySet()));
+            assertEquals(List.of("vdb"), List.copyOf(DriveSelection.parse(" vdb ").select(attached).keySet()));
+            assertEquals(List.of("vdb", "vda"),
+                    List.copyOf(DriveSelection.parse("vdb,cdrom,vda").select(attached).keySet()));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DriveSelection.parse("vda,vdz").select(attached));
+            assertEquals("drive 'vdz' is not attached (attached: vda, cdrom, vdb)", e.getMessage());
+        }
+    }
+
+    @Test
+    void rejectsEmptyAndRepeatedEntries() {
+        assertEquals("drive list 'vda,,vdb' has an empty entry",
+                assertThrows(IllegalArgumentException.class, () -> DriveSelection.parse("vda,,vdb")).getMessage());
+        assertEquals("drive list 'vda,vda' names a drive twice",
+                assertThrows(IllegalArgumentException.class, () -> DriveSelection.parse("vda,vda")).getMessage());
+        assertEquals("vda,vdb", DriveSelection.parse("vda, vdb").toString());
+    }
+}
