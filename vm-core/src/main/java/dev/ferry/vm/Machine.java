@@ -262,6 +262,11 @@ public final class Machine implements Pausable, AutoCloseable {
         return List.copyOf(devices.disks);
     }
 
+    /** Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap). */
+    public boolean dirtyLogging() {
+        return slots.logging() || ram.trackingDma();
+    }
+
     /** The share of time auto-converge holds the vCPUs, in percent. */
     public int throttlePercent() {
         return throttle.percent();
