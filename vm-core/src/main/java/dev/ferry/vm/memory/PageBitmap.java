@@ -42,17 +42,11 @@ public final class PageBitmap {
 
     /** Atomically marks {@code count} pages from {@code first}. */
     public void mark(long first, long count) {
-        checkRange(first, count);
-        long end = first + count;
-        for (long page = first; page < end; ) {
-            int word = (int) (page >>> 6);
-            long wordEnd = Math.min(end, ((long) word + 1) << 6);
-            long bits = rangeMask((int) (page & 63), (int) (wordEnd - page));
+        forEachWord(first, count, (word, bits) -> {
             if ((words[word] & bits) != bits) {
                 WORD.getAndBitwiseOr(words, word, bits);
             }
-            page = wordEnd;
-        }
+        });
     }
 
     /** Atomically takes every mark out of this bitmap and adds it to {@code target}. */
@@ -115,14 +109,23 @@ public final class PageBitmap {
 
     /** Clears {@code count} pages from {@code first} (not atomic against concurrent marks). */
     public void clear(long first, long count) {
+        forEachWord(first, count, (word, bits) -> words[word] &= ~bits);
+    }
+
+    /** Calls {@code op} with each word the page range touches and the bits of the range in it. */
+    private void forEachWord(long first, long count, WordOp op) {
         checkRange(first, count);
         long end = first + count;
         for (long page = first; page < end; ) {
             int word = (int) (page >>> 6);
             long wordEnd = Math.min(end, ((long) word + 1) << 6);
-            words[word] &= ~rangeMask((int) (page & 63), (int) (wordEnd - page));
+            op.apply(word, rangeMask((int) (page & 63), (int) (wordEnd - page)));
             page = wordEnd;
         }
+    }
+
+    private interface WordOp {
+        void apply(int word, long bits);
     }
 
     /** Marks every page. */
