@@ -105,118 +105,94 @@ public final class Vcpu implements AutoCloseable {
 
     /** KVM_GET_REGS. */
     public Regs getRegs() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment regs = arena.allocate(KvmRegs.LAYOUT);
-            Sys.ioctl(fd, Ioctls.KVM_GET_REGS, regs);
-            return Regs.read(regs);
-        }
+        return Sys.read(fd, Ioctls.KVM_GET_REGS, KvmRegs.LAYOUT, Regs::read);
     }
 
     /** KVM_SET_REGS. */
     public void setRegs(Regs regs) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment struct = arena.allocate(KvmRegs.LAYOUT);
-            regs.write(struct);
-            Sys.ioctl(fd, Ioctls.KVM_SET_REGS, struct);
-        }
+        Sys.write(fd, Ioctls.KVM_SET_REGS, KvmRegs.LAYOUT, regs::write);
     }
 
     /** KVM_GET_SREGS. */
     public Sregs getSregs() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sregs = arena.allocate(KvmSregs.LAYOUT);
-            Sys.ioctl(fd, Ioctls.KVM_GET_SREGS, sregs);
-            return Sregs.read(sregs);
-        }
+        return Sys.read(fd, Ioctls.KVM_GET_SREGS, KvmSregs.LAYOUT, Sregs::read);
     }
 
     /** KVM_SET_SREGS. */
     public void setSregs(Sregs sregs) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment struct = arena.allocate(KvmSregs.LAYOUT);
-            sregs.write(struct);
-            Sys.ioctl(fd, Ioctls.KVM_SET_SREGS, struct);
-        }
+        Sys.write(fd, Ioctls.KVM_SET_SREGS, KvmSregs.LAYOUT, sregs::write);
     }
 
     /** KVM_GET_FPU. */
     public Fpu getFpu() {
-        return new Fpu(Vm.getBytes(fd, Ioctls.KVM_GET_FPU, KvmFpu.LAYOUT.byteSize()));
+        return new Fpu(Sys.readBytes(fd, Ioctls.KVM_GET_FPU, KvmFpu.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_FPU. */
     public void setFpu(Fpu fpu) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_FPU, KvmFpu.LAYOUT.byteSize(), fpu.bytes(), "Fpu");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_FPU, KvmFpu.LAYOUT.byteSize(), fpu.bytes(), "Fpu");
     }
 
     /** KVM_GET_XSAVE2 when the host has it (its full, possibly larger area), else KVM_GET_XSAVE. */
     public Xsave getXsave() {
         int size = vm.check(Capability.XSAVE2);
-        return size > 0 ? new Xsave(Vm.getBytes(fd, Ioctls.KVM_GET_XSAVE2, size))
-                : new Xsave(Vm.getBytes(fd, Ioctls.KVM_GET_XSAVE, KvmXsave.LAYOUT.byteSize()));
+        return size > 0 ? new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE2, size))
+                : new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE, KvmXsave.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_XSAVE. */
     public void setXsave(Xsave xsave) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_XSAVE, KvmXsave.LAYOUT.byteSize(), xsave.bytes(), "Xsave");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_XSAVE, KvmXsave.LAYOUT.byteSize(), xsave.bytes(), "Xsave");
     }
 
     /** KVM_GET_XCRS. */
     public Xcrs getXcrs() {
-        return new Xcrs(Vm.getBytes(fd, Ioctls.KVM_GET_XCRS, KvmXcrs.LAYOUT.byteSize()));
+        return new Xcrs(Sys.readBytes(fd, Ioctls.KVM_GET_XCRS, KvmXcrs.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_XCRS. */
     public void setXcrs(Xcrs xcrs) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT.byteSize(), xcrs.bytes(), "Xcrs");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT.byteSize(), xcrs.bytes(), "Xcrs");
     }
 
     /** KVM_GET_LAPIC (needs the in-kernel irqchip). */
     public Lapic getLapic() {
-        return new Lapic(Vm.getBytes(fd, Ioctls.KVM_GET_LAPIC, KvmLapicState.LAYOUT.byteSize()));
+        return new Lapic(Sys.readBytes(fd, Ioctls.KVM_GET_LAPIC, KvmLapicState.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_LAPIC. */
     public void setLapic(Lapic lapic) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_LAPIC, KvmLapicState.LAYOUT.byteSize(), lapic.bytes(), "Lapic");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_LAPIC, KvmLapicState.LAYOUT.byteSize(), lapic.bytes(), "Lapic");
     }
 
     /** KVM_GET_VCPU_EVENTS. */
     public VcpuEvents getVcpuEvents() {
-        return new VcpuEvents(Vm.getBytes(fd, Ioctls.KVM_GET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize()));
+        return new VcpuEvents(Sys.readBytes(fd, Ioctls.KVM_GET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_VCPU_EVENTS: the flags inside the saved struct say which fields KVM takes. */
     public void setVcpuEvents(VcpuEvents events) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize(), events.bytes(), "VcpuEvents");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize(), events.bytes(), "VcpuEvents");
     }
 
     /** KVM_GET_DEBUGREGS. */
     public DebugRegs getDebugRegs() {
-        return new DebugRegs(Vm.getBytes(fd, Ioctls.KVM_GET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize()));
+        return new DebugRegs(Sys.readBytes(fd, Ioctls.KVM_GET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_DEBUGREGS. */
     public void setDebugRegs(DebugRegs debugRegs) {
-        Vm.setBytes(fd, Ioctls.KVM_SET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize(), debugRegs.bytes(), "DebugRegs");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize(), debugRegs.bytes(), "DebugRegs");
     }
 
     /** KVM_GET_MP_STATE. */
     public MpState getMpState() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(KvmMpState.LAYOUT);
-            Sys.ioctl(fd, Ioctls.KVM_GET_MP_STATE, state);
-            return MpState.of(state.get(JAVA_INT, 0));
-        }
+        return Sys.read(fd, Ioctls.KVM_GET_MP_STATE, KvmMpState.LAYOUT, struct -> MpState.of(struct.get(JAVA_INT, 0)));
     }
 
     /** KVM_SET_MP_STATE; a second and later vCPU needs RUNNABLE before it runs. */
     public void setMpState(MpState state) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment struct = arena.allocate(KvmMpState.LAYOUT);
-            struct.set(JAVA_INT, 0, state.ordinal());
-            Sys.ioctl(fd, Ioctls.KVM_SET_MP_STATE, struct);
-        }
+        Sys.write(fd, Ioctls.KVM_SET_MP_STATE, KvmMpState.LAYOUT, struct -> struct.set(JAVA_INT, 0, state.ordinal()));
     }
 
     /** KVM_GET_MSRS for {@code indices}; fails naming the first MSR KVM would not read. */
@@ -273,11 +249,7 @@ public final class Vcpu implements AutoCloseable {
 
     /** KVM_INTERRUPT: queues external interrupt {@code vector} (only without the in-kernel irqchip). */
     public void interrupt(int vector) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment irq = arena.allocate(KvmIrqLevel.INTERRUPT);
-            irq.set(JAVA_INT, 0, vector);
-            Sys.ioctl(fd, Ioctls.KVM_INTERRUPT, irq);
-        }
+        Sys.write(fd, Ioctls.KVM_INTERRUPT, KvmIrqLevel.INTERRUPT, struct -> struct.set(JAVA_INT, 0, vector));
     }
 
     /** The MSRs {@link #saveState()} carries: KVM's index list filtered to what KVM_GET_MSRS reads here. */

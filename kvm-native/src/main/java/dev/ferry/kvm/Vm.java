@@ -2,7 +2,6 @@ package dev.ferry.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.ferry.kvm.bindings.Ioctl;
 import dev.ferry.kvm.bindings.Ioctls;
 import dev.ferry.kvm.bindings.KvmClockData;
 import dev.ferry.kvm.bindings.KvmConstants;
@@ -15,7 +14,6 @@ import dev.ferry.kvm.bindings.KvmPitState2;
 import dev.ferry.kvm.bindings.KvmUserspaceMemoryRegion;
 import dev.ferry.kvm.bindings.LibC;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,11 +88,7 @@ public final class Vm implements AutoCloseable {
     }
 
     private void enableCap(int cap, long arg0) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment enable = arena.allocate(KvmEnableCap.LAYOUT);
-            KvmEnableCap.set(enable, cap, arg0);
-            Sys.ioctl(fd, Ioctls.KVM_ENABLE_CAP, enable);
-        }
+        Sys.write(fd, Ioctls.KVM_ENABLE_CAP, KvmEnableCap.LAYOUT, struct -> KvmEnableCap.set(struct, cap, arg0));
     }
 
     /**
@@ -124,11 +118,8 @@ public final class Vm implements AutoCloseable {
     }
 
     void setRegion(int slot, int flags, long guestAddress, MemorySegment host) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment region = arena.allocate(KvmUserspaceMemoryRegion.LAYOUT);
-            KvmUserspaceMemoryRegion.set(region, slot, flags, guestAddress, host.byteSize(), host.address());
-            Sys.ioctl(fd, Ioctls.KVM_SET_USER_MEMORY_REGION, region);
-        }
+        Sys.write(fd, Ioctls.KVM_SET_USER_MEMORY_REGION, KvmUserspaceMemoryRegion.LAYOUT, struct ->
+                KvmUserspaceMemoryRegion.set(struct, slot, flags, guestAddress, host.byteSize(), host.address()));
     }
 
     synchronized void forget(MemorySlot slot) {
@@ -148,66 +139,50 @@ public final class Vm implements AutoCloseable {
 
     /** KVM_CREATE_PIT2: the in-kernel i8254 timer (needs the irqchip), with the dummy speaker port. */
     public void createPit2() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment config = arena.allocate(KvmPitState2.CONFIG);
-            config.set(JAVA_INT, 0, KvmConstants.KVM_PIT_SPEAKER_DUMMY);
-            Sys.ioctl(fd, Ioctls.KVM_CREATE_PIT2, config);
-        }
+        Sys.write(fd, Ioctls.KVM_CREATE_PIT2, KvmPitState2.CONFIG,
+                struct -> struct.set(JAVA_INT, 0, KvmConstants.KVM_PIT_SPEAKER_DUMMY));
         pit = true;
     }
 
     /** KVM_IRQ_LINE: drives interrupt line {@code irq} (a GSI of the in-kernel irqchip) high or low. */
     public void irqLine(int irq, boolean high) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment level = arena.allocate(KvmIrqLevel.LAYOUT);
-            level.set(JAVA_INT, 0, irq);
-            level.set(JAVA_INT, 4, high ? 1 : 0);
-            Sys.ioctl(fd, Ioctls.KVM_IRQ_LINE, level);
-        }
+        Sys.write(fd, Ioctls.KVM_IRQ_LINE, KvmIrqLevel.LAYOUT, struct -> {
+            struct.set(JAVA_INT, 0, irq);
+            struct.set(JAVA_INT, 4, high ? 1 : 0);
+        });
     }
 
     /** KVM_GET_IRQCHIP for {@code chipId} (KVM_IRQCHIP_PIC_MASTER 0, PIC_SLAVE 1, IOAPIC 2). */
     public Irqchip getIrqchip(int chipId) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment chip = arena.allocate(KvmIrqchip.LAYOUT);
-            chip.set(JAVA_INT, 0, chipId);
-            Sys.ioctl(fd, Ioctls.KVM_GET_IRQCHIP, chip);
-            return new Irqchip(StructBytes.copyOf(chip));
-        }
+        return Sys.call(fd, Ioctls.KVM_GET_IRQCHIP, KvmIrqchip.LAYOUT, struct -> struct.set(JAVA_INT, 0, chipId),
+                struct -> new Irqchip(StructBytes.copyOf(struct)));
     }
 
     /** KVM_SET_IRQCHIP: restores the chip named by the state's chip_id. */
     public void setIrqchip(Irqchip state) {
-        setBytes(Ioctls.KVM_SET_IRQCHIP, KvmIrqchip.LAYOUT, state.bytes(), "Irqchip");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_IRQCHIP, KvmIrqchip.LAYOUT.byteSize(), state.bytes(), "Irqchip");
     }
 
     /** KVM_GET_PIT2. */
     public Pit2 getPit2() {
-        return new Pit2(getBytes(Ioctls.KVM_GET_PIT2, KvmPitState2.LAYOUT));
+        return new Pit2(Sys.readBytes(fd, Ioctls.KVM_GET_PIT2, KvmPitState2.LAYOUT.byteSize()));
     }
 
     /** KVM_SET_PIT2. */
     public void setPit2(Pit2 state) {
-        setBytes(Ioctls.KVM_SET_PIT2, KvmPitState2.LAYOUT, state.bytes(), "Pit2");
+        Sys.writeBytes(fd, Ioctls.KVM_SET_PIT2, KvmPitState2.LAYOUT.byteSize(), state.bytes(), "Pit2");
     }
 
     /** KVM_GET_CLOCK. */
     public ClockData getClock() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment clock = arena.allocate(KvmClockData.LAYOUT);
-            Sys.ioctl(fd, Ioctls.KVM_GET_CLOCK, clock);
-            return new ClockData(KvmClockData.clock(clock), KvmClockData.flags(clock), KvmClockData.realtime(clock),
-                    KvmClockData.hostTsc(clock));
-        }
+        return Sys.read(fd, Ioctls.KVM_GET_CLOCK, KvmClockData.LAYOUT, struct -> new ClockData(KvmClockData.clock(struct),
+                KvmClockData.flags(struct), KvmClockData.realtime(struct), KvmClockData.hostTsc(struct)));
     }
 
     /** KVM_SET_CLOCK; only the KVM_CLOCK_REALTIME flag is passed on (the others are read-only). */
     public void setClock(ClockData state) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment clock = arena.allocate(KvmClockData.LAYOUT);
-            KvmClockData.set(clock, state.clock(), state.flags() & KvmConstants.KVM_CLOCK_REALTIME, state.realtime());
-            Sys.ioctl(fd, Ioctls.KVM_SET_CLOCK, clock);
-        }
+        Sys.write(fd, Ioctls.KVM_SET_CLOCK, KvmClockData.LAYOUT, struct -> KvmClockData.set(struct, state.clock(),
+                state.flags() & KvmConstants.KVM_CLOCK_REALTIME, state.realtime()));
     }
 
     /** The state of the in-kernel devices this VM has, and the clock when the host can adjust it. */
@@ -256,11 +231,8 @@ public final class Vm implements AutoCloseable {
     private void ioeventfd(EventFd event, boolean pio, long address, int length, OptionalLong datamatch, int flags) {
         int all = flags | (pio ? KvmConstants.KVM_IOEVENTFD_FLAG_PIO : 0)
                 | (datamatch.isPresent() ? KvmConstants.KVM_IOEVENTFD_FLAG_DATAMATCH : 0);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment io = arena.allocate(KvmIoeventfd.LAYOUT);
-            KvmIoeventfd.ioeventfd(io, datamatch.orElse(0), address, length, event.fd(), all);
-            Sys.ioctl(fd, Ioctls.KVM_IOEVENTFD, io);
-        }
+        Sys.write(fd, Ioctls.KVM_IOEVENTFD, KvmIoeventfd.LAYOUT,
+                struct -> KvmIoeventfd.ioeventfd(struct, datamatch.orElse(0), address, length, event.fd(), all));
     }
 
     /** KVM_IRQFD: signalling {@code event} raises GSI {@code gsi} of the in-kernel irqchip. */
@@ -274,11 +246,7 @@ public final class Vm implements AutoCloseable {
     }
 
     private void irqfd(EventFd event, int gsi, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment irq = arena.allocate(KvmIoeventfd.IRQFD);
-            KvmIoeventfd.irqfd(irq, event.fd(), gsi, flags);
-            Sys.ioctl(fd, Ioctls.KVM_IRQFD, irq);
-        }
+        Sys.write(fd, Ioctls.KVM_IRQFD, KvmIoeventfd.IRQFD, struct -> KvmIoeventfd.irqfd(struct, event.fd(), gsi, flags));
     }
 
     /** KVM_CREATE_VCPU with id {@code id}, its kvm_run mapped. */
@@ -308,34 +276,6 @@ public final class Vm implements AutoCloseable {
             savedMsrs = List.copyOf(readable);
         }
         return savedMsrs;
-    }
-
-    StructBytes getBytes(Ioctl ioctl, MemoryLayout layout) {
-        return getBytes(fd, ioctl, layout.byteSize());
-    }
-
-    static StructBytes getBytes(int fd, Ioctl ioctl, long size) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment struct = arena.allocate(size, Long.BYTES);
-            Sys.ioctl(fd, ioctl, struct);
-            return StructBytes.copyOf(struct);
-        }
-    }
-
-    void setBytes(Ioctl ioctl, MemoryLayout layout, StructBytes bytes, String what) {
-        setBytes(fd, ioctl, layout.byteSize(), bytes, what);
-    }
-
-    static void setBytes(int fd, Ioctl ioctl, long size, StructBytes bytes, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            if (bytes.size() < size) {
-                throw new IllegalArgumentException(what + " holds " + bytes.size() + " bytes, " + ioctl.name()
-                        + " takes " + size);
-            }
-            MemorySegment struct = arena.allocate(bytes.size(), Long.BYTES);
-            MemorySegment.copy(bytes.segment(), 0, struct, 0, bytes.size());
-            Sys.ioctl(fd, ioctl, struct);
-        }
     }
 
     @Override

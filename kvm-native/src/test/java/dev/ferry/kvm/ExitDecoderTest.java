@@ -39,14 +39,18 @@ class ExitDecoderTest {
         }
     }
 
+    private void ioExit(int direction, int size, int port, int count) {
+        set("exit_reason", 4, KvmConstants.KVM_EXIT_IO);
+        set("io.direction", 1, direction);
+        set("io.size", 1, size);
+        set("io.port", 2, port);
+        set("io.count", 4, count);
+        set("io.data_offset", 8, 4096);
+    }
+
     @Test
     void portOutputIsAViewOfTheDataPage() {
-        set("exit_reason", 4, KvmConstants.KVM_EXIT_IO);
-        set("io.direction", 1, KvmConstants.KVM_EXIT_IO_OUT);
-        set("io.size", 1, 2);
-        set("io.port", 2, 0xcf8);
-        set("io.count", 4, 1);
-        set("io.data_offset", 8, 4096);
+        ioExit(KvmConstants.KVM_EXIT_IO_OUT, 2, 0xcf8, 1);
         run.set(JAVA_SHORT, 4096, (short) 0x1234);
         VcpuExit.IoOut out = assertInstanceOf(VcpuExit.IoOut.class, decoder.decode());
         assertEquals(new VcpuExit.IoOut(0xcf8, 2, 1, out.data()), out);
@@ -57,12 +61,7 @@ class ExitDecoderTest {
 
     @Test
     void repeatedPortInputCoversEveryElement() {
-        set("exit_reason", 4, KvmConstants.KVM_EXIT_IO);
-        set("io.direction", 1, KvmConstants.KVM_EXIT_IO_IN);
-        set("io.size", 1, 4);
-        set("io.port", 2, 0x1f0);
-        set("io.count", 4, 3);
-        set("io.data_offset", 8, 4096);
+        ioExit(KvmConstants.KVM_EXIT_IO_IN, 4, 0x1f0, 3);
         VcpuExit.IoIn in = assertInstanceOf(VcpuExit.IoIn.class, decoder.decode());
         assertEquals(12, in.data().byteSize());
         in.data().set(JAVA_INT, 8, 7);
