@@ -201,12 +201,12 @@ public final class BlockImages {
     }
 
     /** The backing file of a qcow2 overlay as its header names it, with its format and size. */
-    public static Optional<BackingIdentity> backingIdentity(BlockDevice device) {
+    public static Optional<BackingFile> backingFile(BlockDevice device) {
         if (!(device instanceof Qcow2Image qcow2) || device.backing().isEmpty()) {
             return Optional.empty();
         }
         BlockDevice backing = device.backing().get();
-        return Optional.of(new BackingIdentity(qcow2.header().backingFile().orElseThrow(), backing.format(),
+        return Optional.of(new BackingFile(qcow2.header().backingFile().orElseThrow(), backing.format(),
                 backing.size()));
     }
 

@@ -37,9 +37,9 @@ class ImageInfoTest {
             Images.write(disk, 0, data, 0, 4096);
             System.arraycopy(data, 0, model, 0, 4096);
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(model), BlockImages.sha256(disk));
-            assertEquals(new BackingIdentity("base.raw", ImageFormat.RAW, 8 * MIB),
-                    BlockImages.backingIdentity(disk).orElseThrow());
-            assertEquals(Optional.empty(), BlockImages.backingIdentity(disk.backing().orElseThrow()));
+            assertEquals(new BackingFile("base.raw", ImageFormat.RAW, 8 * MIB),
+                    BlockImages.backingFile(disk).orElseThrow());
+            assertEquals(Optional.empty(), BlockImages.backingFile(disk.backing().orElseThrow()));
         }
         ImageInfo info = BlockImages.info(overlay);
         assertEquals(Optional.of("base.raw"), info.backingFile());

@@ -76,8 +76,8 @@ class Qcow2ReadInteropTest {
             assertEquals(baseFormat, disk.backing().orElseThrow().format().id());
             Images.assertContent(QemuImg.contentOf(overlay, dir), Images.readAll(disk), "overlay content");
             assertEquals(QemuImg.map(overlay), QemuImg.map(disk));
-            assertEquals(new BackingIdentity("base." + baseFormat, ImageFormat.fromId(baseFormat), 12 * MIB),
-                    BlockImages.backingIdentity(disk).orElseThrow());
+            assertEquals(new BackingFile("base." + baseFormat, ImageFormat.fromId(baseFormat), 12 * MIB),
+                    BlockImages.backingFile(disk).orElseThrow());
         }
     }
 
