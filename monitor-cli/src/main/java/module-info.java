@@ -13,4 +13,5 @@ module dev.ferry.monitor {
 
     // picocli fills the command objects reflectively.
     opens dev.ferry.monitor to info.picocli;
+    opens dev.ferry.monitor.hmp to info.picocli;
 }

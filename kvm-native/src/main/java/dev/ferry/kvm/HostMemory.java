@@ -1,0 +1,105 @@
+package dev.ferry.kvm;
+
+import dev.ferry.kvm.bindings.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A page-aligned shared mapping of host memory for guest RAM: anonymous, or backed by a memfd
+ * another process can map too. MAP_NORESERVE, so untouched pages cost nothing. Unmapped (and the
+ * memfd closed) by {@link #close()}; the segment must not be used afterwards.
+ */
+public final class HostMemory implements AutoCloseable {
+
+    /** The page size KVM's slots and dirty log count in. */
+    public static final long PAGE_SIZE = 4096;
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostMemory.class);
+
+    private final MemorySegment segment;
+    private final int memfd;
+    private boolean closed;
+
+    private HostMemory(MemorySegment segment, int memfd) {
+        this.segment = segment;
+        this.memfd = memfd;
+    }
+
+    /** {@code size} bytes of zeroed anonymous shared memory; {@code hugePages} asks for THP (advice only). */
+    public static HostMemory anonymous(long size, boolean hugePages) {
+        checkSize(size);
+        HostMemory memory = new HostMemory(map(size, LibC.MAP_SHARED | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1), -1);
+        if (hugePages) {
+            memory.adviseHugePages();
+        }
+        return memory;
+    }
+
+    /** {@code size} bytes in a new memfd named {@code name}, mapped shared: another process can map the fd. */
+    public static HostMemory memfd(String name, long size) {
+        checkSize(size);
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = Sys.check(LibC.memfdCreate(arena.allocateFrom(name), LibC.MFD_CLOEXEC), "memfd_create(" + name + ")");
+        }
+        try {
+            Sys.check(LibC.ftruncate(fd, size), "ftruncate(memfd " + name + ", " + size + ")");
+            return new HostMemory(map(size, LibC.MAP_SHARED | LibC.MAP_NORESERVE, fd), fd);
+        } catch (RuntimeException e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    private static void checkSize(long size) {
+        if (size <= 0 || size % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("host memory size must be a positive multiple of 4096, got " + size);
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MemorySegment map(long size, int flags, int fd) {
+        MemorySegment address = LibC.mmap(MemorySegment.NULL, size, LibC.PROT_READ | LibC.PROT_WRITE, flags, fd, 0);
+        if (address.address() == LibC.MAP_FAILED) {
+            throw new KvmException("mmap(" + size + " bytes)", LibC.errno());
+        }
+        return address.reinterpret(size);
+    }
+
+    private void adviseHugePages() {
+        // Advice only: kernels without THP refuse it, and the memory works the same.
+        if (LibC.madvise(segment, segment.byteSize(), LibC.MADV_HUGEPAGE) < 0) {
+            LOG.debug("madvise(MADV_HUGEPAGE) refused: errno {}", LibC.errno());
+        }
+    }
+
+    /** The mapped bytes. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Bytes mapped. */
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /** The memfd behind the mapping, if any. */
+    public OptionalInt fd() {
+        return memfd < 0 ? OptionalInt.empty() : OptionalInt.of(memfd);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Sys.check(LibC.munmap(segment, segment.byteSize()), "munmap");
+        if (memfd >= 0) {
+            Sys.close(memfd, "memfd");
+        }
+    }
+}

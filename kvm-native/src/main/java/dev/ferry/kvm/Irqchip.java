@@ -1,0 +1,8 @@
+package dev.ferry.kvm;
+
+/**
+ * One in-kernel interrupt controller, PIC master, PIC slave or IOAPIC, chip_id included (KVM_GET/SET_IRQCHIP), as the raw bytes of {@code struct kvm_irqchip}: carried through migration
+ * unchanged between hosts with the same KVM ABI.
+ */
+public record Irqchip(StructBytes bytes) {
+}

@@ -1,0 +1,8 @@
+package dev.ferry.kvm;
+
+/**
+ * The in-kernel local APIC's register page (KVM_GET/SET_LAPIC), as the raw bytes of {@code struct kvm_lapic_state}: carried through migration
+ * unchanged between hosts with the same KVM ABI.
+ */
+public record Lapic(StructBytes bytes) {
+}

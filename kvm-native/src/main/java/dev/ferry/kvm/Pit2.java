@@ -1,0 +1,8 @@
+package dev.ferry.kvm;
+
+/**
+ * The in-kernel PIT (KVM_GET/SET_PIT2), as the raw bytes of {@code struct kvm_pit_state2}: carried through migration
+ * unchanged between hosts with the same KVM ABI.
+ */
+public record Pit2(StructBytes bytes) {
+}

@@ -1,0 +1,314 @@
+package dev.ferry.kvm;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ferry.kvm.bindings.Ioctls;
+import dev.ferry.kvm.bindings.KvmCpuid2;
+import dev.ferry.kvm.bindings.KvmDebugregs;
+import dev.ferry.kvm.bindings.KvmFpu;
+import dev.ferry.kvm.bindings.KvmIrqLevel;
+import dev.ferry.kvm.bindings.KvmLapicState;
+import dev.ferry.kvm.bindings.KvmMpState;
+import dev.ferry.kvm.bindings.KvmMsrs;
+import dev.ferry.kvm.bindings.KvmRegs;
+import dev.ferry.kvm.bindings.KvmRun;
+import dev.ferry.kvm.bindings.KvmSregs;
+import dev.ferry.kvm.bindings.KvmVcpuEvents;
+import dev.ferry.kvm.bindings.KvmXcrs;
+import dev.ferry.kvm.bindings.KvmXsave;
+import dev.ferry.kvm.bindings.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A vCPU fd and its mapped kvm_run area. {@link #run()} belongs to one thread at a time (the
+ * vCPU's thread); {@link #kick()} may come from any thread. State get/set is for a stopped vCPU.
+ */
+public final class Vcpu implements AutoCloseable {
+
+    private final Vm vm;
+    private final int id;
+    private final int fd;
+    private final MemorySegment run;
+    private final ExitDecoder exits;
+    private volatile boolean inRun;
+    private volatile long pthread;
+    private boolean closed;
+
+    private Vcpu(Vm vm, int id, int fd, MemorySegment run) {
+        this.vm = vm;
+        this.id = id;
+        this.fd = fd;
+        this.run = run;
+        this.exits = new ExitDecoder(run);
+    }
+
+    @SuppressWarnings("restricted")
+    static Vcpu create(Vm vm, int id, int fd) {
+        int size = vm.kvm().vcpuMmapSize();
+        MemorySegment address = LibC.mmap(MemorySegment.NULL, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_SHARED, fd, 0);
+        if (address.address() == LibC.MAP_FAILED) {
+            int errno = LibC.errno();
+            LibC.close(fd);
+            throw new KvmException("mmap(kvm_run of vCPU " + id + ")", errno);
+        }
+        return new Vcpu(vm, id, fd, address.reinterpret(size));
+    }
+
+    /** The vCPU id given at creation. */
+    public int id() {
+        return id;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** The mapped {@code struct kvm_run} (and the pages after it), for what the typed API lacks. */
+    public MemorySegment kvmRun() {
+        return run;
+    }
+
+    /**
+     * Runs the guest until it exits to the VMM (KVM_RUN). Returns {@link VcpuExit.Interrupted} when
+     * {@link #kick()}ed or a signal arrived; other errors throw {@link KvmException}.
+     */
+    public VcpuExit run() {
+        pthread = LibC.pthreadSelf();
+        inRun = true;
+        int result = LibC.ioctl(fd, Ioctls.KVM_RUN.request(), 0L);
+        inRun = false;
+        if (result < 0) {
+            int errno = LibC.errno();
+            if (errno == LibC.EINTR) {
+                KvmRun.immediateExit(run, false);
+                return ExitDecoder.INTERRUPTED;
+            }
+            throw new KvmException(Ioctls.KVM_RUN.name(), errno);
+        }
+        return exits.decode();
+    }
+
+    /**
+     * Makes the current or next {@link #run()} return {@link VcpuExit.Interrupted} promptly: sets
+     * kvm_run.immediate_exit and signals the vCPU thread when it is inside KVM_RUN.
+     */
+    public void kick() {
+        KvmRun.immediateExit(run, true);
+        if (inRun) {
+            VcpuKicker.signal(pthread);
+        }
+    }
+
+    /** KVM_GET_REGS. */
+    public Regs getRegs() {
+        return Sys.read(fd, Ioctls.KVM_GET_REGS, KvmRegs.LAYOUT, Regs::read);
+    }
+
+    /** KVM_SET_REGS. */
+    public void setRegs(Regs regs) {
+        Sys.write(fd, Ioctls.KVM_SET_REGS, KvmRegs.LAYOUT, regs::write);
+    }
+
+    /** KVM_GET_SREGS. */
+    public Sregs getSregs() {
+        return Sys.read(fd, Ioctls.KVM_GET_SREGS, KvmSregs.LAYOUT, Sregs::read);
+    }
+
+    /** KVM_SET_SREGS. */
+    public void setSregs(Sregs sregs) {
+        Sys.write(fd, Ioctls.KVM_SET_SREGS, KvmSregs.LAYOUT, sregs::write);
+    }
+
+    /** KVM_GET_FPU. */
+    public Fpu getFpu() {
+        return new Fpu(Sys.readBytes(fd, Ioctls.KVM_GET_FPU, KvmFpu.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_FPU. */
+    public void setFpu(Fpu fpu) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_FPU, KvmFpu.LAYOUT.byteSize(), fpu.bytes(), "Fpu");
+    }
+
+    /** KVM_GET_XSAVE2 when the host has it (its full, possibly larger area), else KVM_GET_XSAVE. */
+    public Xsave getXsave() {
+        int size = vm.check(Capability.XSAVE2);
+        return size > 0 ? new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE2, size))
+                : new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE, KvmXsave.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_XSAVE. */
+    public void setXsave(Xsave xsave) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_XSAVE, KvmXsave.LAYOUT.byteSize(), xsave.bytes(), "Xsave");
+    }
+
+    /** KVM_GET_XCRS. */
+    public Xcrs getXcrs() {
+        return new Xcrs(Sys.readBytes(fd, Ioctls.KVM_GET_XCRS, KvmXcrs.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_XCRS. */
+    public void setXcrs(Xcrs xcrs) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT.byteSize(), xcrs.bytes(), "Xcrs");
+    }
+
+    /** KVM_GET_LAPIC (needs the in-kernel irqchip). */
+    public Lapic getLapic() {
+        return new Lapic(Sys.readBytes(fd, Ioctls.KVM_GET_LAPIC, KvmLapicState.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_LAPIC. */
+    public void setLapic(Lapic lapic) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_LAPIC, KvmLapicState.LAYOUT.byteSize(), lapic.bytes(), "Lapic");
+    }
+
+    /** KVM_GET_VCPU_EVENTS. */
+    public VcpuEvents getVcpuEvents() {
+        return new VcpuEvents(Sys.readBytes(fd, Ioctls.KVM_GET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_VCPU_EVENTS: the flags inside the saved struct say which fields KVM takes. */
+    public void setVcpuEvents(VcpuEvents events) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize(), events.bytes(), "VcpuEvents");
+    }
+
+    /** KVM_GET_DEBUGREGS. */
+    public DebugRegs getDebugRegs() {
+        return new DebugRegs(Sys.readBytes(fd, Ioctls.KVM_GET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize()));
+    }
+
+    /** KVM_SET_DEBUGREGS. */
+    public void setDebugRegs(DebugRegs debugRegs) {
+        Sys.writeBytes(fd, Ioctls.KVM_SET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize(), debugRegs.bytes(), "DebugRegs");
+    }
+
+    /** KVM_GET_MP_STATE. */
+    public MpState getMpState() {
+        return Sys.read(fd, Ioctls.KVM_GET_MP_STATE, KvmMpState.LAYOUT, struct -> MpState.of(struct.get(JAVA_INT, 0)));
+    }
+
+    /** KVM_SET_MP_STATE; a second and later vCPU needs RUNNABLE before it runs. */
+    public void setMpState(MpState state) {
+        Sys.write(fd, Ioctls.KVM_SET_MP_STATE, KvmMpState.LAYOUT, struct -> struct.set(JAVA_INT, 0, state.ordinal()));
+    }
+
+    /** KVM_GET_MSRS for {@code indices}; fails naming the first MSR KVM would not read. */
+    public List<Msr> getMsrs(List<Integer> indices) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment msrs = KvmMsrs.allocate(arena, indices.size());
+            for (int i = 0; i < indices.size(); i++) {
+                KvmMsrs.entry(msrs, i, indices.get(i), 0);
+            }
+            int read = Sys.ioctl(fd, Ioctls.KVM_GET_MSRS, msrs);
+            if (read < indices.size()) {
+                throw new IllegalStateException("KVM_GET_MSRS read " + read + " of " + indices.size()
+                        + " MSRs: MSR 0x" + Integer.toHexString(indices.get(read)) + " is not readable here");
+            }
+            List<Msr> values = new ArrayList<>(read);
+            for (int i = 0; i < read; i++) {
+                values.add(new Msr(KvmMsrs.index(msrs, i), KvmMsrs.data(msrs, i)));
+            }
+            return List.copyOf(values);
+        }
+    }
+
+    /** KVM_SET_MSRS; fails naming the first MSR KVM refused. */
+    public void setMsrs(List<Msr> values) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment msrs = KvmMsrs.allocate(arena, values.size());
+            for (int i = 0; i < values.size(); i++) {
+                KvmMsrs.entry(msrs, i, values.get(i).index(), values.get(i).value());
+            }
+            int written = Sys.ioctl(fd, Ioctls.KVM_SET_MSRS, msrs);
+            if (written < values.size()) {
+                Msr refused = values.get(written);
+                throw new IllegalStateException("KVM_SET_MSRS set " + written + " of " + values.size()
+                        + " MSRs: MSR 0x" + Integer.toHexString(refused.index()) + " refused value 0x"
+                        + Long.toHexString(refused.value()));
+            }
+        }
+    }
+
+    /** KVM_SET_CPUID2: the CPUID the guest sees, usually {@link Kvm#supportedCpuid()} (needed for long mode). */
+    public void setCpuid(List<CpuidEntry> entries) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpuid = KvmCpuid2.allocate(arena, entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                CpuidEntry e = entries.get(i);
+                int[] words = {e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()};
+                for (int w = 0; w < words.length; w++) {
+                    KvmCpuid2.word(cpuid, i, w, words[w]);
+                }
+            }
+            Sys.ioctl(fd, Ioctls.KVM_SET_CPUID2, cpuid);
+        }
+    }
+
+    /** KVM_INTERRUPT: queues external interrupt {@code vector} (only without the in-kernel irqchip). */
+    public void interrupt(int vector) {
+        Sys.write(fd, Ioctls.KVM_INTERRUPT, KvmIrqLevel.INTERRUPT, struct -> struct.set(JAVA_INT, 0, vector));
+    }
+
+    /** The MSRs {@link #saveState()} carries: KVM's index list filtered to what KVM_GET_MSRS reads here. */
+    public List<Integer> savedMsrIndices() {
+        return vm.savedMsrs(this);
+    }
+
+    /** Every state of this vCPU the host supports, for migration; the vCPU must not be running. */
+    public VcpuState saveState() {
+        Kvm kvm = vm.kvm();
+        Xsave xsave = kvm.has(Capability.XSAVE) ? getXsave() : null;
+        return new VcpuState(getRegs(), getSregs(), xsave == null ? getFpu() : null, xsave,
+                kvm.has(Capability.XCRS) ? getXcrs() : null, getMsrs(savedMsrIndices()),
+                kvm.has(Capability.MP_STATE) ? getMpState() : null, vm.hasIrqchip() ? getLapic() : null,
+                kvm.has(Capability.VCPU_EVENTS) ? getVcpuEvents() : null,
+                kvm.has(Capability.DEBUGREGS) ? getDebugRegs() : null);
+    }
+
+    /**
+     * Restores a {@link #saveState()} result, in the order QEMU uses and for the same reasons: regs;
+     * xsave (or fpu); xcrs; sregs (EFER and the APIC base, which decides the LAPIC's xAPIC or x2APIC
+     * format); MSRs; the LAPIC; then the TSC deadline MSR again, which KVM takes only once the LAPIC
+     * is in TSC-deadline mode; vCPU events; MP state; debug registers.
+     */
+    public void restoreState(VcpuState state) {
+        setRegs(state.regs());
+        if (state.xsave() != null) {
+            setXsave(state.xsave());
+        } else {
+            setFpu(state.fpu());
+        }
+        if (state.xcrs() != null) {
+            setXcrs(state.xcrs());
+        }
+        setSregs(state.sregs());
+        List<Msr> deadline = state.msrs().stream().filter(m -> m.index() == Msr.IA32_TSC_DEADLINE).toList();
+        setMsrs(state.msrs().stream().filter(m -> m.index() != Msr.IA32_TSC_DEADLINE).toList());
+        if (state.lapic() != null) {
+            setLapic(state.lapic());
+        }
+        setMsrs(deadline);
+        if (state.vcpuEvents() != null) {
+            setVcpuEvents(state.vcpuEvents());
+        }
+        if (state.mpState() != null) {
+            setMpState(state.mpState());
+        }
+        if (state.debugRegs() != null) {
+            setDebugRegs(state.debugRegs());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Sys.check(LibC.munmap(run, run.byteSize()), "munmap(kvm_run)");
+        Sys.close(fd, "vCPU " + id);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.ferry.kvm;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Why {@link Vcpu#run()} returned. The {@code data} segments of I/O and MMIO exits are views into
+ * the vCPU's kvm_run mapping, valid until the next run: a device reads what the guest wrote from
+ * them, or writes what the guest reads into them before the next run.
+ */
+public sealed interface VcpuExit {
+
+    /** The guest read {@code count} × {@code size} bytes from I/O port {@code port}; fill {@code data}. */
+    record IoIn(int port, int size, int count, MemorySegment data) implements VcpuExit {
+    }
+
+    /** The guest wrote {@code count} × {@code size} bytes in {@code data} to I/O port {@code port}. */
+    record IoOut(int port, int size, int count, MemorySegment data) implements VcpuExit {
+    }
+
+    /** The guest read {@code data.byteSize()} bytes at guest physical {@code address}; fill {@code data}. */
+    record MmioRead(long address, MemorySegment data) implements VcpuExit {
+    }
+
+    /** The guest wrote {@code data} at guest physical {@code address}. */
+    record MmioWrite(long address, MemorySegment data) implements VcpuExit {
+    }
+
+    /** The guest executed HLT (only without an in-kernel irqchip; with one KVM waits in the kernel). */
+    record Hlt() implements VcpuExit {
+    }
+
+    /** The guest triple-faulted: the machine resets or stops. */
+    record Shutdown() implements VcpuExit {
+    }
+
+    /** The hardware refused to enter the guest; {@code reason} is its code (e.g. VMX exit reason). */
+    record FailEntry(long reason, int cpu) implements VcpuExit {
+    }
+
+    /** KVM could not continue, e.g. it failed to emulate an instruction ({@code suberror} 1). */
+    record InternalError(int suberror, List<Long> data) implements VcpuExit {
+    }
+
+    /** A platform event: {@code type} is KVM_SYSTEM_EVENT_SHUTDOWN (1), RESET (2), CRASH (3), ... */
+    record SystemEvent(int type, List<Long> data) implements VcpuExit {
+    }
+
+    /** KVM_RUN returned early for a signal or {@link Vcpu#kick()}: the guest is stopped, resumable. */
+    record Interrupted() implements VcpuExit {
+    }
+
+    /** An exit reason Ferry does not handle, with KVM's number (hardware reason for KVM_EXIT_UNKNOWN). */
+    record Unknown(int reason, long hardwareReason) implements VcpuExit {
+    }
+}

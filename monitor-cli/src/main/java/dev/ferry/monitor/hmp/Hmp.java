@@ -1,0 +1,132 @@
+package dev.ferry.monitor.hmp;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import dev.ferry.savevm.MigrationStats;
+import picocli.CommandLine;
+
+/**
+ * The human monitor: runs one command line at a time against a {@link VmControl} and prints what
+ * it answers. Errors are one line and never end the monitor; only {@code quit} does.
+ */
+public final class Hmp {
+
+    /** How often a foreground {@code migrate} redraws its progress line. */
+    private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
+
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final CommandLine commandLine;
+    private volatile boolean quit;
+
+    /**
+     * @param terminal whether {@code out} is a terminal: a foreground migrate then redraws one
+     *     progress line instead of printing a line per update
+     */
+    public Hmp(VmControl control, PrintWriter out, boolean terminal) {
+        this.out = out;
+        this.terminal = terminal;
+        this.commandLine = new CommandLine(new HmpCommands.Root(control, this));
+        StringWriter discard = new StringWriter();
+        commandLine.setOut(new PrintWriter(discard));
+        commandLine.setErr(new PrintWriter(discard));
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            String name = e.getCommandLine().getCommandName();
+            print((name.isEmpty() ? "" : name + ": ") + firstLine(e.getMessage()) + " (try 'help')");
+            return 1;
+        });
+        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
+            print(e instanceof MonitorException ? e.getMessage() : cl.getCommandName() + ": " + describe(e));
+            return 1;
+        });
+    }
+
+    /** Runs one line; returns false once the monitor should end. */
+    public boolean execute(String line) {
+        List<String> words;
+        try {
+            words = LineTokenizer.split(line);
+        } catch (IllegalArgumentException e) {
+            print(e.getMessage());
+            return !quit;
+        }
+        if (!words.isEmpty()) {
+            commandLine.execute(words.toArray(String[]::new));
+        }
+        out.flush();
+        return !quit;
+    }
+
+    public boolean quitRequested() {
+        return quit;
+    }
+
+    void quit() {
+        quit = true;
+    }
+
+    void print(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    void help(String command) throws MonitorException {
+        if (command == null) {
+            commandLine.getSubcommands().values().stream().distinct().forEach(sub -> print(String.format(Locale.ROOT,
+                    "%-22s %s", sub.getCommandName(), String.join(" ", sub.getCommandSpec().usageMessage().description()))));
+            return;
+        }
+        CommandLine sub = commandLine.getSubcommands().get(command);
+        if (sub == null) {
+            throw new MonitorException("help: unknown command '" + command + "'");
+        }
+        StringWriter usage = new StringWriter();
+        sub.usage(new PrintWriter(usage), CommandLine.Help.Ansi.OFF);
+        usage.toString().lines().forEach(this::print);
+    }
+
+    /** A foreground migrate: shows progress until the migration ends. */
+    void follow(VmControl control) throws MonitorException {
+        try {
+            while (true) {
+                Optional<MigrationStats> stats = control.migration();
+                if (stats.isPresent() && stats.get().state().isFinal()) {
+                    if (terminal) {
+                        out.print("\r\033[K");
+                    }
+                    MigrationReport.lines(stats.get()).stream().limit(1).forEach(this::print);
+                    return;
+                }
+                stats.ifPresent(this::progress);
+                Thread.sleep(PROGRESS_INTERVAL);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MonitorException("migrate: interrupted while waiting; the migration goes on (see 'info migrate')");
+        }
+    }
+
+    private void progress(MigrationStats stats) {
+        String line = String.format(Locale.ROOT, "%s: sent %s, remaining %s, %s/s",
+                stats.state().status(), Sizes.human(stats.transferredBytes()), Sizes.human(stats.remainingBytes()),
+                Sizes.human(stats.throughput()));
+        if (terminal) {
+            out.print("\r\033[K" + line);
+            out.flush();
+        }
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : firstLine(message);
+    }
+
+    private static String firstLine(String text) {
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.ferry.monitor.hmp;
+
+import dev.ferry.savevm.MigrationStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The monitor's command table, HMP-compatible where QEMU had the command. Each command is a
+ * picocli command object; {@link Hmp} feeds it one line at a time.
+ */
+final class HmpCommands {
+
+    private HmpCommands() {
+    }
+
+    /** The root: holds what every command needs. */
+    @Command(name = "", subcommands = {
+        Help.class, Info.class, Stop.class, Cont.class, Migrate.class, MigrateCancel.class,
+        MigrateSetSpeed.class, MigrateSetDowntime.class, GuestVerify.class, Quit.class})
+    static final class Root {
+        final VmControl control;
+        final Hmp hmp;
+
+        Root(VmControl control, Hmp hmp) {
+            this.control = control;
+            this.hmp = hmp;
+        }
+    }
+
+    /** A command that runs against the VM and prints lines. */
+    abstract static class Action implements Callable<Integer> {
+        @ParentCommand
+        Root root;
+
+        @Override
+        public final Integer call() throws MonitorException {
+            run(root.control);
+            return 0;
+        }
+
+        abstract void run(VmControl control) throws MonitorException;
+
+        void print(String line) {
+            root.hmp.print(line);
+        }
+    }
+
+    @Command(name = "help", aliases = "?", description = "List the commands, or show one command's usage.")
+    static final class Help extends Action {
+        @Parameters(arity = "0..1", paramLabel = "COMMAND")
+        String command;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            root.hmp.help(command);
+        }
+    }
+
+    @Command(name = "info", description = "Show status, migrate, block or guest information.",
+            subcommands = {InfoStatus.class, InfoMigrate.class, InfoBlock.class, InfoGuest.class})
+    static final class Info {
+        @ParentCommand
+        Root root;
+    }
+
+    /** A sub-command of {@code info}. */
+    abstract static class InfoAction implements Callable<Integer> {
+        @ParentCommand
+        Info info;
+
+        @Override
+        public final Integer call() throws MonitorException {
+            lines(info.root.control).forEach(info.root.hmp::print);
+            return 0;
+        }
+
+        abstract List<String> lines(VmControl control) throws MonitorException;
+    }
+
+    @Command(name = "status", description = "Whether the VM runs.")
+    static final class InfoStatus extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            return List.of("VM status: " + control.runState().describe());
+        }
+    }
+
+    @Command(name = "migrate", description = "The running or last migration's statistics.")
+    static final class InfoMigrate extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            Optional<MigrationStats> stats = control.migration();
+            if (stats.isEmpty()) {
+                return List.of("Migration status: none");
+            }
+            List<String> lines = new ArrayList<>(MigrationReport.lines(stats.get()));
+            lines.addAll(control.migrationDiskLines());
+            return lines;
+        }
+    }
+
+    @Command(name = "block", description = "The VM's drives.")
+    static final class InfoBlock extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            return control.blockLines();
+        }
+    }
+
+    @Command(name = "guest", description = "The built-in guest's counters.")
+    static final class InfoGuest extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            return control.guestLines();
+        }
+    }
+
+    @Command(name = "stop", aliases = "s", description = "Pause the VM.")
+    static final class Stop extends Action {
+        @Override
+        void run(VmControl control) throws MonitorException {
+            control.stop();
+        }
+    }
+
+    @Command(name = "cont", aliases = "c", description = "Resume the VM.")
+    static final class Cont extends Action {
+        @Override
+        void run(VmControl control) throws MonitorException {
+            control.cont();
+        }
+    }
+
+    @Command(name = "migrate", description = "Migrate the VM to URI (tcp:HOST:PORT, unix:PATH, fd:N, exec:COMMAND).")
+    static final class Migrate extends Action {
+        @Option(names = "-d", description = "Return at once; follow with 'info migrate'.")
+        boolean detach;
+
+        @Option(names = "-b", description = "Copy the disks in full.")
+        boolean full;
+
+        @Option(names = "-i", description = "Copy only what the disks' top copy-on-write layer holds.")
+        boolean incremental;
+
+        @Option(names = "--drives", split = ",", paramLabel = "ID", description = "Copy only these drives (default: every writable drive).")
+        List<String> drives = new ArrayList<>();
+
+        @Parameters(arity = "1..*", paramLabel = "URI", description = "Where to; an exec: command may be unquoted.")
+        List<String> uri;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            if (full && incremental) {
+                throw new MonitorException("migrate: -b and -i exclude each other (full or incremental storage copy)");
+            }
+            if (!drives.isEmpty() && !full && !incremental) {
+                throw new MonitorException("migrate: --drives needs -b or -i");
+            }
+            MigrateRequest.StorageCopy storage = full ? MigrateRequest.StorageCopy.FULL
+                    : incremental ? MigrateRequest.StorageCopy.INCREMENTAL : MigrateRequest.StorageCopy.NONE;
+            control.migrate(new MigrateRequest(String.join(" ", uri), storage, drives, detach));
+            if (!detach) {
+                root.hmp.follow(control);
+            }
+        }
+    }
+
+    @Command(name = "migrate_cancel", description = "Cancel the running migration; the VM keeps running here.")
+    static final class MigrateCancel extends Action {
+        @Override
+        void run(VmControl control) throws MonitorException {
+            control.cancelMigration();
+        }
+    }
+
+    @Command(name = "migrate_set_speed", description = "Limit migration bandwidth (bytes/s; B/K/M/G/T suffix, bare number = MiB).")
+    static final class MigrateSetSpeed extends Action {
+        @Parameters(paramLabel = "SIZE")
+        String size;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            long bytes;
+            try {
+                bytes = Sizes.parse(size, 'M');
+            } catch (IllegalArgumentException e) {
+                throw new MonitorException("migrate_set_speed: " + e.getMessage());
+            }
+            if (bytes == 0) {
+                throw new MonitorException("migrate_set_speed: the speed must be more than 0");
+            }
+            control.setMaxBandwidth(bytes);
+        }
+    }
+
+    @Command(name = "migrate_set_downtime", description = "Set the longest pause at the switch, in seconds (e.g. 0.3).")
+    static final class MigrateSetDowntime extends Action {
+        @Parameters(paramLabel = "SECONDS")
+        String seconds;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            double value;
+            try {
+                value = Double.parseDouble(seconds);
+            } catch (NumberFormatException e) {
+                throw new MonitorException("migrate_set_downtime: '" + seconds + "' is not a number of seconds");
+            }
+            if (!(value > 0 && value <= 3600)) {
+                throw new MonitorException("migrate_set_downtime: " + seconds + " is out of range (0 < seconds <= 3600)");
+            }
+            control.setDowntimeLimit(Duration.ofNanos(Math.round(value * 1e9)));
+        }
+    }
+
+    @Command(name = "guest_verify", description = "Ask the built-in guest to verify everything it wrote; prints its verdict.")
+    static final class GuestVerify extends Action {
+        @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS")
+        int timeoutSeconds;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            print(control.verifyGuest(Duration.ofSeconds(timeoutSeconds)));
+        }
+    }
+
+    @Command(name = "quit", aliases = "q", description = "Stop the VM and exit.")
+    static final class Quit extends Action {
+        @Override
+        void run(VmControl control) {
+            root.hmp.quit();
+            control.quit();
+        }
+    }
+}

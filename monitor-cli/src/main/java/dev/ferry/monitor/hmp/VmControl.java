@@ -1,0 +1,50 @@
+package dev.ferry.monitor.hmp;
+
+import dev.ferry.savevm.MigrationStats;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the monitor can ask of the VM it runs in. The monitor only parses, calls and prints; the
+ * VM process implements this. Methods throw {@link MonitorException} with a one-line message
+ * for anything the operator did wrong or the VM refused.
+ */
+public interface VmControl {
+
+    RunState runState();
+
+    /** Pauses the guest ({@code stop}). */
+    void stop() throws MonitorException;
+
+    /** Resumes the guest ({@code cont}). */
+    void cont() throws MonitorException;
+
+    /** Starts an outgoing migration; returns once it runs, or throws if it could not start. */
+    void migrate(MigrateRequest request) throws MonitorException;
+
+    /** The running or last migration, if any. */
+    Optional<MigrationStats> migration();
+
+    /** Per-disk lines of the running or last migration's storage copy. */
+    List<String> migrationDiskLines();
+
+    /** Cancels the running migration; the guest keeps running on this side. */
+    void cancelMigration() throws MonitorException;
+
+    void setMaxBandwidth(long bytesPerSecond);
+
+    void setDowntimeLimit(Duration limit);
+
+    /** One line per drive, as {@code info block} shows them. */
+    List<String> blockLines();
+
+    /** The built-in guest's own counters and last verification, as {@code info guest} shows them. */
+    List<String> guestLines();
+
+    /** Asks the built-in guest to verify all it wrote and waits for its verdict. */
+    String verifyGuest(Duration timeout) throws MonitorException;
+
+    /** Stops the VM and ends the process's monitor loop. */
+    void quit();
+}

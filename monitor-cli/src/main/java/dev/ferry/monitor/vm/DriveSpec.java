@@ -1,0 +1,75 @@
+package dev.ferry.monitor.vm;
+
+import dev.ferry.vm.block.ImageFormat;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]} option.
+ * Without a format the image is probed (a raw image the guest writes should name its format, so
+ * the guest cannot make it look like qcow2). {@code backing} is for a destination that creates
+ * the overlay an incremental migration fills.
+ */
+public record DriveSpec(Path path, Optional<ImageFormat> format, String id, boolean readOnly, Optional<Path> backing) {
+
+    public DriveSpec {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(backing, "backing");
+    }
+
+    /** Parses the option's value; {@code index} gives the default id (vda, vdb, ...). */
+    public static DriveSpec parse(String value, int index) {
+        String[] parts = value.split(",");
+        if (parts[0].isEmpty()) {
+            throw new IllegalArgumentException("--disk '" + value + "' has no path (--disk PATH[,format=raw|qcow2][,id=NAME])");
+        }
+        Optional<ImageFormat> format = Optional.empty();
+        String id = defaultId(index);
+        boolean readOnly = false;
+        Optional<Path> backing = Optional.empty();
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--disk '" + value + "': '" + parts[i] + "' is not KEY=VALUE");
+            }
+            String key = parts[i].substring(0, eq);
+            String val = parts[i].substring(eq + 1);
+            switch (key) {
+                case "format" -> format = Optional.of(ImageFormat.fromId(val));
+                case "id" -> id = checkedId(val, value);
+                case "readonly" -> readOnly = onOff(val, value);
+                case "backing" -> backing = Optional.of(Path.of(val));
+                default -> throw new IllegalArgumentException("--disk '" + value + "': unknown key '" + key
+                        + "' (known: format, id, readonly, backing)");
+            }
+        }
+        return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing);
+    }
+
+    private static String defaultId(int index) {
+        if (index < 0 || index >= 26) {
+            throw new IllegalArgumentException("at most 26 disks");
+        }
+        return "vd" + (char) ('a' + index);
+    }
+
+    private static String checkedId(String id, String value) {
+        if (!id.matches("[A-Za-z][A-Za-z0-9_-]{0,31}")) {
+            throw new IllegalArgumentException("--disk '" + value + "': id '" + id
+                    + "' must start with a letter and hold letters, digits, _ or - (32 at most)");
+        }
+        return id;
+    }
+
+    private static boolean onOff(String val, String value) {
+        return switch (val.toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new IllegalArgumentException("--disk '" + value + "': readonly must be on or off");
+        };
+    }
+}

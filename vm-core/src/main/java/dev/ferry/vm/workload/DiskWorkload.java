@@ -1,0 +1,260 @@
+package dev.ferry.vm.workload;
+
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host thread that writes and reads back self-checking blocks ({@link VerifiableBlock}) on a
+ * disk at a set rate: the built-in guest's disk workload, for a VMM that runs no vCPU (no
+ * /dev/kvm, or {@code --machine none}). Its state migrates with the disk, so the destination
+ * carries on writing and can verify every block the source wrote.
+ */
+public final class DiskWorkload implements AutoCloseable {
+
+    /**
+     * @param seed the random walk and the block contents
+     * @param bytesPerSecond write and read rate; 0 keeps the workload idle
+     * @param blockSize bytes per block, a multiple of 512
+     * @param blocks how many blocks from the start of the disk it uses
+     * @param readPercent share of operations that read back a written block
+     */
+    public record Settings(long seed, long bytesPerSecond, int blockSize, long blocks, int readPercent) {
+
+        public Settings {
+            if (blockSize < BlockDevice.SECTOR_SIZE || blockSize % BlockDevice.SECTOR_SIZE != 0 || blockSize > (1 << 20)) {
+                throw new IllegalArgumentException("workload block size " + blockSize + " must be a multiple of 512 up to 1 MiB");
+            }
+            if (blocks <= 0 || blocks > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("workload block count " + blocks + " is out of range");
+            }
+            if (readPercent < 0 || readPercent > 100 || bytesPerSecond < 0) {
+                throw new IllegalArgumentException("workload read percent must be 0..100 and the rate not negative");
+            }
+        }
+
+        /** Settings that use the whole of a disk of {@code diskBytes}. */
+        public static Settings forDisk(long diskBytes, long seed, long bytesPerSecond, int blockSize, int readPercent) {
+            return new Settings(seed, bytesPerSecond, blockSize, diskBytes / blockSize, readPercent);
+        }
+    }
+
+    /** What the workload did so far. */
+    public record Counters(long blocksWritten, long blocksRead, long errors) {
+    }
+
+    /** The outcome of checking every block the workload wrote. */
+    public record Verification(long blocksChecked, long badBlocks, long firstBadBlock) {
+
+        public boolean ok() {
+            return badBlocks == 0;
+        }
+
+        /** One line in the guest's words. */
+        public String describe() {
+            return ok() ? "verify ok blocks=" + blocksChecked
+                    : "verify FAILED blocks=" + blocksChecked + " bad_blocks=" + badBlocks + " first=" + firstBadBlock;
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(DiskWorkload.class);
+    /** A pause longer than this is not made up for afterwards. */
+    private static final long MAX_BACKLOG_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final BlockDevice disk;
+    private final Settings settings;
+    private final long diskSeed;
+    private final int[] seqs;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Thread thread;
+
+    private long random;
+    private int lastSeq;
+    private long blocksWritten;
+    private long blocksRead;
+    private long errors;
+    private boolean paused = true;
+    private boolean closed;
+
+    private DiskWorkload(BlockDevice disk, DiskWorkloadState state) {
+        this.disk = disk;
+        this.settings = state.settings();
+        if (settings.blocks() * (long) settings.blockSize() > disk.size()) {
+            throw new IllegalArgumentException("disk workload needs " + settings.blocks() * (long) settings.blockSize()
+                    + " bytes but " + disk.path() + " has " + disk.size());
+        }
+        this.diskSeed = VerifiableBlock.diskSeed(settings.seed());
+        this.seqs = state.seqs().clone();
+        this.random = state.random();
+        this.lastSeq = state.lastSeq();
+        this.blocksWritten = state.blocksWritten();
+        this.blocksRead = state.blocksRead();
+        this.errors = state.errors();
+        this.buffer = arena.allocate(settings.blockSize(), 4096);
+        this.thread = Thread.ofPlatform().daemon().name("disk-workload").unstarted(this::run);
+    }
+
+    /** A fresh workload, paused: nothing written yet. */
+    public static DiskWorkload create(BlockDevice disk, Settings settings) {
+        long start = VerifiableBlock.mix64(settings.seed() ^ 0x72616e64L) | 1;
+        return restore(disk, new DiskWorkloadState(settings, start, 0, new int[(int) settings.blocks()], 0, 0, 0));
+    }
+
+    /** A workload that carries on from {@code state}, paused. */
+    public static DiskWorkload restore(BlockDevice disk, DiskWorkloadState state) {
+        DiskWorkload workload = new DiskWorkload(disk, state);
+        workload.thread.start();
+        return workload;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Lets it run (again). */
+    public void resume() {
+        withLock(() -> paused = false);
+    }
+
+    /** Stops it between two operations; returns once no write is in flight. */
+    public void pause() {
+        withLock(() -> paused = true);
+    }
+
+    /** The state to carry elsewhere; call while paused. */
+    public DiskWorkloadState state() {
+        lock.lock();
+        try {
+            if (!paused) {
+                throw new IllegalStateException("disk workload state taken while it runs");
+            }
+            return new DiskWorkloadState(settings, random, lastSeq, seqs.clone(), blocksWritten, blocksRead, errors);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Counters counters() {
+        lock.lock();
+        try {
+            return new Counters(blocksWritten, blocksRead, errors);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads back every block it ever wrote and checks each; holds writing off meanwhile. */
+    public Verification verify() throws IOException {
+        lock.lock();
+        try {
+            long checked = 0;
+            long bad = 0;
+            long first = -1;
+            for (int block = 0; block < seqs.length; block++) {
+                if (seqs[block] == 0) {
+                    continue;
+                }
+                checked++;
+                disk.read((long) block * settings.blockSize(), buffer);
+                if (!VerifiableBlock.matches(buffer, diskSeed, block, seqs[block])) {
+                    bad++;
+                    first = first < 0 ? block : first;
+                }
+            }
+            return new Verification(checked, bad, first);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        long budgetNanos = 0;
+        long last = System.nanoTime();
+        lock.lock();
+        try {
+            while (!closed) {
+                if (paused || settings.bytesPerSecond() == 0) {
+                    changed.await();
+                    last = System.nanoTime();
+                    continue;
+                }
+                long now = System.nanoTime();
+                budgetNanos = Math.min(budgetNanos + (now - last), MAX_BACKLOG_NANOS);
+                last = now;
+                long costNanos = TimeUnit.SECONDS.toNanos(settings.blockSize()) / settings.bytesPerSecond();
+                if (budgetNanos < costNanos) {
+                    changed.awaitNanos(costNanos - budgetNanos);
+                    continue;
+                }
+                budgetNanos -= costNanos;
+                step();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("disk workload on {} stopped: {}", disk.path(), e.getMessage());
+            errors++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One write, or one read-back check; runs under the lock. */
+    private void step() throws IOException {
+        int block = (int) Long.remainderUnsigned(nextRandom(), settings.blocks());
+        long offset = (long) block * settings.blockSize();
+        boolean read = seqs[block] != 0 && Long.remainderUnsigned(nextRandom(), 100) < settings.readPercent();
+        if (read) {
+            disk.read(offset, buffer);
+            blocksRead++;
+            if (!VerifiableBlock.matches(buffer, diskSeed, block, seqs[block])) {
+                errors++;
+                LOG.warn("disk workload: block {} of {} does not hold seq {}", block, disk.path(), seqs[block]);
+            }
+            return;
+        }
+        int seq = ++lastSeq;
+        VerifiableBlock.fill(buffer, diskSeed, block, seq);
+        disk.write(offset, buffer);
+        seqs[block] = seq;
+        blocksWritten++;
+    }
+
+    /** xorshift64*: a walk whose whole state is one long, so it migrates. */
+    private long nextRandom() {
+        random ^= random >>> 12;
+        random ^= random << 25;
+        random ^= random >>> 27;
+        return random * 0x2545F4914F6CDD1DL;
+    }
+
+    private void withLock(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        withLock(() -> closed = true);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        arena.close();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ferry.vm.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageFormat;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DiskWorkloadTest {
+
+    private static final long DISK = 8L << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writtenBlocksVerifyAndACorruptedOneIsFound() throws Exception {
+        Path image = dir.resolve("disk.raw");
+        BlockImages.createRaw(image, DISK);
+        try (BlockDevice disk = BlockImages.open(image, ImageFormat.RAW, false);
+             DiskWorkload workload = DiskWorkload.create(disk, DiskWorkload.Settings.forDisk(DISK, 7, 64L << 20, 4096, 30))) {
+            runUntilWritten(workload, 500);
+            workload.pause();
+            DiskWorkload.Verification clean = workload.verify();
+            assertTrue(clean.ok(), clean.describe());
+            assertTrue(clean.blocksChecked() > 100, clean.describe());
+            assertEquals(0, workload.counters().errors());
+
+            int victim = firstWritten(workload.state());
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment junk = arena.allocate(512);
+                junk.fill((byte) 0x5a);
+                disk.write((long) victim * 4096 + 1024, junk);
+            }
+            DiskWorkload.Verification broken = workload.verify();
+            assertFalse(broken.ok());
+            assertEquals(1, broken.badBlocks());
+            assertEquals(victim, broken.firstBadBlock());
+        }
+    }
+
+    @Test
+    void stateCarriesOnElsewhere() throws Exception {
+        Path source = dir.resolve("source.raw");
+        BlockImages.createRaw(source, DISK);
+        DiskWorkloadState state;
+        try (BlockDevice disk = BlockImages.open(source, ImageFormat.RAW, false);
+             DiskWorkload workload = DiskWorkload.create(disk, DiskWorkload.Settings.forDisk(DISK, 11, 64L << 20, 4096, 0))) {
+            runUntilWritten(workload, 300);
+            workload.pause();
+            state = workload.state();
+        }
+        Path copy = Files.copy(source, dir.resolve("copy.raw"), StandardCopyOption.COPY_ATTRIBUTES);
+        try (BlockDevice disk = BlockImages.open(copy, ImageFormat.RAW, false);
+             DiskWorkload resumed = DiskWorkload.restore(disk, state)) {
+            assertTrue(resumed.verify().ok(), "the copy holds what the source wrote");
+            long before = resumed.counters().blocksWritten();
+            runUntilWritten(resumed, before + 200);
+            resumed.pause();
+            DiskWorkload.Verification after = resumed.verify();
+            assertTrue(after.ok(), after.describe());
+        }
+    }
+
+    @Test
+    void stateIsRefusedWhileRunning() throws Exception {
+        Path image = dir.resolve("run.raw");
+        BlockImages.createRaw(image, DISK);
+        try (BlockDevice disk = BlockImages.open(image, ImageFormat.RAW, false);
+             DiskWorkload workload = DiskWorkload.create(disk, DiskWorkload.Settings.forDisk(DISK, 1, 1L << 20, 4096, 0))) {
+            workload.resume();
+            assertThrows(IllegalStateException.class, workload::state);
+        }
+    }
+
+    @Test
+    void aDiskTooSmallIsRefused() throws Exception {
+        Path image = dir.resolve("small.raw");
+        BlockImages.createRaw(image, 1L << 20);
+        try (BlockDevice disk = BlockImages.open(image, ImageFormat.RAW, false)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DiskWorkload.create(disk, DiskWorkload.Settings.forDisk(DISK, 1, 0, 4096, 0)));
+            assertTrue(e.getMessage().contains("needs 8388608 bytes"), e.getMessage());
+        }
+    }
+
+    private static void runUntilWritten(DiskWorkload workload, long blocks) throws InterruptedException {
+        workload.resume();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (workload.counters().blocksWritten() < blocks) {
+            assertTrue(System.nanoTime() < deadline, "the workload wrote too slowly");
+            Thread.sleep(10);
+        }
+    }
+
+    private static int firstWritten(DiskWorkloadState state) {
+        for (int i = 0; i < state.seqs().length; i++) {
+            if (state.seqs()[i] != 0) {
+                return i;
+            }
+        }
+        throw new AssertionError("nothing written");
+    }
+}
