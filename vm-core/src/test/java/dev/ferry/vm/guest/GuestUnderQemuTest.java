@@ -51,6 +51,7 @@ class GuestUnderQemuTest {
         QemuMicrovm.assumeAvailable();
         GuestImage image = GuestImage.builtIn();
         Path disk = dir.resolve("disk.raw");
+        // Larger than the blocks the guest may use, so "blocks=" in its disk line shows it keeps to disk_blocks.
         BlockImages.createRaw(disk, 4 * DISK_BLOCKS * BLOCK);
         Path ramFile = dir.resolve("ram");
         try (ArenaGuestMemory ram = ArenaGuestMemory.mapFile(ramFile, RAM)) {
@@ -76,6 +77,7 @@ class GuestUnderQemuTest {
                 long pagesChecked = count(clean, 1);
                 long blocksChecked = count(clean, 2);
                 assertTrue(pagesChecked >= count(running, 1) && blocksChecked >= count(running, 2), clean.group());
+                assertTrue(count(stopped, 1) >= pagesChecked && count(stopped, 2) >= blocksChecked, stopped.group());
                 // What the guest checked is exactly what the host sees written, in its RAM and on its disk.
                 assertEquals(pagesChecked, writtenPages(ram, firstPage, pages), "pages holding a pattern");
                 long victimBlock = corruptFirstWrittenBlock(disk, blocksChecked);
@@ -89,7 +91,6 @@ class GuestUnderQemuTest {
 
                 GuestStatus status = GuestStatus.read(ram, image);
                 assertEquals(GuestStatus.State.STOPPED, status.state(), qemu.describe());
-                assertEquals(5, status.commandDone());
                 assertEquals(2, status.lastVerify(), "the last verify failed");
                 assertEquals(3, status.errors(), "one bad block, then a bad block and a bad page");
                 assertEquals(count(stopped, 1), status.pagesWritten());
@@ -113,13 +114,21 @@ class GuestUnderQemuTest {
         }
     }
 
-    /** Posts a command and returns the guest's answer, the next line that is not a progress line. */
+    /**
+     * Posts a command and returns the guest's answer, the next line that is not a progress line,
+     * once the status block says the command is done (the guest prints before it updates that).
+     */
     private String answer(ArenaGuestMemory ram, GuestImage image, GuestCommand command, int seq)
             throws InterruptedException {
         GuestConfig.post(ram, image, command, seq);
         String line = qemu.nextLine(WAIT);
         while (PROGRESS.matcher(line).matches()) {
             line = qemu.nextLine(WAIT);
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (GuestStatus.read(ram, image).commandDone() != seq) {
+            assertTrue(System.nanoTime() < deadline, () -> command + " " + seq + " printed but not marked done\n" + qemu.describe());
+            Thread.sleep(1);
         }
         return line;
     }
