@@ -2,47 +2,19 @@ package dev.ferry.vm.device;
 
 import dev.ferry.vm.memory.GuestMemory;
 import dev.ferry.vm.memory.GuestMemoryException;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 
 /** Guest RAM from address 0 in off-heap memory, with a page dirty bitmap, for device tests. */
 public final class ArenaGuestMemory implements GuestMemory, AutoCloseable {
 
-    private final Arena arena;
+    private final Arena arena = Arena.ofShared();
     private final MemorySegment ram;
     private final BitSet dirty = new BitSet();
 
     public ArenaGuestMemory(long size) {
-        this(Arena.ofShared(), size);
-    }
-
-    private ArenaGuestMemory(Arena arena, long size) {
-        this(arena, arena.allocate(size, 4096));
-    }
-
-    private ArenaGuestMemory(Arena arena, MemorySegment ram) {
-        this.arena = arena;
-        this.ram = ram;
-    }
-
-    /**
-     * Guest RAM in {@code file}, created or grown to {@code size} and mapped shared, so another
-     * process mapping the same file (QEMU's memory-backend-file with share=on) sees the same bytes.
-     */
-    public static ArenaGuestMemory mapFile(Path file, long size) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            return new ArenaGuestMemory(arena, channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena));
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        ram = arena.allocate(size, 4096);
     }
 
     @Override

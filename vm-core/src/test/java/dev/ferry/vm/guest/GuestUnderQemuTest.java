@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.vm.block.BlockImages;
-import dev.ferry.vm.device.ArenaGuestMemory;
+import dev.ferry.vm.memory.GuestMemory;
+import dev.ferry.vm.memory.GuestRam;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,7 +55,7 @@ class GuestUnderQemuTest {
         // Larger than the blocks the guest may use, so "blocks=" in its disk line shows it keeps to disk_blocks.
         BlockImages.createRaw(disk, 4 * DISK_BLOCKS * BLOCK);
         Path ramFile = dir.resolve("ram");
-        try (ArenaGuestMemory ram = ArenaGuestMemory.mapFile(ramFile, RAM)) {
+        try (GuestRam ram = QemuMicrovm.mapRam(ramFile, RAM)) {
             image.loadInto(ram);
             long tscKhz = QemuMicrovm.tscKhz();
             GuestConfig arena = GuestConfig.forRam(image, RAM, tscKhz, 0);
@@ -118,7 +119,7 @@ class GuestUnderQemuTest {
      * Posts a command and returns the guest's answer, the next line that is not a progress line,
      * once the status block says the command is done (the guest prints before it updates that).
      */
-    private String answer(ArenaGuestMemory ram, GuestImage image, GuestCommand command, int seq)
+    private String answer(GuestMemory ram, GuestImage image, GuestCommand command, int seq)
             throws InterruptedException {
         GuestConfig.post(ram, image, command, seq);
         String line = qemu.nextLine(WAIT);
@@ -148,7 +149,7 @@ class GuestUnderQemuTest {
     }
 
     /** Pages the guest wrote hold a pattern whose first word is never 0; the rest are still zero. */
-    private static long writtenPages(ArenaGuestMemory ram, long firstPage, long pages) {
+    private static long writtenPages(GuestMemory ram, long firstPage, long pages) {
         long written = 0;
         for (long p = 0; p < pages; p++) {
             if (ram.slice(firstPage + p * 4096, 8).get(WORD, 0) != 0) {
@@ -159,7 +160,7 @@ class GuestUnderQemuTest {
     }
 
     /** Flips a word in the middle of the first page the guest wrote; returns the page's address. */
-    private static long corruptFirstWrittenPage(ArenaGuestMemory ram, long firstPage, long pages) {
+    private static long corruptFirstWrittenPage(GuestMemory ram, long firstPage, long pages) {
         for (long page = firstPage; page < firstPage + pages * 4096; page += 4096) {
             if (ram.slice(page, 8).get(WORD, 0) != 0) {
                 MemorySegment word = ram.slice(page + 2048, 8);

@@ -1,12 +1,18 @@
 package dev.ferry.vm.guest;
 
+import dev.ferry.vm.memory.GuestRam;
+import dev.ferry.vm.memory.RamRegion;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +64,22 @@ final class QemuMicrovm implements AutoCloseable {
                 .filter(l -> l.startsWith("cpu MHz")).findFirst();
         return mhz.map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).trim()) * 1000))
                 .orElse(2_000_000L);
+    }
+
+    /**
+     * Ferry's guest RAM over {@code file}, created or grown to {@code size} and mapped shared: the
+     * RAM {@link #start} hands QEMU, so both processes see the same bytes at the same offsets.
+     */
+    static GuestRam mapRam(Path file, long size) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MemorySegment ram = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            return new GuestRam(List.of(new RamRegion(0, 0, ram)), arena::close);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /**
