@@ -17,8 +17,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One real {@code ferry run --machine none} process with its monitor on a unix socket in a
- * directory of its own; stderr goes to a file beside it. {@link #kill} is SIGKILL. Closing it
+ * One real {@code ferry run --machine none} process with its monitor on {@code ferry.sock} in a
+ * directory of its own (a later process there replaces a killed one's stale socket); stderr goes
+ * to a log directory. {@link #kill} is SIGKILL. Closing it
  * kills it if it still runs and fails if it left a child process behind.
  */
 final class FerryProcess implements AutoCloseable {
@@ -40,11 +41,11 @@ final class FerryProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code ferry run --machine none --serial none --monitor unix:DIR/NAME.sock ARGS}; its
-     * stderr goes to {@code logs/NAME.err} so that {@code dir} holds only what ferry itself makes.
+     * Starts {@code ferry run --machine none --serial none --monitor unix:DIR/ferry.sock ARGS} in
+     * {@code dir}; its stderr goes to {@code logs/NAME.err}, so {@code dir} holds only what ferry makes.
      */
     static FerryProcess start(String name, Path dir, Path logs, String... args) throws IOException {
-        Path socket = dir.resolve(name + ".sock");
+        Path socket = dir.resolve("ferry.sock");
         Path stderr = logs.resolve(name + ".err");
         List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run", "--machine", "none",
                 "--serial", "none", "--monitor", "unix:" + socket));

@@ -137,9 +137,7 @@ final class LiveMigrationRig implements AutoCloseable {
         assertEquals("VM status: running", source.answer("info status"));
         String block = source.answer("info block");
         assertTrue(block.endsWith("dirty tracking off"), block);
-        long before = blocksWritten(source);
-        Thread.sleep(300);
-        assertTrue(blocksWritten(source) > before, "the source's workload does not write any more");
+        assertWrites(source);
         assertVerified(source);
     }
 
@@ -200,6 +198,17 @@ final class LiveMigrationRig implements AutoCloseable {
         assertEquals(0, source.quit(), source.stderr());
         assertEquals(List.of(sourceDisk), list(sourceDir));
         assertEquals(List.of(destinationDisk), list(destinationDir));
+    }
+
+    /** The workload writes: its block count grows within a few seconds (the machine is shared). */
+    private static void assertWrites(FerryProcess process) throws IOException, InterruptedException {
+        long before = blocksWritten(process);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (blocksWritten(process) == before) {
+            assertTrue(System.nanoTime() < deadline, () -> process.name() + "'s workload stopped writing at "
+                    + before + " blocks; stderr: " + process.stderr());
+            Thread.sleep(50);
+        }
     }
 
     private static void assertVerified(FerryProcess process) throws IOException {

@@ -125,6 +125,11 @@ public final class VmSession implements VmControl, AutoCloseable {
                 exitStatus = reason.contains("failed") ? 1 : 0;
             }
         });
+        Outgoing migration = outgoing;
+        if (state != RunState.SHUTDOWN && migration != null && migration.driver().state() instanceof MigrationState.Completed) {
+            // The driver left the VM paused for good; the watcher may not have said so yet.
+            state = RunState.POSTMIGRATE;
+        }
         return state;
     }
 
