@@ -45,9 +45,14 @@ final class FerryProcess implements AutoCloseable {
      * {@code dir}; its stderr goes to {@code logs/NAME.err}, so {@code dir} holds only what ferry makes.
      */
     static FerryProcess start(String name, Path dir, Path logs, String... args) throws IOException {
+        return start("none", name, dir, logs, args);
+    }
+
+    /** As {@link #start(String, Path, Path, String...)} on {@code --machine machine}. */
+    static FerryProcess start(String machine, String name, Path dir, Path logs, String... args) throws IOException {
         Path socket = dir.resolve("ferry.sock");
         Path stderr = logs.resolve(name + ".err");
-        List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run", "--machine", "none",
+        List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run", "--machine", machine,
                 "--serial", "none", "--monitor", "unix:" + socket));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)

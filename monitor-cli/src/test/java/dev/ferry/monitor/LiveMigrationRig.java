@@ -201,7 +201,7 @@ final class LiveMigrationRig implements AutoCloseable {
     }
 
     /** The workload writes: its block count grows within a few seconds (the machine is shared). */
-    private static void assertWrites(FerryProcess process) throws IOException, InterruptedException {
+    static void assertWrites(FerryProcess process) throws IOException, InterruptedException {
         long before = blocksWritten(process);
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (blocksWritten(process) == before) {
