@@ -18,6 +18,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class StreamFuzzTest {
 
-    private static final Path INPUTS = Path.of("src/test/resources/dev/ferry/savevm/fuzz/StreamFuzzTestInputs/receive");
+    private static final Path INPUTS = Path.of("src/test/resources/dev/ferry/savevm/fuzz/StreamFuzzTestInputs");
+    private static final List<String> TARGETS = List.of("receive", "receiveSealed");
 
     /** A destination waiting for the seeds' machine. */
     private static final class Destination {
@@ -45,8 +47,19 @@ class StreamFuzzTest {
         }
     }
 
+    /** Raw bytes: exercises the frame envelope (kinds, lengths, truncation, CRC, sequence). */
     @FuzzTest(maxDuration = "30s")
     void receive(byte[] stream) {
+        receiveAny(stream);
+    }
+
+    /** Bytes with every frame's sequence and CRC made right: exercises what lies under the envelope. */
+    @FuzzTest(maxDuration = "30s")
+    void receiveSealed(byte[] stream) {
+        receiveAny(Resealer.reseal(stream));
+    }
+
+    private static void receiveAny(byte[] stream) {
         Destination destination = new Destination();
         try {
             destination.receive(stream);
@@ -92,13 +105,16 @@ class StreamFuzzTest {
         }
     }
 
-    /** Regenerates the seed streams: {@code -Dferry.fuzz.writeSeeds=true -Dtest=StreamFuzzTest#writeSeeds}. */
+    /** Regenerates the seed streams of both targets: {@code -Dferry.fuzz.writeSeeds=true -Dtest=StreamFuzzTest#writeSeeds}. */
     @Test
     @EnabledIfSystemProperty(named = "ferry.fuzz.writeSeeds", matches = "true")
     void writeSeeds() throws IOException, InterruptedException {
-        Files.createDirectories(INPUTS);
         for (SeedStreams.Seed seed : SeedStreams.all()) {
-            Files.write(INPUTS.resolve(seed.name()), SeedStreams.write(seed));
+            byte[] stream = SeedStreams.write(seed);
+            for (String target : TARGETS) {
+                Files.createDirectories(INPUTS.resolve(target));
+                Files.write(INPUTS.resolve(target).resolve(seed.name()), stream);
+            }
         }
     }
 }
