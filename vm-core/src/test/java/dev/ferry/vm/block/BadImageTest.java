@@ -134,6 +134,17 @@ class BadImageTest {
     }
 
     @Test
+    void backingNameWithANulByteIsRefusedBeforeAnyPathIsMade() throws Exception {
+        Path overlay = dir.resolve("nul.qcow2");
+        BlockImages.createQcow2Overlay(overlay, qcow2("base.qcow2"));
+        long nameOffset = peek(overlay, 8);
+        poke(overlay, nameOffset + 4, 0, 1);
+        String problem = ": backing file name at " + nameOffset + " contains a NUL byte";
+        assertEquals(overlay + problem, openFails(overlay, true));
+        assertEquals(overlay + problem, assertThrows(ImageException.class, () -> BlockImages.info(overlay)).getMessage());
+    }
+
+    @Test
     void corruptImagesOpenOnlyReadOnly() throws Exception {
         Path corrupt = qcow2("corrupt.qcow2");
         poke(corrupt, 72, 2, 8);

@@ -156,6 +156,12 @@ public record Qcow2Header(
                         + " bytes) lies outside the first cluster or is too long");
             }
             byte[] name = c0.asSlice(backingOffset, backingLength).toArray(ValueLayout.JAVA_BYTE);
+            for (byte b : name) {
+                if (b == 0) {
+                    // No path can hold it (QEMU would cut the name there): refuse rather than guess.
+                    throw new ImageException(path, "backing file name at " + backingOffset + " contains a NUL byte");
+                }
+            }
             backingFile = Optional.of(new String(name, StandardCharsets.UTF_8));
         }
         Optional<String> backingFormat = Optional.empty();
