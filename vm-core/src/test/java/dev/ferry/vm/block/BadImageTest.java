@@ -145,6 +145,26 @@ class BadImageTest {
     }
 
     @Test
+    void virtualSizeNearTwoToTheSixtyThreeIsRefusedNotOverflowed() throws Exception {
+        Path path = qcow2("huge.qcow2");
+        poke(path, 24, Long.MAX_VALUE & ~511L, 8);
+        assertEquals(path + ": L1 table of 1 entries is too small for virtual size " + (Long.MAX_VALUE & ~511L),
+                openFails(path, true));
+    }
+
+    @Test
+    void l1TableOverQemusLimitIsRefusedBeforeAllocating() throws Exception {
+        Path path = qcow2("wide.qcow2");
+        int entries = (32 << 20) / 8 + 1;
+        poke(path, 36, entries, 4);
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(peek(path, 40) + entries * 8L);
+        }
+        assertEquals(path + ": L1 table of " + entries + " entries exceeds the limit of " + (entries - 1)
+                + " (32 MiB, as in QEMU)", openFails(path, true));
+    }
+
+    @Test
     void corruptImagesOpenOnlyReadOnly() throws Exception {
         Path corrupt = qcow2("corrupt.qcow2");
         poke(corrupt, 72, 2, 8);
