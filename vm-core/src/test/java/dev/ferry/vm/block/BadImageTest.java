@@ -190,6 +190,12 @@ class BadImageTest {
     }
 
     @Test
+    void directoryIsNotAnImage() {
+        assertEquals(dir + ": is a directory, not a disk image",
+                assertThrows(ImageException.class, () -> BlockImages.open(dir, true)).getMessage());
+    }
+
+    @Test
     void missingFileIsNamed() {
         Path path = dir.resolve("nothing.qcow2");
         assertEquals(path + ": no such file",
