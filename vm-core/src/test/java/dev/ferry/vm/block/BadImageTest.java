@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Damaged or unsupported images fail with one line naming the file and the problem, and are never written. */
@@ -162,6 +163,31 @@ class BadImageTest {
         }
         assertEquals(path + ": L1 table of " + entries + " entries exceeds the limit of " + (entries - 1)
                 + " (32 MiB, as in QEMU)", openFails(path, true));
+    }
+
+    /** A guard, not a speed target: before the fix this one call looped for most of an hour. */
+    @Test
+    @Timeout(30)
+    void emptyExabyteImageFromASparseFileIsOneZeroExtent() throws Exception {
+        Path path = qcow2("exabyte.qcow2");
+        int clusterBits = 21;
+        long cluster = 1L << clusterBits;
+        int l1Entries = (int) (cluster / 8);
+        long size = l1Entries * cluster * (cluster / 8);
+        poke(path, 20, clusterBits, 4);
+        poke(path, 24, size, 8);
+        poke(path, 36, l1Entries, 4);
+        poke(path, 40, cluster, 8);
+        poke(path, 48, 2 * cluster, 8);
+        poke(path, 56, 1, 4);
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(3 * cluster);
+            file.seek(cluster);
+            file.write(new byte[(int) (2 * cluster)]);
+        }
+        try (BlockDevice device = BlockImages.open(path, ImageFormat.QCOW2, true)) {
+            assertEquals(new Extent(0, size, Allocation.ZERO), device.allocation(0, size));
+        }
     }
 
     @Test
