@@ -62,16 +62,6 @@ final class FuzzDevice implements StateSection<FuzzDevice.State> {
     }
 
     @Override
-    public Class<State> stateType() {
-        return State.class;
-    }
-
-    @Override
-    public State save() {
-        return saved;
-    }
-
-    @Override
     public void load(State state, int version) throws MigrationException {
         if (state.irq() < 0 || state.irq() >= IRQ_LINES) {
             throw new MigrationException(Phase.LOAD, "device IRQ " + state.irq() + " is outside 0.." + (IRQ_LINES - 1));
@@ -81,5 +71,15 @@ final class FuzzDevice implements StateSection<FuzzDevice.State> {
 
     Optional<State> loaded() {
         return Optional.ofNullable(loaded);
+    }
+
+    @Override
+    public State save() {
+        return saved;
+    }
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
     }
 }
