@@ -14,4 +14,6 @@ module dev.ferry.monitor {
     // picocli fills the command objects reflectively.
     opens dev.ferry.monitor to info.picocli;
     opens dev.ferry.monitor.hmp to info.picocli;
+    // The migration's configuration record (VmConfig) travels through savevm's record codec.
+    opens dev.ferry.monitor.vm to dev.ferry.savevm;
 }

@@ -36,7 +36,24 @@ final class ChunkDigests {
 
     /** Records the content of {@code chunk} as it is now; {@code content} is the whole chunk. */
     void record(long chunk, MemorySegment content) {
-        sha.update(content.asByteBuffer());
+        update(content);
+        finish(chunk);
+    }
+
+    /** Adds the next bytes of the chunk being hashed, in disk order. */
+    void update(MemorySegment bytes) {
+        sha.update(bytes.asByteBuffer());
+    }
+
+    /** Adds {@code length} zero bytes to the chunk being hashed, without reading them anywhere. */
+    void updateZeroes(long length) {
+        for (long left = length; left > 0; left -= ZeroChunks.ZERO_BYTES) {
+            update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)));
+        }
+    }
+
+    /** Ends the chunk being hashed: what {@link #update} got since the last chunk is {@code chunk}'s content. */
+    void finish(long chunk) {
         try {
             sha.digest(table, (int) (chunk * HASH_BYTES), HASH_BYTES);
         } catch (java.security.DigestException e) {

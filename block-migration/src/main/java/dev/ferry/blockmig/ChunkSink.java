@@ -4,14 +4,27 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Where a disk's source side puts what it copies: the destination's {@link DiskTarget} in the
- * same process, or a stream adapter that frames each call for a channel. The chunk logic knows
+ * Where a disk's source side puts what it copies: a stream adapter that frames each message for
+ * a channel, or the destination's {@link DiskTarget} in the same process. The chunk logic knows
  * nothing of framing; an adapter needs only these two messages.
  */
 public interface ChunkSink {
 
-    /** {@code bytes} now belong at {@code offset}; the segment is only valid during the call. */
-    void data(long offset, MemorySegment bytes) throws IOException;
+    /**
+     * Puts data into room the sink provides, so a stream adapter can have the disk read straight
+     * into its frame buffer.
+     */
+    @FunctionalInterface
+    interface Fill {
+        /** Fills all of {@code room} with the data that belongs at {@code offset}. */
+        void into(long offset, MemorySegment room) throws IOException;
+    }
+
+    /**
+     * {@code length} bytes of data now belong at {@code offset}; the sink calls {@code fill} for
+     * consecutive pieces covering the range in order, each exactly once, before it returns.
+     */
+    void data(long offset, long length, Fill fill) throws IOException;
 
     /** {@code length} bytes at {@code offset} now read as zeroes. */
     void zeroes(long offset, long length) throws IOException;

@@ -6,6 +6,8 @@ import dev.ferry.vm.block.Extent;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,10 +25,13 @@ public final class DiskMigration implements AutoCloseable {
     /** Where a disk's copy is. */
     public enum Phase { BULK, DIRTY, COMPLETE }
 
-    /** What a zero marker costs on the wire, roughly: budgets count it so zero runs are not free. */
-    static final long MARKER_BYTES = 24;
-    /** Dirty passes that do not shrink the dirty set before the throttle goes one level up. */
-    private static final int STALLED_PASSES = 2;
+    /**
+     * Bytes read first from a data run: if they are not all zero neither is the run, which then
+     * is read straight into the sink's room; otherwise the run is read here and checked whole.
+     */
+    private static final int PROBE_BYTES = 4096;
+    /** How long a phase must have run before its send rate is trusted to size the throttle. */
+    private static final long RATE_WINDOW_NANOS = 50_000_000L;
 
     private final BlockDevice device;
     private final DiskSpec spec;
@@ -44,7 +49,6 @@ public final class DiskMigration implements AutoCloseable {
     private volatile Phase phase = Phase.BULK;
     private long bulkCursor;
     private long dirtyCursor;
-    private volatile long convergenceTarget;
     private volatile long transferred;
     private volatile long zeroChunks;
     private volatile long passes;
@@ -53,8 +57,6 @@ public final class DiskMigration implements AutoCloseable {
     private long phaseStartNanos = System.nanoTime();
     private long phaseStartTransferred;
     private long passDirtiedStart;
-    private long lastPassRemaining = Long.MAX_VALUE;
-    private int stalls;
     private boolean closed;
 
     private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize,
@@ -131,16 +133,14 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Sets what counts as converged, usually bandwidth × downtime limit: while more than this is
-     * pending and dirty passes stop shrinking it, the guest's writes are throttled harder.
+     * The driver's stall guard fired for the {@code level}-th time: the copy is not converging.
+     * A disk with something pending throttles its guest's writes to match (20% at level 1, one
+     * step more per level, up to 99%); a disk the guest leaves alone stays free.
      */
-    public void convergenceTarget(long bytes) {
-        convergenceTarget = bytes;
-    }
-
-    /** The driver's stall guard: the copy is not converging, throttle the guest one level more. */
-    public boolean notConverging() {
-        return throttle.raise();
+    public void notConverging(int level) {
+        if (pendingBytes() > 0) {
+            throttle.raiseTo(level);
+        }
     }
 
     /**
@@ -172,14 +172,35 @@ public final class DiskMigration implements AutoCloseable {
                 sent += copy(chunk, sink);
             }
         }
+        long elapsed = System.nanoTime() - phaseStartNanos;
+        if (elapsed > RATE_WINDOW_NANOS) {
+            throttle.sendRate((transferred - phaseStartTransferred) * 1e9 / elapsed);
+        }
         return sent;
     }
 
-    /** Sends everything still pending; call with the guest paused. Afterwards {@link #digest()} is final. */
-    public void complete(ChunkSink sink) throws IOException {
-        iterate(sink, Long.MAX_VALUE);
-        phase = Phase.COMPLETE;
+    /**
+     * Lets every throttled writer go, now and from now on: call right before the guest pauses,
+     * so the pause does not wait out a throttle delay.
+     */
+    public void stopThrottling() {
         throttle.release();
+    }
+
+    /**
+     * Sends everything still pending in one sweep (so it ends even if someone still writes);
+     * call with the guest paused. Afterwards {@link #digest()} is final.
+     */
+    public void complete(ChunkSink sink) throws IOException {
+        throttle.release();
+        for (long chunk = bulk.takeNext(bulkCursor); chunk >= 0; chunk = bulk.takeNext(chunk + 1)) {
+            dirty.clear(chunk);
+            copy(chunk, sink);
+        }
+        for (long chunk = dirty.takeNext(0); chunk >= 0; chunk = dirty.takeNext(chunk + 1)) {
+            copy(chunk, sink);
+        }
+        phase = Phase.COMPLETE;
     }
 
     /** The verification digest of what was sent; after {@link #complete} it is the disk's content. */
@@ -205,68 +226,50 @@ public final class DiskMigration implements AutoCloseable {
         endPhase(Phase.DIRTY);
         dirtyCursor = 0;
         passes++;
-        long remaining = pendingBytes();
-        if (remaining > convergenceTarget && remaining >= lastPassRemaining) {
-            if (++stalls >= STALLED_PASSES) {
-                throttle.raise();
-                stalls = 0;
-            }
-        } else {
-            stalls = 0;
-        }
-        lastPassRemaining = remaining;
     }
 
-    /** Copies one chunk whose bits are already clear; returns the bytes it cost on the wire. */
+    /**
+     * Copies one chunk whose bits are already clear; returns the bytes it cost on the wire. The
+     * chunk's digest covers all of it, the parts an incremental copy leaves to the backing file
+     * included, as the destination reads its chunk back through its own backing file.
+     */
     private long copy(long chunk, ChunkSink sink) throws IOException {
         long start = chunk << chunkShift;
         long end = Math.min(start + buffer.byteSize(), device.size());
-        MemorySegment content = buffer.asSlice(0, end - start);
-        device.read(start, content);
+        List<Run> runs = runs(start, end);
+        if (runs.stream().allMatch(run -> run.kind == Kind.SKIP)) {
+            return 0;
+        }
         long wire = 0;
-        Extent next = device.allocation(start, end - start);
-        while (next != null) {
-            Kind kind = kind(next.allocation());
-            long runStart = next.offset();
-            long runEnd = next.end();
-            next = null;
-            // Merge following extents of the same kind into one message.
-            while (runEnd < end) {
-                Extent following = device.allocation(runEnd, end - runEnd);
-                if (kind(following.allocation()) != kind) {
-                    next = following;
-                    break;
-                }
-                runEnd = following.end();
-            }
-            wire += send(kind, content.asSlice(runStart - start, runEnd - runStart), runStart, sink);
+        for (Run run : runs) {
+            wire += send(run, sink);
         }
-        if (wire > 0) {
-            digests.record(chunk, content);
-            transferred += wire;
-        }
+        digests.finish(chunk);
+        transferred += wire;
         return wire;
     }
 
-    private long send(Kind kind, MemorySegment bytes, long offset, ChunkSink sink) throws IOException {
-        switch (kind) {
-            case SKIP -> {
-                return 0;
-            }
-            case DATA -> {
-                if (!ZeroChunks.isZero(bytes)) {
-                    sink.data(offset, bytes);
-                    return bytes.byteSize();
-                }
-            }
-            case ZERO -> { }
-        }
-        sink.zeroes(offset, bytes.byteSize());
-        zeroChunks++;
-        return MARKER_BYTES;
+    private enum Kind { DATA, ZERO, SKIP }
+
+    /** A range of one kind: following extents of the same kind are merged into one message. */
+    private record Run(Kind kind, long offset, long length) {
     }
 
-    private enum Kind { DATA, ZERO, SKIP }
+    private List<Run> runs(long start, long end) throws IOException {
+        List<Run> runs = new ArrayList<>(2);
+        for (long at = start; at < end; ) {
+            Extent extent = device.allocation(at, end - at);
+            Kind kind = kind(extent.allocation());
+            Run last = runs.isEmpty() ? null : runs.getLast();
+            if (last != null && last.kind == kind) {
+                runs.set(runs.size() - 1, new Run(kind, last.offset, extent.end() - last.offset));
+            } else {
+                runs.add(new Run(kind, at, extent.length()));
+            }
+            at = extent.end();
+        }
+        return runs;
+    }
 
     private Kind kind(Allocation allocation) {
         return switch (allocation) {
@@ -274,6 +277,55 @@ public final class DiskMigration implements AutoCloseable {
             case ZERO -> Kind.ZERO;
             case BACKING -> spec.mode() == CopyMode.FULL ? Kind.DATA : Kind.SKIP;
         };
+    }
+
+    private long send(Run run, ChunkSink sink) throws IOException {
+        switch (run.kind) {
+            case SKIP -> {
+                // Not sent, but hashed: the destination's backing file supplies the same bytes.
+                MemorySegment content = buffer.asSlice(0, run.length);
+                device.read(run.offset, content);
+                digests.update(content);
+                return 0;
+            }
+            case DATA -> {
+                if (sendData(run, sink)) {
+                    return run.length + BlockWire.DATA_HEADER_BYTES;
+                }
+            }
+            case ZERO -> digests.updateZeroes(run.length);
+        }
+        sink.zeroes(run.offset, run.length);
+        zeroChunks++;
+        return BlockWire.MARKER_BYTES;
+    }
+
+    /**
+     * Sends a data run unless it reads as all zeroes (then hashes it and returns false). A run
+     * whose first bytes are not zero is read straight into the sink's room: no copy here.
+     */
+    private boolean sendData(Run run, ChunkSink sink) throws IOException {
+        long probe = Math.min(PROBE_BYTES, run.length);
+        MemorySegment head = buffer.asSlice(0, probe);
+        device.read(run.offset, head);
+        if (!ZeroChunks.isZero(head)) {
+            sink.data(run.offset, run.length, (offset, room) -> {
+                device.read(offset, room);
+                digests.update(room);
+            });
+            return true;
+        }
+        MemorySegment content = buffer.asSlice(0, run.length);
+        if (run.length > probe) {
+            device.read(run.offset + probe, content.asSlice(probe));
+        }
+        digests.update(content);
+        if (ZeroChunks.isZero(content)) {
+            return false;
+        }
+        sink.data(run.offset, run.length, (offset, room) ->
+                MemorySegment.copy(content, offset - run.offset, room, 0, room.byteSize()));
+        return true;
     }
 
     public DiskStats stats() {

@@ -18,8 +18,30 @@ public record DiskStats(String drive, DiskMigration.Phase phase, long totalBytes
                         long remainingBytes, long zeroChunks, long dirtyPasses, long dirtyBytesPerSecond,
                         long bytesPerSecond, int throttlePercent) {
 
+    private static final long MIB = 1 << 20;
+
+    /** A disk whose copy has not been set up yet. */
+    public static DiskStats waiting(String drive) {
+        return new DiskStats(drive, DiskMigration.Phase.BULK, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
     /** How the copy keeps up with the guest: "free" or "throttled 40%". */
     public String convergence() {
         return throttlePercent == 0 ? "free" : "throttled " + throttlePercent + "%";
+    }
+
+    /**
+     * One line for {@code info migrate}, e.g. "vda: dirty pass 3, 812/1024 MiB sent, 4 MiB
+     * remaining, 96 zero chunks, 110 MiB/s, dirtied 30 MiB/s, throttled 40%".
+     */
+    public String summary() {
+        String where = switch (phase) {
+            case BULK -> "bulk";
+            case DIRTY -> "dirty pass " + (dirtyPasses + 1);
+            case COMPLETE -> "complete";
+        };
+        return drive + ": " + where + ", " + transferredBytes / MIB + "/" + totalBytes / MIB + " MiB sent, "
+                + remainingBytes / MIB + " MiB remaining, " + zeroChunks + " zero chunks, "
+                + bytesPerSecond / MIB + " MiB/s, dirtied " + dirtyBytesPerSecond / MIB + " MiB/s, " + convergence();
     }
 }

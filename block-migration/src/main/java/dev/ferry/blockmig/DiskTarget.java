@@ -15,8 +15,9 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
 
     private final DiskSpec spec;
     private final BlockDevice device;
+    private final boolean ownsDevice;
     private final ChunkDigests digests;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final MemorySegment buffer;
     private long unhashedChunk = -1;
 
@@ -25,8 +26,14 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
      * both values, if its size, format or backing file differ from the source's.
      */
     public DiskTarget(DiskSpec spec, BlockDevice device) throws IOException {
+        this(spec, device, false);
+    }
+
+    /** Like {@link #DiskTarget(DiskSpec, BlockDevice)}; with {@code ownsDevice}, {@link #close} closes the device. */
+    DiskTarget(DiskSpec spec, BlockDevice device, boolean ownsDevice) throws IOException {
         this.spec = spec;
         this.device = device;
+        this.ownsDevice = ownsDevice;
         String drive = spec.drive();
         if (device.readOnly()) {
             throw new BlockMigrationException("drive " + drive + ": destination image " + device.path() + " is read-only");
@@ -46,6 +53,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
         }
         this.digests = new ChunkDigests(spec.size(), spec.chunkSize());
+        this.arena = Arena.ofShared();
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
     }
 
@@ -53,10 +61,24 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         return spec;
     }
 
-    @Override
-    public void data(long offset, MemorySegment bytes) throws IOException {
+    /** The destination image. */
+    public BlockDevice device() {
+        return device;
+    }
+
+    /** Writes {@code bytes} that arrived for {@code offset}, which must lie inside one chunk. */
+    public void write(long offset, MemorySegment bytes) throws IOException {
         touch(offset, bytes.byteSize());
         device.write(offset, bytes);
+    }
+
+    /** In-process copy: the source fills this side's buffer, which is then written. */
+    @Override
+    public void data(long offset, long length, Fill fill) throws IOException {
+        touch(offset, length);
+        MemorySegment room = buffer.asSlice(0, length);
+        fill.into(offset, room);
+        device.write(offset, room);
     }
 
     @Override
@@ -65,6 +87,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         device.writeZeroes(offset, length, true);
     }
 
+    /** Checks a range from the source and hashes the previous chunk once the stream leaves it. */
     private void touch(long offset, long length) throws IOException {
         long chunk = offset / spec.chunkSize();
         if (length <= 0 || offset < 0 || offset + length > spec.size()
@@ -110,9 +133,12 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         device.flush();
     }
 
-    /** Releases the buffers; the device stays open. */
+    /** Releases the buffers; the device stays open unless this target opened it. */
     @Override
-    public void close() {
+    public void close() throws IOException {
         arena.close();
+        if (ownsDevice) {
+            device.close();
+        }
     }
 }

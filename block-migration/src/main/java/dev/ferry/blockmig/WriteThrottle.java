@@ -23,17 +23,15 @@ final class WriteThrottle {
         return LEVELS[step];
     }
 
-    /** One level up; returns false when already at the top. */
-    boolean raise() {
-        if (step == LEVELS.length - 1) {
-            return false;
+    /**
+     * Throttles at least as hard as the driver's {@code level}-th stall asks: level 1 is 20%,
+     * each level one step more, up to 99%. Never lowers the throttle.
+     */
+    void raiseTo(int level) {
+        int wanted = Math.clamp(level, 0, LEVELS.length - 1);
+        if (wanted > step) {
+            step = wanted;
         }
-        step++;
-        return true;
-    }
-
-    boolean atMaximum() {
-        return step == LEVELS.length - 1;
     }
 
     void sendRate(double bytesPerSecond) {

@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 /** All-zero detection: one vectorized mismatch against a zero segment instead of a byte loop. */
 public final class ZeroChunks {
 
-    private static final int ZERO_BYTES = 1 << 16;
+    /** Bytes of the shared zero segment {@link #zeroes} hands out. */
+    static final int ZERO_BYTES = 1 << 16;
     private static final MemorySegment ZERO = Arena.global().allocate(ZERO_BYTES, 4096);
 
     private ZeroChunks() {
@@ -22,5 +23,10 @@ public final class ZeroChunks {
             }
         }
         return true;
+    }
+
+    /** A read-only run of {@code length} zero bytes, at most {@link #ZERO_BYTES}. */
+    static MemorySegment zeroes(long length) {
+        return ZERO.asSlice(0, length).asReadOnly();
     }
 }

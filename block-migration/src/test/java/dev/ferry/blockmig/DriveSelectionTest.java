@@ -4,19 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageFormat;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DriveSelectionTest {
 
+    @TempDir
+    Path dir;
+
     @Test
-    void selectsAllOrTheListedDrivesAndNeverAReadOnlyOne() {
-        try (MemoryDisk vda = DiskMigrationTest.disk("vda", 1 << 20, null);
-             MemoryDisk vdb = DiskMigrationTest.disk("vdb", 1 << 20, null);
-             MemoryDisk cdrom = DiskMigrationTest.disk("cdrom", 1 << 20, null)) {
-            cdrom.markReadOnly();
+    void selectsAllOrTheListedDrivesAndNeverAReadOnlyOne() throws Exception {
+        Images.raw(dir.resolve("cdrom.raw"), 1 << 20).close();
+        try (BlockDevice vda = Images.raw(dir.resolve("vda.raw"), 1 << 20);
+             BlockDevice vdb = Images.raw(dir.resolve("vdb.raw"), 1 << 20);
+             BlockDevice cdrom = BlockImages.open(dir.resolve("cdrom.raw"), ImageFormat.RAW, true)) {
             SequencedMap<String, BlockDevice> attached = new LinkedHashMap<>();
             attached.put("vda", vda);
             attached.put("cdrom", cdrom);

@@ -1,24 +1,29 @@
 package dev.ferry.blockmig;
 
+import dev.ferry.savevm.Pausable;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread that hammers a disk like a busy guest: random writes of 4–64 KiB of random bytes
- * (some all-zero, some write-zeroes) anywhere on the disk, at up to a given rate, until paused.
+ * (some all-zero, some write-zeroes) anywhere on the disk, at up to a given rate. As the VM of a
+ * migration it pauses between writes: {@link #pause} returns once no write is in flight.
  */
-final class GuestWriter implements AutoCloseable {
+final class GuestWriter implements Pausable, AutoCloseable {
 
     private final BlockDevice disk;
     private final Thread thread;
     private final AtomicLong writes = new AtomicLong();
-    private volatile boolean stop;
+    private boolean paused;
+    private boolean writing;
+    private boolean stopped;
     private volatile Throwable failure;
 
     /** A writer of at most {@code bytesPerSecond}; {@link Long#MAX_VALUE} writes as fast as it can. */
@@ -34,36 +39,56 @@ final class GuestWriter implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(64 * 1024, 4096);
             long sectors = disk.size() / BlockDevice.SECTOR_SIZE;
-            while (!stop) {
-                long length = (1 + random.nextInt(16)) * 4096L;
-                long offset = random.nextLong(sectors - length / BlockDevice.SECTOR_SIZE) * BlockDevice.SECTOR_SIZE;
-                MemorySegment data = buffer.asSlice(0, length);
-                int kind = random.nextInt(10);
-                if (kind == 0) {
-                    disk.writeZeroes(offset, length, true);
-                } else {
-                    if (kind == 1) {
-                        data.fill((byte) 0);
-                    } else {
-                        fill(data, random);
-                    }
-                    disk.write(offset, data);
+            while (awaitTurn()) {
+                try {
+                    long length = (1 + random.nextInt(16)) * 4096L;
+                    long offset = random.nextLong(sectors - length / BlockDevice.SECTOR_SIZE) * BlockDevice.SECTOR_SIZE;
+                    writeOnce(buffer.asSlice(0, length), offset, random);
+                    writes.incrementAndGet();
+                    written += length;
+                } finally {
+                    endTurn();
                 }
-                writes.incrementAndGet();
-                written += length;
                 long due = start + (long) (written / bytesPerNano);
                 LockSupport.parkNanos(due - System.nanoTime());
             }
         } catch (IOException e) {
             failure = new UncheckedIOException(e);
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException | Error | InterruptedException e) {
             failure = e;
         }
     }
 
+    private void writeOnce(MemorySegment data, long offset, SplittableRandom random) throws IOException {
+        int kind = random.nextInt(10);
+        if (kind == 0) {
+            disk.writeZeroes(offset, data.byteSize(), true);
+            return;
+        }
+        if (kind == 1) {
+            data.fill((byte) 0);
+        } else {
+            fill(data, random);
+        }
+        disk.write(offset, data);
+    }
+
+    private synchronized boolean awaitTurn() throws InterruptedException {
+        while (paused && !stopped) {
+            wait();
+        }
+        writing = !stopped;
+        return writing;
+    }
+
+    private synchronized void endTurn() {
+        writing = false;
+        notifyAll();
+    }
+
     static void fill(MemorySegment data, SplittableRandom random) {
         for (long at = 0; at < data.byteSize(); at += Long.BYTES) {
-            data.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong() | 1);
+            data.set(ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong() | 1);
         }
     }
 
@@ -71,17 +96,40 @@ final class GuestWriter implements AutoCloseable {
         return writes.get();
     }
 
-    /** Stops the writer and waits until its last write returned: the guest is paused. */
-    void pause() throws InterruptedException {
-        stop = true;
-        thread.join();
-        if (failure != null) {
-            throw new AssertionError("guest writer failed", failure);
+    /** Waits until the write in flight returned; no write starts until {@link #resume}. */
+    @Override
+    public synchronized void pause() {
+        paused = true;
+        while (writing) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while pausing the writer", e);
+            }
         }
     }
 
     @Override
+    public synchronized void resume() {
+        paused = false;
+        notifyAll();
+    }
+
+    synchronized boolean paused() {
+        return paused;
+    }
+
+    /** Stops the writer for good and reports a write that failed. */
+    @Override
     public void close() throws InterruptedException {
-        pause();
+        synchronized (this) {
+            stopped = true;
+            notifyAll();
+        }
+        thread.join();
+        if (failure != null) {
+            throw new AssertionError("guest writer failed", failure);
+        }
     }
 }

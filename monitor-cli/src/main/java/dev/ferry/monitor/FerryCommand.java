@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "ferry 0.1.0",
         description = "A KVM virtual machine monitor that live-migrates VMs together with their disks.",
-        subcommands = {DemoCommand.class, ImgCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ImgCommand.class})
 final class FerryCommand implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, description = "Log debug messages and show stack traces.", scope = picocli.CommandLine.ScopeType.INHERIT)

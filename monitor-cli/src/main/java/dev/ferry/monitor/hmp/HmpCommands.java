@@ -88,7 +88,10 @@ final class HmpCommands {
     static final class InfoStatus extends InfoAction {
         @Override
         List<String> lines(VmControl control) {
-            return List.of("VM status: " + control.runState().describe());
+            List<String> lines = new ArrayList<>();
+            lines.add("VM status: " + control.runState().describe());
+            control.incomingUri().ifPresent(uri -> lines.add("incoming: waiting on " + uri));
+            return lines;
         }
     }
 

@@ -14,6 +14,9 @@ public interface VmControl {
 
     RunState runState();
 
+    /** Where a destination waits for its incoming migration, while it does. */
+    Optional<String> incomingUri();
+
     /** Pauses the guest ({@code stop}). */
     void stop() throws MonitorException;
 

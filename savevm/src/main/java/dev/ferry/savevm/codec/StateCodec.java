@@ -80,6 +80,8 @@ public final class StateCodec {
         static Components of(Class<?> type) {
             try {
                 RecordComponent[] components = type.getRecordComponents();
+                // A lookup needs savevm to read the record's module; the module's `opens` grants the rest.
+                StateCodec.class.getModule().addReads(type.getModule());
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 MethodHandle[] accessors = new MethodHandle[components.length];
                 Class<?>[] types = new Class<?>[components.length];

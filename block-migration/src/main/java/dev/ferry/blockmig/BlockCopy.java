@@ -1,0 +1,127 @@
+package dev.ferry.blockmig;
+
+import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.IncomingStats;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationDriver;
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.Phase;
+import dev.ferry.savevm.SectionRegistry;
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.util.List;
+import java.util.SequencedMap;
+
+/**
+ * Copies live block devices to another place over any byte channel, without a VM: savevm's
+ * migration driver runs with just the disks' sections, so the stream is the one a VM migration
+ * uses. The source keeps writing while the copy runs; at the switch the driver pauses the
+ * caller's {@link Pausable} (which stops the writers), sends the rest and the digests, and the
+ * destination verifies every disk before it acknowledges.
+ *
+ * <pre>{@code
+ * BlockCopy copy = BlockCopy.send(Map.of("vda", device), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
+ *         MigrationOptions.defaults(), writers, MigrationChannel.duplex(socket), stats -> log(stats.summary()));
+ * copy.driver().await(Duration.ofMinutes(5));
+ * // elsewhere:
+ * BlockCopy.receive(List.of(TargetImage.of("vda", Path.of("copy.img"))), MigrationChannel.duplex(socket));
+ * }</pre>
+ */
+public final class BlockCopy {
+
+    /** For disks nobody writes to during the copy: pausing and resuming do nothing. */
+    public static final Pausable QUIESCED = new Pausable() {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+    };
+
+    private final MigrationDriver driver;
+    private final List<BlockSourceSection> disks;
+
+    private BlockCopy(MigrationDriver driver, List<BlockSourceSection> disks) {
+        this.driver = driver;
+        this.disks = disks;
+    }
+
+    /**
+     * Starts copying the drives {@code selection} picks out of {@code drives} (read-only ones are
+     * left out) over {@code channel}; returns at once.
+     *
+     * @param writers paused at the switch, so that the last chunks and the digests are final;
+     *                resumed if the copy fails
+     * @param progress told of each disk's progress, on the migration thread
+     */
+    public static BlockCopy send(SequencedMap<String, BlockDevice> drives, DriveSelection selection, CopyOptions options,
+                                 MigrationOptions migration, Pausable writers, MigrationChannel channel,
+                                 DiskProgress progress) {
+        List<BlockSourceSection> disks = BlockSourceSection.forDrives(drives, selection, options, progress);
+        if (disks.isEmpty()) {
+            throw new IllegalArgumentException("drive selection '" + selection + "' leaves no writable drive to copy");
+        }
+        SectionRegistry registry = new SectionRegistry();
+        disks.forEach(registry::register);
+        BlockCopyConfig config = new BlockCopyConfig(disks.stream().map(BlockSourceSection::drive).toList());
+        return new BlockCopy(MigrationDriver.start(registry,
+                BlockSourceSection.releasingThrottles(writers, disks), config, channel, migration), disks);
+    }
+
+    /**
+     * Receives a copy into {@code images}, one per drive the source sends, blocking until the
+     * stream ended and every disk's digest matched; images are created if missing and closed at
+     * the end.
+     *
+     * @throws MigrationException naming the phase, drive and problem; the source then fails too
+     */
+    public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel) throws IOException {
+        List<String> expected = images.stream().map(TargetImage::drive).toList();
+        try (Targets targets = new Targets(images.stream().map(BlockTargetSection::of).toList())) {
+            SectionRegistry registry = new SectionRegistry();
+            targets.sections.forEach(registry::register);
+            return IncomingMigration.receive(registry, BlockCopyConfig.class, source -> {
+                if (!source.drives().equals(expected)) {
+                    throw new MigrationException(Phase.CONFIG, "the source sends drives " + source.drives()
+                            + ", this destination expects " + expected);
+                }
+            }, channel);
+        }
+    }
+
+    /** Closes every target section, whatever happened; a failure to close is added to the first. */
+    private record Targets(List<BlockTargetSection> sections) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            IOException first = null;
+            for (BlockTargetSection section : sections) {
+                try {
+                    section.close();
+                } catch (IOException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    /** The migration's handle: state, statistics, await, cancel, bandwidth and downtime limits. */
+    public MigrationDriver driver() {
+        return driver;
+    }
+
+    /** Every copied disk's progress, in stream order. */
+    public List<DiskStats> disks() {
+        return disks.stream().map(BlockSourceSection::stats).toList();
+    }
+}

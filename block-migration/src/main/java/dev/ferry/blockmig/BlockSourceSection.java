@@ -1,0 +1,139 @@
+package dev.ferry.blockmig;
+
+import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.LiveSection;
+import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.SectionInput;
+import dev.ferry.savevm.SectionOutput;
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SequencedMap;
+
+/**
+ * The source side of one disk in a migration stream: a {@link DiskMigration} behind savevm's
+ * {@link LiveSection}. Setup starts tracking the guest's writes and sends the {@link DiskSpec};
+ * iterations send chunks and zero markers; the driver's stall signal throttles the guest's writes;
+ * complete sends the rest and the disk's digest, which the destination compares before it
+ * acknowledges. The destination registers a {@link BlockTargetSection} for the same drive.
+ */
+public final class BlockSourceSection implements LiveSection {
+
+    private final String drive;
+    private final BlockDevice device;
+    private final CopyOptions options;
+    private final DiskProgress progress;
+    private volatile DiskMigration migration;
+
+    public BlockSourceSection(String drive, BlockDevice device, CopyOptions options, DiskProgress progress) {
+        this.drive = drive;
+        this.device = device;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /**
+     * The sections of the drives {@code selection} picks out of {@code attached} (id → device, in
+     * the VM's order), read-only drives left out: register them all in the source's registry.
+     */
+    public static List<BlockSourceSection> forDrives(SequencedMap<String, BlockDevice> attached, DriveSelection selection,
+                                                     CopyOptions options, DiskProgress progress) {
+        List<BlockSourceSection> sections = new ArrayList<>();
+        selection.select(attached).forEach((id, device) -> sections.add(new BlockSourceSection(id, device, options, progress)));
+        return List.copyOf(sections);
+    }
+
+    /**
+     * Wraps the VM's (or the writers') {@link Pausable} for the driver: pausing first lets the
+     * disks' throttled writers go, so the pause never waits out a throttle delay.
+     */
+    public static Pausable releasingThrottles(Pausable vm, List<BlockSourceSection> disks) {
+        return new Pausable() {
+            @Override
+            public void pause() {
+                disks.forEach(BlockSourceSection::stopThrottling);
+                vm.pause();
+            }
+
+            @Override
+            public void resume() {
+                vm.resume();
+            }
+        };
+    }
+
+    /** Lets this disk's throttled writers go for the rest of the copy. */
+    public void stopThrottling() {
+        DiskMigration running = migration;
+        if (running != null) {
+            running.stopThrottling();
+        }
+    }
+
+    public String drive() {
+        return drive;
+    }
+
+    @Override
+    public SectionId id() {
+        return new SectionId(BlockWire.idstr(drive), 0, BlockWire.VERSION);
+    }
+
+    /** This disk's progress, safe to call from any thread. */
+    public DiskStats stats() {
+        DiskMigration running = migration;
+        return running == null ? DiskStats.waiting(drive) : running.stats();
+    }
+
+    @Override
+    public void setup(SectionOutput out) throws IOException {
+        migration = DiskMigration.start(drive, device, options.mode(), options.chunkSize(), options.backingCheck());
+        out.writeRecord(migration.spec());
+        progress.progress(migration.stats());
+    }
+
+    @Override
+    public long pendingBytes() {
+        DiskMigration running = migration;
+        return running == null ? 0 : running.pendingBytes();
+    }
+
+    @Override
+    public void iterate(SectionOutput out, long budgetBytes) throws IOException {
+        migration.iterate(BlockWire.sink(out), budgetBytes);
+        progress.progress(migration.stats());
+    }
+
+    @Override
+    public void notConverging(int level) {
+        DiskMigration running = migration;
+        if (running != null) {
+            running.notConverging(level);
+        }
+    }
+
+    @Override
+    public void complete(SectionOutput out) throws IOException {
+        migration.complete(BlockWire.sink(out));
+        BlockWire.writeDigest(out, migration.digest());
+        progress.progress(migration.stats());
+    }
+
+    /** Stops tracking the guest's writes and lets a throttled writer go; the device stays open. */
+    @Override
+    public void cleanup(boolean succeeded) {
+        DiskMigration running = migration;
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** A source section never loads: the destination registers a {@link BlockTargetSection}. */
+    @Override
+    public void load(FrameKind kind, SectionInput in, int version) throws IOException {
+        throw new BlockMigrationException("drive " + drive + ": a source block section cannot load a stream;"
+                + " register a BlockTargetSection on the destination");
+    }
+}

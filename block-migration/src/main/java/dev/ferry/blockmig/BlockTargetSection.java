@@ -1,0 +1,121 @@
+package dev.ferry.blockmig;
+
+import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.LiveSection;
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.SectionInput;
+import dev.ferry.savevm.SectionOutput;
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * The destination side of one disk in a migration stream. START carries the source's
+ * {@link DiskSpec}: the image is opened (or created) and checked against it before any data is
+ * written; PART and END frames are applied to it; {@link #verify} compares the source's digest
+ * with what the image holds, so a mismatch refuses the migration and the source runs on.
+ */
+public final class BlockTargetSection implements LiveSection, AutoCloseable {
+
+    /** How the section gets its image once it knows the source's disk. */
+    @FunctionalInterface
+    private interface Opener {
+        DiskTarget open(DiskSpec spec) throws IOException;
+    }
+
+    private final String drive;
+    private final Opener opener;
+    private DiskTarget target;
+    private String sourceDigest;
+
+    private BlockTargetSection(String drive, Opener opener) {
+        this.drive = drive;
+        this.opener = opener;
+    }
+
+    /** Receives into {@code image}, created if missing; closing the section closes the image. */
+    public static BlockTargetSection of(TargetImage image) {
+        return new BlockTargetSection(image.drive(), image::open);
+    }
+
+    /** Receives into an image the caller opened and keeps: closing the section leaves it open. */
+    public static BlockTargetSection into(String drive, BlockDevice device) {
+        return new BlockTargetSection(drive, spec -> new DiskTarget(spec, device));
+    }
+
+    public String drive() {
+        return drive;
+    }
+
+    @Override
+    public SectionId id() {
+        return new SectionId(BlockWire.idstr(drive), 0, BlockWire.VERSION);
+    }
+
+    /** The image, once the stream started this disk. */
+    public Optional<BlockDevice> device() {
+        return Optional.ofNullable(target).map(DiskTarget::device);
+    }
+
+    @Override
+    public void load(FrameKind kind, SectionInput in, int version) throws IOException {
+        if (kind == FrameKind.START) {
+            DiskSpec spec = in.readRecord(DiskSpec.class);
+            if (!spec.drive().equals(drive)) {
+                throw new BlockMigrationException("drive " + drive + ": the stream describes drive " + spec.drive());
+            }
+            target = opener.open(spec);
+            return;
+        }
+        BlockWire.apply(in, target).ifPresent(digest -> sourceDigest = digest);
+        if (kind == FrameKind.END) {
+            target.flush();
+        }
+    }
+
+    /** Fails unless the source's digest arrived and equals the digest of what the image holds. */
+    @Override
+    public void verify() throws IOException {
+        if (sourceDigest == null) {
+            throw new BlockMigrationException("drive " + drive + ": the source sent no digest");
+        }
+        target.verify(sourceDigest);
+    }
+
+    /** Releases the buffers, and the image if this section opened it. */
+    @Override
+    public void close() throws IOException {
+        if (target != null) {
+            target.close();
+        }
+    }
+
+    @Override
+    public void setup(SectionOutput out) throws IOException {
+        throw sendsNothing();
+    }
+
+    @Override
+    public long pendingBytes() {
+        return 0;
+    }
+
+    @Override
+    public void iterate(SectionOutput out, long budgetBytes) throws IOException {
+        throw sendsNothing();
+    }
+
+    @Override
+    public void complete(SectionOutput out) throws IOException {
+        throw sendsNothing();
+    }
+
+    @Override
+    public void cleanup(boolean succeeded) {
+    }
+
+    private BlockMigrationException sendsNothing() {
+        return new BlockMigrationException("drive " + drive + ": a target block section only loads;"
+                + " register a BlockSourceSection on the source");
+    }
+}

@@ -1,0 +1,90 @@
+package dev.ferry.monitor;
+
+import dev.ferry.monitor.hmp.Sizes;
+import dev.ferry.monitor.vm.DriveSpec;
+import dev.ferry.monitor.vm.RunOptions;
+import dev.ferry.monitor.vm.VmLauncher;
+import dev.ferry.monitor.vm.WorkloadSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ferry run}: starts a VM, or waits for one to migrate in. */
+@Command(name = "run", description = "Start a VM running the built-in guest, or wait for an incoming migration.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--memory"}, defaultValue = "256M", paramLabel = "SIZE", description = "Guest RAM (default ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--smp", defaultValue = "1", paramLabel = "N", description = "vCPUs (default ${DEFAULT-VALUE}).")
+    int vcpus;
+
+    @Option(names = "--disk", paramLabel = "PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]",
+            description = "A virtio-blk disk; repeat for more. Ids default to vda, vdb, ...")
+    List<String> disks = new ArrayList<>();
+
+    @Option(names = "--machine", defaultValue = "auto", paramLabel = "kvm|none|auto",
+            description = "kvm: the built-in guest on /dev/kvm; none: no vCPU, a host workload writes the first disk; "
+                    + "auto (default): kvm when /dev/kvm is usable, else none.")
+    String machine;
+
+    @Option(names = "--workload-rate", defaultValue = "1M", paramLabel = "RATE",
+            description = "Disk bytes per second the guest (or host workload) writes and reads back (default ${DEFAULT-VALUE}; 0: idle).")
+    String workloadRate;
+
+    @Option(names = "--workload-mem-rate", defaultValue = "4M", paramLabel = "RATE",
+            description = "RAM bytes per second the guest rewrites (default ${DEFAULT-VALUE}; kvm only).")
+    String memRate;
+
+    @Option(names = "--workload-block-size", defaultValue = "4K", paramLabel = "SIZE", description = "Disk block size (default ${DEFAULT-VALUE}).")
+    String blockSize;
+
+    @Option(names = "--workload-read-percent", defaultValue = "30", paramLabel = "N",
+            description = "Share of disk operations that read back and check a block (default ${DEFAULT-VALUE}).")
+    int readPercent;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seeds the workload (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--serial", defaultValue = "stdio", paramLabel = "stdio|none|file:PATH", description = "Where the guest's UART goes.")
+    String serial;
+
+    @Option(names = "--monitor", defaultValue = "stdio", paramLabel = "stdio|unix:PATH|none", description = "Where the monitor listens.")
+    String monitor;
+
+    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for a migration on URI (tcp:HOST:PORT, unix:PATH, fd:N, exec:CMD).")
+    String incoming;
+
+    @Option(names = "--incoming-timeout", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Give up when no source connects in time (default 0: wait for ever).")
+    int incomingTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        List<DriveSpec> drives = new ArrayList<>();
+        for (String disk : disks) {
+            drives.add(DriveSpec.parse(disk, drives.size()));
+        }
+        if (incomingTimeout < 0 || readPercent < 0 || readPercent > 100) {
+            throw new IllegalArgumentException("--incoming-timeout must not be negative and --workload-read-percent must be 0..100");
+        }
+        RunOptions options = new RunOptions(machine(), Sizes.parse(memory, 'M'), vcpus, drives,
+                new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),
+                        Math.toIntExact(Sizes.parse(blockSize, 'B')), readPercent, seed),
+                serial.startsWith("file:") ? serial.substring("file:".length()) : serial, monitor,
+                Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
+        return VmLauncher.run(options);
+    }
+
+    private String machine() {
+        String kind = MachineChoice.resolve(machine);
+        if (machine.equals("auto") && kind.equals("none")) {
+            System.err.println("ferry: /dev/kvm is not usable here; running --machine none (disks and a host workload, no vCPU)");
+        }
+        return kind;
+    }
+}

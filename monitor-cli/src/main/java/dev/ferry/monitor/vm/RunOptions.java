@@ -1,0 +1,26 @@
+package dev.ferry.monitor.vm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code ferry run} was asked for, parsed and checked.
+ *
+ * @param machine "kvm" or "none"
+ * @param memoryBytes guest RAM (kvm)
+ * @param vcpus vCPU count (kvm)
+ * @param drives the disks, in order
+ * @param workload what the guest or host workload does
+ * @param serial where the guest's UART goes: "stdio", "none" or a file path
+ * @param monitor "stdio", "none" or "unix:PATH"
+ * @param incoming wait for an incoming migration on this URI instead of booting
+ * @param incomingTimeout how long to wait for the source to connect (zero: for ever)
+ */
+public record RunOptions(String machine, long memoryBytes, int vcpus, List<DriveSpec> drives, WorkloadSettings workload,
+                         String serial, String monitor, Optional<String> incoming, Duration incomingTimeout) {
+
+    public RunOptions {
+        drives = List.copyOf(drives);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.ferry.monitor.vm;
+
+import dev.ferry.vm.state.MachineConfig;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a source sends before any state, for the destination to check first (and to learn which
+ * sections to expect): the machine type and shape, the drives, which of them the storage copy
+ * carries, and which drives have a host workload whose state follows.
+ *
+ * @param machine "kvm" or "none"
+ * @param kvm the KVM machine's shape, for machine "kvm"
+ * @param drives every drive id of the source, in order
+ * @param storage "none", "full" or "incremental"
+ * @param copied the drives the storage copy carries
+ * @param workloads the drives with a host workload (machine "none")
+ */
+public record VmConfig(String machine, Optional<MachineConfig> kvm, List<String> drives, String storage,
+                       List<String> copied, List<String> workloads) {
+
+    public VmConfig {
+        drives = List.copyOf(drives);
+        copied = List.copyOf(copied);
+        workloads = List.copyOf(workloads);
+    }
+}

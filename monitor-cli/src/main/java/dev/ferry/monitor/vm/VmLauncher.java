@@ -1,0 +1,145 @@
+package dev.ferry.monitor.vm;
+
+import dev.ferry.monitor.hmp.MonitorEndpoint;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.transport.MigrationListener;
+import dev.ferry.transport.MigrationUri;
+import dev.ferry.transport.Transports;
+import dev.ferry.vm.DiskSpec;
+import dev.ferry.vm.GuestWorkload;
+import dev.ferry.vm.Machine;
+import dev.ferry.vm.MachineSpec;
+import dev.ferry.vm.device.serial.UartSink;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ferry run}: builds the VM (or waits for it to arrive), serves the monitor, and returns
+ * the process's exit status when the VM ends.
+ */
+public final class VmLauncher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VmLauncher.class);
+    /** A destination waiting this long without a source is almost certainly forgotten. */
+    private static final Duration FOREVER = Duration.ofDays(365);
+
+    private VmLauncher() {
+    }
+
+    public static int run(RunOptions options) throws IOException, InterruptedException {
+        MonitorEndpoint monitor = options.monitor().equals("none") ? null : MonitorEndpoint.parse(options.monitor());
+        VmSession session;
+        MigrationListener listener = null;
+        if (options.incoming().isPresent()) {
+            listener = Transports.listen(options.incoming().get());
+            session = new VmSession();
+            String bound = listener.boundUri().toString();
+            session.listening(bound);
+            System.err.println("ferry: waiting for an incoming migration on " + bound);
+            receiveInBackground(options, session, listener);
+        } else {
+            session = new VmSession(boot(options));
+            session.start();
+        }
+        Thread monitorThread = null;
+        if (monitor != null) {
+            VmSession served = session;
+            monitorThread = Thread.ofPlatform().name("monitor").start(() -> serve(monitor, served));
+        }
+        try {
+            session.awaitEnd();
+        } finally {
+            if (monitor != null) {
+                monitor.close();
+            }
+            if (listener != null) {
+                listener.close();
+            }
+            session.close();
+        }
+        if (monitorThread != null) {
+            monitorThread.join(Duration.ofSeconds(5));
+        }
+        if (session.exitStatus() != 0) {
+            System.err.println("ferry: " + session.endReason());
+        }
+        return session.exitStatus();
+    }
+
+    private static VmBody boot(RunOptions options) throws IOException {
+        if (options.machine().equals("none")) {
+            return DiskOnlyVm.boot(Drives.openAll(options.drives()), options.workload());
+        }
+        return new GuestVm(Machine.boot(machineSpec(options), console(options.serial())), driveIds(options));
+    }
+
+    private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener) {
+        Thread.ofPlatform().name("incoming").start(() -> {
+            try {
+                Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
+                MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
+                listener.close();
+                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+                if (options.machine().equals("none")) {
+                    session.attach(plan.receiveDiskOnly(channel));
+                } else {
+                    Machine machine = Machine.incoming(machineSpec(options), console(options.serial()));
+                    try {
+                        plan.receiveGuest(machine, driveIds(options), channel);
+                    } catch (IOException | RuntimeException e) {
+                        machine.close();
+                        throw e;
+                    }
+                    session.attach(new GuestVm(machine, driveIds(options)));
+                }
+                LOG.info("incoming migration done; the VM runs");
+                System.err.println("ferry: incoming migration done; the VM runs");
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("incoming migration failed", e);
+                session.incomingFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        });
+    }
+
+    private static MachineSpec machineSpec(RunOptions options) {
+        WorkloadSettings w = options.workload();
+        GuestWorkload workload = new GuestWorkload(w.memBytesPerSecond(), w.bytesPerSecond(), 0, w.blockSize(), w.readPercent(),
+                8, 1000, w.seed());
+        List<DiskSpec> disks = options.drives().stream().map(d -> new DiskSpec(d.path(), d.readOnly())).toList();
+        return new MachineSpec(options.memoryBytes(), options.vcpus(), disks, workload, false);
+    }
+
+    private static List<String> driveIds(RunOptions options) {
+        return options.drives().stream().map(DriveSpec::id).toList();
+    }
+
+    private static UartSink console(String serial) throws IOException {
+        return switch (serial) {
+            case "none" -> b -> { };
+            case "stdio" -> UartSink.lines(System.out);
+            default -> {
+                OutputStream file = new FileOutputStream(Path.of(serial).toFile(), true);
+                yield UartSink.lines(file);
+            }
+        };
+    }
+
+    private static void serve(MonitorEndpoint monitor, VmSession session) {
+        try {
+            monitor.serve(session);
+        } catch (IOException e) {
+            LOG.warn("monitor stopped: {}", e.getMessage());
+        } finally {
+            // A console monitor that reached end of input (stdin closed) quits the VM, as QEMU's does.
+            if (monitor instanceof dev.ferry.monitor.hmp.ConsoleMonitor) {
+                session.quit();
+            }
+        }
+    }
+}

@@ -1,0 +1,537 @@
+package dev.ferry.vm;
+
+import dev.ferry.kvm.Capability;
+import dev.ferry.kvm.CpuidEntry;
+import dev.ferry.kvm.Kvm;
+import dev.ferry.kvm.Regs;
+import dev.ferry.kvm.Sregs;
+import dev.ferry.kvm.Vcpu;
+import dev.ferry.kvm.Vm;
+import dev.ferry.savevm.ConfigCheck;
+import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.IncomingStats;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationDriver;
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.SectionRegistry;
+import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.bus.InterruptLine;
+import dev.ferry.vm.cpu.RunGate;
+import dev.ferry.vm.cpu.VcpuStop;
+import dev.ferry.vm.cpu.VcpuThread;
+import dev.ferry.vm.cpu.VcpuThrottle;
+import dev.ferry.vm.device.GuestReport;
+import dev.ferry.vm.device.serial.UartSink;
+import dev.ferry.vm.device.state.UartState;
+import dev.ferry.vm.device.state.VirtioMmioState;
+import dev.ferry.vm.guest.GuestCommand;
+import dev.ferry.vm.guest.GuestConfig;
+import dev.ferry.vm.guest.GuestImage;
+import dev.ferry.vm.guest.GuestStatus;
+import dev.ferry.vm.memory.GuestRam;
+import dev.ferry.vm.memory.KvmRamSlots;
+import dev.ferry.vm.memory.RamLayout;
+import dev.ferry.vm.migration.RamSection;
+import dev.ferry.vm.migration.RecordSection;
+import dev.ferry.vm.state.CpuSnapshot;
+import dev.ferry.vm.state.DiskConfig;
+import dev.ferry.vm.state.KvmVmSnapshot;
+import dev.ferry.vm.state.MachineConfig;
+import dev.ferry.vm.state.MachineSnapshot;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A VM running Ferry's built-in guest on KVM: guest RAM, vCPU threads, the port-I/O and MMIO
+ * buses with the UART, the exit device and a virtio-blk per disk, and the migration sections of
+ * all of it. Made with {@link #boot} (guest loaded, ready to {@link #start}) or {@link #incoming}
+ * (empty, waiting for its state from {@link #receive} or {@link #restore}).
+ *
+ * <p>Lifecycle: {@link RunState#CREATED} → {@link RunState#RUNNING} ↔ {@link RunState#PAUSED} →
+ * {@link RunState#SHUTDOWN} or {@link RunState#FAILED}. The guest ends it by asking to stop
+ * (exit device), halting with interrupts off, or crashing; {@link #shutdown} ends it from outside.
+ */
+public final class Machine implements Pausable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+    /** Three pages KVM needs for its real-mode TSS on Intel: in the device hole, never RAM. */
+    private static final long TSS_ADDRESS = 0xfffb_d000L;
+    private static final long CR0_MP = 1L << 1;
+    private static final long CR4_OSFXSR = 1L << 9;
+    private static final long CR4_OSXMMEXCPT = 1L << 10;
+    private static final long COMMAND_SEQ = 0x64;
+
+    private final MachineSpec spec;
+    private final Kvm kvm;
+    private final Vm vm;
+    private final boolean irqchip;
+    private final GuestRam ram;
+    private final KvmRamSlots slots;
+    private final MachineDevices devices;
+    private final GuestImage image = GuestImage.builtIn();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final boolean[] halted;
+    private final RunGate gate = new RunGate();
+    private final VcpuThrottle throttle = new VcpuThrottle(gate);
+    private final RamSection ramSection;
+    private final SectionRegistry sections = new SectionRegistry();
+    private final List<VcpuThread> threads = new ArrayList<>();
+    private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
+    /** Serializes start, pause, resume and shutdown; vCPU threads never take it. */
+    private final ReentrantLock control = new ReentrantLock();
+    /** Guards state and reason; held only briefly, also by vCPU threads. */
+    private final Object lifecycle = new Object();
+    private RunState state = RunState.CREATED;
+    private String reason = "created";
+
+    private Machine(MachineSpec spec, UartSink console) throws IOException {
+        this.spec = spec;
+        this.halted = new boolean[spec.vcpus()];
+        Kvm openedKvm = Kvm.open();
+        Vm createdVm = null;
+        GuestRam allocated = null;
+        MachineDevices built = null;
+        try {
+            createdVm = openedKvm.createVm();
+            this.irqchip = spec.irqchip() && openedKvm.has(Capability.IRQCHIP);
+            if (irqchip) {
+                createdVm.createIrqchip();
+            }
+            if (openedKvm.has(Capability.SET_TSS_ADDR)) {
+                createdVm.setTssAddress(TSS_ADDRESS);
+            }
+            allocated = GuestRam.allocate(RamLayout.of(spec.memoryBytes()), true);
+            this.slots = new KvmRamSlots(createdVm, allocated);
+            Vm irqVm = createdVm;
+            built = new MachineDevices(allocated, spec.disks(), console, this::guestReported,
+                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
+            List<CpuidEntry> cpuid = openedKvm.supportedCpuid();
+            for (int id = 0; id < spec.vcpus(); id++) {
+                Vcpu vcpu = createdVm.createVcpu(id);
+                vcpu.setCpuid(cpuid);
+                vcpus.add(vcpu);
+                // Without an in-kernel irqchip nothing can wake an application processor: it waits halted.
+                halted[id] = id > 0 && !irqchip;
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(built);
+            if (createdVm != null) {
+                createdVm.close();
+            }
+            if (allocated != null) {
+                allocated.close();
+            }
+            openedKvm.close();
+            throw e;
+        }
+        this.kvm = openedKvm;
+        this.vm = createdVm;
+        this.ram = allocated;
+        this.devices = built;
+        this.ramSection = new RamSection(ram, slots, throttle);
+        registerSections();
+    }
+
+    /**
+     * Builds a machine with the built-in guest loaded and its workload configured, ready to
+     * {@link #start}.
+     *
+     * @param console where the guest's UART output goes
+     * @throws IOException if a disk image cannot be opened
+     */
+    public static Machine boot(MachineSpec spec, UartSink console) throws IOException {
+        Machine machine = new Machine(spec, console);
+        try {
+            machine.loadGuest();
+        } catch (RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+        return machine;
+    }
+
+    /**
+     * Builds a machine whose memory and devices are ready but whose state comes from elsewhere:
+     * {@link #receive} an incoming migration (or {@link #restore} a snapshot), then {@link #start}.
+     */
+    public static Machine incoming(MachineSpec spec, UartSink console) throws IOException {
+        return new Machine(spec, console);
+    }
+
+    private static InterruptLine pulse(Vm vm, int gsi) {
+        return () -> {
+            vm.irqLine(gsi, true);
+            vm.irqLine(gsi, false);
+        };
+    }
+
+    private void loadGuest() {
+        image.loadInto(ram);
+        guestConfig().writeTo(ram, image);
+        Vcpu boot = vcpus.getFirst();
+        Sregs longMode = boot.getSregs().withLongMode(image.cr3());
+        boot.setSregs(new Sregs(longMode.cs(), longMode.ds(), longMode.es(), longMode.fs(), longMode.gs(), longMode.ss(),
+                longMode.tr(), longMode.ldt(), longMode.gdt(), longMode.idt(), longMode.cr0() | CR0_MP, longMode.cr2(),
+                longMode.cr3(), longMode.cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT, longMode.cr8(), longMode.efer(),
+                longMode.apicBase(), longMode.interruptBitmap()));
+        boot.setRegs(Regs.entry(image.entry(), image.stackPointer()));
+    }
+
+    private GuestConfig guestConfig() {
+        GuestWorkload w = spec.workload();
+        GuestConfig arena = GuestConfig.forRam(image, Math.min(spec.memoryBytes(), RamLayout.HOLE_START), HostTsc.khz(), 0);
+        boolean disk = !devices.disks.isEmpty();
+        return new GuestConfig(arena.tscKhz(), arena.arenaBase(), arena.arenaSize(), w.memRate(),
+                disk ? MachineDevices.diskMmio(0) : 0, disk ? w.diskRate() : 0, w.diskBlocks(), w.blockSize(),
+                w.readPercent(), w.batch(), w.progressMillis(), w.seed());
+    }
+
+    private void registerSections() {
+        sections.register(ramSection);
+        for (int id = 0; id < vcpus.size(); id++) {
+            int cpu = id;
+            sections.register(new RecordSection<>(new SectionId("cpu", cpu, CpuSnapshot.VERSION), CpuSnapshot.class,
+                    () -> cpuSnapshot(cpu), snapshot -> restoreCpu(cpu, snapshot)));
+        }
+        if (irqchip) {
+            sections.register(new RecordSection<>(new SectionId("kvm-vm", 0, KvmVmSnapshot.VERSION), KvmVmSnapshot.class,
+                    () -> KvmVmSnapshot.of(vm.saveState()), snapshot -> restoreKvm(Optional.of(snapshot))));
+        }
+        sections.register(new RecordSection<>(new SectionId("serial", 0, UartState.VERSION), UartState.class,
+                devices.uart::state, uart -> {
+                    requireCreated("restore the UART");
+                    devices.uart.restore(uart);
+                }));
+        for (int i = 0; i < devices.virtio.size(); i++) {
+            var transport = devices.virtio.get(i);
+            sections.register(new RecordSection<>(new SectionId("virtio-mmio", i, VirtioMmioState.VERSION),
+                    VirtioMmioState.class, transport::state, virtio -> {
+                        requireCreated("restore a virtio device");
+                        transport.restore(virtio);
+                    }));
+        }
+    }
+
+    public MachineSpec spec() {
+        return spec;
+    }
+
+    /** The machine's shape, which a migration's destination checks first. */
+    public MachineConfig config() {
+        List<DiskConfig> disks = IntStream.range(0, devices.disks.size())
+                .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
+                        devices.disks.get(i).readOnly()))
+                .toList();
+        return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, disks);
+    }
+
+    /** Whether KVM's in-kernel irqchip is in use (asked for and offered by the host). */
+    public boolean irqchip() {
+        return irqchip;
+    }
+
+    /** The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio" per disk. */
+    public SectionRegistry sections() {
+        return sections;
+    }
+
+    /** The RAM section, for its statistics. */
+    public RamSection ram() {
+        return ramSection;
+    }
+
+    /** Guest RAM. */
+    public GuestRam memory() {
+        return ram;
+    }
+
+    /** The open disk images in bus order. */
+    public List<BlockDevice> disks() {
+        return List.copyOf(devices.disks);
+    }
+
+    /** Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap). */
+    public boolean dirtyLogging() {
+        return slots.logging() || ram.trackingDma();
+    }
+
+    /** The share of time auto-converge holds the vCPUs, in percent. */
+    public int throttlePercent() {
+        return throttle.percent();
+    }
+
+    public RunState state() {
+        synchronized (lifecycle) {
+            return state;
+        }
+    }
+
+    /** Why the machine is in its state (for SHUTDOWN and FAILED: what ended it). */
+    public String stateReason() {
+        synchronized (lifecycle) {
+            return reason;
+        }
+    }
+
+    public void addListener(MachineListener listener) {
+        listeners.add(listener);
+    }
+
+    /** The guest's status block: its liveness counters, read without stopping it. */
+    public GuestStatus guestStatus() {
+        return GuestStatus.read(ram, image);
+    }
+
+    /** Posts a command to the running guest (it answers on the UART and in its status block). */
+    public synchronized int command(GuestCommand command) {
+        int seq = ram.slice(image.configAddress() + COMMAND_SEQ, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) + 1;
+        GuestConfig.post(ram, image, command, seq);
+        return seq;
+    }
+
+    /** Starts the vCPUs of a created machine. */
+    public void start() {
+        control.lock();
+        try {
+            requireCreated("start");
+            for (Vcpu vcpu : vcpus) {
+                threads.add(new VcpuThread(vcpu, devices.pio, devices.mmio, gate, halted[vcpu.id()], this::vcpuStopped));
+            }
+            threads.forEach(VcpuThread::start);
+            transition(RunState.RUNNING, "started");
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /**
+     * Parks every vCPU between exits (each exit fully handled and completed in KVM first) and
+     * returns once all are parked. Devices work only on vCPU threads, so nothing changes the
+     * guest any more. No effect unless running.
+     */
+    @Override
+    public void pause() {
+        control.lock();
+        try {
+            if (state() != RunState.RUNNING) {
+                return;
+            }
+            gate.hold(RunGate.PAUSE);
+            synchronized (lifecycle) {
+                if (state == RunState.RUNNING) {
+                    transition(RunState.PAUSED, "paused");
+                }
+            }
+        } catch (InterruptedException e) {
+            gate.release(RunGate.PAUSE);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pausing the machine", e);
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /** Lets a paused machine run again. No effect unless paused. */
+    @Override
+    public void resume() {
+        control.lock();
+        try {
+            synchronized (lifecycle) {
+                if (state != RunState.PAUSED) {
+                    return;
+                }
+                transition(RunState.RUNNING, "resumed");
+            }
+            gate.release(RunGate.PAUSE);
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /** Stops the machine for good (state SHUTDOWN) and waits for the vCPU threads to end. */
+    public void shutdown() {
+        control.lock();
+        try {
+            end(false, "shut down by the VMM");
+            joinThreads();
+        } finally {
+            control.unlock();
+        }
+    }
+
+    /** Waits until the machine reaches a final state or {@code timeout} passes; returns the state then. */
+    public RunState awaitEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lifecycle) {
+            while (!state.isFinal()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                lifecycle.wait(Math.max(1, left / 1_000_000));
+            }
+            return state;
+        }
+    }
+
+    /** The state of every vCPU and device of a machine that is not running (paused, created or ended). */
+    public MachineSnapshot snapshot() {
+        if (state() == RunState.RUNNING) {
+            throw new IllegalStateException("snapshot of a running machine: pause it first");
+        }
+        List<CpuSnapshot> cpus = IntStream.range(0, vcpus.size()).mapToObj(this::cpuSnapshot).toList();
+        Optional<KvmVmSnapshot> kvmState = irqchip ? Optional.of(KvmVmSnapshot.of(vm.saveState())) : Optional.empty();
+        return new MachineSnapshot(cpus, kvmState, devices.uart.state(), devices.virtioStates());
+    }
+
+    /**
+     * Restores a snapshot into this created machine (made by {@link #incoming}, with a copy of the
+     * source's memory and disks); then {@link #start} continues the guest where it was.
+     */
+    public void restore(MachineSnapshot snapshot) {
+        requireCreated("restore");
+        if (snapshot.cpus().size() != vcpus.size()) {
+            throw new IllegalArgumentException("snapshot has " + snapshot.cpus().size() + " vCPUs, this machine "
+                    + vcpus.size());
+        }
+        for (CpuSnapshot cpu : snapshot.cpus()) {
+            restoreCpu(cpu.id(), cpu);
+        }
+        restoreKvm(snapshot.kvm());
+        devices.uart.restore(snapshot.uart());
+        devices.restoreVirtio(snapshot.disks());
+    }
+
+    /** Starts migrating this running machine over {@code channel}; the driver pauses it at the switch. */
+    public MigrationDriver migrate(MigrationChannel channel, MigrationOptions options) {
+        return MigrationDriver.start(sections, this, config(), channel, options);
+    }
+
+    /**
+     * Receives an incoming migration into this created machine, blocking until the stream ended
+     * and every section loaded and verified; then {@link #start} runs the guest. On failure the
+     * machine stays created (never runs a partial state).
+     */
+    public IncomingStats receive(MigrationChannel channel) throws MigrationException {
+        requireCreated("receive a migration");
+        return IncomingMigration.receive(sections, MachineConfig.class, ConfigCheck.sameAs(config()), channel);
+    }
+
+    private CpuSnapshot cpuSnapshot(int id) {
+        boolean waiting = threads.isEmpty() ? halted[id] : threads.get(id).halted();
+        return CpuSnapshot.of(id, vcpus.get(id).saveState(), waiting);
+    }
+
+    private void restoreCpu(int id, CpuSnapshot snapshot) {
+        requireCreated("restore vCPU " + id);
+        if (snapshot.id() != id || id >= vcpus.size()) {
+            throw new IllegalArgumentException("vCPU snapshot " + snapshot.id() + " given for vCPU " + id);
+        }
+        vcpus.get(id).restoreState(snapshot.toVcpuState());
+        halted[id] = snapshot.halted();
+    }
+
+    private void restoreKvm(Optional<KvmVmSnapshot> snapshot) {
+        requireCreated("restore the in-kernel devices");
+        if (snapshot.isPresent() != irqchip) {
+            throw new IllegalArgumentException("snapshot " + (snapshot.isPresent() ? "has" : "lacks")
+                    + " in-kernel irqchip state, this machine " + (irqchip ? "has" : "has none"));
+        }
+        snapshot.ifPresent(s -> vm.restoreState(s.toVmState()));
+    }
+
+    private void guestReported(GuestReport report) {
+        switch (report.kind()) {
+            case STOP -> end(false, "the guest asked to stop");
+            case PANIC -> end(true, String.format("guest panic: exception vector 0x%x", report.argument()));
+            case CONFIG_ERROR -> end(true, String.format("the guest rejected its config at offset 0x%x", report.argument()));
+            default -> LOG.debug("guest reports {}", report);
+        }
+    }
+
+    private void vcpuStopped(VcpuStop stop) {
+        end(stop.failed(), stop.reason());
+    }
+
+    /** Moves to SHUTDOWN or FAILED (once) and lets every vCPU thread leave its loop. */
+    private void end(boolean failed, String why) {
+        synchronized (lifecycle) {
+            if (state.isFinal()) {
+                return;
+            }
+            if (failed) {
+                LOG.error("machine failed: {}", why);
+            } else {
+                LOG.info("machine stops: {}", why);
+            }
+            transition(failed ? RunState.FAILED : RunState.SHUTDOWN, why);
+        }
+        gate.close();
+        throttle.close();
+    }
+
+    private void transition(RunState to, String why) {
+        RunState from;
+        synchronized (lifecycle) {
+            from = state;
+            state = to;
+            reason = why;
+            lifecycle.notifyAll();
+        }
+        for (MachineListener listener : listeners) {
+            listener.stateChanged(this, from, to, why);
+        }
+    }
+
+    private void requireCreated(String what) {
+        RunState now = state();
+        if (now != RunState.CREATED) {
+            throw new IllegalStateException("cannot " + what + ": the machine is " + now.name().toLowerCase() + ", not created");
+        }
+    }
+
+    private void joinThreads() {
+        for (VcpuThread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Shuts down if needed, then frees the VM, its memory and disks. */
+    @Override
+    public void close() {
+        shutdown();
+        throttle.close();
+        vm.close();
+        kvm.close();
+        ram.close();
+        closeQuietly(devices);
+    }
+
+    private static void closeQuietly(MachineDevices devices) {
+        if (devices == null) {
+            return;
+        }
+        try {
+            devices.close();
+        } catch (IOException e) {
+            LOG.warn("closing the disks failed: {}", e.getMessage());
+        }
+    }
+}

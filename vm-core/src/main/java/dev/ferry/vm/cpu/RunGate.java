@@ -1,0 +1,171 @@
+package dev.ferry.vm.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Where vCPU threads stop between exits. A controller {@link #hold holds} the gate for a reason
+ * (a pause, the migration throttle); every vCPU thread then parks at its next
+ * {@link #checkpoint}, and {@link #hold} returns once all of them have. The vCPUs run again when
+ * no reason holds the gate any more.
+ *
+ * <p>Lost wake-ups are avoided by the order of events: a vCPU thread clears its kick, then checks
+ * the gate, then enters the guest; a controller sets its hold, then kicks. Whatever the
+ * interleaving, the vCPU either sees the hold or enters the guest with the kick pending (and
+ * comes straight back out).
+ */
+public final class RunGate {
+
+    /** A hold that stands for as long as the machine is paused. */
+    public static final int PAUSE = 1;
+    /** A hold the auto-converge throttle takes for part of every period. */
+    public static final int THROTTLE = 2;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final List<Runnable> kickers = new ArrayList<>();
+    private int holds;
+    private int parked;
+    private boolean closed;
+
+    /** Adds a vCPU thread's kick (makes it leave the guest promptly); call before it starts. */
+    public void join(Runnable kick) {
+        lock.lock();
+        try {
+            kickers.add(kick);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A vCPU thread that ends stops counting towards {@link #hold}. */
+    public void leave(Runnable kick) {
+        lock.lock();
+        try {
+            kickers.remove(kick);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Holds the gate for {@code reason} and waits until every vCPU thread is parked (or gone).
+     *
+     * @throws InterruptedException if the waiting thread is interrupted; the hold stays
+     */
+    public void hold(int reason) throws InterruptedException {
+        lock.lock();
+        try {
+            holds |= reason;
+            kickers.forEach(Runnable::run);
+            while (parked < kickers.size() && !closed) {
+                changed.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops the hold for {@code reason}; the vCPUs run when no hold is left. */
+    public void release(int reason) {
+        lock.lock();
+        try {
+            holds &= ~reason;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean held(int reason) {
+        lock.lock();
+        try {
+            return (holds & reason) != 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a vCPU thread does after a {@link #checkpoint}. */
+    public enum Pass {
+        /** Enter the guest. */
+        RUN,
+        /** Re-enter KVM once with the kick set, so it completes the last exit; then check again. */
+        COMPLETE_EXIT,
+        /** The gate is closed: leave the loop. */
+        STOP
+    }
+
+    /**
+     * vCPU side, between exits: parks while the gate is held. A vCPU whose last exit KVM has not
+     * completed yet ({@code exitPending}: port or MMIO access) is told to complete it first, so a
+     * parked vCPU's state is always consistent.
+     */
+    public Pass checkpoint(boolean exitPending) {
+        lock.lock();
+        try {
+            if (holds != 0 && !closed) {
+                if (exitPending) {
+                    return Pass.COMPLETE_EXIT;
+                }
+                parked++;
+                changed.signalAll();
+                try {
+                    while (holds != 0 && !closed) {
+                        changed.awaitUninterruptibly();
+                    }
+                } finally {
+                    parked--;
+                }
+            }
+            return closed ? Pass.STOP : Pass.RUN;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * vCPU side: a vCPU halted with nothing that can wake it (no interrupt source) counts as
+     * parked until the gate closes.
+     */
+    public void idle() {
+        lock.lock();
+        try {
+            parked++;
+            changed.signalAll();
+            try {
+                while (!closed) {
+                    changed.awaitUninterruptibly();
+                }
+            } finally {
+                parked--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the run: parked vCPUs wake, running ones are kicked, and all leave their loops. */
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            kickers.forEach(Runnable::run);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean closed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

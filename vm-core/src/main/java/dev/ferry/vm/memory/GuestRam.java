@@ -1,0 +1,123 @@
+package dev.ferry.vm.memory;
+
+import dev.ferry.kvm.HostMemory;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The guest's RAM as the VMM maps it: one or more {@link RamRegion}s. While DMA tracking is on,
+ * every {@link #dirty} marks the region's DMA bitmap, which a migration merges with KVM's dirty
+ * log; while it is off, {@link #dirty} costs a volatile read.
+ */
+public final class GuestRam implements GuestMemory, AutoCloseable {
+
+    private final List<RamRegion> regions;
+    private final Runnable release;
+    private final long size;
+    private volatile boolean trackingDma;
+
+    /**
+     * @param regions the RAM, in address order, not overlapping
+     * @param release frees the host mappings on {@link #close}
+     */
+    public GuestRam(List<RamRegion> regions, Runnable release) {
+        this.regions = List.copyOf(regions);
+        this.release = release;
+        for (int i = 0; i < this.regions.size(); i++) {
+            RamRegion region = this.regions.get(i);
+            if (region.index() != i || (i > 0 && region.gpa() < this.regions.get(i - 1).end())) {
+                throw new IllegalArgumentException("RAM regions must be indexed 0.. in address order without overlap");
+            }
+        }
+        this.size = this.regions.stream().mapToLong(RamRegion::size).sum();
+    }
+
+    /**
+     * Maps zeroed anonymous shared memory for every range of {@code layout}; {@code hugePages}
+     * advises transparent huge pages (first touches under KVM's shadow MMU are much faster).
+     */
+    public static GuestRam allocate(RamLayout layout, boolean hugePages) {
+        List<HostMemory> mappings = new ArrayList<>();
+        List<RamRegion> regions = new ArrayList<>();
+        try {
+            for (RamLayout.Range range : layout.ranges()) {
+                HostMemory memory = HostMemory.anonymous(range.size(), hugePages);
+                mappings.add(memory);
+                regions.add(new RamRegion(regions.size(), range.gpa(), memory.segment()));
+            }
+        } catch (RuntimeException e) {
+            mappings.forEach(HostMemory::close);
+            throw e;
+        }
+        return new GuestRam(regions, () -> mappings.forEach(HostMemory::close));
+    }
+
+    public List<RamRegion> regions() {
+        return regions;
+    }
+
+    /** The layout these regions form. */
+    public RamLayout layout() {
+        return new RamLayout(regions.stream().map(r -> new RamLayout.Range(r.gpa(), r.size())).toList());
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public MemorySegment slice(long gpa, long length) {
+        RamRegion region = region(gpa, length);
+        return region.host().asSlice(gpa - region.gpa(), length);
+    }
+
+    @Override
+    public void dirty(long gpa, long length) {
+        if (!trackingDma || length <= 0) {
+            return;
+        }
+        RamRegion region = region(gpa, length);
+        long first = (gpa - region.gpa()) >>> PageBitmap.PAGE_SHIFT;
+        long last = (gpa - region.gpa() + length - 1) >>> PageBitmap.PAGE_SHIFT;
+        region.dma().mark(first, last - first + 1);
+    }
+
+    /** Moves the pages the VMM wrote since the last drain into {@code into}, one bitmap per region. */
+    public void drainDma(List<PageBitmap> into) {
+        for (RamRegion region : regions) {
+            region.dma().drainInto(into.get(region.index()));
+        }
+    }
+
+    /**
+     * Switches DMA tracking. Turning it on clears the bitmaps first, so they hold exactly the
+     * writes made since.
+     */
+    public void trackDma(boolean on) {
+        if (on) {
+            regions.forEach(r -> r.dma().clearAll());
+        }
+        trackingDma = on;
+    }
+
+    public boolean trackingDma() {
+        return trackingDma;
+    }
+
+    /** The region holding the whole range. */
+    public RamRegion region(long gpa, long length) {
+        for (RamRegion region : regions) {
+            if (region.contains(gpa, length)) {
+                return region;
+            }
+        }
+        throw new GuestMemoryException(gpa, length);
+    }
+
+    @Override
+    public void close() {
+        release.run();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.ferry.vm.migration;
+
+import dev.ferry.savevm.SectionId;
+import dev.ferry.savevm.StateSection;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A non-live section whose state is one record: read from a device or vCPU at the pause, handed
+ * to its counterpart on the destination.
+ */
+public final class RecordSection<S extends Record> implements StateSection<S> {
+
+    private final SectionId id;
+    private final Class<S> type;
+    private final Supplier<S> save;
+    private final Consumer<S> load;
+
+    public RecordSection(SectionId id, Class<S> type, Supplier<S> save, Consumer<S> load) {
+        this.id = id;
+        this.type = type;
+        this.save = save;
+        this.load = load;
+    }
+
+    @Override
+    public SectionId id() {
+        return id;
+    }
+
+    @Override
+    public Class<S> stateType() {
+        return type;
+    }
+
+    @Override
+    public S save() {
+        return save.get();
+    }
+
+    @Override
+    public void load(S state, int version) {
+        load.accept(state);
+    }
+}

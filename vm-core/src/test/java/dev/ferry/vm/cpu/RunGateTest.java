@@ -1,0 +1,105 @@
+package dev.ferry.vm.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/** The gate with plain threads standing in for vCPU threads: "kick" wakes a parked spinner. */
+class RunGateTest {
+
+    /** A thread that "runs the guest" (counts) between checkpoints until the gate closes. */
+    private static final class Spinner {
+        final AtomicLong work = new AtomicLong();
+        final AtomicLong completions = new AtomicLong();
+        final Thread thread;
+
+        Spinner(RunGate gate) {
+            Runnable kick = () -> LockSupport.unpark(threadOf(this));
+            gate.join(kick);
+            thread = Thread.ofPlatform().unstarted(() -> {
+                boolean pending = false;
+                for (RunGate.Pass pass = gate.checkpoint(pending); pass != RunGate.Pass.STOP; pass = gate.checkpoint(pending)) {
+                    if (pass == RunGate.Pass.COMPLETE_EXIT) {
+                        completions.incrementAndGet();
+                    } else {
+                        work.incrementAndGet();
+                        LockSupport.parkNanos(50_000);
+                    }
+                    pending = pass == RunGate.Pass.RUN;
+                }
+                gate.leave(kick);
+            });
+            thread.start();
+        }
+
+        private static Thread threadOf(Spinner spinner) {
+            return spinner.thread;
+        }
+    }
+
+    @Test
+    void holdReturnsOnlyWhenEveryThreadIsParkedAndReleaseLetsThemRun() throws Exception {
+        RunGate gate = new RunGate();
+        Spinner a = new Spinner(gate);
+        Spinner b = new Spinner(gate);
+        awaitProgress(a);
+        awaitProgress(b);
+
+        gate.hold(RunGate.PAUSE);
+        long workA = a.work.get();
+        long workB = b.work.get();
+        Thread.sleep(50);
+        assertEquals(workA, a.work.get(), "a parked vCPU does no work");
+        assertEquals(workB, b.work.get());
+        assertEquals(1, a.completions.get(), "the pending exit is completed once before parking");
+
+        gate.hold(RunGate.THROTTLE);
+        gate.release(RunGate.PAUSE);
+        Thread.sleep(20);
+        assertEquals(workA, a.work.get(), "still held by the throttle");
+        gate.release(RunGate.THROTTLE);
+        awaitProgress(a);
+        assertTrue(a.work.get() > workA);
+
+        gate.close();
+        a.thread.join(5000);
+        b.thread.join(5000);
+        assertFalse(a.thread.isAlive());
+        assertFalse(b.thread.isAlive());
+        assertTrue(gate.closed());
+    }
+
+    @Test
+    void holdIsNotBlockedByAThreadThatLeft() throws Exception {
+        RunGate gate = new RunGate();
+        Spinner a = new Spinner(gate);
+        awaitProgress(a);
+        gate.close();
+        a.thread.join(5000);
+        CountDownLatch held = new CountDownLatch(1);
+        Thread.ofPlatform().start(() -> {
+            try {
+                gate.hold(RunGate.PAUSE);
+                held.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(5, TimeUnit.SECONDS));
+    }
+
+    private static void awaitProgress(Spinner spinner) throws InterruptedException {
+        long start = spinner.work.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (spinner.work.get() <= start + 3 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(spinner.work.get() > start + 3, "spinner makes progress");
+    }
+}

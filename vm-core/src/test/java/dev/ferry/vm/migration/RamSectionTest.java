@@ -1,0 +1,242 @@
+package dev.ferry.vm.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationDriver;
+import dev.ferry.savevm.MigrationException;
+import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.MigrationState;
+import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.SectionRegistry;
+import dev.ferry.savevm.ConfigCheck;
+import dev.ferry.vm.cpu.RunGate;
+import dev.ferry.vm.cpu.VcpuThrottle;
+import dev.ferry.vm.memory.DirtyTracker;
+import dev.ferry.vm.memory.GuestRam;
+import dev.ferry.vm.memory.PageBitmap;
+import dev.ferry.vm.memory.RamRegion;
+import dev.ferry.vm.state.MachineConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.Pipe;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The RAM section over savevm's real driver and destination, through java.nio pipes, with the
+ * VMM writing guest memory the way devices do (DMA through GuestMemory, tracked in the DMA bitmap)
+ * while the migration runs. KVM's dirty log is the other half of a machine's tracker; the machine
+ * tests cover it on a host with /dev/kvm.
+ */
+class RamSectionTest {
+
+    private static final long LOW = 24L << 20;
+    private static final long HIGH = 8L << 20;
+
+    private final Arena arena = Arena.ofShared();
+    private final VcpuThrottle throttle = new VcpuThrottle(new RunGate());
+
+    @AfterEach
+    void close() {
+        throttle.close();
+        arena.close();
+    }
+
+    /** Two regions, below and above the 4 GiB line, like a machine's. */
+    private GuestRam ram() {
+        return new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096)),
+                new RamRegion(1, 1L << 32, arena.allocate(HIGH, 4096))), () -> { });
+    }
+
+    /** The tracker of RAM no vCPU writes to: the VMM's own writes only. */
+    private static DirtyTracker dmaTracker(GuestRam ram) {
+        return new DirtyTracker() {
+            @Override
+            public void start() {
+                ram.trackDma(true);
+            }
+
+            @Override
+            public void harvest(List<PageBitmap> into) {
+                ram.drainDma(into);
+            }
+
+            @Override
+            public void stop() {
+                ram.trackDma(false);
+            }
+        };
+    }
+
+    /** Writes random pages through GuestMemory until paused; the "guest" of this test. */
+    private static final class DmaWriter implements Pausable {
+        private final GuestRam ram;
+        private final Random random = new Random(42);
+        private final MemorySegment page = Arena.ofAuto().allocate(4096);
+        private final AtomicLong writes = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean paused;
+        private volatile boolean stop;
+        private volatile boolean idle;
+
+        DmaWriter(GuestRam ram) {
+            this.ram = ram;
+            this.thread = Thread.ofPlatform().daemon().start(this::run);
+        }
+
+        private void run() {
+            while (!stop) {
+                if (paused) {
+                    idle = true;
+                    Thread.onSpinWait();
+                    continue;
+                }
+                idle = false;
+                if (paused) {
+                    continue;
+                }
+                RamRegion region = ram.regions().get(random.nextInt(2));
+                long gpa = region.gpa() + random.nextLong(region.pages()) * 4096;
+                page.fill((byte) random.nextInt(1, 256));
+                page.set(ValueLayout.JAVA_LONG, 0, writes.incrementAndGet());
+                ram.write(gpa, page);
+                if (writes.get() % 4 == 0) {
+                    sleep(1); // about 8 MB/s of page writes
+                }
+            }
+        }
+
+        @Override
+        public void pause() {
+            paused = true;
+            while (!idle) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public void resume() {
+            paused = false;
+        }
+
+        void stop() throws InterruptedException {
+            stop = true;
+            thread.join();
+        }
+
+        private static void sleep(long millis) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void fillSome(GuestRam ram) {
+        Random random = new Random(1);
+        for (RamRegion region : ram.regions()) {
+            for (long page = 0; page < region.pages(); page++) {
+                if (page % 3 != 0) {
+                    region.host().asSlice(page * 4096, 4096).fill((byte) random.nextInt(1, 256));
+                }
+            }
+        }
+    }
+
+    @Test
+    void migratesRamWhileTheVmmKeepsWritingAndEndsWithIdenticalMemory() throws Exception {
+        GuestRam source = ram();
+        GuestRam destination = ram();
+        fillSome(source);
+        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
+        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of());
+
+        Pipe stream = Pipe.open();
+        Pipe back = Pipe.open();
+        CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
+            try {
+                IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
+                        ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()));
+            } catch (MigrationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        DmaWriter writer = new DmaWriter(source);
+        MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(sending), writer, config,
+                MigrationChannel.of(back.source(), stream.sink()),
+                MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(20)));
+        MigrationState end = driver.await(Duration.ofSeconds(60));
+        writer.stop();
+        incoming.get(10, TimeUnit.SECONDS);
+
+        assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+        assertTrue(writer.writes.get() > 0, "the VMM wrote during the migration");
+        for (int i = 0; i < 2; i++) {
+            MemorySegment a = source.regions().get(i).host();
+            MemorySegment b = destination.regions().get(i).host();
+            assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+        }
+        RamStats stats = sending.stats();
+        long pages = (LOW + HIGH) / 4096;
+        assertEquals(pages, stats.totalPages());
+        assertEquals(0, stats.bulkPagesLeft());
+        assertEquals(0, stats.dirtyPages());
+        assertTrue(stats.zeroPages() >= pages / 3 - writer.writes.get(), "zero pages sent as markers: " + stats);
+        assertTrue(stats.dataPages() >= pages * 2 / 3, "every written page sent: " + stats);
+        assertTrue(stats.harvests() >= 2, "dirty pages harvested before the pause and at the switch: " + stats);
+        assertFalse(source.trackingDma(), "dirty tracking is off after the migration");
+    }
+
+    @Test
+    void destinationRefusesADifferentRamLayout() throws Exception {
+        GuestRam source = ram();
+        GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
+        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
+        RamSection receiving = new RamSection(smaller, dmaTracker(smaller), throttle);
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of());
+
+        Pipe stream = Pipe.open();
+        Pipe back = Pipe.open();
+        CompletableFuture<MigrationException> incoming = CompletableFuture.supplyAsync(() -> assertThrows(
+                MigrationException.class, () -> IncomingMigration.receive(new SectionRegistry().register(receiving),
+                        MachineConfig.class, ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()))));
+        DmaWriter writer = new DmaWriter(source);
+        MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(sending), writer, config,
+                MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
+        MigrationState end = driver.await(Duration.ofSeconds(30));
+        writer.stop();
+
+        MigrationException refused = incoming.get(10, TimeUnit.SECONDS);
+        assertTrue(refused.getMessage().contains("RAM layout differs"), refused.getMessage());
+        assertInstanceOf(MigrationState.Failed.class, end);
+        assertFalse(source.trackingDma(), "dirty tracking is off after a failed migration");
+        assertFalse(writer.paused, "the source runs on after a failed migration");
+    }
+
+    @Test
+    void notConvergingThrottlesMoreAtEachLevelAndCleanupLetsGo() {
+        GuestRam source = ram();
+        RamSection section = new RamSection(source, dmaTracker(source), throttle);
+        section.notConverging(1);
+        assertEquals(20, section.stats().throttlePercent());
+        section.notConverging(3);
+        assertEquals(40, section.stats().throttlePercent());
+        section.cleanup(false);
+        assertEquals(0, section.stats().throttlePercent());
+    }
+}
