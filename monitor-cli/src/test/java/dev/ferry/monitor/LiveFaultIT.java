@@ -1,11 +1,13 @@
 package dev.ferry.monitor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -19,14 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Faults during a live full-disk migration between two real {@code ferry run} processes while the
  * source's workload writes: the destination or the source killed with SIGKILL, the connection
- * dropped under both, or {@code migrate_cancel}, at points from early in the bulk copy to the
- * switch. Afterwards a surviving source runs on with its disk intact and its dirty tracking off,
+ * dropped under both, {@code migrate_cancel}, or the connection stalled and then cancelled, at
+ * points from early in the bulk copy to the switch. Afterwards a surviving source runs on with its disk intact and its dirty tracking off,
  * a destination that lost its source refuses to start and leaves nothing behind, and a second
  * migration succeeds.
  */
 class LiveFaultIT {
 
     private static final Duration POINT_TIMEOUT = Duration.ofSeconds(60);
+    /** Long enough for the source's socket buffers to fill, so its writer blocks. */
+    private static final long STALL_MILLIS = 1500;
 
     /** Where in the migration the fault strikes. */
     enum Point {
@@ -47,7 +51,8 @@ class LiveFaultIT {
         KILL_DESTINATION("destination SIGKILL"),
         KILL_SOURCE("source SIGKILL"),
         CUT_CONNECTION("connection dropped"),
-        CANCEL("migrate_cancel");
+        CANCEL("migrate_cancel"),
+        STALL_THEN_CANCEL("connection stalled, then migrate_cancel");
 
         final String words;
 
@@ -57,8 +62,9 @@ class LiveFaultIT {
     }
 
     static Stream<Arguments> faultsAndPoints() {
-        return Stream.of(Fault.KILL_DESTINATION, Fault.KILL_SOURCE, Fault.CUT_CONNECTION)
-                .flatMap(fault -> Arrays.stream(Point.values()).map(point -> Arguments.of(fault, point)));
+        return Stream.concat(Stream.of(Fault.KILL_DESTINATION, Fault.KILL_SOURCE, Fault.CUT_CONNECTION)
+                        .flatMap(fault -> Arrays.stream(Point.values()).map(point -> Arguments.of(fault, point))),
+                Stream.of(Point.BULK_50, Point.SWITCH).map(point -> Arguments.of(Fault.STALL_THEN_CANCEL, point)));
     }
 
     @ParameterizedTest(name = "{0} at {1}")
@@ -111,9 +117,18 @@ class LiveFaultIT {
                     rig.assertDestinationRefused();
                 }
                 case CANCEL -> {
-                    rig.source().command("migrate_cancel");
+                    assertEquals(List.of(), rig.source().command("migrate_cancel"));
                     rig.assertSourceRecovered("cancelled");
                     rig.assertDestinationRefused();
+                }
+                case STALL_THEN_CANCEL -> {
+                    rig.cutter().stall();
+                    Thread.sleep(STALL_MILLIS);
+                    assertEquals(List.of(), rig.source().command("migrate_cancel"));
+                    rig.assertSourceRecovered("cancelled");
+                    // Nothing tells a destination behind a dead link: it waits, never runs, and the operator ends it.
+                    assertEquals("VM status: paused (inmigrate)", rig.destination().infoLine("status", "VM status:"));
+                    rig.destination().kill();
                 }
             }
             rig.assertSecondMigrationSucceeds();

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A loopback TCP proxy between a migration source and its destination that can drop the
- * connection (both sides see a reset, neither process is touched) or hold the stream at the first
+ * connection (both sides see a reset, neither process is touched), stall it (nothing passes, nobody
+ * is told), or hold the stream at the first
  * frame of a kind, e.g. END, which the source sends only once it paused the VM: the destination
  * never gets the switch, so the migration stays in it until the test acts. A side that goes away closes the other, as a dead peer
  * would. One connection only.
@@ -31,6 +32,7 @@ final class TcpCutter implements AutoCloseable {
     private volatile Socket upstream;
     private volatile Socket downstream;
     private volatile boolean closed;
+    private volatile boolean stalled;
 
     private TcpCutter(ServerSocket server, int targetPort) {
         this.server = server;
@@ -83,6 +85,14 @@ final class TcpCutter implements AutoCloseable {
         return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Stops passing bytes either way without closing anything, as when a link goes down: the
+     * source's writes block once the buffers fill, and neither side hears of the other again.
+     */
+    void stall() {
+        stalled = true;
+    }
+
     /** Drops the connection: both sides get a reset, as when a link dies under a live stream. */
     void cut() {
         closeAll(true);
@@ -120,6 +130,7 @@ final class TcpCutter implements AutoCloseable {
             OutputStream out = downstream.getOutputStream();
             int n;
             while ((n = in.read(buffer)) > 0) {
+                awaitUnlessStalled();
                 if (holding) {
                     continue;
                 }
@@ -132,12 +143,14 @@ final class TcpCutter implements AutoCloseable {
                     held.countDown();
                 }
             }
+            awaitUnlessStalled();
             if (holding) {
                 closeAll(false);
             } else {
                 downstream.shutdownOutput();
             }
         } catch (IOException e) {
+            awaitUnlessStalled();
             closeAll(false);
         }
     }
@@ -150,12 +163,28 @@ final class TcpCutter implements AutoCloseable {
             OutputStream out = upstream.getOutputStream();
             int n;
             while ((n = in.read(buffer)) > 0) {
+                awaitUnlessStalled();
                 out.write(buffer, 0, n);
             }
         } catch (IOException e) {
             // Ends as below.
         } finally {
+            awaitUnlessStalled();
             closeAll(false);
+        }
+    }
+
+    /**
+     * A stalled pump stops here, passing on neither bytes nor the end of its side, until the test
+     * closes the cutter.
+     */
+    private void awaitUnlessStalled() {
+        if (stalled) {
+            try {
+                ended.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
