@@ -154,15 +154,8 @@ class BadStreamIT {
     @Test
     void chunkDataAlteredUnderAValidCrcFailsTheDigest() throws Exception {
         FaultSummary.repeat("stream: chunk data altered under a valid CRC", FaultSummary.runs(), run -> {
-            List<SavedStream.Frame> frames = new ArrayList<>(fullFrames.frames());
-            int at = randomPart();
-            SavedStream.Frame part = frames.get(at);
-            byte[] payload = part.payload().clone();
             // The last byte of a PART of a random-data disk is chunk data, sent once (the VM was paused).
-            payload[payload.length - 1] ^= 0x01;
-            frames.set(at, new SavedStream.Frame(part.kind(), part.sequence(), part.section(), payload,
-                    part.encode(part.sequence(), payload)));
-            String reason = refused(SavedStream.raw(frames));
+            String reason = refused(fullFrames.altered(randomPart(), payload -> payload[payload.length - 1] ^= 0x01));
             assertTrue(reason.contains("digest"), reason);
         });
     }
@@ -170,13 +163,10 @@ class BadStreamIT {
     @Test
     void anotherFormatVersionIsRefused() throws Exception {
         FaultSummary.repeat("stream: another format version", FaultSummary.runs(), run -> {
-            List<SavedStream.Frame> frames = new ArrayList<>(fullFrames.frames());
-            SavedStream.Frame header = frames.getFirst();
-            ByteBuffer payload = ByteBuffer.wrap(header.payload().clone()).order(ByteOrder.LITTLE_ENDIAN);
-            int major = Short.toUnsignedInt(payload.getShort(8)) + 1;
-            payload.putShort(8, (short) major);
-            frames.set(0, new SavedStream.Frame(header.kind(), 0, 0, payload.array(), header.encode(0, payload.array())));
-            String reason = refused(SavedStream.raw(frames));
+            ByteBuffer header = ByteBuffer.wrap(fullFrames.frames().getFirst().payload()).order(ByteOrder.LITTLE_ENDIAN);
+            int major = Short.toUnsignedInt(header.getShort(8)) + 1;
+            String reason = refused(fullFrames.altered(0, payload ->
+                    ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) major)));
             assertTrue(reason.startsWith("stream format version " + major + "."), reason);
         });
     }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -66,6 +67,19 @@ record SavedStream(List<SavedStream.Frame> frames) {
             }
         }
         throw new AssertionError("no frame of kind " + kind + " in the saved stream");
+    }
+
+    /**
+     * The stream with frame {@code index}'s payload changed by {@code change} (on a copy) under a
+     * CRC that matches: only Ferry's checks beyond the envelope can tell.
+     */
+    byte[] altered(int index, Consumer<byte[]> change) {
+        List<Frame> altered = new ArrayList<>(frames);
+        Frame frame = altered.get(index);
+        byte[] payload = frame.payload().clone();
+        change.accept(payload);
+        altered.set(index, new Frame(frame.kind(), frame.sequence(), frame.section(), payload, frame.encode(frame.sequence(), payload)));
+        return raw(altered);
     }
 
     /** The frames' bytes as they were sent, in the given order. */
