@@ -289,11 +289,13 @@ static void complete_batch(struct verify_result *r)
                 r->checked++;
             }
         }
-        if (!ok) {
-            STATUS->errors++;
-            if (r && r->bad++ == 0) {
+        if (!ok && r) {
+            /* verify() adds what it found to the error count; counting here too would double it */
+            if (r->bad++ == 0) {
                 r->first_bad = s->block;
             }
+        } else if (!ok) {
+            STATUS->errors++;
         }
     }
     nslots = 0;

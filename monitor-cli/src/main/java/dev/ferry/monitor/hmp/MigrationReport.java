@@ -21,8 +21,8 @@ public final class MigrationReport {
         lines.add("setup: " + millis(stats.setupTime()));
         lines.add("expected downtime: " + millis(stats.expectedDowntime()));
         stats.actualDowntime().ifPresent(d -> lines.add("downtime: " + millis(d)));
-        lines.add("transferred: " + Sizes.human(stats.transferredBytes()));
-        lines.add("remaining: " + Sizes.human(stats.remainingBytes()));
+        lines.add("transferred: " + bytes(stats.transferredBytes()));
+        lines.add("remaining: " + bytes(stats.remainingBytes()));
         lines.add("throughput: " + rate(stats.throughput()));
         lines.add("dirty rate: " + rate(stats.dirtyRate()));
         lines.add("iterations: " + stats.iterations());
@@ -31,7 +31,7 @@ public final class MigrationReport {
         lines.add("throttle level: " + stats.throttleLevel());
         for (SectionStats section : stats.sections()) {
             lines.add(String.format(Locale.ROOT, "section %s: transferred %s, remaining %s",
-                    section.id().idstr(), Sizes.human(section.transferredBytes()), Sizes.human(section.remainingBytes())));
+                    section.id().idstr(), bytes(section.transferredBytes()), bytes(section.remainingBytes())));
         }
         return lines;
     }
@@ -40,6 +40,11 @@ public final class MigrationReport {
         return state instanceof MigrationState.Failed failed
                 ? "failed (" + failed.phase().name().toLowerCase(Locale.ROOT) + ": " + failed.reason() + ")"
                 : state.status();
+    }
+
+    /** Exact for scripts, readable for people: {@code 35546112 bytes (33.9 MiB)}. */
+    private static String bytes(long count) {
+        return count + " bytes (" + Sizes.human(count) + ")";
     }
 
     private static String millis(Duration duration) {

@@ -61,6 +61,7 @@ public final class SourceMigration implements Runnable {
     private final MigrationOptions options;
     private final TokenBucket bucket;
     private final ThroughputMeter meter = new ThroughputMeter();
+    private final PipelineRate pipeline = new PipelineRate();
     private final CountDownLatch done = new CountDownLatch(1);
     private final long[] pending;
     private final FrameOutput[] outputs;
@@ -227,7 +228,7 @@ public final class SourceMigration implements Runnable {
             }
             if (convergence.exhausted()) {
                 throw new MigrationException(Phase.ITERATE, "did not converge: " + total + " bytes still pending after "
-                        + convergence.level() + " stall windows at " + meter.bandwidth()
+                        + convergence.level() + " stall windows at " + pipeline.rate()
                         + " B/s; raise the downtime limit or the bandwidth");
             }
             long bandwidth = effectiveBandwidth();
@@ -238,6 +239,7 @@ public final class SourceMigration implements Runnable {
             }
             long budget = budget(bandwidth > 0 ? bandwidth : maxBandwidth);
             long before = meter.totalBytes();
+            long started = System.nanoTime();
             for (int i = 0; i < live.size(); i++) {
                 if (pending[i] > 0) {
                     checkCancel();
@@ -247,6 +249,7 @@ public final class SourceMigration implements Runnable {
                 }
             }
             iterations++;
+            pipeline.record(meter.totalBytes() - before, System.nanoTime() - started);
             if (meter.totalBytes() == before) {
                 LockSupport.parkNanos(1_000_000L); // pending but nothing sent: the guest is mid-write; don't spin
             }
@@ -289,10 +292,9 @@ public final class SourceMigration implements Runnable {
         }
     }
 
-    /** The link's measured bandwidth, capped by the limit. */
+    /** The copy's measured speed, capped by the limit; 0 until the sections sent data. */
     private long effectiveBandwidth() {
-        long measured = meter.bandwidth();
-        return Math.min(measured, maxBandwidth);
+        return Math.min(pipeline.rate(), maxBandwidth);
     }
 
     private boolean fits(long bytes, long bandwidth) {

@@ -94,7 +94,6 @@ public final class FrameWriter implements AutoCloseable {
         }
         long covered = StreamFormat.HEADER_BYTES + length;
         long total = covered + StreamFormat.TRAILER_BYTES;
-        long start = System.nanoTime();
         // Pay the limit before taking a sequence number: a wait cut short by cancel leaves no gap.
         bucket.acquire(total, abort);
         buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.KIND, (byte) kind.code());
@@ -109,7 +108,7 @@ public final class FrameWriter implements AutoCloseable {
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }
-        meter.record(total, System.nanoTime() - start);
+        meter.record(total);
         return total;
     }
 

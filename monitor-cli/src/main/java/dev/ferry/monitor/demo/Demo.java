@@ -1,0 +1,194 @@
+package dev.ferry.monitor.demo;
+
+import dev.ferry.monitor.hmp.Sizes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * {@code ferry demo}: a live migration with storage copy between two {@code ferry run}
+ * processes on this host, then the guest's own verification on the destination. Everything it
+ * makes lives in one temporary folder, removed at the end with the child processes.
+ */
+public final class Demo {
+
+    private static final Duration PROGRESS_EVERY = Duration.ofMillis(500);
+
+    private final DemoSettings settings;
+    private final Path ferry;
+    private final PrintStream out;
+
+    public Demo(DemoSettings settings, Path ferry, PrintStream out) {
+        this.settings = settings;
+        this.ferry = ferry;
+        this.out = out;
+    }
+
+    /** Runs the demo; returns the exit status (0 only if the migration completed and everything verified). */
+    public int run() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("ferry-demo-");
+        try {
+            return runIn(dir);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private int runIn(Path dir) throws IOException, InterruptedException {
+        say("ferry demo: %s storage copy of a %s disk over %s, machine %s, guest writing %s/s", mode(),
+                Sizes.human(settings.diskBytes()), settings.transport(), settings.machine(), Sizes.human(settings.writeRate()));
+        Path source;
+        List<String> destinationDisk;
+        if (settings.mode().equals("inc")) {
+            Path base = dir.resolve("base.raw");
+            DemoDisks.halfRandom(base, settings.diskBytes(), 1);
+            source = dir.resolve("source.qcow2");
+            DemoDisks.overlay(source, base, settings.incBytes(), 2);
+            // Both sides run on this host, so they share the read-only backing file.
+            destinationDisk = List.of("--disk", dir.resolve("destination.qcow2") + ",format=qcow2,id=vda,backing=" + base);
+            say("  disk: overlay %s with %s of its own over backing %s", source.getFileName(), Sizes.human(settings.incBytes()),
+                    base.getFileName());
+        } else {
+            source = dir.resolve("source.raw");
+            DemoDisks.halfRandom(source, settings.diskBytes(), 1);
+            destinationDisk = List.of("--disk", dir.resolve("destination.raw") + ",format=raw,id=vda");
+            say("  disk: %s, first half random data, second half zeroes", source.getFileName());
+        }
+        String format = settings.mode().equals("inc") ? "qcow2" : "raw";
+        List<String> common = List.of("--machine", settings.machine(), "--workload-rate", Long.toString(settings.writeRate()));
+        String[] uris = uris(dir);
+        List<String> destinationArgs = new ArrayList<>(common);
+        destinationArgs.addAll(destinationDisk);
+        destinationArgs.addAll(List.of("--incoming", uris[1]));
+        List<String> sourceArgs = new ArrayList<>(common);
+        sourceArgs.addAll(List.of("--disk", source + ",format=" + format + ",id=vda"));
+        try (ChildVm destination = ChildVm.start(ferry, dir, "destination", destinationArgs);
+             ChildVm sourceVm = ChildVm.start(ferry, dir, "source", sourceArgs)) {
+            String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Duration.ofSeconds(30))) : uris[0];
+            sourceVm.monitor();
+            destination.monitor();
+            Thread.sleep(500); // let the guest write a little before it moves
+            List<String> answer = sourceVm.command("migrate -d " + (settings.mode().equals("inc") ? "-i " : "-b ") + quote(target));
+            if (!answer.isEmpty()) {
+                throw new IOException("migrate: " + String.join(" ", answer));
+            }
+            MigrationFigures figures = follow(sourceVm);
+            boolean completed = figures.status().equals("completed");
+            boolean running = completed && awaitRunning(destination);
+            String verdict = running ? String.join(" ", destination.command("guest_verify --timeout 120")) : "not run";
+            boolean guestOk = running && verdict.contains("verify ok") && !verdict.contains("FAILED");
+            report(figures, completed, running, guestOk, verdict, destination);
+            return completed && running && guestOk ? 0 : 1;
+        }
+    }
+
+    private String mode() {
+        return settings.mode().equals("inc") ? "incremental" : "full";
+    }
+
+    /** [what the source migrates to, what the destination listens on]. */
+    private String[] uris(Path dir) throws IOException, InterruptedException {
+        return switch (settings.transport()) {
+            case "tcp" -> new String[] {null, "tcp:127.0.0.1:0"};
+            case "unix" -> {
+                String uri = "unix:" + dir.resolve("migration.sock");
+                yield new String[] {uri, uri};
+            }
+            case "exec" -> {
+                Path fifo = dir.resolve("migration.fifo");
+                Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+                if (mkfifo.waitFor() != 0) {
+                    throw new IOException("mkfifo " + fifo + " failed");
+                }
+                yield new String[] {"exec:cat > " + fifo, "exec:cat " + fifo};
+            }
+            default -> throw new IllegalArgumentException("--transport '" + settings.transport() + "' is not tcp, unix or exec");
+        };
+    }
+
+    private static String tcpAddress(String uri) {
+        return uri.substring("tcp:".length());
+    }
+
+    private static String quote(String uri) {
+        return uri.contains(" ") ? "'" + uri + "'" : uri;
+    }
+
+    private MigrationFigures follow(ChildVm source) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        while (true) {
+            MigrationFigures figures = MigrationFigures.parse(source.command("info migrate"));
+            if (figures.ended()) {
+                return figures;
+            }
+            say("  %s: sent %s, remaining %s", figures.status(), Sizes.human(figures.wireBytes()), Sizes.human(figures.remainingBytes()));
+            if (System.nanoTime() > deadline) {
+                source.command("migrate_cancel");
+                throw new IOException("the migration did not finish within " + settings.timeout().toSeconds() + " s; cancelled");
+            }
+            Thread.sleep(PROGRESS_EVERY);
+        }
+    }
+
+    private static boolean awaitRunning(ChildVm destination) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (destination.command("info status").stream().anyMatch(l -> l.equals("VM status: running"))) {
+                return true;
+            }
+            destination.requireAlive();
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    private void report(MigrationFigures figures, boolean completed, boolean running, boolean guestOk, String verdict,
+                        ChildVm destination) throws IOException {
+        if (settings.json()) {
+            out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
+                            + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
+                            + "\"verified\":%b,\"guest_ok\":%b}%n",
+                    settings.mode(), settings.transport(), settings.machine(), settings.diskBytes(), figures.totalMillis(),
+                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(), running, guestOk);
+            return;
+        }
+        double seconds = Math.max(figures.totalMillis(), 1) / 1000.0;
+        out.println("ferry demo: " + (completed ? "migration completed" : "migration " + figures.status()));
+        out.printf(Locale.ROOT, "  total time     %d ms%n", figures.totalMillis());
+        out.printf(Locale.ROOT, "  downtime       %s%n", figures.downtimeMillis() < 0 ? "n/a" : figures.downtimeMillis() + " ms");
+        out.printf(Locale.ROOT, "  on the wire    %s (%.0f%% of the disk)%n", Sizes.human(figures.wireBytes()),
+                100.0 * figures.wireBytes() / settings.diskBytes());
+        out.printf(Locale.ROOT, "  disk sent      %s%n", Sizes.human(figures.diskBytes()));
+        out.printf(Locale.ROOT, "  RAM sent       %s%n", Sizes.human(figures.ramBytes()));
+        out.printf(Locale.ROOT, "  throughput     %s/s%n", Sizes.human((long) (figures.wireBytes() / seconds)));
+        out.println("  verified       " + (running ? "yes: the destination checked every disk's digest before it started"
+                : "no: the destination did not start" + destinationError(destination)));
+        out.println("  guest          " + (guestOk ? "kept running on the destination and passed its own checks (" + verdict + ")"
+                : "FAILED: " + verdict));
+    }
+
+    private static String destinationError(ChildVm destination) throws IOException {
+        return destination.errors().lines().filter(l -> l.contains("failed")).findFirst().map(l -> " (" + l + ")").orElse("");
+    }
+
+    private void say(String format, Object... args) {
+        if (!settings.json()) {
+            out.printf(Locale.ROOT, format + "%n", args);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

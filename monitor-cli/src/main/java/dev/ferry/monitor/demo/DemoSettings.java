@@ -1,0 +1,19 @@
+package dev.ferry.monitor.demo;
+
+import java.time.Duration;
+
+/**
+ * What {@code ferry demo} was asked to show.
+ *
+ * @param mode "full" or "inc"
+ * @param transport "tcp", "unix" or "exec"
+ * @param machine "kvm" or "none"
+ * @param diskBytes the migrated disk's size
+ * @param writeRate bytes per second the guest writes to its disk while it migrates
+ * @param incBytes data of its own in the incremental demo's overlay
+ * @param json print one JSON line instead of the summary
+ * @param timeout the longest the migration may take
+ */
+public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate, long incBytes,
+                           boolean json, Duration timeout) {
+}

@@ -1,0 +1,53 @@
+package dev.ferry.monitor.demo;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The figures the demo reads out of the source's {@code info migrate}. */
+record MigrationFigures(String status, long totalMillis, long downtimeMillis, long wireBytes, long remainingBytes,
+                        long diskBytes, long ramBytes) {
+
+    private static final Pattern STATUS = Pattern.compile("^Migration status: (\\w+)");
+    private static final Pattern TOTAL = Pattern.compile("^total time: (\\d+) ms");
+    private static final Pattern DOWNTIME = Pattern.compile("^downtime: (\\d+) ms");
+    private static final Pattern TRANSFERRED = Pattern.compile("^transferred: (\\d+) bytes");
+    private static final Pattern REMAINING = Pattern.compile("^remaining: (\\d+) bytes");
+    private static final Pattern SECTION = Pattern.compile("^section (\\S+): transferred (\\d+) bytes");
+
+    static MigrationFigures parse(List<String> lines) {
+        String status = "none";
+        long total = 0;
+        long downtime = -1;
+        long wire = 0;
+        long remaining = 0;
+        long disk = 0;
+        long ram = 0;
+        for (String line : lines) {
+            Matcher m;
+            if ((m = STATUS.matcher(line)).find()) {
+                status = m.group(1);
+            } else if ((m = TOTAL.matcher(line)).find()) {
+                total = Long.parseLong(m.group(1));
+            } else if ((m = DOWNTIME.matcher(line)).find()) {
+                downtime = Long.parseLong(m.group(1));
+            } else if ((m = TRANSFERRED.matcher(line)).find()) {
+                wire = Long.parseLong(m.group(1));
+            } else if ((m = REMAINING.matcher(line)).find()) {
+                remaining = Long.parseLong(m.group(1));
+            } else if ((m = SECTION.matcher(line)).find()) {
+                long bytes = Long.parseLong(m.group(2));
+                if (m.group(1).startsWith("block:")) {
+                    disk += bytes;
+                } else if (m.group(1).equals("ram")) {
+                    ram += bytes;
+                }
+            }
+        }
+        return new MigrationFigures(status, total, downtime, wire, remaining, disk, ram);
+    }
+
+    boolean ended() {
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+    }
+}
