@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * {@code <results>/<date>.json}; each run's output stays in {@code <results>/<date>-logs/}.
  *
  * <pre>
- * BenchMain --ferry PATH [--runs N] [--quick] [--only abcde] [--profile] [--results DIR] [--timeout SECONDS]
+ * BenchMain --ferry PATH [--runs N] [--quick] [--only abcde] [--large-disk SIZE] [--profile] [--results DIR]
+ *           [--timeout SECONDS]
  * </pre>
  *
  * {@code --profile} records every process with JFR into the logs folder ({@code JDK_JAVA_OPTIONS}).
@@ -33,14 +34,16 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    static List<Scenario> scenarios() {
+    /** The five scenarios; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise). */
+    static List<Scenario> scenarios(long largeDisk) {
         return List.of(
                 new RawCeiling("a", GIB),
                 demo("b", "full copy 1G, idle guest", GIB, "--mode", "full", "--guest-write-rate", "0"),
                 demo("c", "full copy 1G, guest writes 8M/s", GIB, "--mode", "full", "--guest-write-rate", "8M"),
                 demo("d", "incremental 100M over a 1G backing", GIB, "--mode", "inc", "--inc-data", "100M",
                         "--guest-write-rate", "0"),
-                demo("e", "full copy 4G, idle guest", 4 * GIB, "--mode", "full", "--guest-write-rate", "0"));
+                demo("e", "full copy " + Sizes.format(largeDisk) + ", idle guest", largeDisk, "--mode", "full",
+                        "--guest-write-rate", "0"));
     }
 
     private static DemoMigration demo(String id, String title, long diskBytes, String... options) {
@@ -72,7 +75,7 @@ public final class BenchMain {
         BenchContext context = new BenchContext(Path.of(ProcessHandle.current().info().command().orElse("java")),
                 System.getProperty("java.class.path"), options.ferry(), work, logs, env, options.timeout());
         MachineInfo machine = MachineInfo.probe();
-        List<ScenarioResult> results = scenarios().stream()
+        List<ScenarioResult> results = scenarios(options.largeDisk()).stream()
                 .filter(s -> options.only().contains(s.id())).map(ScenarioResult::new).toList();
         try {
             for (int run = 1; run <= options.runs(); run++) {
@@ -115,12 +118,13 @@ public final class BenchMain {
     }
 
     /** The command line, checked. */
-    record Options(Path ferry, int runs, String only, boolean profile, Path results, Duration timeout) {
+    record Options(Path ferry, int runs, String only, long largeDisk, boolean profile, Path results, Duration timeout) {
 
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
             int runs = runsFromEnv == null || runsFromEnv.isBlank() ? 3 : positive("FERRY_BENCH_RUNS", runsFromEnv);
             String only = "abcde";
+            long largeDisk = 4 * GIB;
             boolean profile = false;
             Path results = Path.of("bench", "results");
             Duration timeout = Duration.ofMinutes(5);
@@ -132,10 +136,11 @@ public final class BenchMain {
                     case "--ferry" -> ferry = Path.of(value(args, ++i, arg));
                     case "--runs" -> runs = positive(arg, value(args, ++i, arg));
                     case "--only" -> only = value(args, ++i, arg);
+                    case "--large-disk" -> largeDisk = Sizes.parse(value(args, ++i, arg));
                     case "--results" -> results = Path.of(value(args, ++i, arg));
                     case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'; options: --ferry PATH"
-                            + " --runs N --quick --only LETTERS --profile --results DIR --timeout SECONDS");
+                            + " --runs N --quick --only LETTERS --large-disk SIZE --profile --results DIR --timeout SECONDS");
                 }
             }
             if (ferry == null || !Files.isExecutable(ferry)) {
@@ -145,7 +150,7 @@ public final class BenchMain {
             if (!only.matches("[a-e]+")) {
                 throw new IllegalArgumentException("--only takes scenario letters a to e, got '" + only + "'");
             }
-            return new Options(ferry, runs, only, profile, results, timeout);
+            return new Options(ferry, runs, only, largeDisk, profile, results, timeout);
         }
 
         private static String value(String[] args, int i, String option) {

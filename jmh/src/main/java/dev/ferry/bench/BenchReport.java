@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class BenchReport {
 
-    private static final String ROW = "%-34s %-22s %-22s %-7s %-20s %s%n";
+    private static final String ROW = "%-40s %-22s %-22s %-7s %-20s %s%n";
 
     private final ZonedDateTime date;
     private final MachineInfo machine;
@@ -53,6 +53,12 @@ final class BenchReport {
         return median(id, RunResult::totalMs) / median("b", RunResult::totalMs);
     }
 
+    private double diskRatio(String id, String base) {
+        ScenarioResult a = result(id);
+        ScenarioResult b = result(base);
+        return a == null || b == null ? Double.NaN : (double) a.scenario().diskBytes() / b.scenario().diskBytes();
+    }
+
     List<Target> targets() {
         return List.of(
                 new Target("(b) non-zero data rate / ceiling (a)", vsCeiling("b"), 0.85, false),
@@ -83,11 +89,12 @@ final class BenchReport {
         }
         ScenarioResult raw = result("a");
         if (raw != null) {
-            out.append(String.format(Locale.ROOT, "%n(a) of its time, the receiver's final fsync: %s ms%n",
-                    raw.spread(r -> ((Number) r.reported().get("sync_ms")).doubleValue()).format(0)));
+            out.append(String.format(Locale.ROOT, "%n(a) of its time, the receiver's final fsync: %s ms; without it: %s MB/s%n",
+                    raw.spread(RunResult::syncMs).format(0),
+                    raw.spread(RunResult::unsyncedMegabytesPerSecond).format(0)));
         }
-        out.append(String.format(Locale.ROOT, "(d) / (b) time: %.3f   (e) / (b) time: %.2f (disk 4x as large)%n",
-                timeOverFullCopy("d"), timeOverFullCopy("e")));
+        out.append(String.format(Locale.ROOT, "(d) / (b) time: %.3f   (e) / (b) time: %.2f for a disk %.0fx as large%n",
+                timeOverFullCopy("d"), timeOverFullCopy("e"), diskRatio("e", "b")));
         out.append("\ntargets (medians):\n");
         targets().forEach(t -> out.append("  ").append(t.format()).append('\n'));
         for (ScenarioResult result : results) {

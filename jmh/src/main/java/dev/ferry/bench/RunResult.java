@@ -24,4 +24,14 @@ record RunResult(double totalMs, double downtimeMs, long diskBytes, long wireByt
     double wireShare() {
         return (double) wireBytes / diskBytes;
     }
+
+    /** The raw copy's final fsync on the receiver, in ms; NaN for a migration (whose total includes its own). */
+    double syncMs() {
+        return reported.get("sync_ms") instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** The data rate with the final fsync left out: what the page cache alone allows. */
+    double unsyncedMegabytesPerSecond() {
+        return dataBytes / (totalMs - syncMs()) / 1e3;
+    }
 }

@@ -11,6 +11,9 @@ sealed interface Scenario permits RawCeiling, DemoMigration {
     /** What it runs, for the table. */
     String title();
 
+    /** The virtual size of the disk it copies. */
+    long diskBytes();
+
     /** Runs it once; {@code run} numbers the repetitions from 1, for the log names. */
     RunResult run(BenchContext context, int run) throws IOException, InterruptedException, BenchException;
 }
