@@ -61,7 +61,7 @@ record RawCeiling(String id, long diskBytes) implements Scenario {
         return command;
     }
 
-    /** Writes {@code bytes} of seeded random data followed by as many zero bytes (left sparse). */
+    /** Writes {@code bytes / 2} of seeded random data followed by as many zero bytes (left sparse). */
     static void writeHalfRandom(Path image, long bytes) throws IOException {
         try (FileChannel file = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
              Arena arena = Arena.ofConfined()) {
@@ -81,6 +81,8 @@ record RawCeiling(String id, long diskBytes) implements Scenario {
             if (file.size() < bytes) {
                 file.write(ByteBuffer.allocate(1), bytes - 1);
             }
+            // Written back now, as the demo flushes its disk, so the first copy does not share the disk with it.
+            file.force(true);
         }
     }
 }
