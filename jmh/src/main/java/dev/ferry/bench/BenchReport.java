@@ -83,7 +83,7 @@ final class BenchReport {
             out.append(String.format(Locale.ROOT, ROW, "(" + scenario.id() + ") " + scenario.title(),
                     result.spread(r -> r.totalMs() / 1e3).format(2),
                     result.spread(RunResult::dataMegabytesPerSecond).format(0),
-                    String.format(Locale.ROOT, "%.2f", vsCeiling(scenario.id())),
+                    decimals(vsCeiling(scenario.id()), 2),
                     result.spread(RunResult::wireShare).format(3),
                     result.spread(RunResult::downtimeMs).format(1)));
         }
@@ -93,14 +93,20 @@ final class BenchReport {
                     raw.spread(RunResult::syncMs).format(0),
                     raw.spread(RunResult::unsyncedMegabytesPerSecond).format(0)));
         }
-        out.append(String.format(Locale.ROOT, "(d) / (b) time: %.3f   (e) / (b) time: %.2f for a disk %.0fx as large%n",
-                timeOverFullCopy("d"), timeOverFullCopy("e"), diskRatio("e", "b")));
+        out.append("(d) / (b) time: ").append(decimals(timeOverFullCopy("d"), 3)).append("   (e) / (b) time: ")
+                .append(decimals(timeOverFullCopy("e"), 2)).append(" for a disk ").append(decimals(diskRatio("e", "b"), 0))
+                .append("x as large\n");
         out.append("\ntargets (medians):\n");
         targets().forEach(t -> out.append("  ").append(t.format()).append('\n'));
         for (ScenarioResult result : results) {
             result.failures().forEach(f -> out.append("FAILED ").append(f).append('\n'));
         }
         return out.toString();
+    }
+
+    /** {@code value} with {@code n} decimals, or "-" when it could not be measured. */
+    private static String decimals(double value, int n) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%." + n + "f", value);
     }
 
     SequencedMap<String, Object> toJson() {
