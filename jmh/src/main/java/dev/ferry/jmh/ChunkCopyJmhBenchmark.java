@@ -9,8 +9,6 @@ import dev.ferry.savevm.stream.FrameOutput;
 import dev.ferry.savevm.stream.FrameWriter;
 import dev.ferry.savevm.stream.StreamFormat;
 import dev.ferry.transport.MigrationChannel;
-import dev.ferry.transport.MigrationListener;
-import dev.ferry.transport.Transports;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
 import dev.ferry.vm.block.ImageFormat;
@@ -96,35 +94,11 @@ public class ChunkCopyJmhBenchmark {
             }
             device.write(at, buffer);
         }
-        connect();
+        ChannelPair pair = ChannelPair.open("tcp:127.0.0.1:0", TIMEOUT);
+        sender = pair.sender();
+        receiver = pair.receiver();
+        drained = ChannelPair.drain(receiver, StreamFormat.WRITER_PAYLOAD);
         writer = FrameWriter.unthrottled(sender, StreamFormat.WRITER_PAYLOAD);
-    }
-
-    /** A loopback TCP pair through Ferry's transport, the far end drained by a virtual thread. */
-    private void connect() throws IOException {
-        try (MigrationListener listener = Transports.listen("tcp:127.0.0.1:0")) {
-            CompletableFuture<MigrationChannel> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return listener.accept(TIMEOUT);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            sender = Transports.connect(listener.boundUri(), TIMEOUT);
-            receiver = accepted.join();
-        }
-        drained = CompletableFuture.supplyAsync(() -> {
-            ByteBuffer sink = ByteBuffer.allocateDirect(StreamFormat.WRITER_PAYLOAD);
-            long total = 0;
-            try {
-                for (int n; (n = receiver.read(sink.clear())) >= 0; ) {
-                    total += n;
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            return total;
-        }, Thread::startVirtualThread);
     }
 
     @TearDown(Level.Trial)
