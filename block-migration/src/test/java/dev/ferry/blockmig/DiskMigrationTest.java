@@ -98,8 +98,8 @@ class DiskMigrationTest {
             fillRandom(source, 3 * MIB, 128 * 1024, 5);
             fillRandom(source, 17 * MIB + 64 * 1024, 64 * 1024, 6);
             source.writeZeroes(25 * MIB, BlockImages.DEFAULT_CLUSTER_SIZE, true);
-            try (DiskMigration migration = DiskMigration.start("vdb", source, CopyMode.INCREMENTAL, MIB,
-                    BackingIdentity.Check.FULL);
+            try (DiskMigration migration = DiskMigration.start("vdb", source,
+                    CopyOptions.of(CopyMode.INCREMENTAL).withBackingCheck(BackingIdentity.Check.FULL));
                  DiskTarget target = new DiskTarget(migration.spec(), destination);
                  GuestWriter guest = new GuestWriter(source, 7, 4L * MIB)) {
                 assertEquals(3L * MIB, migration.stats().totalBytes(), "three chunks hold top-layer data");
@@ -125,14 +125,15 @@ class DiskMigrationTest {
         try (BlockDevice source = Images.overlay(dir.resolve("top.qcow2"), base);
              BlockDevice destination = Images.overlay(dir.resolve("top-copy.qcow2"), otherBase);
              BlockDevice shortDestination = Images.overlay(dir.resolve("short-top.qcow2"), shortBase);
-             DiskMigration migration = DiskMigration.start("vdb", source, CopyMode.INCREMENTAL, MIB,
-                     BackingIdentity.Check.FULL)) {
+             DiskMigration migration = DiskMigration.start("vdb", source,
+                     CopyOptions.of(CopyMode.INCREMENTAL).withBackingCheck(BackingIdentity.Check.FULL))) {
             BlockMigrationException e = assertThrows(BlockMigrationException.class,
                     () -> new DiskTarget(migration.spec(), destination));
             assertTrue(e.getMessage().startsWith("drive vdb: backing file " + otherBase
                     + " differs in content from the source's (full SHA-256 "), e.getMessage());
             DiskSpec spec = migration.spec();
-            DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(), spec.backing());
+            DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(),
+                    spec.granularity(), spec.backing());
             e = assertThrows(BlockMigrationException.class, () -> new DiskTarget(resized, shortDestination));
             assertEquals("drive vdb: backing file " + shortBase + " has size 4194304 bytes,"
                     + " the source's backing file has 8388608", e.getMessage());
@@ -226,7 +227,7 @@ class DiskMigrationTest {
     }
 
     static DiskMigration startFull(BlockDevice source, int chunkSize) throws IOException {
-        return DiskMigration.start("vda", source, CopyMode.FULL, chunkSize, BackingIdentity.Check.SAMPLED);
+        return DiskMigration.start("vda", source, CopyOptions.of(CopyMode.FULL).withChunkSize(chunkSize));
     }
 
     /** A link that silently drops the n-th data message. */
