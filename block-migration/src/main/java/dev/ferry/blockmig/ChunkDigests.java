@@ -13,8 +13,9 @@ import java.util.HexFormat;
  * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the unit
  * dirty writes are tracked and re-sent in), a SHA-256 per chunk over the hashes of its covered
  * granules, and the disk's digest over the covered chunks' hashes. Each side hashes a granule
- * when it handles it, so only granules handled again are hashed again, and the final digest
- * re-hashes only chunks whose granules changed: cheap at the switch, whatever the disk's size.
+ * when it handles it, so only granules handled again are hashed again; a chunk's hash is
+ * brought up to date as soon as hashing moves on to another chunk, so the final digest, inside
+ * the guest's downtime, re-hashes at most the last chunk and then the chunk table.
  * Only granules the copy covered count: in an incremental copy the rest is the backing file,
  * which is checked separately by {@link BackingIdentity}.
  *
@@ -45,6 +46,8 @@ final class ChunkDigests {
     private long hashing = -1;
     /** The offset the granule being hashed continues at. */
     private long next;
+    /** The chunk the last recorded granule lies in, or -1. */
+    private long lastChunk = -1;
 
     ChunkDigests(long size, int chunkSize, int granularity, Arena arena) {
         this.size = size;
@@ -124,21 +127,30 @@ final class ChunkDigests {
         MemorySegment.copy(MemorySegment.ofArray(granuleHash), 0, granuleHashes, granule * HASH_BYTES, HASH_BYTES);
         coveredGranules.mark(granule << granuleShift, 1);
         long chunk = granule >>> granulesPerChunkShift;
-        coveredChunks.mark((long) chunk * chunkSize, 1);
-        staleChunks.mark((long) chunk * chunkSize, 1);
+        if (chunk != lastChunk && lastChunk >= 0 && staleChunks.clear(lastChunk)) {
+            hashChunk(lastChunk);
+        }
+        lastChunk = chunk;
+        coveredChunks.mark(chunk * chunkSize, 1);
+        staleChunks.mark(chunk * chunkSize, 1);
+    }
+
+    /** Hashes the covered granules' hashes of {@code chunk}, each after its index in the chunk. */
+    private void hashChunk(long chunk) {
+        long first = chunk << granulesPerChunkShift;
+        long end = Math.min(first + (1L << granulesPerChunkShift), coveredGranules.chunks());
+        for (long granule = coveredGranules.nextSet(first); granule >= 0 && granule < end;
+             granule = coveredGranules.nextSet(granule + 1)) {
+            treeSha.update(index.clear().putLong(granule - first).flip());
+            treeSha.update(granuleHashes.asSlice(granule * HASH_BYTES, HASH_BYTES).asByteBuffer());
+        }
+        MemorySegment.copy(MemorySegment.ofArray(treeSha.digest()), 0, chunkHashes, chunk * HASH_BYTES, HASH_BYTES);
     }
 
     /** Hex digest of the disk size, chunk size, granularity and the hash of every covered chunk in order. */
     String digest() {
         for (long chunk = staleChunks.takeNext(0); chunk >= 0; chunk = staleChunks.takeNext(chunk + 1)) {
-            long first = chunk << granulesPerChunkShift;
-            long end = Math.min(first + (1L << granulesPerChunkShift), coveredGranules.chunks());
-            for (long granule = coveredGranules.nextSet(first); granule >= 0 && granule < end;
-                 granule = coveredGranules.nextSet(granule + 1)) {
-                treeSha.update(index.clear().putLong(granule - first).flip());
-                treeSha.update(granuleHashes.asSlice(granule * HASH_BYTES, HASH_BYTES).asByteBuffer());
-            }
-            MemorySegment.copy(MemorySegment.ofArray(treeSha.digest()), 0, chunkHashes, chunk * HASH_BYTES, HASH_BYTES);
+            hashChunk(chunk);
         }
         ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 3).order(ByteOrder.LITTLE_ENDIAN);
         header.putLong(size).putLong(chunkSize).putLong(granularity).flip();

@@ -1,22 +1,23 @@
 package dev.ferry.blockmig;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Slows a guest that dirties its disk faster than the copy sends it. At level {@code p}% each
  * newly dirtied byte costs the writer {@code p / (100 - p)} times the time the copy needs to send
  * it, so at 99% the guest dirties at most 1/99 of the send rate and the copy must converge.
- * Runs inside the write observer, on the guest's I/O thread.
+ * Runs inside the write observer, on the guest's I/O thread; {@link #release} wakes a delayed
+ * writer at once, so pausing the guest never waits out a delay.
  */
 final class WriteThrottle {
 
     private static final int[] LEVELS = {0, 20, 40, 60, 80, 90, 95, 99};
-    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-
     private volatile int step;
     private volatile double sendBytesPerNano = 1.0;
     private volatile boolean released;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition releasedNow = lock.newCondition();
 
     /** The current level in percent; 0 when the guest runs free. */
     int percent() {
@@ -46,15 +47,27 @@ final class WriteThrottle {
         if (p == 0 || released) {
             return;
         }
-        long nanos = (long) (bytes / sendBytesPerNano * p / (100 - p));
-        long deadline = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0 && !released; left = deadline - System.nanoTime()) {
-            LockSupport.parkNanos(Math.min(left, SLICE_NANOS));
+        long left = (long) (bytes / sendBytesPerNano * p / (100 - p));
+        lock.lock();
+        try {
+            while (left > 0 && !released) {
+                left = releasedNow.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Lets every writer go, now and from now on: the copy is over. */
     void release() {
-        released = true;
+        lock.lock();
+        try {
+            released = true;
+            releasedNow.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 }
