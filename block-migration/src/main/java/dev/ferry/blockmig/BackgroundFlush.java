@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Makes a destination image durable bit by bit while the copy runs: a thread flushes it once
  * {@value #EVERY_BYTES} bytes arrived since the last flush, or {@value #EVERY_MILLIS} ms after
  * the last one with anything unflushed. The flush at the switch, which the guest's downtime
- * waits for, then only covers what arrived during the last background flush; without this it
- * wrote back everything the copy had sent (over half a second for a 1 GiB disk here).
+ * waits for, then only covers what arrived since the last background flush began; without this
+ * it wrote back everything the copy had sent (over half a second for a 1 GiB disk here).
  */
 final class BackgroundFlush implements AutoCloseable {
 
@@ -87,24 +87,27 @@ final class BackgroundFlush implements AutoCloseable {
     }
 
     /**
-     * Stops flushing in the background and makes everything written durable: waits for a flush
-     * in progress, then flushes what arrived since it began; reports a background flush that failed.
+     * Stops flushing in the background and makes everything written durable, without waiting
+     * for a background flush in progress first: a flush covers what was written before it began,
+     * whatever runs beside it. Reports a background flush that failed.
      */
     void finish() throws IOException {
-        boolean rest;
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        device.flush();
         lock.lock();
         try {
             stop();
             if (failure != null) {
                 throw failure;
             }
-            rest = unflushed > 0 || thread == null;
-            unflushed = 0;
         } finally {
             lock.unlock();
-        }
-        if (rest) {
-            device.flush();
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What a block section's frames hold (section version {@value #VERSION}; 2 added the granularity
+ * What a block section's frames hold (section version {@value #VERSION}; 2 added the hash granularity
  * to the {@link DiskSpec}). START: the
  * {@link DiskSpec} record, which the destination checks before anything else. PART and END: a
  * sequence of messages, each a u8 tag then its fields, little-endian:

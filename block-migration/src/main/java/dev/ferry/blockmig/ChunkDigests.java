@@ -2,6 +2,7 @@ package dev.ferry.blockmig;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.DigestException;
@@ -10,10 +11,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the unit
- * dirty writes are tracked and re-sent in), a SHA-256 per chunk over the hashes of its covered
+ * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the hash
+ * granularity of the {@link DiskSpec}), a SHA-256 per chunk over the hashes of its covered
  * granules, and the disk's digest over the covered chunks' hashes. Each side hashes a granule
- * when it handles it, so only granules handled again are hashed again; a chunk's hash is
+ * when it handles it (whole, even if only part of it was re-sent), so only granules handled
+ * again are hashed again; a chunk's hash is
  * brought up to date as soon as hashing moves on to another chunk, so the final digest, inside
  * the guest's downtime, re-hashes at most the last chunk and then the chunk table.
  * Only granules the copy covered count: in an incremental copy the rest is the backing file,
@@ -21,7 +23,8 @@ import java.util.HexFormat;
  *
  * <p>Bytes arrive through {@link #add} and {@link #addZeroes} in disk order within a granule,
  * starting at its first byte; a granule's hash is recorded when its last byte arrives. The
- * tables live off-heap in the owner's arena (32 bytes per granule: 512 KiB per GiB at 64 KiB).
+ * tables live off-heap in the owner's arena, 32 bytes per granule (see
+ * {@link DiskSpec#hashGranularityFor}).
  */
 final class ChunkDigests {
 
@@ -124,7 +127,7 @@ final class ChunkDigests {
     }
 
     private void record(long granule, byte[] granuleHash) {
-        MemorySegment.copy(MemorySegment.ofArray(granuleHash), 0, granuleHashes, granule * HASH_BYTES, HASH_BYTES);
+        MemorySegment.copy(granuleHash, 0, granuleHashes, ValueLayout.JAVA_BYTE, granule * HASH_BYTES, HASH_BYTES);
         coveredGranules.mark(granule << granuleShift, 1);
         long chunk = granule >>> granulesPerChunkShift;
         if (chunk != lastChunk && lastChunk >= 0 && staleChunks.clear(lastChunk)) {
@@ -135,16 +138,18 @@ final class ChunkDigests {
         staleChunks.mark(chunk * chunkSize, 1);
     }
 
-    /** Hashes the covered granules' hashes of {@code chunk}, each after its index in the chunk. */
+    /**
+     * Hashes which granules of {@code chunk} are covered (a u64 bit mask per 64 granules) and then
+     * its part of the granule table, in one piece: a granule never covered has 32 zero bytes there.
+     */
     private void hashChunk(long chunk) {
         long first = chunk << granulesPerChunkShift;
         long end = Math.min(first + (1L << granulesPerChunkShift), coveredGranules.chunks());
-        for (long granule = coveredGranules.nextSet(first); granule >= 0 && granule < end;
-             granule = coveredGranules.nextSet(granule + 1)) {
-            treeSha.update(index.clear().putLong(granule - first).flip());
-            treeSha.update(granuleHashes.asSlice(granule * HASH_BYTES, HASH_BYTES).asByteBuffer());
+        for (long granule = first; granule < end; granule += 64) {
+            treeSha.update(index.clear().putLong(coveredGranules.bits(granule, (int) Math.min(64, end - granule))).flip());
         }
-        MemorySegment.copy(MemorySegment.ofArray(treeSha.digest()), 0, chunkHashes, chunk * HASH_BYTES, HASH_BYTES);
+        treeSha.update(granuleHashes.asSlice(first * HASH_BYTES, (end - first) * HASH_BYTES).asByteBuffer());
+        MemorySegment.copy(treeSha.digest(), 0, chunkHashes, ValueLayout.JAVA_BYTE, chunk * HASH_BYTES, HASH_BYTES);
     }
 
     /** Hex digest of the disk size, chunk size, granularity and the hash of every covered chunk in order. */

@@ -7,13 +7,17 @@ import java.util.Objects;
  *
  * @param mode         full or incremental copy
  * @param chunkSize    bulk copy unit in bytes, a power of two of at least 4096: large reads and writes
- * @param granularity  unit in which guest writes are tracked and re-sent, and digests kept, a
- *                     power of two between 4096 and {@code chunkSize}: smaller re-sends less for
- *                     random small writes but keeps 32 bytes of hash per granule on each side
+ * @param granularity  unit in which guest writes are tracked and re-sent after the bulk pass, a
+ *                     power of two between 4096 and {@code chunkSize}: a random 4 KiB write costs
+ *                     this much on the wire (one bit per unit of memory; the digest granules
+ *                     are sized by the disk, see {@link DiskSpec#hashGranularityFor})
  * @param backingCheck for an incremental copy, how much of the backing file both sides hash to
  *                     prove they hold the same one
  */
 public record CopyOptions(CopyMode mode, int chunkSize, int granularity, BackingIdentity.Check backingCheck) {
+
+    /** Default dirty-tracking unit: a page, what a guest's smallest usual write dirties anyway. */
+    public static final int DEFAULT_GRANULARITY = 4096;
 
     public CopyOptions {
         Objects.requireNonNull(mode, "mode");
@@ -27,9 +31,9 @@ public record CopyOptions(CopyMode mode, int chunkSize, int granularity, Backing
         }
     }
 
-    /** {@code mode} with 1 MiB chunks, 64 KiB granules and a sampled backing check. */
+    /** {@code mode} with 1 MiB chunks, dirty tracking in 4 KiB and a sampled backing check. */
     public static CopyOptions of(CopyMode mode) {
-        return new CopyOptions(mode, DiskSpec.DEFAULT_CHUNK_SIZE, DiskSpec.DEFAULT_GRANULARITY, BackingIdentity.Check.SAMPLED);
+        return new CopyOptions(mode, DiskSpec.DEFAULT_CHUNK_SIZE, DEFAULT_GRANULARITY, BackingIdentity.Check.SAMPLED);
     }
 
     /** These options with {@code bytes} chunks; the granularity shrinks with them if it was larger. */

@@ -64,6 +64,18 @@ public final class DirtyBitmap {
         return (word(chunk >>> 6) & (1L << chunk)) != 0;
     }
 
+    /**
+     * The {@code count} bits from {@code fromChunk} on, as the low bits of a long (bit 0 is
+     * {@code fromChunk}); the range must lie inside one aligned 64-bit word.
+     */
+    public long bits(long fromChunk, int count) {
+        if (count <= 0 || (fromChunk & 63) + count > 64) {
+            throw new IllegalArgumentException(count + " bits from " + fromChunk + " cross a 64-bit word");
+        }
+        long word = word(fromChunk >>> 6) >>> (fromChunk & 63);
+        return count == 64 ? word : word & ((1L << count) - 1);
+    }
+
     /** Sets every bit. */
     public void setAll() {
         setChunks(0, chunks);

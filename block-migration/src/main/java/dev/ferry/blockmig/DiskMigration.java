@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.LongAdder;
  * dirties faster than the copy sends; {@link #close} unregisters it whatever happened.
  *
  * <p>The bulk pass reads whole chunks (large I/O); dirty writes are tracked and re-sent in
- * granules, a fraction of a chunk, so a random 4 KiB write costs a granule on the wire, not a
- * chunk. Consecutive dirty granules of one chunk travel as one range.
+ * granules of {@link CopyOptions#granularity()} (4 KiB by default), so a random 4 KiB write costs
+ * 4 KiB on the wire, not a chunk. Consecutive dirty granules of one chunk travel as one range.
+ * The digest is kept per {@link DiskSpec#hashGranularity()} bytes: a re-sent range re-hashes the
+ * hash granules around it, read back from the image, as the destination does.
  *
  * <p>{@link #iterate} and {@link #complete} run on one migration thread; {@link #stats} may be
  * called from any thread.
@@ -41,6 +43,7 @@ public final class DiskMigration implements AutoCloseable {
     private final DiskSpec spec;
     private final int chunkShift;
     private final int granuleShift;
+    private final int hashGranularity;
     private final DirtyBitmap bulk;
     private final DirtyBitmap dirty;
     private final ChunkDigests digests;
@@ -74,12 +77,13 @@ public final class DiskMigration implements AutoCloseable {
                     + ": incremental copy needs an image with a backing file, " + device.path() + " has none"));
             backing = Optional.of(BackingIdentity.of(base, check));
         }
-        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, granularity, backing);
+        this.hashGranularity = DiskSpec.hashGranularityFor(device.size(), chunkSize);
+        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, hashGranularity, backing);
         this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
         this.granuleShift = Integer.numberOfTrailingZeros(granularity);
         this.bulk = new DirtyBitmap(device.size(), chunkSize);
         this.dirty = new DirtyBitmap(device.size(), granularity);
-        this.digests = new ChunkDigests(device.size(), chunkSize, granularity, arena);
+        this.digests = new ChunkDigests(device.size(), chunkSize, hashGranularity, arena);
         this.buffer = arena.allocate(chunkSize, 4096);
         // Observe before scanning, so that a write landing during the scan is never missed.
         this.registration = device.observe(this::written);
@@ -216,7 +220,7 @@ public final class DiskMigration implements AutoCloseable {
         long start = chunk << chunkShift;
         long end = Math.min(start + buffer.byteSize(), device.size());
         dirty.clear(start >>> granuleShift, (end + (1L << granuleShift) - 1) >>> granuleShift);
-        copy(start, end, sink);
+        copy(start, end, runs(start, end), sink);
         return end - start;
     }
 
@@ -241,7 +245,10 @@ public final class DiskMigration implements AutoCloseable {
         dirtyCursor = last + 1;
         long start = first << granuleShift;
         long end = Math.min((last + 1) << granuleShift, device.size());
-        copy(start, end, sink);
+        // A full copy sends what the guest wrote as data (zeroes still become a marker), without
+        // asking the image where its data is: that costs syscalls per granule, the bulk of a small run.
+        copy(start, end, spec.mode() == CopyMode.FULL ? List.of(new Run(Kind.DATA, start, end - start)) : runs(start, end),
+                sink);
         resent += end - start;
         return end - start;
     }
@@ -267,18 +274,28 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Copies {@code [start, end)}, inside one chunk, whose dirty bits are already clear. Each
-     * granule with something of the top layer in it is hashed whole, the parts an incremental
-     * copy leaves to the backing file included, as the destination reads it back through its own
-     * backing file; a granule all backing file is neither sent nor hashed.
+     * Copies {@code [start, end)}, inside one chunk, whose dirty bits are already clear, as
+     * {@code runs} describe it. Each
+     * hash granule with something of the top layer in it is hashed whole, the parts an
+     * incremental copy leaves to the backing file included, as the destination reads it back
+     * through its own backing file; a range all backing file is neither sent nor hashed. A range
+     * of whole hash granules is hashed as it is sent; a smaller one is sent, then the granules
+     * around it are read back and hashed.
      */
-    private void copy(long start, long end, ChunkSink sink) throws IOException {
-        List<Run> runs = runs(start, end);
+    private void copy(long start, long end, List<Run> runs, ChunkSink sink) throws IOException {
         if (runs.stream().allMatch(run -> run.kind == Kind.SKIP)) {
             return;
         }
+        boolean whole = start % hashGranularity == 0 && (end % hashGranularity == 0 || end == device.size());
         for (Run run : runs) {
-            transferred += send(run, runs, sink);
+            transferred += send(run, runs, sink, whole);
+        }
+        if (!whole) {
+            long from = start - start % hashGranularity;
+            MemorySegment around = buffer.asSlice(0, Math.min(end + hashGranularity - 1 - (end - 1) % hashGranularity,
+                    device.size()) - from);
+            device.read(from, around);
+            digests.add(from, around);
         }
     }
 
@@ -315,19 +332,28 @@ public final class DiskMigration implements AutoCloseable {
         };
     }
 
-    /** Sends (or, for the backing file's parts, only hashes) one run; returns what it cost on the wire. */
-    private long send(Run run, List<Run> runs, ChunkSink sink) throws IOException {
+    /**
+     * Sends one run (the backing file's parts are not sent) and, with {@code hash}, hashes it;
+     * returns what it cost on the wire.
+     */
+    private long send(Run run, List<Run> runs, ChunkSink sink, boolean hash) throws IOException {
         switch (run.kind) {
             case SKIP -> {
-                hashBacking(run, runs);
+                if (hash) {
+                    hashBacking(run, runs);
+                }
                 return 0;
             }
             case DATA -> {
-                if (sendData(run, sink)) {
+                if (sendData(run, sink, hash)) {
                     return run.length + BlockWire.DATA_HEADER_BYTES;
                 }
             }
-            case ZERO -> digests.addZeroes(run.offset, run.length);
+            case ZERO -> {
+                if (hash) {
+                    digests.addZeroes(run.offset, run.length);
+                }
+            }
         }
         sink.zeroes(run.offset, run.length);
         zeroChunks++;
@@ -339,7 +365,7 @@ public final class DiskMigration implements AutoCloseable {
      * file supplies the same bytes, and it hashes every granule it received anything for whole.
      */
     private void hashBacking(Run run, List<Run> runs) throws IOException {
-        long granule = 1L << granuleShift;
+        long granule = hashGranularity;
         for (long at = run.offset; at < run.end(); ) {
             long granuleStart = at & -granule;
             long to = Math.min(granuleStart + granule, run.end());
@@ -353,17 +379,20 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Sends a data run unless it reads as all zeroes (then hashes it and returns false). A run
-     * whose first bytes are not zero is read straight into the sink's room: no copy here.
+     * Sends a data run unless it reads as all zeroes (then returns false), hashing it with
+     * {@code hash}. A run whose first bytes are not zero is read straight into the sink's room:
+     * no copy here.
      */
-    private boolean sendData(Run run, ChunkSink sink) throws IOException {
+    private boolean sendData(Run run, ChunkSink sink, boolean hash) throws IOException {
         long probe = Math.min(PROBE_BYTES, run.length);
         MemorySegment head = buffer.asSlice(0, probe);
         device.read(run.offset, head);
-        if (!ZeroChunks.isZero(head)) {
+        if (!ZeroChunks.isZero(head) && run.length > probe) {
             sink.data(run.offset, run.length, (offset, room) -> {
                 device.read(offset, room);
-                digests.add(offset, room);
+                if (hash) {
+                    digests.add(offset, room);
+                }
             });
             return true;
         }
@@ -371,7 +400,10 @@ public final class DiskMigration implements AutoCloseable {
         if (run.length > probe) {
             device.read(run.offset + probe, content.asSlice(probe));
         }
-        digests.add(run.offset, content);
+        // A short run (a page re-sent) is whole in the probe already: sent from here, not read again.
+        if (hash) {
+            digests.add(run.offset, content);
+        }
         if (ZeroChunks.isZero(content)) {
             return false;
         }

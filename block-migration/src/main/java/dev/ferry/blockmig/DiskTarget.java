@@ -58,7 +58,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
         }
         this.arena = Arena.ofShared();
-        this.digests = new ChunkDigests(spec.size(), spec.chunkSize(), spec.granularity(), arena);
+        this.digests = new ChunkDigests(spec.size(), spec.chunkSize(), spec.hashGranularity(), arena);
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
         this.background = new BackgroundFlush(device, drive);
     }
@@ -108,10 +108,10 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             throw new BlockMigrationException("drive " + spec.drive() + ": range " + offset + "+" + length
                     + " is not sector-aligned inside one chunk of the " + spec.size() + "-byte disk");
         }
-        long first = offset / spec.granularity();
-        long end = (offset + length + spec.granularity() - 1) / spec.granularity();
+        long first = offset / spec.hashGranularity();
+        long end = (offset + length + spec.hashGranularity() - 1) / spec.hashGranularity();
         boolean joins = unhashedFirst >= 0 && first <= unhashedEnd && end >= unhashedFirst
-                && unhashedFirst * spec.granularity() / spec.chunkSize() == chunk;
+                && unhashedFirst * spec.hashGranularity() / spec.chunkSize() == chunk;
         if (!joins) {
             hashUnhashed();
             unhashedFirst = first;
@@ -126,8 +126,8 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         if (unhashedFirst < 0) {
             return;
         }
-        long start = unhashedFirst * spec.granularity();
-        MemorySegment content = buffer.asSlice(0, Math.min(unhashedEnd * spec.granularity(), spec.size()) - start);
+        long start = unhashedFirst * spec.hashGranularity();
+        MemorySegment content = buffer.asSlice(0, Math.min(unhashedEnd * spec.hashGranularity(), spec.size()) - start);
         device.read(start, content);
         digests.add(start, content);
         unhashedFirst = -1;

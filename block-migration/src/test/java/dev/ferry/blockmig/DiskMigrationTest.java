@@ -133,7 +133,7 @@ class DiskMigrationTest {
                     + " differs in content from the source's (full SHA-256 "), e.getMessage());
             DiskSpec spec = migration.spec();
             DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(),
-                    spec.granularity(), spec.backing());
+                    spec.hashGranularity(), spec.backing());
             e = assertThrows(BlockMigrationException.class, () -> new DiskTarget(resized, shortDestination));
             assertEquals("drive vdb: backing file " + shortBase + " has size 4194304 bytes,"
                     + " the source's backing file has 8388608", e.getMessage());

@@ -74,6 +74,11 @@ public final class StreamLoader<C extends Record> {
         try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
             readHeader(reader);
             readConfig(reader);
+            registry.sections().forEach(section -> {
+                if (section instanceof StateSection<?> state) {
+                    StateCodec.prepare(state.stateType());
+                }
+            });
             loadSections(reader);
             verify();
             reply(FrameKind.ACK, "");

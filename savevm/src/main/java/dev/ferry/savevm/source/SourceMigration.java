@@ -185,6 +185,7 @@ public final class SourceMigration implements Runnable {
             outputs[i].finish(false);
         }
         setupNanos = System.nanoTime() - startNanos;
+        states.forEach(section -> StateCodec.prepare(section.stateType()));
         enter(Phase.ITERATE, new MigrationState.Active());
         iterateUntilConverged();
 
