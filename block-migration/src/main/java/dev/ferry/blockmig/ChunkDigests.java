@@ -12,12 +12,13 @@ import java.util.HexFormat;
 
 /**
  * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the hash
- * granularity of the {@link DiskSpec}), a SHA-256 per chunk over the hashes of its covered
- * granules, and the disk's digest over the covered chunks' hashes. Each side hashes a granule
- * when it handles it (whole, even if only part of it was re-sent), so only granules handled
- * again are hashed again; a chunk's hash is
- * brought up to date as soon as hashing moves on to another chunk, so the final digest, inside
- * the guest's downtime, re-hashes at most the last chunk and then the chunk table.
+ * granularity of the {@link DiskSpec}), a SHA-256 per node of {@value #NODE_GRANULES} granules
+ * over which of them are covered and their hashes, and the disk's digest over the covered
+ * nodes' hashes. Each side hashes a granule when it handles it (whole, even if only part of it
+ * was re-sent), so only granules handled again are hashed again; a node's hash is brought up to
+ * date as soon as hashing moves on to another node (2 KiB of hashes: cheap for each page re-sent
+ * at random), so the final digest, inside the guest's downtime, re-hashes at most the last node
+ * and then the node table (at most 16 Ki nodes, see {@link DiskSpec#MAX_HASH_GRANULES}).
  * Only granules the copy covered count: in an incremental copy the rest is the backing file,
  * which is checked separately by {@link BackingIdentity}.
  *
@@ -29,17 +30,17 @@ import java.util.HexFormat;
 final class ChunkDigests {
 
     private static final int HASH_BYTES = 32;
+    /** Granules per node: one 64-bit word of the coverage bitmap. */
+    static final int NODE_GRANULES = 64;
 
     private final long size;
-    private final int chunkSize;
     private final int granularity;
     private final int granuleShift;
-    private final int granulesPerChunkShift;
     private final MemorySegment granuleHashes;
-    private final MemorySegment chunkHashes;
+    private final MemorySegment nodeHashes;
     private final DirtyBitmap coveredGranules;
-    private final DirtyBitmap coveredChunks;
-    private final DirtyBitmap staleChunks;
+    private final DirtyBitmap coveredNodes;
+    private final DirtyBitmap staleNodes;
     private final MessageDigest granuleSha = sha256();
     private final MessageDigest treeSha = sha256();
     private final byte[] hash = new byte[HASH_BYTES];
@@ -49,20 +50,18 @@ final class ChunkDigests {
     private long hashing = -1;
     /** The offset the granule being hashed continues at. */
     private long next;
-    /** The chunk the last recorded granule lies in, or -1. */
-    private long lastChunk = -1;
+    /** The node the last recorded granule lies in, or -1. */
+    private long lastNode = -1;
 
-    ChunkDigests(long size, int chunkSize, int granularity, Arena arena) {
+    ChunkDigests(long size, int granularity, Arena arena) {
         this.size = size;
-        this.chunkSize = chunkSize;
         this.granularity = granularity;
         this.granuleShift = Integer.numberOfTrailingZeros(granularity);
-        this.granulesPerChunkShift = Integer.numberOfTrailingZeros(chunkSize) - granuleShift;
         this.coveredGranules = new DirtyBitmap(size, granularity);
-        this.coveredChunks = new DirtyBitmap(size, chunkSize);
-        this.staleChunks = new DirtyBitmap(size, chunkSize);
+        this.coveredNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
+        this.staleNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
         this.granuleHashes = arena.allocate(coveredGranules.chunks() * HASH_BYTES);
-        this.chunkHashes = arena.allocate(coveredChunks.chunks() * HASH_BYTES);
+        this.nodeHashes = arena.allocate(coveredNodes.chunks() * HASH_BYTES);
         for (long left = granularity; left > 0; left -= ZeroChunks.ZERO_BYTES) {
             granuleSha.update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)).asByteBuffer());
         }
@@ -129,40 +128,38 @@ final class ChunkDigests {
     private void record(long granule, byte[] granuleHash) {
         MemorySegment.copy(granuleHash, 0, granuleHashes, ValueLayout.JAVA_BYTE, granule * HASH_BYTES, HASH_BYTES);
         coveredGranules.mark(granule << granuleShift, 1);
-        long chunk = granule >>> granulesPerChunkShift;
-        if (chunk != lastChunk && lastChunk >= 0 && staleChunks.clear(lastChunk)) {
-            hashChunk(lastChunk);
+        long node = granule / NODE_GRANULES;
+        if (node != lastNode && lastNode >= 0 && staleNodes.clear(lastNode)) {
+            hashNode(lastNode);
         }
-        lastChunk = chunk;
-        coveredChunks.mark(chunk * chunkSize, 1);
-        staleChunks.mark(chunk * chunkSize, 1);
+        lastNode = node;
+        coveredNodes.mark(granule << granuleShift, 1);
+        staleNodes.mark(granule << granuleShift, 1);
     }
 
     /**
-     * Hashes which granules of {@code chunk} are covered (a u64 bit mask per 64 granules) and then
-     * its part of the granule table, in one piece: a granule never covered has 32 zero bytes there.
+     * Hashes which granules of {@code node} are covered (a u64 bit mask) and then its part of the
+     * granule table, in one piece: a granule never covered has 32 zero bytes there.
      */
-    private void hashChunk(long chunk) {
-        long first = chunk << granulesPerChunkShift;
-        long end = Math.min(first + (1L << granulesPerChunkShift), coveredGranules.chunks());
-        for (long granule = first; granule < end; granule += 64) {
-            treeSha.update(index.clear().putLong(coveredGranules.bits(granule, (int) Math.min(64, end - granule))).flip());
-        }
-        treeSha.update(granuleHashes.asSlice(first * HASH_BYTES, (end - first) * HASH_BYTES).asByteBuffer());
-        MemorySegment.copy(treeSha.digest(), 0, chunkHashes, ValueLayout.JAVA_BYTE, chunk * HASH_BYTES, HASH_BYTES);
+    private void hashNode(long node) {
+        long first = node * NODE_GRANULES;
+        int granules = (int) Math.min(NODE_GRANULES, coveredGranules.chunks() - first);
+        treeSha.update(index.clear().putLong(coveredGranules.bits(first, granules)).flip());
+        treeSha.update(granuleHashes.asSlice(first * HASH_BYTES, (long) granules * HASH_BYTES).asByteBuffer());
+        MemorySegment.copy(treeSha.digest(), 0, nodeHashes, ValueLayout.JAVA_BYTE, node * HASH_BYTES, HASH_BYTES);
     }
 
-    /** Hex digest of the disk size, chunk size, granularity and the hash of every covered chunk in order. */
+    /** Hex digest of the disk size, granularity and the hash of every covered node in order. */
     String digest() {
-        for (long chunk = staleChunks.takeNext(0); chunk >= 0; chunk = staleChunks.takeNext(chunk + 1)) {
-            hashChunk(chunk);
+        for (long node = staleNodes.takeNext(0); node >= 0; node = staleNodes.takeNext(node + 1)) {
+            hashNode(node);
         }
-        ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 3).order(ByteOrder.LITTLE_ENDIAN);
-        header.putLong(size).putLong(chunkSize).putLong(granularity).flip();
+        ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 2).order(ByteOrder.LITTLE_ENDIAN);
+        header.putLong(size).putLong(granularity).flip();
         treeSha.update(header);
-        for (long chunk = coveredChunks.nextSet(0); chunk >= 0; chunk = coveredChunks.nextSet(chunk + 1)) {
-            treeSha.update(index.clear().putLong(chunk).flip());
-            treeSha.update(chunkHashes.asSlice(chunk * HASH_BYTES, HASH_BYTES).asByteBuffer());
+        for (long node = coveredNodes.nextSet(0); node >= 0; node = coveredNodes.nextSet(node + 1)) {
+            treeSha.update(index.clear().putLong(node).flip());
+            treeSha.update(nodeHashes.asSlice(node * HASH_BYTES, HASH_BYTES).asByteBuffer());
         }
         return HexFormat.of().formatHex(treeSha.digest());
     }

@@ -83,7 +83,7 @@ public final class DiskMigration implements AutoCloseable {
         this.granuleShift = Integer.numberOfTrailingZeros(granularity);
         this.bulk = new DirtyBitmap(device.size(), chunkSize);
         this.dirty = new DirtyBitmap(device.size(), granularity);
-        this.digests = new ChunkDigests(device.size(), chunkSize, hashGranularity, arena);
+        this.digests = new ChunkDigests(device.size(), hashGranularity, arena);
         this.buffer = arena.allocate(chunkSize, 4096);
         // Observe before scanning, so that a write landing during the scan is never missed.
         this.registration = device.observe(this::written);

@@ -58,7 +58,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
         }
         this.arena = Arena.ofShared();
-        this.digests = new ChunkDigests(spec.size(), spec.chunkSize(), spec.hashGranularity(), arena);
+        this.digests = new ChunkDigests(spec.size(), spec.hashGranularity(), arena);
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
         this.background = new BackgroundFlush(device, drive);
     }
