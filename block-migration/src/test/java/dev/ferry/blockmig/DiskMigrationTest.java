@@ -198,6 +198,68 @@ class DiskMigrationTest {
     }
 
     @Test
+    void aPageWrittenBehindTheBulkPassIsReSentAsAPageNotAsItsChunk() throws Exception {
+        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 8 * MIB);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB)) {
+            fillRandom(source, 0, 8 * MIB, 17);
+            try (DiskMigration migration = startFull(source, MIB);
+                 DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+                migration.iterate(target, Long.MAX_VALUE);
+                assertEquals(DiskMigration.Phase.DIRTY, migration.phase(), "one call, the whole bulk pass");
+                long bulkBytes = migration.stats().transferredBytes();
+                for (long page : new long[] {5, 300, 1800}) {
+                    fillRandom(source, page * 4096, 4096, page);
+                }
+                assertEquals(3 * 4096, migration.pendingBytes());
+                migration.iterate(target, Long.MAX_VALUE);
+                DiskStats stats = migration.stats();
+                assertEquals(3 * 4096, stats.resentBytes());
+                assertEquals(3 * (4096 + BlockWire.DATA_HEADER_BYTES), stats.transferredBytes() - bulkBytes);
+                assertEquals(1, stats.dirtyPasses());
+                migration.complete(target);
+                target.verify(migration.digest());
+            }
+            assertSameContent(source, destination);
+        }
+    }
+
+    @Test
+    void aCallCoversItsBudgetOfDiskEvenInZeroesAndEndsWithThePass() throws Exception {
+        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 64 * MIB);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 64 * MIB);
+             DiskMigration migration = startFull(source, MIB);
+             DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+            long wire = migration.iterate(target, 8 * MIB);
+            assertEquals(56L * MIB, migration.pendingBytes(), "eight zero chunks covered, not the whole disk");
+            assertTrue(wire < 8 * 100, "zero chunks cost markers only: " + wire);
+            ChunkSink writingBehind = new ChunkSink() {
+                @Override
+                public void data(long offset, long length, Fill fill) throws IOException {
+                    target.data(offset, length, fill);
+                }
+
+                @Override
+                public void zeroes(long offset, long length) throws IOException {
+                    target.zeroes(offset, length);
+                    if (offset == 63L * MIB) {
+                        fillRandom(source, 4096, 4096, 18); // the guest writes behind the bulk pass
+                    }
+                }
+            };
+            migration.iterate(writingBehind, Long.MAX_VALUE);
+            assertEquals(DiskMigration.Phase.DIRTY, migration.phase());
+            assertEquals(4096, migration.pendingBytes(), "the dirty page waits for the next call");
+            assertEquals(0, migration.stats().dirtyPasses());
+            migration.iterate(target, Long.MAX_VALUE);
+            assertEquals(0, migration.pendingBytes());
+            assertEquals(1, migration.stats().dirtyPasses());
+            migration.complete(target);
+            target.verify(migration.digest());
+            assertSameContent(source, destination);
+        }
+    }
+
+    @Test
     void closingStopsObservingTheGuest() throws Exception {
         try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 8 * MIB);
              BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB)) {
