@@ -1,7 +1,5 @@
 package dev.ferry.blockmig;
 
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Slows a guest that dirties its disk faster than the copy sends it. At level {@code p}% each
@@ -16,8 +14,6 @@ final class WriteThrottle {
     private volatile int step;
     private volatile double sendBytesPerNano = 1.0;
     private volatile boolean released;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition releasedNow = lock.newCondition();
 
     /** The current level in percent; 0 when the guest runs free. */
     int percent() {
@@ -47,27 +43,22 @@ final class WriteThrottle {
         if (p == 0 || released) {
             return;
         }
-        long left = (long) (bytes / sendBytesPerNano * p / (100 - p));
-        lock.lock();
-        try {
-            while (left > 0 && !released) {
-                left = releasedNow.awaitNanos(left);
+        long deadline = System.nanoTime() + (long) (bytes / sendBytesPerNano * p / (100 - p));
+        synchronized (this) {
+            for (long left = deadline - System.nanoTime(); left > 0 && !released; left = deadline - System.nanoTime()) {
+                try {
+                    wait(left / 1_000_000, (int) (left % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Lets every writer go, now and from now on: the copy is over. */
-    void release() {
-        lock.lock();
-        try {
-            released = true;
-            releasedNow.signalAll();
-        } finally {
-            lock.unlock();
-        }
+    synchronized void release() {
+        released = true;
+        notifyAll();
     }
 }

@@ -172,9 +172,7 @@ class DiskMigrationTest {
              DiskMigration migration = startFull(source, MIB)) {
             fillRandom(source, MIB, MIB, 16);
             try (DiskTarget target = TargetImage.of("vda", created).open(migration.spec())) {
-                migration.complete(target);
-                target.verify(migration.digest());
-                assertSameContent(source, target.device());
+                completeAndCompare(migration, target, source);
             }
             assertEquals(24L * MIB, BlockImages.info(created).virtualSize());
             assertEquals(dev.ferry.vm.block.ImageFormat.QCOW2, BlockImages.info(created).format());
@@ -199,27 +197,24 @@ class DiskMigrationTest {
 
     @Test
     void aPageWrittenBehindTheBulkPassIsReSentAsAPageNotAsItsChunk() throws Exception {
-        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 8 * MIB);
-             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB)) {
-            fillRandom(source, 0, 8 * MIB, 17);
-            try (DiskMigration migration = startFull(source, MIB);
-                 DiskTarget target = new DiskTarget(migration.spec(), destination)) {
-                migration.iterate(target, Long.MAX_VALUE);
-                assertEquals(DiskMigration.Phase.DIRTY, migration.phase(), "one call, the whole bulk pass");
-                long bulkBytes = migration.stats().transferredBytes();
-                for (long page : new long[] {5, 300, 1800}) {
-                    fillRandom(source, page * 4096, 4096, page);
-                }
-                assertEquals(3 * 4096, migration.pendingBytes());
-                migration.iterate(target, Long.MAX_VALUE);
-                DiskStats stats = migration.stats();
-                assertEquals(3 * 4096, stats.resentBytes());
-                assertEquals(3 * (4096 + BlockWire.DATA_HEADER_BYTES), stats.transferredBytes() - bulkBytes);
-                assertEquals(1, stats.dirtyPasses());
-                migration.complete(target);
-                target.verify(migration.digest());
+        Path sourcePath = Images.randomRaw(dir.resolve("source.raw"), 8 * MIB, 17);
+        try (BlockDevice source = BlockImages.open(sourcePath, false);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB);
+             DiskMigration migration = startFull(source, MIB);
+             DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+            migration.iterate(target, Long.MAX_VALUE);
+            assertEquals(DiskMigration.Phase.DIRTY, migration.phase(), "one call, the whole bulk pass");
+            long bulkBytes = migration.stats().transferredBytes();
+            for (long page : new long[] {5, 300, 1800}) {
+                fillRandom(source, page * 4096, 4096, page);
             }
-            assertSameContent(source, destination);
+            assertEquals(3 * 4096, migration.pendingBytes());
+            migration.iterate(target, Long.MAX_VALUE);
+            DiskStats stats = migration.stats();
+            assertEquals(3 * 4096, stats.resentBytes());
+            assertEquals(3 * (4096 + BlockWire.DATA_HEADER_BYTES), stats.transferredBytes() - bulkBytes);
+            assertEquals(1, stats.dirtyPasses());
+            completeAndCompare(migration, target, source);
         }
     }
 
@@ -253,9 +248,7 @@ class DiskMigrationTest {
             migration.iterate(target, Long.MAX_VALUE);
             assertEquals(0, migration.pendingBytes());
             assertEquals(1, migration.stats().dirtyPasses());
-            migration.complete(target);
-            target.verify(migration.digest());
-            assertSameContent(source, destination);
+            completeAndCompare(migration, target, source);
         }
     }
 
@@ -286,6 +279,13 @@ class DiskMigrationTest {
         }
         guest.pause();
         migration.complete(sink);
+    }
+
+    /** Sends the rest, checks the digests match and the images hold the same bytes. */
+    private static void completeAndCompare(DiskMigration migration, DiskTarget target, BlockDevice source) throws IOException {
+        migration.complete(target);
+        target.verify(migration.digest());
+        assertSameContent(source, target.device());
     }
 
     static DiskMigration startFull(BlockDevice source, int chunkSize) throws IOException {
