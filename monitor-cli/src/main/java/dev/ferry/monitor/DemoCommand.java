@@ -47,11 +47,7 @@ final class DemoCommand implements Callable<Integer> {
         if (!mode.equals("full") && !mode.equals("inc")) {
             throw new IllegalArgumentException("--mode '" + mode + "' is not full or inc");
         }
-        String kind = switch (machine) {
-            case "kvm", "none" -> machine;
-            case "auto" -> RunCommand.kvmUsable() ? "kvm" : "none";
-            default -> throw new IllegalArgumentException("--machine '" + machine + "' is not kvm, none or auto");
-        };
+        String kind = MachineChoice.resolve(machine);
         if (machine.equals("auto") && kind.equals("none") && !json) {
             System.out.println("ferry demo: /dev/kvm is not usable on this host, so the VM runs without vCPU (--machine none):");
             System.out.println("  a host workload stands in for the guest, writing self-checking blocks to the disk.");

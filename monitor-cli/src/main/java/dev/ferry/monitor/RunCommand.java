@@ -5,8 +5,6 @@ import dev.ferry.monitor.vm.DriveSpec;
 import dev.ferry.monitor.vm.RunOptions;
 import dev.ferry.monitor.vm.VmLauncher;
 import dev.ferry.monitor.vm.WorkloadSettings;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,20 +81,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private String machine() {
-        return switch (machine) {
-            case "kvm", "none" -> machine;
-            case "auto" -> kvmUsable() ? "kvm" : none();
-            default -> throw new IllegalArgumentException("--machine '" + machine + "' is not kvm, none or auto");
-        };
-    }
-
-    private static String none() {
-        System.err.println("ferry: /dev/kvm is not usable here; running --machine none (disks and a host workload, no vCPU)");
-        return "none";
-    }
-
-    static boolean kvmUsable() {
-        Path kvm = Path.of("/dev/kvm");
-        return Files.isReadable(kvm) && Files.isWritable(kvm);
+        String kind = MachineChoice.resolve(machine);
+        if (machine.equals("auto") && kind.equals("none")) {
+            System.err.println("ferry: /dev/kvm is not usable here; running --machine none (disks and a host workload, no vCPU)");
+        }
+        return kind;
     }
 }

@@ -36,7 +36,13 @@ public final class Hmp {
         commandLine.setErr(new PrintWriter(discard));
         commandLine.setParameterExceptionHandler((e, args) -> {
             String name = e.getCommandLine().getCommandName();
-            print((name.isEmpty() ? "" : name + ": ") + firstLine(e.getMessage()) + " (try 'help')");
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+                    && e.getCommandLine().getSubcommands().size() > 0) {
+                String what = (name.isEmpty() ? "" : name + " ") + unmatched.getUnmatched().get(0);
+                print("unknown command '" + what + "' (try 'help" + (name.isEmpty() ? "" : " " + name) + "')");
+            } else {
+                print((name.isEmpty() ? "" : name + ": ") + firstLine(e.getMessage()) + " (try 'help " + name + "')");
+            }
             return 1;
         });
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {

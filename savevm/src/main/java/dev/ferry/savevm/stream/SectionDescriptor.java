@@ -5,6 +5,8 @@ import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionId;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -39,7 +41,14 @@ public final class SectionDescriptor {
         if (payload.byteSize() < 1 + length + 8L || length == 0) {
             throw new MigrationException(Phase.LOAD, frame.describe() + ": malformed section id");
         }
-        String idstr = new String(payload.asSlice(1, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        String idstr;
+        try {
+            // Strict: a replaced byte would change the id's length and shift the section's data.
+            idstr = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(payload.asSlice(1, length).asByteBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new MigrationException(Phase.LOAD, frame.describe() + ": section id is not valid UTF-8", e);
+        }
         int instance = payload.get(StreamFormat.INT, 1 + length);
         int version = payload.get(StreamFormat.INT, 5 + length);
         if (instance < 0 || version < 0) {

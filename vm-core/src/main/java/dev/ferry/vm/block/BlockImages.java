@@ -50,6 +50,10 @@ public final class BlockImages {
         if (!Files.exists(path)) {
             throw new ImageException(path, "no such file");
         }
+        if (Files.isDirectory(path)) {
+            // A backing name like "." or ".." lands here; open(2) would succeed and lseek lie about its size.
+            throw new ImageException(path, "is a directory, not a disk image");
+        }
         PosixFile file = PosixFile.open(path, readOnly);
         try {
             ImageFormat actual = format != null ? format : probe(file);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Damaged or unsupported images fail with one line naming the file and the problem, and are never written. */
@@ -134,6 +135,62 @@ class BadImageTest {
     }
 
     @Test
+    void backingNameWithANulByteIsRefusedBeforeAnyPathIsMade() throws Exception {
+        Path overlay = dir.resolve("nul.qcow2");
+        BlockImages.createQcow2Overlay(overlay, qcow2("base.qcow2"));
+        long nameOffset = peek(overlay, 8);
+        poke(overlay, nameOffset + 4, 0, 1);
+        String problem = ": backing file name at " + nameOffset + " contains a NUL byte";
+        assertEquals(overlay + problem, openFails(overlay, true));
+        assertEquals(overlay + problem, assertThrows(ImageException.class, () -> BlockImages.info(overlay)).getMessage());
+    }
+
+    @Test
+    void virtualSizeNearTwoToTheSixtyThreeIsRefusedNotOverflowed() throws Exception {
+        Path path = qcow2("huge.qcow2");
+        poke(path, 24, Long.MAX_VALUE & ~511L, 8);
+        assertEquals(path + ": L1 table of 1 entries is too small for virtual size " + (Long.MAX_VALUE & ~511L),
+                openFails(path, true));
+    }
+
+    @Test
+    void l1TableOverQemusLimitIsRefusedBeforeAllocating() throws Exception {
+        Path path = qcow2("wide.qcow2");
+        int entries = (32 << 20) / 8 + 1;
+        poke(path, 36, entries, 4);
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(peek(path, 40) + entries * 8L);
+        }
+        assertEquals(path + ": L1 table of " + entries + " entries exceeds the limit of " + (entries - 1)
+                + " (32 MiB, as in QEMU)", openFails(path, true));
+    }
+
+    /** A guard, not a speed target: before the fix this one call looped for most of an hour. */
+    @Test
+    @Timeout(30)
+    void emptyExabyteImageFromASparseFileIsOneZeroExtent() throws Exception {
+        Path path = qcow2("exabyte.qcow2");
+        int clusterBits = 21;
+        long cluster = 1L << clusterBits;
+        int l1Entries = (int) (cluster / 8);
+        long size = l1Entries * cluster * (cluster / 8);
+        poke(path, 20, clusterBits, 4);
+        poke(path, 24, size, 8);
+        poke(path, 36, l1Entries, 4);
+        poke(path, 40, cluster, 8);
+        poke(path, 48, 2 * cluster, 8);
+        poke(path, 56, 1, 4);
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+            file.setLength(3 * cluster);
+            file.seek(cluster);
+            file.write(new byte[(int) (2 * cluster)]);
+        }
+        try (BlockDevice device = BlockImages.open(path, ImageFormat.QCOW2, true)) {
+            assertEquals(new Extent(0, size, Allocation.ZERO), device.allocation(0, size));
+        }
+    }
+
+    @Test
     void corruptImagesOpenOnlyReadOnly() throws Exception {
         Path corrupt = qcow2("corrupt.qcow2");
         poke(corrupt, 72, 2, 8);
@@ -156,6 +213,12 @@ class BadImageTest {
         poke(path, 72, 1, 8);
         assertEquals(path + ": the data cluster of guest offset 65536 shares host cluster " + (first & Qcow2Mask.OFFSET)
                 + " with other data; repair it with 'qemu-img check -r all'", openFails(path, false));
+    }
+
+    @Test
+    void directoryIsNotAnImage() {
+        assertEquals(dir + ": is a directory, not a disk image",
+                assertThrows(ImageException.class, () -> BlockImages.open(dir, true)).getMessage());
     }
 
     @Test

@@ -48,6 +48,8 @@ public record Qcow2Header(
     static final int EXTENSION_END = 0;
     static final int EXTENSION_BACKING_FORMAT = 0xe2792aca;
     static final int MAX_BACKING_NAME = 1023;
+    /** QEMU's limit too: it bounds what a header can make the reader allocate (a sparse file is cheap). */
+    static final int MAX_L1_ENTRIES = (32 << 20) / 8;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
@@ -130,12 +132,17 @@ public record Qcow2Header(
                     + BlockDevice.SECTOR_SIZE + "-byte sectors");
         }
         long l2Coverage = (long) clusterSize * (clusterSize / 8);
-        long l1Needed = (size + l2Coverage - 1) / l2Coverage;
+        // Rounded up without size + l2Coverage - 1, which overflows for sizes near 2^63.
+        long l1Needed = size / l2Coverage + (size % l2Coverage == 0 ? 0 : 1);
         int l1Size = c0.get(INT, 36);
         long l1Offset = c0.get(LONG, 40);
         if (l1Size < 0 || l1Size < l1Needed) {
             throw new ImageException(path, "L1 table of " + Integer.toUnsignedString(l1Size)
                     + " entries is too small for virtual size " + size);
+        }
+        if (l1Size > MAX_L1_ENTRIES) {
+            throw new ImageException(path, "L1 table of " + l1Size + " entries exceeds the limit of "
+                    + MAX_L1_ENTRIES + " (32 MiB, as in QEMU)");
         }
         checkTable(path, length, clusterSize, "L1 table", l1Offset, (long) l1Size * 8);
         long refcountTableOffset = c0.get(LONG, 48);
@@ -156,6 +163,12 @@ public record Qcow2Header(
                         + " bytes) lies outside the first cluster or is too long");
             }
             byte[] name = c0.asSlice(backingOffset, backingLength).toArray(ValueLayout.JAVA_BYTE);
+            for (byte b : name) {
+                if (b == 0) {
+                    // No path can hold it (QEMU would cut the name there): refuse rather than guess.
+                    throw new ImageException(path, "backing file name at " + backingOffset + " contains a NUL byte");
+                }
+            }
             backingFile = Optional.of(new String(name, StandardCharsets.UTF_8));
         }
         Optional<String> backingFormat = Optional.empty();

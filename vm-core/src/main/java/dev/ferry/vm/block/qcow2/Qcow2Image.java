@@ -181,6 +181,10 @@ public final class Qcow2Image extends AbstractImage {
      * Resolves the guest range starting at {@code offset} (at most {@code length} bytes) into
      * its first run of clusters of one kind; with {@code contiguous}, DATA runs also stay
      * contiguous in the file so one pread covers them.
+     *
+     * <p>One call does bounded work whatever the virtual size: an unallocated L2 table is
+     * skipped whole, and the run stops after one table's worth of entries. Without that, a
+     * 6 MiB sparse file whose header claims an exabyte disk kept one call looping for most of an hour.
      */
     private ClusterRun lookup(long offset, long length, boolean contiguous) throws IOException {
         long end = offset + length;
@@ -188,8 +192,15 @@ public final class Qcow2Image extends AbstractImage {
         Kind kind = kindOf(entry, offset);
         long host = (entry & OFFSET_MASK) + (offset & (clusterSize - 1));
         long runEnd = Math.min(end, ((offset >>> clusterBits) + 1) << clusterBits);
-        while (runEnd < end) {
-            long next = l2Entry(runEnd >>> clusterBits);
+        long entriesRead = 1;
+        while (runEnd < end && entriesRead < l2Entries) {
+            long cluster = runEnd >>> clusterBits;
+            if (kind == Kind.UNALLOCATED && l2Table(cluster) == 0) {
+                runEnd = Math.min(end, (cluster / l2Entries + 1) * l2Entries << clusterBits);
+                continue;
+            }
+            long next = l2Entry(cluster);
+            entriesRead++;
             if (kindOf(next, runEnd) != kind
                     || (kind == Kind.DATA && contiguous && (next & OFFSET_MASK) != host + (runEnd - offset))) {
                 break;

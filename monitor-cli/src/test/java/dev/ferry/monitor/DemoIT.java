@@ -1,0 +1,74 @@
+package dev.ferry.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code ferry demo} end to end, as a user runs it: two ferry processes, a live migration with
+ * storage copy over each transport, the destination's checks, the JSON figures, and a clean
+ * host afterwards.
+ */
+class DemoIT {
+
+    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(\"[^\"]*\"|true|false|-?\\d+)");
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"full, tcp", "full, unix", "full, exec", "inc, tcp"})
+    void migratesVerifiesAndCleansUp(String mode, String transport) throws Exception {
+        List<Path> before = demoFolders();
+        FerryImage.Result result = FerryImage.run(300, "demo", "--mode", mode, "--transport", transport,
+                "--disk-size", "64M", "--inc-data", "8M", "--guest-write-rate", "2M", "--json");
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        Map<String, String> json = parse(result.stdout().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals("\"" + mode + "\"", json.get("mode"));
+        assertEquals("\"" + transport + "\"", json.get("transport"));
+        assertEquals("true", json.get("verified"));
+        assertEquals("true", json.get("guest_ok"));
+        long disk = Long.parseLong(json.get("disk_bytes"));
+        long wire = Long.parseLong(json.get("wire_bytes"));
+        long sent = Long.parseLong(json.get("disk_sent_bytes"));
+        assertEquals(64L << 20, disk);
+        assertTrue(sent > 0 && sent <= wire, json.toString());
+        if (mode.equals("full")) {
+            // Half the disk is zeroes: those travel as markers only.
+            assertTrue(wire >= disk / 2 && wire < disk * 6 / 10, "wire bytes " + wire + " for a half-zero disk of " + disk);
+        } else {
+            // Only the overlay's own 8 MiB (plus what the guest wrote meanwhile) travels.
+            assertTrue(wire < 16L << 20, "incremental copy sent " + wire + " bytes");
+        }
+        assertTrue(Long.parseLong(json.get("total_ms")) > 0);
+        assertEquals(before, demoFolders(), "the demo left its temporary folder behind");
+        assertEquals(0, ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count(),
+                "the demo left a child process behind");
+    }
+
+    private static Map<String, String> parse(String line) {
+        assertTrue(line.startsWith("{") && line.endsWith("}"), "not a JSON line: " + line);
+        Map<String, String> fields = new java.util.HashMap<>();
+        Matcher matcher = FIELD.matcher(line);
+        while (matcher.find()) {
+            fields.put(matcher.group(1), matcher.group(2));
+        }
+        for (String key : List.of("mode", "transport", "disk_bytes", "total_ms", "downtime_ms", "wire_bytes",
+                "disk_sent_bytes", "ram_sent_bytes", "verified", "guest_ok")) {
+            assertTrue(fields.containsKey(key), "JSON line lacks " + key + ": " + line);
+        }
+        return fields;
+    }
+
+    private static List<Path> demoFolders() throws Exception {
+        try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("ferry-demo-")).sorted().toList();
+        }
+    }
+}
