@@ -89,7 +89,7 @@ public final class BlockSourceSection implements LiveSection {
 
     @Override
     public void setup(SectionOutput out) throws IOException {
-        migration = DiskMigration.start(drive, device, options.mode(), options.chunkSize(), options.backingCheck());
+        migration = DiskMigration.start(drive, device, options);
         out.writeRecord(migration.spec());
         progress.progress(migration.stats());
     }

@@ -8,7 +8,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What a block section's frames hold (section version {@value #VERSION}). START: the
+ * What a block section's frames hold (section version {@value #VERSION}; 2 added the hash granularity
+ * to the {@link DiskSpec}). START: the
  * {@link DiskSpec} record, which the destination checks before anything else. PART and END: a
  * sequence of messages, each a u8 tag then its fields, little-endian:
  * <ul>
@@ -16,11 +17,12 @@ import java.util.Optional;
  *   <li>{@code ZERO}: u64 offset, u64 length: the range reads as zeroes;
  *   <li>{@code DIGEST}: 32 bytes of SHA-256, the source's digest of the disk, last in END.
  * </ul>
- * A message never crosses a chunk boundary, so the destination can hash chunk by chunk.
+ * A message never crosses a chunk boundary, so the destination hashes what it received in runs
+ * of granules inside one chunk, reading them back into a chunk-sized buffer.
  */
 final class BlockWire {
 
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final byte DATA = 1;
     private static final byte ZERO = 2;
     private static final byte DIGEST = 3;

@@ -1,80 +1,167 @@
 package dev.ferry.blockmig;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The verification digest of one disk, kept as a table of per-chunk SHA-256 hashes so that each
- * side hashes a chunk when it handles it and only re-hashes chunks handled again; the disk's
- * digest is a hash over the table. Only chunks the copy covered count: in an incremental copy the
- * rest is the backing file, which is checked separately by {@link BackingIdentity}.
+ * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the hash
+ * granularity of the {@link DiskSpec}), a SHA-256 per node of {@value #NODE_GRANULES} granules
+ * over which of them are covered and their hashes, and the disk's digest over the covered
+ * nodes' hashes. Each side hashes a granule when it handles it (whole, even if only part of it
+ * was re-sent), so only granules handled again are hashed again; a node's hash is brought up to
+ * date as soon as hashing moves on to another node (2 KiB of hashes: cheap for each page re-sent
+ * at random), so the final digest, inside the guest's downtime, re-hashes at most the last node
+ * and then the node table (at most 16 Ki nodes, see {@link DiskSpec#MAX_HASH_GRANULES}).
+ * Only granules the copy covered count: in an incremental copy the rest is the backing file,
+ * which is checked separately by {@link BackingIdentity}.
+ *
+ * <p>Bytes arrive through {@link #add} and {@link #addZeroes} in disk order within a granule,
+ * starting at its first byte; a granule's hash is recorded when its last byte arrives. The
+ * tables live off-heap in the owner's arena, 32 bytes per granule (see
+ * {@link DiskSpec#hashGranularityFor}).
  */
 final class ChunkDigests {
 
     private static final int HASH_BYTES = 32;
+    /** Granules per node: one 64-bit word of the coverage bitmap. */
+    static final int NODE_GRANULES = 64;
 
     private final long size;
-    private final int chunkSize;
-    private final byte[] table;
-    private final DirtyBitmap covered;
-    private final MessageDigest sha = sha256();
+    private final int granularity;
+    private final int granuleShift;
+    private final MemorySegment granuleHashes;
+    private final MemorySegment nodeHashes;
+    private final DirtyBitmap coveredGranules;
+    private final DirtyBitmap coveredNodes;
+    private final DirtyBitmap staleNodes;
+    private final MessageDigest granuleSha = sha256();
+    private final MessageDigest treeSha = sha256();
+    private final byte[] hash = new byte[HASH_BYTES];
+    private final ByteBuffer index = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final byte[] zeroGranuleHash;
+    /** The granule being hashed, or -1 between granules. */
+    private long hashing = -1;
+    /** The offset the granule being hashed continues at. */
+    private long next;
+    /** The node the last recorded granule lies in, or -1. */
+    private long lastNode = -1;
 
-    ChunkDigests(long size, int chunkSize) {
+    ChunkDigests(long size, int granularity, Arena arena) {
         this.size = size;
-        this.chunkSize = chunkSize;
-        this.covered = new DirtyBitmap(size, chunkSize);
-        long bytes = covered.chunks() * HASH_BYTES;
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("disk of " + size + " bytes has too many " + chunkSize + "-byte chunks");
+        this.granularity = granularity;
+        this.granuleShift = Integer.numberOfTrailingZeros(granularity);
+        this.coveredGranules = new DirtyBitmap(size, granularity);
+        this.coveredNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
+        this.staleNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
+        this.granuleHashes = arena.allocate(coveredGranules.chunks() * HASH_BYTES);
+        this.nodeHashes = arena.allocate(coveredNodes.chunks() * HASH_BYTES);
+        for (long left = granularity; left > 0; left -= ZeroChunks.ZERO_BYTES) {
+            granuleSha.update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)).asByteBuffer());
         }
-        this.table = new byte[(int) bytes];
+        this.zeroGranuleHash = granuleSha.digest();
     }
 
-    /** Records the content of {@code chunk} as it is now; {@code content} is the whole chunk. */
-    void record(long chunk, MemorySegment content) {
-        update(content);
-        finish(chunk);
-    }
-
-    /** Adds the next bytes of the chunk being hashed, in disk order. */
-    void update(MemorySegment bytes) {
-        sha.update(bytes.asByteBuffer());
-    }
-
-    /** Adds {@code length} zero bytes to the chunk being hashed, without reading them anywhere. */
-    void updateZeroes(long length) {
-        for (long left = length; left > 0; left -= ZeroChunks.ZERO_BYTES) {
-            update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)));
-        }
-    }
-
-    /** Ends the chunk being hashed: what {@link #update} got since the last chunk is {@code chunk}'s content. */
-    void finish(long chunk) {
-        try {
-            sha.digest(table, (int) (chunk * HASH_BYTES), HASH_BYTES);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException("SHA-256 digest into table", e);
-        }
-        covered.mark(chunk * chunkSize, 1);
-    }
-
-    /** Hex digest of the disk size, chunk size and the hash of every covered chunk in order. */
-    String digest() {
-        ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 2).order(ByteOrder.LITTLE_ENDIAN);
-        header.putLong(size).putLong(chunkSize).flip();
-        sha.update(header);
-        ByteBuffer index = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (long chunk = 0; chunk < covered.chunks(); chunk++) {
-            if (covered.isSet(chunk)) {
-                sha.update(index.clear().putLong(chunk).flip());
-                sha.update(table, (int) (chunk * HASH_BYTES), HASH_BYTES);
+    /**
+     * Adds {@code bytes}, the content at {@code offset}, to the granules they cover. A whole
+     * granule of zeroes is recognised and not hashed: its hash is always the same.
+     */
+    void add(long offset, MemorySegment bytes) {
+        long length = bytes.byteSize();
+        for (long at = 0; at < length; ) {
+            long n = Math.min(length - at, granuleEnd(offset + at) - (offset + at));
+            MemorySegment piece = bytes.asSlice(at, n);
+            if (hashing < 0 && n == granularity && ZeroChunks.isZero(piece)) {
+                record((offset + at) >>> granuleShift, zeroGranuleHash);
+            } else {
+                feed(offset + at, piece);
             }
+            at += n;
         }
-        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Adds {@code length} zero bytes at {@code offset}, without reading them anywhere. */
+    void addZeroes(long offset, long length) {
+        for (long at = offset, end = offset + length; at < end; ) {
+            long n = Math.min(end - at, granuleEnd(at) - at);
+            if (hashing < 0 && n == granularity) {
+                record(at >>> granuleShift, zeroGranuleHash);
+            } else {
+                feed(at, ZeroChunks.zeroes(Math.min(n, ZeroChunks.ZERO_BYTES)));
+                n = Math.min(n, ZeroChunks.ZERO_BYTES);
+            }
+            at += n;
+        }
+    }
+
+    private long granuleEnd(long offset) {
+        return Math.min(((offset >>> granuleShift) + 1) << granuleShift, size);
+    }
+
+    /** Hashes bytes that lie inside one granule, continuing the one being hashed. */
+    private void feed(long offset, MemorySegment piece) {
+        long granule = offset >>> granuleShift;
+        if (hashing < 0 ? offset != granule << granuleShift : offset != next) {
+            throw new IllegalStateException("granule hashing out of order: got " + offset + ", expected "
+                    + (hashing < 0 ? "the start of a granule" : next));
+        }
+        hashing = granule;
+        granuleSha.update(piece.asByteBuffer());
+        next = offset + piece.byteSize();
+        if (next == granuleEnd(offset)) {
+            try {
+                granuleSha.digest(hash, 0, HASH_BYTES);
+            } catch (DigestException e) {
+                throw new IllegalStateException("SHA-256 into a 32-byte array", e);
+            }
+            hashing = -1;
+            record(granule, hash);
+        }
+    }
+
+    private void record(long granule, byte[] granuleHash) {
+        MemorySegment.copy(granuleHash, 0, granuleHashes, ValueLayout.JAVA_BYTE, granule * HASH_BYTES, HASH_BYTES);
+        coveredGranules.mark(granule << granuleShift, 1);
+        long node = granule / NODE_GRANULES;
+        if (node != lastNode && lastNode >= 0 && staleNodes.clear(lastNode)) {
+            hashNode(lastNode);
+        }
+        lastNode = node;
+        coveredNodes.mark(granule << granuleShift, 1);
+        staleNodes.mark(granule << granuleShift, 1);
+    }
+
+    /**
+     * Hashes which granules of {@code node} are covered (a u64 bit mask) and then its part of the
+     * granule table, in one piece: a granule never covered has 32 zero bytes there.
+     */
+    private void hashNode(long node) {
+        long first = node * NODE_GRANULES;
+        int granules = (int) Math.min(NODE_GRANULES, coveredGranules.chunks() - first);
+        treeSha.update(index.clear().putLong(coveredGranules.bits(first, granules)).flip());
+        treeSha.update(granuleHashes.asSlice(first * HASH_BYTES, (long) granules * HASH_BYTES).asByteBuffer());
+        MemorySegment.copy(treeSha.digest(), 0, nodeHashes, ValueLayout.JAVA_BYTE, node * HASH_BYTES, HASH_BYTES);
+    }
+
+    /** Hex digest of the disk size, granularity and the hash of every covered node in order. */
+    String digest() {
+        for (long node = staleNodes.takeNext(0); node >= 0; node = staleNodes.takeNext(node + 1)) {
+            hashNode(node);
+        }
+        ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 2).order(ByteOrder.LITTLE_ENDIAN);
+        header.putLong(size).putLong(granularity).flip();
+        treeSha.update(header);
+        for (long node = coveredNodes.nextSet(0); node >= 0; node = coveredNodes.nextSet(node + 1)) {
+            treeSha.update(index.clear().putLong(node).flip());
+            treeSha.update(nodeHashes.asSlice(node * HASH_BYTES, HASH_BYTES).asByteBuffer());
+        }
+        return HexFormat.of().formatHex(treeSha.digest());
     }
 
     static MessageDigest sha256() {

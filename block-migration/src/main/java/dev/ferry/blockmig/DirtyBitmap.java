@@ -64,44 +64,70 @@ public final class DirtyBitmap {
         return (word(chunk >>> 6) & (1L << chunk)) != 0;
     }
 
+    /**
+     * The {@code count} bits from {@code fromChunk} on, as the low bits of a long (bit 0 is
+     * {@code fromChunk}); the range must lie inside one aligned 64-bit word.
+     */
+    public long bits(long fromChunk, int count) {
+        if (count <= 0 || (fromChunk & 63) + count > 64) {
+            throw new IllegalArgumentException(count + " bits from " + fromChunk + " cross a 64-bit word");
+        }
+        long word = word(fromChunk >>> 6) >>> (fromChunk & 63);
+        return count == 64 ? word : word & ((1L << count) - 1);
+    }
+
     /** Sets every bit. */
     public void setAll() {
-        setChunks(0, chunks, null);
+        setChunks(0, chunks);
     }
 
     /** Sets the bit of every chunk {@code [offset, offset + length)} touches; returns how many were clear. */
     public long mark(long offset, long length) {
-        return mark(offset, length, null);
-    }
-
-    /**
-     * Like {@link #mark(long, long)}, but leaves a chunk alone while its bit in {@code except} is
-     * set: the bulk pass will read that chunk later and see the new bytes anyway. Correct without
-     * a lock because the write is in the image before the mark: if {@code except}'s bit is cleared
-     * after we looked, the reader clears it before it reads.
-     */
-    public long mark(long offset, long length, DirtyBitmap except) {
         if (length <= 0) {
             return 0;
         }
         long first = offset >>> chunkShift;
         long last = Math.min((offset + length - 1) >>> chunkShift, chunks - 1);
-        return setChunks(first, last + 1, except);
+        return setChunks(first, last + 1);
     }
 
-    private long setChunks(long from, long to, DirtyBitmap except) {
+    /**
+     * Like {@link #mark(long, long)}, but leaves a range alone while the bit of its chunk in
+     * {@code except} is set: the bulk pass will read that chunk later and see the new bytes
+     * anyway. {@code except}'s chunks may be larger than this bitmap's (a power of two times),
+     * so a bitmap of small dirty granules can defer to a bulk bitmap of whole chunks. Correct
+     * without a lock because the write is in the image before the mark: if {@code except}'s bit
+     * is cleared after we looked, the reader clears this bitmap's bits of the chunk before it reads.
+     */
+    public long mark(long offset, long length, DirtyBitmap except) {
+        if (length <= 0) {
+            return 0;
+        }
+        if (except.chunkShift < chunkShift) {
+            throw new IllegalArgumentException("except bitmap has smaller chunks (" + except.chunkSize()
+                    + " bytes) than this one (" + chunkSize() + ")");
+        }
+        long end = Math.min(offset + length, size);
+        long added = 0;
+        for (long at = offset; at < end; ) {
+            long outer = at >>> except.chunkShift;
+            long outerEnd = Math.min((outer + 1) << except.chunkShift, end);
+            if (!except.isSet(outer)) {
+                added += mark(at, outerEnd - at);
+            }
+            at = outerEnd;
+        }
+        return added;
+    }
+
+    private long setChunks(long from, long to) {
         long added = 0;
         for (long chunk = from; chunk < to; ) {
             int word = (int) (chunk >>> 6);
             long end = Math.min(to, ((long) word + 1) << 6);
             long mask = rangeMask(chunk & 63, end - chunk);
-            if (except != null) {
-                mask &= ~except.word(word);
-            }
-            if (mask != 0) {
-                long old = (long) WORD.getAndBitwiseOr(words, word, mask);
-                added += Long.bitCount(mask & ~old);
-            }
+            long old = (long) WORD.getAndBitwiseOr(words, word, mask);
+            added += Long.bitCount(mask & ~old);
             chunk = end;
         }
         if (added != 0) {
@@ -130,26 +156,49 @@ public final class DirtyBitmap {
         return false;
     }
 
+    /** Clears the bits of chunks {@code [from, to)}; returns how many were set. */
+    public long clear(long from, long to) {
+        long cleared = 0;
+        for (long chunk = from; chunk < Math.min(to, chunks); ) {
+            int word = (int) (chunk >>> 6);
+            long end = Math.min(Math.min(to, chunks), ((long) word + 1) << 6);
+            long mask = rangeMask(chunk & 63, end - chunk);
+            long old = (long) WORD.getAndBitwiseAnd(words, word, ~mask);
+            cleared += Long.bitCount(mask & old);
+            chunk = end;
+        }
+        if (cleared != 0) {
+            count.addAndGet(-cleared);
+        }
+        return cleared;
+    }
+
+    /**
+     * The first set bit at or after {@code fromChunk}, left set, or -1 when there is none. Skips
+     * clear words 64 chunks at a time.
+     */
+    public long nextSet(long fromChunk) {
+        if (fromChunk >= chunks) {
+            return -1;
+        }
+        int word = (int) (fromChunk >>> 6);
+        long bits = word(word) & (-1L << (fromChunk & 63));
+        while (bits == 0) {
+            if (++word >= words.length) {
+                return -1;
+            }
+            bits = word(word);
+        }
+        return ((long) word << 6) + Long.numberOfTrailingZeros(bits);
+    }
+
     /**
      * Finds the first set bit at or after {@code fromChunk}, clears it and returns its chunk, or
      * returns -1 when no bit at or after {@code fromChunk} is set. Skips clear words 64 chunks at a
      * time.
      */
     public long takeNext(long fromChunk) {
-        if (fromChunk >= chunks) {
-            return -1;
-        }
-        int wordCount = words.length;
-        int word = (int) (fromChunk >>> 6);
-        long ignoreBelow = -1L << (fromChunk & 63);
-        while (word < wordCount) {
-            long bits = word(word) & ignoreBelow;
-            if (bits == 0) {
-                word++;
-                ignoreBelow = -1L;
-                continue;
-            }
-            long chunk = ((long) word << 6) + Long.numberOfTrailingZeros(bits);
+        for (long chunk = nextSet(fromChunk); chunk >= 0; chunk = nextSet(chunk)) {
             if (clear(chunk)) {
                 return chunk;
             }

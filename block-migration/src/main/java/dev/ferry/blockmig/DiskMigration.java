@@ -13,9 +13,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The source side of one disk's copy: a bulk pass over every chunk to copy, then passes over the
- * chunks the guest dirtied meanwhile, then, with the guest paused, the last dirty chunks. A write
- * observer registered at {@link #start} feeds the dirty bitmap and throttles a guest that dirties
- * faster than the copy sends; {@link #close} unregisters it whatever happened.
+ * granules the guest dirtied meanwhile, then, with the guest paused, the last dirty granules. A
+ * write observer registered at {@link #start} feeds the dirty bitmap and throttles a guest that
+ * dirties faster than the copy sends; {@link #close} unregisters it whatever happened.
+ *
+ * <p>The bulk pass reads whole chunks (large I/O); dirty writes are tracked and re-sent in
+ * granules of {@link CopyOptions#granularity()} (4 KiB by default), so a random 4 KiB write costs
+ * 4 KiB on the wire, not a chunk. Consecutive dirty granules of one chunk travel as one range.
+ * The digest is kept per {@link DiskSpec#hashGranularity()} bytes: a re-sent range re-hashes the
+ * hash granules around it, read back from the image, as the destination does.
  *
  * <p>{@link #iterate} and {@link #complete} run on one migration thread; {@link #stats} may be
  * called from any thread.
@@ -36,6 +42,8 @@ public final class DiskMigration implements AutoCloseable {
     private final BlockDevice device;
     private final DiskSpec spec;
     private final int chunkShift;
+    private final int granuleShift;
+    private final int hashGranularity;
     private final DirtyBitmap bulk;
     private final DirtyBitmap dirty;
     private final ChunkDigests digests;
@@ -50,6 +58,7 @@ public final class DiskMigration implements AutoCloseable {
     private long bulkCursor;
     private long dirtyCursor;
     private volatile long transferred;
+    private volatile long resent;
     private volatile long zeroChunks;
     private volatile long passes;
     private volatile long dirtyRate;
@@ -59,7 +68,7 @@ public final class DiskMigration implements AutoCloseable {
     private long passDirtiedStart;
     private boolean closed;
 
-    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize,
+    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity,
                           BackingIdentity.Check check) throws IOException {
         this.device = device;
         Optional<BackingIdentity> backing = Optional.empty();
@@ -68,11 +77,13 @@ public final class DiskMigration implements AutoCloseable {
                     + ": incremental copy needs an image with a backing file, " + device.path() + " has none"));
             backing = Optional.of(BackingIdentity.of(base, check));
         }
-        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, backing);
+        this.hashGranularity = DiskSpec.hashGranularityFor(device.size(), chunkSize);
+        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, hashGranularity, backing);
         this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
+        this.granuleShift = Integer.numberOfTrailingZeros(granularity);
         this.bulk = new DirtyBitmap(device.size(), chunkSize);
-        this.dirty = new DirtyBitmap(device.size(), chunkSize);
-        this.digests = new ChunkDigests(device.size(), chunkSize);
+        this.dirty = new DirtyBitmap(device.size(), granularity);
+        this.digests = new ChunkDigests(device.size(), hashGranularity, arena);
         this.buffer = arena.allocate(chunkSize, 4096);
         // Observe before scanning, so that a write landing during the scan is never missed.
         this.registration = device.observe(this::written);
@@ -90,12 +101,13 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Starts tracking {@code device}'s writes and plans its bulk pass. An incremental copy computes
-     * the backing identity with {@code check} now, so the destination can refuse before data moves.
+     * Starts tracking {@code device}'s writes in granules of {@code options.granularity()} and
+     * plans its bulk pass in chunks of {@code options.chunkSize()}. An incremental copy computes
+     * the backing identity now, so the destination can refuse before data moves.
      */
-    public static DiskMigration start(String drive, BlockDevice device, CopyMode mode, int chunkSize,
-                                      BackingIdentity.Check check) throws IOException {
-        return new DiskMigration(drive, device, mode, chunkSize, check);
+    public static DiskMigration start(String drive, BlockDevice device, CopyOptions options) throws IOException {
+        return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity(),
+                options.backingCheck());
     }
 
     private void markTopLayer() throws IOException {
@@ -112,7 +124,7 @@ public final class DiskMigration implements AutoCloseable {
     private void written(long offset, long length) {
         long fresh = dirty.mark(offset, length, bulk);
         if (fresh > 0) {
-            long bytes = fresh << chunkShift;
+            long bytes = fresh << granuleShift;
             dirtiedBytes.add(bytes);
             throttle.dirtied(bytes);
         }
@@ -127,9 +139,9 @@ public final class DiskMigration implements AutoCloseable {
         return phase;
     }
 
-    /** Bytes still to send: unsent bulk chunks plus dirty chunks. */
+    /** Bytes still to send: unsent bulk chunks plus dirty granules. */
     public long pendingBytes() {
-        return (bulk.count() + dirty.count()) << chunkShift;
+        return (bulk.count() << chunkShift) + (dirty.count() << granuleShift);
     }
 
     /**
@@ -144,39 +156,25 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Sends chunks until about {@code budgetBytes} went to {@code sink} or nothing is pending;
-     * returns the bytes sent.
+     * Copies until about {@code budgetBytes} of the disk were covered (read and sent, or sent as
+     * a zero marker: a zero chunk costs little on the wire but still costs its scan), until the
+     * end of the bulk pass or of a dirty pass, or until nothing is pending, so that the driver
+     * weighs what is pending between passes; returns the bytes sent.
      */
     public long iterate(ChunkSink sink, long budgetBytes) throws IOException {
-        long sent = 0;
-        while (sent < budgetBytes) {
-            if (phase == Phase.BULK) {
-                long chunk = bulk.takeNext(bulkCursor);
-                if (chunk < 0) {
-                    endPhase(Phase.DIRTY);
-                    continue;
-                }
-                bulkCursor = chunk + 1;
-                dirty.clear(chunk);
-                sent += copy(chunk, sink);
-            } else {
-                long chunk = dirty.takeNext(dirtyCursor);
-                if (chunk < 0) {
-                    if (dirtyCursor == 0) {
-                        break;
-                    }
-                    endPass();
-                    continue;
-                }
-                dirtyCursor = chunk + 1;
-                sent += copy(chunk, sink);
+        long sentBefore = transferred;
+        for (long covered = 0; covered < budgetBytes; ) {
+            long step = phase == Phase.BULK ? bulkStep(sink) : dirtyStep(sink);
+            if (step < 0) {
+                break;
             }
+            covered += step;
         }
         long elapsed = System.nanoTime() - phaseStartNanos;
         if (elapsed > RATE_WINDOW_NANOS) {
             throttle.sendRate((transferred - phaseStartTransferred) * 1e9 / elapsed);
         }
-        return sent;
+        return transferred - sentBefore;
     }
 
     /**
@@ -193,12 +191,12 @@ public final class DiskMigration implements AutoCloseable {
      */
     public void complete(ChunkSink sink) throws IOException {
         throttle.release();
-        for (long chunk = bulk.takeNext(bulkCursor); chunk >= 0; chunk = bulk.takeNext(chunk + 1)) {
-            dirty.clear(chunk);
-            copy(chunk, sink);
+        while (phase == Phase.BULK) {
+            bulkStep(sink);
         }
-        for (long chunk = dirty.takeNext(0); chunk >= 0; chunk = dirty.takeNext(chunk + 1)) {
-            copy(chunk, sink);
+        dirtyCursor = 0;
+        while (dirtyStep(sink) >= 0) {
+            // one sweep from the start: the cursor only moves forward
         }
         phase = Phase.COMPLETE;
     }
@@ -208,14 +206,61 @@ public final class DiskMigration implements AutoCloseable {
         return digests.digest();
     }
 
-    private void endPhase(Phase next) {
+    /**
+     * Copies the next chunk of the bulk pass and returns the bytes it covered, or ends the bulk
+     * pass and returns -1. The chunk's dirty granules are cleared first: it is read whole now.
+     */
+    private long bulkStep(ChunkSink sink) throws IOException {
+        long chunk = bulk.takeNext(bulkCursor);
+        if (chunk < 0) {
+            endPhase();
+            return -1;
+        }
+        bulkCursor = chunk + 1;
+        long start = chunk << chunkShift;
+        long end = Math.min(start + buffer.byteSize(), device.size());
+        dirty.clear(start >>> granuleShift, (end + (1L << granuleShift) - 1) >>> granuleShift);
+        copy(start, end, runs(start, end), sink);
+        return end - start;
+    }
+
+    /**
+     * Copies the next run of dirty granules (consecutive, inside one chunk) and returns the bytes
+     * it covered, or ends the pass and returns -1 when none is left after the cursor.
+     */
+    private long dirtyStep(ChunkSink sink) throws IOException {
+        long first = dirty.takeNext(dirtyCursor);
+        if (first < 0) {
+            if (dirtyCursor > 0) {
+                endPass();
+            }
+            return -1;
+        }
+        int perChunkShift = chunkShift - granuleShift;
+        long chunkLast = Math.min((((first >>> perChunkShift) + 1) << perChunkShift) - 1, dirty.chunks() - 1);
+        long last = first;
+        while (last < chunkLast && dirty.clear(last + 1)) {
+            last++;
+        }
+        dirtyCursor = last + 1;
+        long start = first << granuleShift;
+        long end = Math.min((last + 1) << granuleShift, device.size());
+        // A full copy sends what the guest wrote as data (zeroes still become a marker), without
+        // asking the image where its data is: that costs syscalls per granule, the bulk of a small run.
+        copy(start, end, spec.mode() == CopyMode.FULL ? List.of(new Run(Kind.DATA, start, end - start)) : runs(start, end),
+                sink);
+        resent += end - start;
+        return end - start;
+    }
+
+    private void endPhase() {
         long now = System.nanoTime();
         double seconds = Math.max(1e-9, (now - phaseStartNanos) / 1e9);
         sendRate = (long) ((transferred - phaseStartTransferred) / seconds);
         throttle.sendRate(sendRate);
         phaseStartNanos = now;
         phaseStartTransferred = transferred;
-        phase = next;
+        phase = Phase.DIRTY;
         passDirtiedStart = dirtiedBytes.sum();
     }
 
@@ -223,36 +268,44 @@ public final class DiskMigration implements AutoCloseable {
         long seconds = Math.max(1, System.nanoTime() - phaseStartNanos);
         long dirtied = dirtiedBytes.sum();
         dirtyRate = (long) ((dirtied - passDirtiedStart) * 1e9 / seconds);
-        endPhase(Phase.DIRTY);
+        endPhase();
         dirtyCursor = 0;
         passes++;
     }
 
     /**
-     * Copies one chunk whose bits are already clear; returns the bytes it cost on the wire. The
-     * chunk's digest covers all of it, the parts an incremental copy leaves to the backing file
-     * included, as the destination reads its chunk back through its own backing file.
+     * Copies {@code [start, end)}, inside one chunk, whose dirty bits are already clear, as
+     * {@code runs} describe it. Each
+     * hash granule with something of the top layer in it is hashed whole, the parts an
+     * incremental copy leaves to the backing file included, as the destination reads it back
+     * through its own backing file; a range all backing file is neither sent nor hashed. A range
+     * of whole hash granules is hashed as it is sent; a smaller one is sent, then the granules
+     * around it are read back and hashed.
      */
-    private long copy(long chunk, ChunkSink sink) throws IOException {
-        long start = chunk << chunkShift;
-        long end = Math.min(start + buffer.byteSize(), device.size());
-        List<Run> runs = runs(start, end);
+    private void copy(long start, long end, List<Run> runs, ChunkSink sink) throws IOException {
         if (runs.stream().allMatch(run -> run.kind == Kind.SKIP)) {
-            return 0;
+            return;
         }
-        long wire = 0;
+        boolean whole = start % hashGranularity == 0 && (end % hashGranularity == 0 || end == device.size());
         for (Run run : runs) {
-            wire += send(run, sink);
+            transferred += send(run, runs, sink, whole);
         }
-        digests.finish(chunk);
-        transferred += wire;
-        return wire;
+        if (!whole) {
+            long from = start - start % hashGranularity;
+            MemorySegment around = buffer.asSlice(0, Math.min(end + hashGranularity - 1 - (end - 1) % hashGranularity,
+                    device.size()) - from);
+            device.read(from, around);
+            digests.add(from, around);
+        }
     }
 
     private enum Kind { DATA, ZERO, SKIP }
 
     /** A range of one kind: following extents of the same kind are merged into one message. */
     private record Run(Kind kind, long offset, long length) {
+        long end() {
+            return offset + length;
+        }
     }
 
     private List<Run> runs(long start, long end) throws IOException {
@@ -279,21 +332,28 @@ public final class DiskMigration implements AutoCloseable {
         };
     }
 
-    private long send(Run run, ChunkSink sink) throws IOException {
+    /**
+     * Sends one run (the backing file's parts are not sent) and, with {@code hash}, hashes it;
+     * returns what it cost on the wire.
+     */
+    private long send(Run run, List<Run> runs, ChunkSink sink, boolean hash) throws IOException {
         switch (run.kind) {
             case SKIP -> {
-                // Not sent, but hashed: the destination's backing file supplies the same bytes.
-                MemorySegment content = buffer.asSlice(0, run.length);
-                device.read(run.offset, content);
-                digests.update(content);
+                if (hash) {
+                    hashBacking(run, runs);
+                }
                 return 0;
             }
             case DATA -> {
-                if (sendData(run, sink)) {
+                if (sendData(run, sink, hash)) {
                     return run.length + BlockWire.DATA_HEADER_BYTES;
                 }
             }
-            case ZERO -> digests.updateZeroes(run.length);
+            case ZERO -> {
+                if (hash) {
+                    digests.addZeroes(run.offset, run.length);
+                }
+            }
         }
         sink.zeroes(run.offset, run.length);
         zeroChunks++;
@@ -301,17 +361,38 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     /**
-     * Sends a data run unless it reads as all zeroes (then hashes it and returns false). A run
-     * whose first bytes are not zero is read straight into the sink's room: no copy here.
+     * Not sent, but hashed where a granule also holds top-layer bytes: the destination's backing
+     * file supplies the same bytes, and it hashes every granule it received anything for whole.
      */
-    private boolean sendData(Run run, ChunkSink sink) throws IOException {
+    private void hashBacking(Run run, List<Run> runs) throws IOException {
+        long granule = hashGranularity;
+        for (long at = run.offset; at < run.end(); ) {
+            long granuleStart = at & -granule;
+            long to = Math.min(granuleStart + granule, run.end());
+            if (runs.stream().anyMatch(r -> r.kind != Kind.SKIP && r.offset < granuleStart + granule && r.end() > granuleStart)) {
+                MemorySegment content = buffer.asSlice(0, to - at);
+                device.read(at, content);
+                digests.add(at, content);
+            }
+            at = to;
+        }
+    }
+
+    /**
+     * Sends a data run unless it reads as all zeroes (then returns false), hashing it with
+     * {@code hash}. A run whose first bytes are not zero is read straight into the sink's room:
+     * no copy here.
+     */
+    private boolean sendData(Run run, ChunkSink sink, boolean hash) throws IOException {
         long probe = Math.min(PROBE_BYTES, run.length);
         MemorySegment head = buffer.asSlice(0, probe);
         device.read(run.offset, head);
-        if (!ZeroChunks.isZero(head)) {
+        if (!ZeroChunks.isZero(head) && run.length > probe) {
             sink.data(run.offset, run.length, (offset, room) -> {
                 device.read(offset, room);
-                digests.update(room);
+                if (hash) {
+                    digests.add(offset, room);
+                }
             });
             return true;
         }
@@ -319,7 +400,10 @@ public final class DiskMigration implements AutoCloseable {
         if (run.length > probe) {
             device.read(run.offset + probe, content.asSlice(probe));
         }
-        digests.update(content);
+        // A short run (a page re-sent) is whole in the probe already: sent from here, not read again.
+        if (hash) {
+            digests.add(run.offset, content);
+        }
         if (ZeroChunks.isZero(content)) {
             return false;
         }
@@ -329,7 +413,7 @@ public final class DiskMigration implements AutoCloseable {
     }
 
     public DiskStats stats() {
-        return new DiskStats(spec.drive(), phase, totalBytes, transferred, pendingBytes(), zeroChunks, passes,
+        return new DiskStats(spec.drive(), phase, totalBytes, transferred, resent, pendingBytes(), zeroChunks, passes,
                 dirtyRate, sendRate, throttle.percent());
     }
 

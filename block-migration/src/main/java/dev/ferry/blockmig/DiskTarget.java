@@ -8,8 +8,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * The destination side of one disk's copy: checks its image against the source's {@link DiskSpec}
  * before anything is written, applies what arrives, and hashes what it holds so the switch can
- * compare digests. A chunk is hashed by reading it back from the image once the stream moves on
- * to another chunk, so the digest covers the image, not just the bytes that arrived.
+ * compare digests. The granules a message touched are hashed by reading them back from the image
+ * once the stream moves on elsewhere, so the digest covers the image, not just the bytes that
+ * arrived. The image is flushed in the background as data arrives ({@link BackgroundFlush}), so
+ * {@link #flush} at the switch is short.
  */
 public final class DiskTarget implements ChunkSink, AutoCloseable {
 
@@ -19,7 +21,10 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     private final ChunkDigests digests;
     private final Arena arena;
     private final MemorySegment buffer;
-    private long unhashedChunk = -1;
+    private final BackgroundFlush background;
+    /** Granules {@code [unhashedFirst, unhashedEnd)}, inside one chunk, written but not hashed yet. */
+    private long unhashedFirst = -1;
+    private long unhashedEnd = -1;
 
     /**
      * Takes {@code device} as the destination of {@code spec}'s disk; fails, naming the file and
@@ -52,9 +57,10 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
                     + ": incremental copy needs an overlay, destination image " + device.path() + " has no backing file"));
             source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
         }
-        this.digests = new ChunkDigests(spec.size(), spec.chunkSize());
         this.arena = Arena.ofShared();
+        this.digests = new ChunkDigests(spec.size(), spec.hashGranularity(), arena);
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
+        this.background = new BackgroundFlush(device, drive);
     }
 
     public DiskSpec spec() {
@@ -70,6 +76,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     public void write(long offset, MemorySegment bytes) throws IOException {
         touch(offset, bytes.byteSize());
         device.write(offset, bytes);
+        background.written(bytes.byteSize());
     }
 
     /** In-process copy: the source fills this side's buffer, which is then written. */
@@ -79,15 +86,20 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         MemorySegment room = buffer.asSlice(0, length);
         fill.into(offset, room);
         device.write(offset, room);
+        background.written(length);
     }
 
     @Override
     public void zeroes(long offset, long length) throws IOException {
         touch(offset, length);
         device.writeZeroes(offset, length, true);
+        background.written(0);
     }
 
-    /** Checks a range from the source and hashes the previous chunk once the stream leaves it. */
+    /**
+     * Checks a range from the source and adds its granules to the unhashed run; a run the range
+     * does not continue or overlap is hashed first.
+     */
     private void touch(long offset, long length) throws IOException {
         long chunk = offset / spec.chunkSize();
         if (length <= 0 || offset < 0 || offset + length > spec.size()
@@ -96,24 +108,32 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             throw new BlockMigrationException("drive " + spec.drive() + ": range " + offset + "+" + length
                     + " is not sector-aligned inside one chunk of the " + spec.size() + "-byte disk");
         }
-        if (chunk != unhashedChunk) {
+        long first = offset / spec.hashGranularity();
+        long end = (offset + length + spec.hashGranularity() - 1) / spec.hashGranularity();
+        boolean joins = unhashedFirst >= 0 && first <= unhashedEnd && end >= unhashedFirst
+                && unhashedFirst * spec.hashGranularity() / spec.chunkSize() == chunk;
+        if (!joins) {
             hashUnhashed();
-            unhashedChunk = chunk;
+            unhashedFirst = first;
+            unhashedEnd = end;
+        } else {
+            unhashedFirst = Math.min(unhashedFirst, first);
+            unhashedEnd = Math.max(unhashedEnd, end);
         }
     }
 
     private void hashUnhashed() throws IOException {
-        if (unhashedChunk < 0) {
+        if (unhashedFirst < 0) {
             return;
         }
-        long start = unhashedChunk * spec.chunkSize();
-        MemorySegment content = buffer.asSlice(0, Math.min(spec.chunkSize(), spec.size() - start));
+        long start = unhashedFirst * spec.hashGranularity();
+        MemorySegment content = buffer.asSlice(0, Math.min(unhashedEnd * spec.hashGranularity(), spec.size()) - start);
         device.read(start, content);
-        digests.record(unhashedChunk, content);
-        unhashedChunk = -1;
+        digests.add(start, content);
+        unhashedFirst = -1;
     }
 
-    /** The digest of every chunk this side received, as the image holds it now. */
+    /** The digest of every granule this side received, as the image holds it now. */
     public String digest() throws IOException {
         hashUnhashed();
         return digests.digest();
@@ -128,14 +148,18 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         }
     }
 
-    /** Makes what arrived durable. */
+    /**
+     * Makes what arrived durable; call once, at the end of the stream: background flushing stops
+     * and this flushes what arrived since the last background flush began.
+     */
     public void flush() throws IOException {
-        device.flush();
+        background.finish();
     }
 
-    /** Releases the buffers; the device stays open unless this target opened it. */
+    /** Stops background flushing and releases the buffers; the device stays open unless this target opened it. */
     @Override
     public void close() throws IOException {
+        background.close();
         arena.close();
         if (ownsDevice) {
             device.close();

@@ -1,19 +1,16 @@
 package dev.ferry.blockmig;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Slows a guest that dirties its disk faster than the copy sends it. At level {@code p}% each
  * newly dirtied byte costs the writer {@code p / (100 - p)} times the time the copy needs to send
  * it, so at 99% the guest dirties at most 1/99 of the send rate and the copy must converge.
- * Runs inside the write observer, on the guest's I/O thread.
+ * Runs inside the write observer, on the guest's I/O thread; {@link #release} wakes a delayed
+ * writer at once, so pausing the guest never waits out a delay.
  */
 final class WriteThrottle {
 
     private static final int[] LEVELS = {0, 20, 40, 60, 80, 90, 95, 99};
-    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-
     private volatile int step;
     private volatile double sendBytesPerNano = 1.0;
     private volatile boolean released;
@@ -46,15 +43,22 @@ final class WriteThrottle {
         if (p == 0 || released) {
             return;
         }
-        long nanos = (long) (bytes / sendBytesPerNano * p / (100 - p));
-        long deadline = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0 && !released; left = deadline - System.nanoTime()) {
-            LockSupport.parkNanos(Math.min(left, SLICE_NANOS));
+        long deadline = System.nanoTime() + (long) (bytes / sendBytesPerNano * p / (100 - p));
+        synchronized (this) {
+            for (long left = deadline - System.nanoTime(); left > 0 && !released; left = deadline - System.nanoTime()) {
+                try {
+                    wait(left / 1_000_000, (int) (left % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
     /** Lets every writer go, now and from now on: the copy is over. */
-    void release() {
+    synchronized void release() {
         released = true;
+        notifyAll();
     }
 }

@@ -32,6 +32,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The library API: live disks copied over a loopback TCP socket by savevm's driver, no VM. */
 class BlockCopyTest {
@@ -148,6 +150,39 @@ class BlockCopyTest {
                 assertTrue(writer.writes() > 100, "the writer ran flat out: " + writer.writes());
             }
             try (BlockDevice copy = BlockImages.open(copyPath, ImageFormat.RAW, true)) {
+                assertSameContent(source, copy);
+            }
+        }
+    }
+
+    /**
+     * Random 4 KiB pages at 8 MiB/s all over the disk: with 1 MiB chunks tracked whole, each page
+     * would re-send its chunk (256 times the bytes written) and only a heavy throttle could end the
+     * copy. Tracked in pages, every write re-sends at most its own page.
+     */
+    @ParameterizedTest
+    @EnumSource(ImageFormat.class)
+    void randomPagesAt8MiBPerSecondConvergeWithoutHeavyThrottlingAndReSendOnlyWhatWasWritten(ImageFormat format)
+            throws Exception {
+        Path sourcePath = dir.resolve("source." + format.id());
+        Path copyPath = dir.resolve("copy." + format.id());
+        MigrationOptions options = MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(100));
+        try (BlockDevice source = format == ImageFormat.RAW ? Images.raw(sourcePath, 64 * MIB) : Images.qcow2(sourcePath, 64 * MIB)) {
+            fillRandom(source, 0, 32 * MIB, 21);
+            try (GuestWriter writer = GuestWriter.pages(source, 22, 8L * MIB)) {
+                Outcome outcome = copy(drives("vda", source), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL), options,
+                        writer, DiskProgress.NONE, List.of(TargetImage.of("vda", copyPath)));
+                outcome.assertCompleted();
+                DiskStats stats = outcome.copy.disks().getFirst();
+                long written = writer.writtenBytes();
+                assertTrue(stats.resentBytes() > 0, "pages written behind the bulk pass were sent again: " + stats);
+                assertTrue(stats.resentBytes() <= written, "re-sent " + stats.resentBytes() + " bytes for " + written
+                        + " bytes written: " + stats);
+                assertTrue(outcome.copy.driver().stats().throttleLevel() <= 2, "converged without heavy throttling: "
+                        + outcome.copy.driver().stats() + " / " + stats);
+            }
+            source.flush();
+            try (BlockDevice copy = BlockImages.open(copyPath, format, true)) {
                 assertSameContent(source, copy);
             }
         }

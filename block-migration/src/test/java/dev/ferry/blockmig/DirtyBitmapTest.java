@@ -67,6 +67,34 @@ class DirtyBitmapTest {
     }
 
     @Test
+    void pagesDeferToTheCoarserChunksStillOwedByBulk() {
+        DirtyBitmap bulk = new DirtyBitmap(8 * MIB, MIB);
+        DirtyBitmap pages = new DirtyBitmap(8 * MIB, 4096);
+        bulk.mark(MIB, MIB);
+        assertEquals(1, pages.mark(MIB - 4096, 2 * 4096, bulk), "the last page of chunk 0, not the first of chunk 1");
+        assertTrue(pages.isSet(255));
+        assertFalse(pages.isSet(256));
+        assertThrows(IllegalArgumentException.class, () -> bulk.mark(0, 4096, pages));
+    }
+
+    @Test
+    void rangesClearAndReadWithoutTakingOneBitAtATime() {
+        DirtyBitmap bitmap = new DirtyBitmap(1024 * 4096L, 4096);
+        bitmap.mark(60 * 4096L, 10 * 4096L);
+        bitmap.mark(500 * 4096L, 4096);
+        assertEquals(0b1111L << 60, bitmap.bits(0, 64) & (0b1111L << 60));
+        assertEquals(0b111111L, bitmap.bits(64, 64));
+        assertEquals(0b11L, bitmap.bits(64, 2));
+        assertEquals(60, bitmap.nextSet(0));
+        assertEquals(500, bitmap.nextSet(70));
+        assertEquals(-1, bitmap.nextSet(501));
+        assertEquals(7, bitmap.clear(63, 128), "bits 63..69");
+        assertEquals(4, bitmap.count());
+        assertTrue(bitmap.isSet(62) && !bitmap.isSet(63));
+        assertThrows(IllegalArgumentException.class, () -> bitmap.bits(32, 64));
+    }
+
+    @Test
     void rejectsAChunkSizeThatIsNotAPowerOfTwo() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DirtyBitmap(MIB, 3000));
         assertEquals("chunk size 3000 is not a power of two", e.getMessage());

@@ -98,8 +98,8 @@ class DiskMigrationTest {
             fillRandom(source, 3 * MIB, 128 * 1024, 5);
             fillRandom(source, 17 * MIB + 64 * 1024, 64 * 1024, 6);
             source.writeZeroes(25 * MIB, BlockImages.DEFAULT_CLUSTER_SIZE, true);
-            try (DiskMigration migration = DiskMigration.start("vdb", source, CopyMode.INCREMENTAL, MIB,
-                    BackingIdentity.Check.FULL);
+            try (DiskMigration migration = DiskMigration.start("vdb", source,
+                    CopyOptions.of(CopyMode.INCREMENTAL).withBackingCheck(BackingIdentity.Check.FULL));
                  DiskTarget target = new DiskTarget(migration.spec(), destination);
                  GuestWriter guest = new GuestWriter(source, 7, 4L * MIB)) {
                 assertEquals(3L * MIB, migration.stats().totalBytes(), "three chunks hold top-layer data");
@@ -125,14 +125,15 @@ class DiskMigrationTest {
         try (BlockDevice source = Images.overlay(dir.resolve("top.qcow2"), base);
              BlockDevice destination = Images.overlay(dir.resolve("top-copy.qcow2"), otherBase);
              BlockDevice shortDestination = Images.overlay(dir.resolve("short-top.qcow2"), shortBase);
-             DiskMigration migration = DiskMigration.start("vdb", source, CopyMode.INCREMENTAL, MIB,
-                     BackingIdentity.Check.FULL)) {
+             DiskMigration migration = DiskMigration.start("vdb", source,
+                     CopyOptions.of(CopyMode.INCREMENTAL).withBackingCheck(BackingIdentity.Check.FULL))) {
             BlockMigrationException e = assertThrows(BlockMigrationException.class,
                     () -> new DiskTarget(migration.spec(), destination));
             assertTrue(e.getMessage().startsWith("drive vdb: backing file " + otherBase
                     + " differs in content from the source's (full SHA-256 "), e.getMessage());
             DiskSpec spec = migration.spec();
-            DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(), spec.backing());
+            DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(),
+                    spec.hashGranularity(), spec.backing());
             e = assertThrows(BlockMigrationException.class, () -> new DiskTarget(resized, shortDestination));
             assertEquals("drive vdb: backing file " + shortBase + " has size 4194304 bytes,"
                     + " the source's backing file has 8388608", e.getMessage());
@@ -171,9 +172,7 @@ class DiskMigrationTest {
              DiskMigration migration = startFull(source, MIB)) {
             fillRandom(source, MIB, MIB, 16);
             try (DiskTarget target = TargetImage.of("vda", created).open(migration.spec())) {
-                migration.complete(target);
-                target.verify(migration.digest());
-                assertSameContent(source, target.device());
+                completeAndCompare(migration, target, source);
             }
             assertEquals(24L * MIB, BlockImages.info(created).virtualSize());
             assertEquals(dev.ferry.vm.block.ImageFormat.QCOW2, BlockImages.info(created).format());
@@ -193,6 +192,63 @@ class DiskMigrationTest {
                 assertTrue(e.getMessage().startsWith("drive vda: destination image " + destination.path()
                         + " does not match the source (digest "), e.getMessage());
             }
+        }
+    }
+
+    @Test
+    void aPageWrittenBehindTheBulkPassIsReSentAsAPageNotAsItsChunk() throws Exception {
+        Path sourcePath = Images.randomRaw(dir.resolve("source.raw"), 8 * MIB, 17);
+        try (BlockDevice source = BlockImages.open(sourcePath, false);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB);
+             DiskMigration migration = startFull(source, MIB);
+             DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+            migration.iterate(target, Long.MAX_VALUE);
+            assertEquals(DiskMigration.Phase.DIRTY, migration.phase(), "one call, the whole bulk pass");
+            long bulkBytes = migration.stats().transferredBytes();
+            for (long page : new long[] {5, 300, 1800}) {
+                fillRandom(source, page * 4096, 4096, page);
+            }
+            assertEquals(3 * 4096, migration.pendingBytes());
+            migration.iterate(target, Long.MAX_VALUE);
+            DiskStats stats = migration.stats();
+            assertEquals(3 * 4096, stats.resentBytes());
+            assertEquals(3 * (4096 + BlockWire.DATA_HEADER_BYTES), stats.transferredBytes() - bulkBytes);
+            assertEquals(1, stats.dirtyPasses());
+            completeAndCompare(migration, target, source);
+        }
+    }
+
+    @Test
+    void aCallCoversItsBudgetOfDiskEvenInZeroesAndEndsWithThePass() throws Exception {
+        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 64 * MIB);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 64 * MIB);
+             DiskMigration migration = startFull(source, MIB);
+             DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+            long wire = migration.iterate(target, 8 * MIB);
+            assertEquals(56L * MIB, migration.pendingBytes(), "eight zero chunks covered, not the whole disk");
+            assertTrue(wire < 8 * 100, "zero chunks cost markers only: " + wire);
+            ChunkSink writingBehind = new ChunkSink() {
+                @Override
+                public void data(long offset, long length, Fill fill) throws IOException {
+                    target.data(offset, length, fill);
+                }
+
+                @Override
+                public void zeroes(long offset, long length) throws IOException {
+                    target.zeroes(offset, length);
+                    if (offset == 63L * MIB) {
+                        fillRandom(source, 4096, 4096, 18); // the guest writes behind the bulk pass
+                    }
+                }
+            };
+            migration.iterate(writingBehind, Long.MAX_VALUE);
+            assertEquals(DiskMigration.Phase.DIRTY, migration.phase());
+            assertEquals(4096, migration.pendingBytes(), "the dirty page waits for the next call");
+            assertEquals(0, migration.stats().dirtyPasses());
+            migration.iterate(target, Long.MAX_VALUE);
+            assertEquals(0, migration.pendingBytes());
+            assertEquals(1, migration.stats().dirtyPasses());
+            completeAndCompare(migration, target, source);
         }
     }
 
@@ -225,8 +281,15 @@ class DiskMigrationTest {
         migration.complete(sink);
     }
 
+    /** Sends the rest, checks the digests match and the images hold the same bytes. */
+    private static void completeAndCompare(DiskMigration migration, DiskTarget target, BlockDevice source) throws IOException {
+        migration.complete(target);
+        target.verify(migration.digest());
+        assertSameContent(source, target.device());
+    }
+
     static DiskMigration startFull(BlockDevice source, int chunkSize) throws IOException {
-        return DiskMigration.start("vda", source, CopyMode.FULL, chunkSize, BackingIdentity.Check.SAMPLED);
+        return DiskMigration.start("vda", source, CopyOptions.of(CopyMode.FULL).withChunkSize(chunkSize));
     }
 
     /** A link that silently drops the n-th data message. */

@@ -13,14 +13,19 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread that hammers a disk like a busy guest: random writes of 4–64 KiB of random bytes
- * (some all-zero, some write-zeroes) anywhere on the disk, at up to a given rate. As the VM of a
- * migration it pauses between writes: {@link #pause} returns once no write is in flight.
+ * (some all-zero, some write-zeroes) anywhere on the disk, at up to a given rate; or, made by
+ * {@link #pages}, random 4 KiB pages of random data at page-aligned offsets, as a database or a
+ * page cache writes. As the VM of a migration it pauses between writes: {@link #pause} returns
+ * once no write is in flight.
  */
 final class GuestWriter implements Pausable, AutoCloseable {
+
+    private static final int PAGE = 4096;
 
     private final BlockDevice disk;
     private final Thread thread;
     private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong writtenBytes = new AtomicLong();
     private boolean paused;
     private boolean writing;
     private boolean stopped;
@@ -28,11 +33,20 @@ final class GuestWriter implements Pausable, AutoCloseable {
 
     /** A writer of at most {@code bytesPerSecond}; {@link Long#MAX_VALUE} writes as fast as it can. */
     GuestWriter(BlockDevice disk, long seed, long bytesPerSecond) {
-        this.disk = disk;
-        this.thread = Thread.ofPlatform().name("guest-writer").start(() -> run(seed, bytesPerSecond / 1e9));
+        this(disk, seed, bytesPerSecond, false);
     }
 
-    private void run(long seed, double bytesPerNano) {
+    private GuestWriter(BlockDevice disk, long seed, long bytesPerSecond, boolean pages) {
+        this.disk = disk;
+        this.thread = Thread.ofPlatform().name("guest-writer").start(() -> run(seed, bytesPerSecond / 1e9, pages));
+    }
+
+    /** A writer of random 4 KiB pages of random data at page-aligned offsets, {@code bytesPerSecond} at most. */
+    static GuestWriter pages(BlockDevice disk, long seed, long bytesPerSecond) {
+        return new GuestWriter(disk, seed, bytesPerSecond, true);
+    }
+
+    private void run(long seed, double bytesPerNano, boolean pages) {
         long start = System.nanoTime();
         long written = 0;
         SplittableRandom random = new SplittableRandom(seed);
@@ -41,10 +55,19 @@ final class GuestWriter implements Pausable, AutoCloseable {
             long sectors = disk.size() / BlockDevice.SECTOR_SIZE;
             while (awaitTurn()) {
                 try {
-                    long length = (1 + random.nextInt(16)) * 4096L;
-                    long offset = random.nextLong(sectors - length / BlockDevice.SECTOR_SIZE) * BlockDevice.SECTOR_SIZE;
-                    writeOnce(buffer.asSlice(0, length), offset, random);
+                    long length;
+                    if (pages) {
+                        length = PAGE;
+                        MemorySegment page = buffer.asSlice(0, PAGE);
+                        fill(page, random);
+                        disk.write(random.nextLong(disk.size() / PAGE) * PAGE, page);
+                    } else {
+                        length = (1 + random.nextInt(16)) * 4096L;
+                        long offset = random.nextLong(sectors - length / BlockDevice.SECTOR_SIZE) * BlockDevice.SECTOR_SIZE;
+                        writeOnce(buffer.asSlice(0, length), offset, random);
+                    }
                     writes.incrementAndGet();
+                    writtenBytes.addAndGet(length);
                     written += length;
                 } finally {
                     endTurn();
@@ -94,6 +117,11 @@ final class GuestWriter implements Pausable, AutoCloseable {
 
     long writes() {
         return writes.get();
+    }
+
+    /** Bytes written so far, data and zeroes. */
+    long writtenBytes() {
+        return writtenBytes.get();
     }
 
     /** Waits until the write in flight returned; no write starts until {@link #resume}. */

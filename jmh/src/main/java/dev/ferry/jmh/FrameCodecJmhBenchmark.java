@@ -84,30 +84,6 @@ public class FrameCodecJmhBenchmark {
         }
     }
 
-    /** A channel that takes everything and keeps nothing. */
-    private static final class NullChannel implements ByteChannel {
-        @Override
-        public int write(ByteBuffer src) {
-            int n = src.remaining();
-            src.position(src.limit());
-            return n;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) {
-            return -1;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
@@ -115,7 +91,7 @@ public class FrameCodecJmhBenchmark {
         byte[] random = new byte[frameBytes];
         ThreadLocalRandom.current().nextBytes(random);
         MemorySegment.copy(MemorySegment.ofArray(random), 0, chunk, 0, frameBytes);
-        dropping = FrameWriter.unthrottled(new NullChannel(), frameBytes);
+        dropping = FrameWriter.unthrottled(new DiscardChannel(), frameBytes);
         MemoryChannel memory = new MemoryChannel(frameBytes + StreamFormat.HEADER_BYTES + StreamFormat.TRAILER_BYTES);
         looping = FrameWriter.unthrottled(memory, frameBytes);
         reader = new FrameReader(memory, frameBytes);

@@ -3,8 +3,6 @@ package dev.ferry.jmh;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.ferry.transport.MigrationChannel;
-import dev.ferry.transport.MigrationListener;
 import dev.ferry.transport.Transports;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +86,7 @@ public class TransportJmhBenchmark {
             default -> throw new IllegalArgumentException(transport);
         }
         ReadableByteChannel source = receiver;
-        drained = source == null ? null : CompletableFuture.supplyAsync(() -> drain(source), Thread::startVirtualThread);
+        drained = source == null ? null : ChannelPair.drain(source, CHUNK);
     }
 
     @Benchmark
@@ -120,17 +118,9 @@ public class TransportJmhBenchmark {
     }
 
     private void pair(String uri) throws IOException {
-        try (MigrationListener listener = Transports.listen(uri)) {
-            CompletableFuture<MigrationChannel> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return listener.accept(TIMEOUT);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            sender = Transports.connect(listener.boundUri(), TIMEOUT);
-            receiver = accepted.join();
-        }
+        ChannelPair pair = ChannelPair.open(uri, TIMEOUT);
+        sender = pair.sender();
+        receiver = pair.receiver();
     }
 
     /** The reference: blocking java.net sockets moving 1 MiB heap arrays through their streams. */
@@ -172,20 +162,6 @@ public class TransportJmhBenchmark {
                 }
             };
         }
-    }
-
-    private static long drain(ReadableByteChannel source) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
-        long total = 0;
-        try {
-            int n;
-            while ((n = source.read(buffer.clear())) >= 0) {
-                total += n;
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return total;
     }
 
     @SuppressWarnings("restricted")

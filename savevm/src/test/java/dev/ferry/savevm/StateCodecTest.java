@@ -23,6 +23,54 @@ class StateCodecTest {
     record Flags(boolean on, Optional<String> label) {
     }
 
+    record Counters(int[] seqs, long[] totals) {
+    }
+
+    record Positive(int value) {
+        Positive {
+            if (value <= 0) {
+                throw new IllegalArgumentException("value " + value + " is not positive");
+            }
+        }
+    }
+
+    record Nested(java.util.List<Optional<Counters>> items, Positive positive) {
+    }
+
+    @Test
+    void largeArraysTravelLittleEndianAndWhole() throws Exception {
+        int[] seqs = new int[262_144];
+        for (int i = 0; i < seqs.length; i++) {
+            seqs[i] = i * 31 - 7;
+        }
+        long[] totals = {Long.MIN_VALUE, -1, 0x0102030405060708L};
+        byte[] bytes = StateCodec.encode(new Counters(seqs, totals));
+        assertEquals(4 + 4 + 4 * seqs.length + 4 + 8 * totals.length, bytes.length);
+        ByteBuffer wire = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(seqs.length, wire.getInt(4));
+        assertEquals(seqs[12345], wire.getInt(8 + 4 * 12345));
+        Counters back = StateCodec.decode(Counters.class, ByteBuffer.allocateDirect(bytes.length).put(bytes).flip(), Phase.LOAD);
+        assertArrayEquals(seqs, back.seqs());
+        assertArrayEquals(totals, back.totals());
+    }
+
+    @Test
+    void preparedTypesStillRoundTripAndARecordsOwnCheckStillRefuses() throws Exception {
+        StateCodec.prepare(Nested.class);
+        Nested nested = new Nested(java.util.List.of(Optional.of(new Counters(new int[] {1, 2}, new long[0])), Optional.empty()),
+                new Positive(3));
+        Nested back = StateCodec.decode(Nested.class, ByteBuffer.wrap(StateCodec.encode(nested)), Phase.LOAD);
+        assertArrayEquals(new int[] {1, 2}, back.items().getFirst().orElseThrow().seqs());
+        assertEquals(Optional.empty(), back.items().get(1));
+        assertEquals(3, back.positive().value());
+
+        byte[] bytes = StateCodec.encode(new Positive(5));
+        ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4, -5);
+        MigrationException e = assertThrows(MigrationException.class,
+                () -> StateCodec.decode(Positive.class, ByteBuffer.wrap(bytes), Phase.LOAD));
+        assertEquals("state Positive: Positive refused the decoded values: value -5 is not positive", e.getMessage());
+    }
+
     @Test
     void roundTripKeepsEveryComponent() throws Exception {
         DeviceSection.State state = DeviceSection.sample();

@@ -152,15 +152,18 @@ public final class Demo {
     private void report(MigrationFigures figures, boolean completed, boolean running, boolean guestOk, String verdict,
                         ChildVm destination) throws IOException {
         if (settings.json()) {
-            out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
+            out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"status\":\"%s\","
+                            + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
                             + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
                             + "\"verified\":%b,\"guest_ok\":%b}%n",
-                    settings.mode(), settings.transport(), settings.machine(), settings.diskBytes(), figures.totalMillis(),
+                    settings.mode(), settings.transport(), settings.machine(), figures.status(), jsonText(figures.detail()),
+                    settings.diskBytes(), figures.totalMillis(),
                     figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(), running, guestOk);
             return;
         }
         double seconds = Math.max(figures.totalMillis(), 1) / 1000.0;
-        out.println("ferry demo: " + (completed ? "migration completed" : "migration " + figures.status()));
+        out.println("ferry demo: " + (completed ? "migration completed"
+                : "migration " + figures.status() + (figures.detail().isEmpty() ? "" : " (" + figures.detail() + ")")));
         out.printf(Locale.ROOT, "  total time     %d ms%n", figures.totalMillis());
         out.printf(Locale.ROOT, "  downtime       %s%n", figures.downtimeMillis() < 0 ? "n/a" : figures.downtimeMillis() + " ms");
         out.printf(Locale.ROOT, "  on the wire    %s (%.0f%% of the disk)%n", Sizes.human(figures.wireBytes()),
@@ -172,6 +175,10 @@ public final class Demo {
                 : "no: the destination did not start" + destinationError(destination)));
         out.println("  guest          " + (guestOk ? "kept running on the destination and passed its own checks (" + verdict + ")"
                 : "FAILED: " + verdict));
+    }
+
+    private static String jsonText(String text) {
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private static String destinationError(ChildVm destination) throws IOException {

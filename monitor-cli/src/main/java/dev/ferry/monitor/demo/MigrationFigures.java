@@ -5,10 +5,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The figures the demo reads out of the source's {@code info migrate}. */
-record MigrationFigures(String status, long totalMillis, long downtimeMillis, long wireBytes, long remainingBytes,
+record MigrationFigures(String status, String detail, long totalMillis, long downtimeMillis, long wireBytes, long remainingBytes,
                         long diskBytes, long ramBytes) {
 
-    private static final Pattern STATUS = Pattern.compile("^Migration status: (\\w+)");
+    private static final Pattern STATUS = Pattern.compile("^Migration status: (\\w+)(?: \\((.*)\\))?");
     private static final Pattern TOTAL = Pattern.compile("^total time: (\\d+) ms");
     private static final Pattern DOWNTIME = Pattern.compile("^downtime: (\\d+) ms");
     private static final Pattern TRANSFERRED = Pattern.compile("^transferred: (\\d+) bytes");
@@ -17,6 +17,7 @@ record MigrationFigures(String status, long totalMillis, long downtimeMillis, lo
 
     static MigrationFigures parse(List<String> lines) {
         String status = "none";
+        String detail = "";
         long total = 0;
         long downtime = -1;
         long wire = 0;
@@ -27,6 +28,7 @@ record MigrationFigures(String status, long totalMillis, long downtimeMillis, lo
             Matcher m;
             if ((m = STATUS.matcher(line)).find()) {
                 status = m.group(1);
+                detail = m.group(2) == null ? "" : m.group(2);
             } else if ((m = TOTAL.matcher(line)).find()) {
                 total = Long.parseLong(m.group(1));
             } else if ((m = DOWNTIME.matcher(line)).find()) {
@@ -44,7 +46,7 @@ record MigrationFigures(String status, long totalMillis, long downtimeMillis, lo
                 }
             }
         }
-        return new MigrationFigures(status, total, downtime, wire, remaining, disk, ram);
+        return new MigrationFigures(status, detail, total, downtime, wire, remaining, disk, ram);
     }
 
     boolean ended() {

@@ -74,6 +74,11 @@ public final class StreamLoader<C extends Record> {
         try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
             readHeader(reader);
             readConfig(reader);
+            registry.sections().forEach(section -> {
+                if (section instanceof StateSection<?> state) {
+                    StateCodec.prepare(state.stateType());
+                }
+            });
             loadSections(reader);
             verify();
             reply(FrameKind.ACK, "");
@@ -187,7 +192,9 @@ public final class StreamLoader<C extends Record> {
         if (section instanceof LiveSection liveSection) {
             load(frame, entry, in -> liveSection.load(FrameKind.START, in, streamId.version()), data);
         } else {
+            long started = System.nanoTime();
             load(frame, entry, in -> loadState((StateSection<?>) section, in, streamId.version()), data);
+            LOG.debug("section {}: state loaded in {} µs", streamId, (System.nanoTime() - started) / 1000);
         }
         entry.ended = !live;
     }
@@ -206,8 +213,12 @@ public final class StreamLoader<C extends Record> {
             throw new MigrationException(Phase.LOAD, frame.describe() + ": section " + entry.streamId + " already ended");
         }
         LiveSection section = (LiveSection) entry.section;
+        long started = System.nanoTime();
         load(frame, entry, in -> section.load(frame.kind(), in, entry.streamId.version()), frame.payload());
         entry.ended = frame.kind() == FrameKind.END;
+        if (entry.ended) {
+            LOG.debug("section {}: END applied in {} µs", entry.streamId, (System.nanoTime() - started) / 1000);
+        }
     }
 
     /** Runs one section load over {@code data} and names section and frame in any error. */
@@ -243,8 +254,10 @@ public final class StreamLoader<C extends Record> {
 
     private void verify() throws MigrationException {
         for (Section section : loaded) {
+            long started = System.nanoTime();
             try {
                 section.verify();
+                LOG.debug("section {}: verified in {} µs", section.id(), (System.nanoTime() - started) / 1000);
             } catch (IOException | RuntimeException e) {
                 throw new MigrationException(Phase.VERIFY, "section " + section.id() + " failed verification: "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);

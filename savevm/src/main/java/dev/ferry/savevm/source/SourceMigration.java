@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One source migration, run on its own thread: header and config, live setup, iterations until
- * the pending bytes fit the downtime limit at the measured bandwidth, pause, END and FULL frames,
+ * the pending bytes fit the downtime limit at the measured bandwidth and stop shrinking
+ * ({@link SwitchPoint}), pause, END and FULL frames,
  * EOF, acknowledgement. Any failure or cancel before the acknowledgement sends ABORT (if the
  * channel still works), resumes the VM if it was paused, and cleans every section up with
  * {@code succeeded = false}. Fields without volatile belong to the migration thread.
@@ -62,6 +64,7 @@ public final class SourceMigration implements Runnable {
     private final TokenBucket bucket;
     private final ThroughputMeter meter = new ThroughputMeter();
     private final PipelineRate pipeline = new PipelineRate();
+    private final SwitchPoint switchPoint = new SwitchPoint();
     private final CountDownLatch done = new CountDownLatch(1);
     private final long[] pending;
     private final FrameOutput[] outputs;
@@ -182,6 +185,7 @@ public final class SourceMigration implements Runnable {
             outputs[i].finish(false);
         }
         setupNanos = System.nanoTime() - startNanos;
+        states.forEach(section -> StateCodec.prepare(section.stateType()));
         enter(Phase.ITERATE, new MigrationState.Active());
         iterateUntilConverged();
 
@@ -190,10 +194,12 @@ public final class SourceMigration implements Runnable {
         pausedAt = System.nanoTime();
         vm.pause();
         paused = true;
+        long pauseDone = System.nanoTime();
         state = new MigrationState.Device();
         publish();
         // The final burst is bounded by bandwidth x downtime already: it goes out unthrottled.
         bucket.setRate(TokenBucket.UNLIMITED);
+        long sentBefore = meter.totalBytes();
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
             outputs[i].open(FrameKind.PART);
@@ -201,17 +207,24 @@ public final class SourceMigration implements Runnable {
             outputs[i].finish(true);
             pending[i] = 0;
         }
+        long liveDone = System.nanoTime();
+        long liveBytes = meter.totalBytes() - sentBefore;
         for (int i = 0; i < states.size(); i++) {
             checkCancel();
             writeFull(writer, live.size() + 1 + i, states.get(i));
         }
         writer.writeFrame(FrameKind.EOF, 0, new byte[0]);
+        long eofDone = System.nanoTime();
         Optional<ReadableByteChannel> returnPath = channel.readable();
         if (returnPath.isPresent()) {
             phase = Phase.HANDSHAKE;
             awaitAcknowledgement(returnPath.get());
         }
-        actualDowntime = Duration.ofNanos(System.nanoTime() - pausedAt);
+        long acked = System.nanoTime();
+        actualDowntime = Duration.ofNanos(acked - pausedAt);
+        LOG.debug("downtime {} ms: pause {} ms, live sections' rest {} ms ({} bytes), state sections and EOF {} ms,"
+                        + " destination's checks until ACK {} ms", millis(acked - pausedAt), millis(pauseDone - pausedAt),
+                millis(liveDone - pauseDone), liveBytes, millis(eofDone - liveDone), millis(acked - eofDone));
         cleanUp(true);
     }
 
@@ -233,8 +246,11 @@ public final class SourceMigration implements Runnable {
             }
             long bandwidth = effectiveBandwidth();
             publish();
-            if (fits(total, bandwidth) && fits(exactPending(), bandwidth)) {
+            boolean fits = fits(total, bandwidth) && fits(exactPending(), bandwidth);
+            if (switchPoint.observe(now, sum(), fits)) {
                 expectedDowntime = downtime(sum(), bandwidth);
+                LOG.debug("pausing: {}; expected downtime {} ms at {} B/s", switchPoint.describe(now, sum()),
+                        expectedDowntime.toMillis(), bandwidth);
                 return;
             }
             long budget = budget(bandwidth > 0 ? bandwidth : maxBandwidth);
@@ -383,6 +399,10 @@ public final class SourceMigration implements Runnable {
             }
         }
         setUp = 0;
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     private static String message(Throwable e) {

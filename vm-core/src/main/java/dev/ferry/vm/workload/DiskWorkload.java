@@ -27,6 +27,9 @@ public final class DiskWorkload implements AutoCloseable {
      */
     public record Settings(long seed, long bytesPerSecond, int blockSize, long blocks, int readPercent) {
 
+        /** 1 MiB of sequence numbers: 1 GiB of 4 KiB blocks. */
+        public static final long MAX_BLOCKS = 1L << 18;
+
         public Settings {
             if (blockSize < BlockDevice.SECTOR_SIZE || blockSize % BlockDevice.SECTOR_SIZE != 0 || blockSize > (1 << 20)) {
                 throw new IllegalArgumentException("workload block size " + blockSize + " must be a multiple of 512 up to 1 MiB");
@@ -39,9 +42,12 @@ public final class DiskWorkload implements AutoCloseable {
             }
         }
 
-        /** Settings that use the whole of a disk of {@code diskBytes}. */
+        /**
+         * Settings that use a disk of {@code diskBytes} from its start, at most {@link #MAX_BLOCKS}
+         * blocks: the sequence table travels in one state frame at the switch.
+         */
         public static Settings forDisk(long diskBytes, long seed, long bytesPerSecond, int blockSize, int readPercent) {
-            return new Settings(seed, bytesPerSecond, blockSize, diskBytes / blockSize, readPercent);
+            return new Settings(seed, bytesPerSecond, blockSize, Math.min(diskBytes / blockSize, MAX_BLOCKS), readPercent);
         }
     }
 

@@ -94,6 +94,13 @@ class DiskWorkloadTest {
         }
     }
 
+    @Test
+    void aLargeDiskUsesABoundedRegionSoItsStateFitsOneFrame() {
+        DiskWorkload.Settings settings = DiskWorkload.Settings.forDisk(16L << 30, 1, 0, 4096, 0);
+        assertEquals(DiskWorkload.Settings.MAX_BLOCKS, settings.blocks());
+        assertEquals(1L << 30, settings.blocks() * settings.blockSize());
+    }
+
     private static void runUntilWritten(DiskWorkload workload, long blocks) throws InterruptedException {
         workload.resume();
         long deadline = System.nanoTime() + 30_000_000_000L;

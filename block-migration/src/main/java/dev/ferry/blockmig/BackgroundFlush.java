@@ -1,0 +1,132 @@
+package dev.ferry.blockmig;
+
+import dev.ferry.vm.block.BlockDevice;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Makes a destination image durable bit by bit while the copy runs: a thread flushes it once
+ * {@value #EVERY_BYTES} bytes arrived since the last flush, or {@value #EVERY_MILLIS} ms after
+ * the last one with anything unflushed. The flush at the switch, which the guest's downtime
+ * waits for, then only covers what arrived since the last background flush began; without this
+ * it wrote back everything the copy had sent (over half a second for a 1 GiB disk here).
+ */
+final class BackgroundFlush implements AutoCloseable {
+
+    private static final long EVERY_BYTES = 64L << 20;
+    private static final long EVERY_MILLIS = 100;
+
+    private final BlockDevice device;
+    private final String name;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private Thread thread;
+    /** Bytes written since the last flush began. */
+    private long unflushed;
+    private long lastFlushEnd = System.nanoTime();
+    private boolean flushing;
+    private boolean stopped;
+    private IOException failure;
+
+    BackgroundFlush(BlockDevice device, String name) {
+        this.device = device;
+        this.name = name;
+    }
+
+    /** {@code bytes} were written to the image (at least 1 for a write of zeroes). */
+    void written(long bytes) {
+        lock.lock();
+        try {
+            if (stopped) {
+                return;
+            }
+            unflushed += Math.max(1, bytes);
+            if (thread == null) {
+                thread = Thread.ofPlatform().daemon().name("flush-" + name).start(this::run);
+            } else if (unflushed >= EVERY_BYTES) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        lock.lock();
+        try {
+            while (!stopped) {
+                long wait = lastFlushEnd + TimeUnit.MILLISECONDS.toNanos(EVERY_MILLIS) - System.nanoTime();
+                if (unflushed == 0 || (unflushed < EVERY_BYTES && wait > 0)) {
+                    changed.awaitNanos(unflushed == 0 ? TimeUnit.SECONDS.toNanos(1) : wait);
+                    continue;
+                }
+                unflushed = 0;
+                flushing = true;
+                lock.unlock();
+                try {
+                    device.flush();
+                } catch (IOException e) {
+                    failure = e;
+                } finally {
+                    lock.lock();
+                    flushing = false;
+                    lastFlushEnd = System.nanoTime();
+                    changed.signalAll();
+                }
+                if (failure != null) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops flushing in the background and makes everything written durable, without waiting
+     * for a background flush in progress first: a flush covers what was written before it began,
+     * whatever runs beside it. Reports a background flush that failed.
+     */
+    void finish() throws IOException {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        device.flush();
+        lock.lock();
+        try {
+            stop();
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops flushing in the background, waiting for a flush in progress; flushes nothing more. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            stop();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stop() {
+        stopped = true;
+        changed.signalAll();
+        while (flushing) {
+            changed.awaitUninterruptibly();
+        }
+    }
+}
