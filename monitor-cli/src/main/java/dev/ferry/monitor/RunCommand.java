@@ -69,8 +69,14 @@ final class RunCommand implements Callable<Integer> {
         for (String disk : disks) {
             drives.add(DriveSpec.parse(disk, drives.size()));
         }
-        if (incomingTimeout < 0 || readPercent < 0 || readPercent > 100) {
-            throw new IllegalArgumentException("--incoming-timeout must not be negative and --workload-read-percent must be 0..100");
+        if (vcpus < 1) {
+            throw new IllegalArgumentException("--smp " + vcpus + " is out of range (at least 1 vCPU)");
+        }
+        if (incomingTimeout < 0) {
+            throw new IllegalArgumentException("--incoming-timeout " + incomingTimeout + " is negative (0 waits for ever)");
+        }
+        if (readPercent < 0 || readPercent > 100) {
+            throw new IllegalArgumentException("--workload-read-percent " + readPercent + " is out of range (0..100)");
         }
         RunOptions options = new RunOptions(machine(), Sizes.parse(memory, 'M'), vcpus, drives,
                 new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),

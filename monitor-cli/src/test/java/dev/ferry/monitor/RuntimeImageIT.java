@@ -3,7 +3,10 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The image a user runs starts with no JVM flags typed and without JVM warnings. */
 class RuntimeImageIT {
@@ -22,5 +25,17 @@ class RuntimeImageIT {
         assertTrue(result.exitCode() != 0);
         assertTrue(result.stderr().contains("no-such-command"), result.stderr());
         assertTrue(!result.stderr().contains("Exception"), result.stderr());
+    }
+
+    @Test
+    void theLauncherExecsTheVmSoItsPidIsTheVm(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk.img");
+        assertEquals(0, FerryImage.run(60, "img", "create", disk.toString(), "1M").exitCode());
+        try (FerryProcess vm = FerryProcess.start("vm", dir, dir, "--disk", disk.toString(), "--workload-rate", "0")) {
+            assertEquals("VM status: running", vm.answer("info status"));
+            // jlink's own launcher would show java here, a child that SIGKILL to ferry's pid leaves running.
+            assertEquals(List.of(), vm.descendants());
+            assertEquals(0, vm.quit(), vm.stderr());
+        }
     }
 }

@@ -12,6 +12,8 @@ import dev.ferry.savevm.stream.StreamFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -134,6 +136,22 @@ class StreamFormatTest {
         MigrationException e = new Destination(1).refuse(Arrays.copyOf(stream, frameStarts.getLast()));
         assertEquals("stream ended before frame " + (frameStarts.size() - 1)
                 + " (no EOF frame: the source stopped or the connection dropped)", e.getMessage());
+    }
+
+    @Test
+    void aConnectionLostMidStreamIsOneLineNamingTheError() throws Exception {
+        byte[] stream = save(new Source(), MachineConfig.of(512L << 20));
+        InputStream reset = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("tcp:127.0.0.1:4444: read failed: Connection reset");
+            }
+        };
+        InputStream dropped = new SequenceInputStream(new ByteArrayInputStream(stream, 0, stream.length / 2), reset);
+        MigrationException e = assertThrows(MigrationException.class, () -> IncomingMigration.receive(new Destination(1).registry,
+                MachineConfig.class, ConfigCheck.sameAs(MachineConfig.of(512L << 20)),
+                MigrationChannel.readOnly(Channels.newChannel(dropped))));
+        assertEquals("reading the migration stream failed: tcp:127.0.0.1:4444: read failed: Connection reset", e.getMessage());
     }
 
     @Test

@@ -230,6 +230,9 @@ final class HmpCommands {
 
         @Override
         void run(VmControl control) throws MonitorException {
+            if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
+                throw new MonitorException("guest_verify: --timeout " + timeoutSeconds + " is out of range (1..3600 seconds)");
+            }
             print(control.verifyGuest(Duration.ofSeconds(timeoutSeconds)));
         }
     }

@@ -87,7 +87,10 @@ public final class StreamLoader<C extends Record> {
             reply(FrameKind.NACK, e.getMessage());
             throw e;
         } catch (IOException | RuntimeException e) {
-            MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + e, e);
+            // An I/O error's message names what failed (the transport's URI, the errno); a runtime
+            // exception here is a bug, and its class name is the first clue.
+            String cause = e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+            MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + cause, e);
             reply(FrameKind.NACK, failure.getMessage());
             throw failure;
         } finally {
