@@ -93,25 +93,11 @@ public final class BlockCopy {
         }
     }
 
-    /** Closes every target section, whatever happened; a failure to close is added to the first. */
+    /** Closes every target section, whatever happened. */
     private record Targets(List<BlockTargetSection> sections) implements AutoCloseable {
         @Override
         public void close() throws IOException {
-            IOException first = null;
-            for (BlockTargetSection section : sections) {
-                try {
-                    section.close();
-                } catch (IOException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+            BlockTargetSection.closeAll(sections);
         }
     }
 

@@ -118,4 +118,23 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
         return new BlockMigrationException("drive " + drive + ": a target block section only loads;"
                 + " register a BlockSourceSection on the source");
     }
+
+    /** Closes every section, whatever happened; a failure to close is added to the first. */
+    public static void closeAll(Iterable<BlockTargetSection> sections) throws IOException {
+        IOException first = null;
+        for (BlockTargetSection section : sections) {
+            try {
+                section.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
 }

@@ -63,7 +63,7 @@ final class IncomingMigrationPlan {
                     registry.register(section);
                 }
             }, channel);
-            closeAll(targets.values());
+            BlockTargetSection.closeAll(targets.values());
             SequencedMap<String, BlockDevice> disks = openAll();
             Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
             workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
@@ -71,7 +71,7 @@ final class IncomingMigrationPlan {
             return DiskOnlyVm.migrated(disks, states);
         } finally {
             if (!done) {
-                closeAll(targets.values());
+                BlockTargetSection.closeAll(targets.values());
                 for (Path path : created) {
                     if (Files.deleteIfExists(path)) {
                         LOG.info("removed {}, which the failed migration had created", path);
@@ -100,7 +100,7 @@ final class IncomingMigrationPlan {
                 guest.registerSections(registry);
             }, channel);
         } finally {
-            closeAll(targets);
+            BlockTargetSection.closeAll(targets);
         }
     }
 
@@ -125,23 +125,5 @@ final class IncomingMigrationPlan {
 
     private SequencedMap<String, BlockDevice> openAll() throws IOException {
         return Drives.openAll(drives);
-    }
-
-    private static void closeAll(Iterable<BlockTargetSection> sections) throws IOException {
-        IOException first = null;
-        for (BlockTargetSection section : sections) {
-            try {
-                section.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 }
