@@ -85,6 +85,7 @@ public final class VmLauncher {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
                 listener.close();
+                session.listening("");
                 IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
                 if (options.machine().equals("none")) {
                     session.attach(plan.receiveDiskOnly(channel));

@@ -81,7 +81,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         start();
     }
 
-    /** Where the destination waits for the source, for {@code info status}. */
+    /** Where the destination waits for the source, for {@code info status}; empty once it connected. */
     void listening(String uri) {
         incomingUri = uri;
     }
