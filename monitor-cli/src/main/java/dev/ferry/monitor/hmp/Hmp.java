@@ -67,10 +67,6 @@ public final class Hmp {
         return !quit;
     }
 
-    public boolean quitRequested() {
-        return quit;
-    }
-
     void quit() {
         quit = true;
     }

@@ -31,10 +31,6 @@ final class GuestVm implements VmBody {
         }
     }
 
-    Machine machineHandle() {
-        return machine;
-    }
-
     @Override
     public String machine() {
         return "kvm";

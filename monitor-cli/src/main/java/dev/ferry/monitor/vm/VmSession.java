@@ -314,7 +314,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         return lines;
     }
 
-    static String describe(String id, BlockDevice disk) {
+    private static String describe(String id, BlockDevice disk) {
         return String.format(Locale.ROOT, "%s: %s (%s, %s%s)%s", id, disk.path(), disk.format().id(), Sizes.human(disk.size()),
                 disk.readOnly() ? ", read-only" : "", disk.backing().map(b -> " backing " + b.path()).orElse(""));
     }
