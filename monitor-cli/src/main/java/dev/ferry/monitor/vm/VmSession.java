@@ -21,13 +21,9 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.SequencedMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -52,7 +48,6 @@ public final class VmSession implements VmControl, AutoCloseable {
     private volatile Outgoing outgoing;
     private volatile String endReason = "";
     /** The drives as storage copies see them, one per image for the session's life: they count its dirty tracking. */
-    private final Map<BlockDevice, ObservedDisk> observed = new ConcurrentHashMap<>();
 
     /** An outgoing migration and the disks it copies. */
     private record Outgoing(MigrationDriver driver, List<BlockSourceSection> disks, MigrateRequest request) {
@@ -197,7 +192,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         Thread.ofPlatform().daemon().name("migration-watch").start(() -> watch(started));
     }
 
-    private List<BlockSourceSection> storageSections(VmBody body, MigrateRequest request) throws MonitorException {
+    private static List<BlockSourceSection> storageSections(VmBody body, MigrateRequest request) throws MonitorException {
         if (request.storage() == MigrateRequest.StorageCopy.NONE) {
             return List.of();
         }
@@ -210,19 +205,13 @@ public final class VmSession implements VmControl, AutoCloseable {
         CopyMode mode = request.storage() == MigrateRequest.StorageCopy.FULL ? CopyMode.FULL : CopyMode.INCREMENTAL;
         List<BlockSourceSection> disks;
         try {
-            disks = BlockSourceSection.forDrives(observedDisks(body), selection, CopyOptions.of(mode), progress -> { });
+            disks = BlockSourceSection.forDrives(body.disks(), selection, CopyOptions.of(mode), progress -> { });
         } catch (IllegalArgumentException e) {
             throw new MonitorException("migrate: " + e.getMessage());
         }
         if (disks.isEmpty()) {
             throw new MonitorException("migrate: no writable drive to copy (drives: " + String.join(", ", body.disks().keySet()) + ")");
         }
-        return disks;
-    }
-
-    private SequencedMap<String, BlockDevice> observedDisks(VmBody body) {
-        SequencedMap<String, BlockDevice> disks = new LinkedHashMap<>();
-        body.disks().forEach((id, disk) -> disks.put(id, observed.computeIfAbsent(disk, ObservedDisk::new)));
         return disks;
     }
 
@@ -307,8 +296,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         List<String> lines = new ArrayList<>();
         current.disks().forEach((id, disk) -> {
-            ObservedDisk tracked = observed.get(disk);
-            int observers = tracked == null ? 0 : tracked.observers();
+            int observers = disk.observerCount();
             lines.add(describe(id, disk) + ", dirty tracking " + (observers == 0 ? "off" : "on (" + observers + ")"));
         });
         return lines;

@@ -61,6 +61,9 @@ public interface BlockDevice extends AutoCloseable {
      */
     Registration observe(WriteObserver observer);
 
+    /** Observers registered and not yet closed: non-zero while a migration tracks this disk's writes. */
+    int observerCount();
+
     @Override
     void close() throws IOException;
 

@@ -90,6 +90,11 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     @Override
+    public int observerCount() {
+        return observers.size();
+    }
+
+    @Override
     public void close() throws IOException {
         channel.close();
     }

@@ -67,6 +67,11 @@ public abstract class AbstractImage implements BlockDevice {
         return () -> observers.remove(observer);
     }
 
+    @Override
+    public final int observerCount() {
+        return observers.size();
+    }
+
     /** Reads a checked, in-range, sector-aligned range. */
     protected abstract void readChecked(long offset, MemorySegment dst) throws IOException;
 
