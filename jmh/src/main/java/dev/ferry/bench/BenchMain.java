@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  * {@code <results>/<date>.json}; each run's output stays in {@code <results>/<date>-logs/}.
  *
  * <pre>
- * BenchMain --ferry PATH [--runs N] [--quick] [--only abcde] [--large-disk SIZE] [--profile] [--results DIR]
- *           [--timeout SECONDS]
+ * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdeq] [--large-disk SIZE] [--profile] [--results DIR]
+ *           [--timeout SECONDS] [--qemu PATH]
  * </pre>
  *
  * {@code --profile} records every process with JFR into the logs folder ({@code JDK_JAVA_OPTIONS}).
@@ -34,8 +34,11 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    /** The five scenarios; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise). */
-    static List<Scenario> scenarios(long largeDisk) {
+    /**
+     * The scenarios: the ceiling, four demos, and QEMU's block migration as the reference;
+     * {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise).
+     */
+    static List<Scenario> scenarios(long largeDisk, String qemu) {
         return List.of(
                 new RawCeiling("a", GIB),
                 demo("b", "full copy 1G, idle guest", GIB, "--mode", "full", "--guest-write-rate", "0"),
@@ -43,7 +46,8 @@ public final class BenchMain {
                 demo("d", "incremental 100M over a 1G backing", GIB, "--mode", "inc", "--inc-data", "100M",
                         "--guest-write-rate", "0"),
                 demo("e", "full copy " + Sizes.format(largeDisk) + ", idle guest", largeDisk, "--mode", "full",
-                        "--guest-write-rate", "0"));
+                        "--guest-write-rate", "0"),
+                new QemuBlockMigration("q", GIB, qemu));
     }
 
     private static DemoMigration demo(String id, String title, long diskBytes, String... options) {
@@ -75,7 +79,7 @@ public final class BenchMain {
         BenchContext context = new BenchContext(Path.of(ProcessHandle.current().info().command().orElse("java")),
                 System.getProperty("java.class.path"), options.ferry(), work, logs, env, options.timeout());
         MachineInfo machine = MachineInfo.probe();
-        List<ScenarioResult> results = scenarios(options.largeDisk()).stream()
+        List<ScenarioResult> results = scenarios(options.largeDisk(), options.qemu()).stream()
                 .filter(s -> options.only().contains(s.id())).map(ScenarioResult::new).toList();
         try {
             for (int run = 1; run <= options.runs(); run++) {
@@ -118,12 +122,14 @@ public final class BenchMain {
     }
 
     /** The command line, checked. */
-    record Options(Path ferry, int runs, String only, long largeDisk, boolean profile, Path results, Duration timeout) {
+    record Options(Path ferry, int runs, String only, long largeDisk, boolean profile, Path results, Duration timeout,
+                   String qemu) {
 
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
             int runs = runsFromEnv == null || runsFromEnv.isBlank() ? 3 : positive("FERRY_BENCH_RUNS", runsFromEnv);
-            String only = "abcde";
+            String only = "abcdeq";
+            String qemu = "qemu-system-x86_64";
             long largeDisk = 4 * GIB;
             boolean profile = false;
             Path results = Path.of("bench", "results");
@@ -139,18 +145,19 @@ public final class BenchMain {
                     case "--large-disk" -> largeDisk = Sizes.parse(value(args, ++i, arg));
                     case "--results" -> results = Path.of(value(args, ++i, arg));
                     case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
+                    case "--qemu" -> qemu = value(args, ++i, arg);
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'; options: --ferry PATH"
-                            + " --runs N --quick --only LETTERS --large-disk SIZE --profile --results DIR --timeout SECONDS");
+                            + " --runs N --quick --only LETTERS --large-disk SIZE --profile --results DIR --timeout SECONDS --qemu PATH");
                 }
             }
             if (ferry == null || !Files.isExecutable(ferry)) {
                 throw new IllegalArgumentException("--ferry must name the ferry launcher (monitor-cli/target/ferry/bin/ferry),"
                         + " got " + ferry);
             }
-            if (!only.matches("[a-e]+")) {
-                throw new IllegalArgumentException("--only takes scenario letters a to e, got '" + only + "'");
+            if (!only.matches("[a-eq]+")) {
+                throw new IllegalArgumentException("--only takes scenario letters a to e and q, got '" + only + "'");
             }
-            return new Options(ferry, runs, only, largeDisk, profile, results, timeout);
+            return new Options(ferry, runs, only, largeDisk, profile, results, timeout, qemu);
         }
 
         private static String value(String[] args, int i, String option) {

@@ -8,7 +8,7 @@ import java.util.SequencedMap;
  * @param totalMs    from the first byte sent to the destination's acknowledgement
  * @param downtimeMs how long the guest was paused (NaN for the raw copy, which has no guest)
  * @param diskBytes  the disk's virtual size
- * @param wireBytes  bytes on the wire, framing included
+ * @param wireBytes  bytes on the wire, framing included; negative when the tool does not report them
  * @param dataBytes  non-zero disk data moved (for the raw copy: every byte, zeros included)
  * @param reported   the tool's own JSON line, kept whole in the results file
  */
@@ -22,7 +22,7 @@ record RunResult(double totalMs, double downtimeMs, long diskBytes, long wireByt
 
     /** Wire bytes over disk bytes: below 1 when zeros or unallocated data cost less than their size. */
     double wireShare() {
-        return (double) wireBytes / diskBytes;
+        return wireBytes < 0 ? Double.NaN : (double) wireBytes / diskBytes;
     }
 
     /** The raw copy's final fsync on the receiver, in ms; NaN for a migration (whose total includes its own). */

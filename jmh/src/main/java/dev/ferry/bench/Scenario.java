@@ -3,9 +3,9 @@ package dev.ferry.bench;
 import java.io.IOException;
 
 /** One line of the bench table: something run several times, each run giving a {@link RunResult}. */
-sealed interface Scenario permits RawCeiling, DemoMigration {
+sealed interface Scenario permits RawCeiling, DemoMigration, QemuBlockMigration {
 
-    /** The letter the issue gives it: a to e. */
+    /** The letter the issues give it: a to e, and q for QEMU. */
     String id();
 
     /** What it runs, for the table. */

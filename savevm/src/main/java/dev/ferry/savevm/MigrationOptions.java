@@ -10,16 +10,24 @@ import java.util.Objects;
  * @param maxBandwidth bytes per second the stream may use; {@link Long#MAX_VALUE} for no limit
  * @param downtimeLimit the longest pause the switch may take at the measured bandwidth
  * @param ackTimeout how long to wait for the destination's acknowledgement after the end of stream
- * @param stallWindow how often convergence is judged: pending bytes that did not shrink over one
- *     window make a stall, reported to the sections through {@link LiveSection#notConverging}
- * @param maxStallWindows stall windows after which the migration fails; 0 for no limit
+ * @param stallWindow how often convergence is judged: a window in which the live sections
+ *     dirtied at least half of what was sent is a stall; a stall that follows another raises the
+ *     throttle level, given to the sections through {@link LiveSection#notConverging}
+ * @param maxStallWindows throttle levels after which the migration fails; 0 for no limit
+ * @param autoConverge whether the sections are told to throttle the guest when the copy does not
+ *     converge (QEMU's {@code auto-converge} capability); off, stalls are only counted and reported
  */
 public record MigrationOptions(
-        long maxBandwidth, Duration downtimeLimit, Duration ackTimeout, Duration stallWindow, int maxStallWindows) {
+        long maxBandwidth, Duration downtimeLimit, Duration ackTimeout, Duration stallWindow, int maxStallWindows,
+        boolean autoConverge) {
 
-    /** Unlimited bandwidth, 300 ms downtime, 30 s for the acknowledgement, 1 s stall windows, no stall limit. */
+    /**
+     * Unlimited bandwidth, 300 ms downtime, 30 s for the acknowledgement, 1 s stall windows, no
+     * stall limit, auto-converge on.
+     */
     public static MigrationOptions defaults() {
-        return new MigrationOptions(Long.MAX_VALUE, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(1), 0);
+        return new MigrationOptions(Long.MAX_VALUE, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(1), 0,
+                true);
     }
 
     public MigrationOptions {
@@ -38,18 +46,22 @@ public record MigrationOptions(
     }
 
     public MigrationOptions withMaxBandwidth(long bytesPerSecond) {
-        return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows);
+        return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
     }
 
     public MigrationOptions withDowntimeLimit(Duration limit) {
-        return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows);
+        return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
     }
 
     public MigrationOptions withAckTimeout(Duration timeout) {
-        return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows);
+        return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows, autoConverge);
     }
 
     public MigrationOptions withStallWindow(Duration window, int maxWindows) {
-        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows);
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows, autoConverge);
+    }
+
+    public MigrationOptions withAutoConverge(boolean on) {
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, on);
     }
 }

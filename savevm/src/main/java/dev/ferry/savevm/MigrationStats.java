@@ -19,8 +19,10 @@ import java.util.Optional;
  * @param actualDowntime from pause to completion, once known
  * @param maxBandwidth the current limit in bytes per second ({@link Long#MAX_VALUE}: none)
  * @param downtimeLimit the current downtime limit
- * @param throttleLevel stall windows so far (pending bytes did not shrink), the level last given to
- *     {@link LiveSection#notConverging}; 0 while converging
+ * @param throttleLevel the level last given to {@link LiveSection#notConverging}; 0 while the copy
+ *     converges on its own or auto-converge is off
+ * @param throttleReason why the copy was judged not to converge (the dirty rate against the rate
+ *     sent), with a note when auto-converge is off and nothing was throttled; empty while it converges
  * @param sections per live section
  */
 public record MigrationStats(
@@ -37,6 +39,7 @@ public record MigrationStats(
         long maxBandwidth,
         Duration downtimeLimit,
         int throttleLevel,
+        String throttleReason,
         List<SectionStats> sections) {
 
     public MigrationStats {

@@ -149,6 +149,25 @@ class MigrationDriverTest {
     }
 
     @Test
+    void withAutoConvergeOffTheGuestIsNeverThrottledAndStatsSayWhyItStalls() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(1024, 16 << 20, true)) {
+            Destination destination = new Destination(1024, null, link.destination());
+            MigrationOptions options = MigrationOptions.defaults().withMaxBandwidth(4 << 20).withAutoConverge(false)
+                    .withDowntimeLimit(Duration.ofMillis(10)).withStallWindow(Duration.ofMillis(150), 3);
+            MigrationDriver driver = source.migrate(link, options);
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(30)));
+            assertTrue(failed.reason().startsWith("did not converge: "), failed.reason());
+            assertEquals(0, source.ram.maxThrottleLevel(), "no section was told to throttle");
+            assertEquals(0, driver.stats().throttleLevel());
+            assertTrue(driver.stats().throttleReason().startsWith("auto-converge off; the guest dirtied "),
+                    driver.stats().throttleReason());
+            assertRunningAndClean(source, 0);
+            assertTrue(destination.failure().getMessage().startsWith("the source aborted the migration: did not converge"));
+        }
+    }
+
+    @Test
     void cancelStopsTheMigrationAndTheVmRunsOn() throws Exception {
         Link link = Link.open();
         try (Source source = new Source(4096, 1 << 20, true)) {

@@ -28,7 +28,8 @@ public final class MigrationReport {
         lines.add("iterations: " + stats.iterations());
         lines.add("max bandwidth: " + (stats.maxBandwidth() == Long.MAX_VALUE ? "unlimited" : rate(stats.maxBandwidth())));
         lines.add("downtime limit: " + millis(stats.downtimeLimit()));
-        lines.add("throttle level: " + stats.throttleLevel());
+        lines.add("throttle level: " + stats.throttleLevel()
+                + (stats.throttleReason().isEmpty() ? "" : " (" + stats.throttleReason() + ")"));
         for (SectionStats section : stats.sections()) {
             lines.add(String.format(Locale.ROOT, "section %s: transferred %s, remaining %s",
                     section.id().idstr(), bytes(section.transferredBytes()), bytes(section.remainingBytes())));

@@ -234,17 +234,24 @@ public final class SourceMigration implements Runnable {
             long now = System.nanoTime();
             long total = estimatePending();
             sample(now, total);
-            if (convergence.observe(now, total)) {
+            if (convergence.observe(now, total, meter.totalBytes())) {
                 int level = convergence.level();
-                LOG.info("pending {} bytes did not shrink: throttle level {}", total, level);
-                live.forEach(section -> section.notConverging(level));
+                if (options.autoConverge()) {
+                    LOG.info("not converging ({}): throttle level {}", convergence.reason(), level);
+                    live.forEach(section -> section.notConverging(level));
+                } else {
+                    LOG.info("not converging ({}); auto-converge is off, the guest runs unthrottled", convergence.reason());
+                }
             }
             if (convergence.exhausted()) {
                 throw new MigrationException(Phase.ITERATE, "did not converge: " + total + " bytes still pending after "
-                        + convergence.level() + " stall windows at " + pipeline.rate()
-                        + " B/s; raise the downtime limit or the bandwidth");
+                        + convergence.level() + " stall levels (" + convergence.reason()
+                        + "); raise the downtime limit or the bandwidth");
             }
             long bandwidth = effectiveBandwidth();
+            if (bandwidth > 0) {
+                expectedDowntime = downtime(total, bandwidth);
+            }
             publish();
             boolean fits = fits(total, bandwidth) && fits(exactPending(), bandwidth);
             if (switchPoint.observe(now, sum(), fits)) {
@@ -441,6 +448,24 @@ public final class SourceMigration implements Runnable {
         return header.array();
     }
 
+    /**
+     * The last window's rate while running; once ended, the average over the whole migration (the
+     * last window holds the unthrottled final burst, which would read above the bandwidth limit).
+     */
+    private long throughput(long now) {
+        if (endNanos < 0) {
+            return meter.throughput();
+        }
+        return now > startNanos ? (long) (meter.totalBytes() * 1e9 / (now - startNanos)) : 0;
+    }
+
+    private String throttleReason() {
+        if (convergence.level() == 0) {
+            return "";
+        }
+        return options.autoConverge() ? convergence.reason() : "auto-converge off; " + convergence.reason();
+    }
+
     private void publish() {
         long now = endNanos >= 0 ? endNanos : System.nanoTime();
         List<SectionStats> sections = new ArrayList<>(live.size());
@@ -451,8 +476,8 @@ public final class SourceMigration implements Runnable {
             remaining += pending[i];
         }
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
-                meter.totalBytes(), remaining, meter.throughput(), dirtyRate, iterations,
+                meter.totalBytes(), remaining, throughput(now), dirtyRate, iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                convergence.level(), sections);
+                options.autoConverge() ? convergence.level() : 0, throttleReason(), sections);
     }
 }
