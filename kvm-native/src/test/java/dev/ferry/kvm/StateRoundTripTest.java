@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * state, after the guest has run. Values that move by themselves (IA32_TSC, the kvmclock, the
  * PIT's load time) are checked for moving forward only.
  */
+@Tag("kvm")
 class StateRoundTripTest {
 
     @BeforeEach
@@ -38,7 +40,7 @@ class StateRoundTripTest {
     void vcpuAndVmStateRoundTripWithIrqchip() {
         try (Kvm kvm = Kvm.open()) {
             HostSupport support = kvm.probe();
-            org.junit.jupiter.api.Assumptions.assumeTrue(support.has(Capability.IRQCHIP), "needs KVM_CAP_IRQCHIP");
+            KvmRequirement.need(support.has(Capability.IRQCHIP), "needs KVM_CAP_IRQCHIP");
         }
         try (TestGuest guest = new TestGuest(false, false, true)) {
             Set<StateKind> states = guest.kvm.probe().states();

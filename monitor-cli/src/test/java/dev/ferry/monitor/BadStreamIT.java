@@ -22,8 +22,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -222,8 +222,9 @@ class BadStreamIT {
 
     /** Needs KVM: a machine none has no RAM, so memory cannot differ there. */
     @Test
+    @Tag("kvm")
     void anotherMemorySizeIsRefused() throws Exception {
-        Assumptions.assumeTrue(MachineChoice.kvmUsable(), "needs a usable /dev/kvm: only a KVM machine has RAM to compare");
+        KvmHost.assumeKvm();
         Path source = fresh();
         Path disk = source.resolve("disk.img");
         LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
