@@ -72,6 +72,11 @@ public final class Kvm implements AutoCloseable {
             });
         }
         int version = LibC.ioctl(fd, Ioctls.KVM_GET_API_VERSION.request(), 0L);
+        if (version < 0) {
+            int errno = LibC.errno();
+            LibC.close(fd);
+            throw new KvmException(Ioctls.KVM_GET_API_VERSION.name() + " on " + device, errno, device + " is not a KVM device");
+        }
         if (version != KvmConstants.KVM_API_VERSION) {
             LibC.close(fd);
             throw new IllegalStateException(device + " speaks KVM API " + version + ", Ferry needs "

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -275,7 +276,7 @@ class BadStreamIT {
         args.addAll(List.of("--incoming", "exec:cat " + file));
         try (FerryProcess destination = FerryProcess.start(machine, "destination-" + PROCESSES.get(), dir, logs,
                 args.toArray(String[]::new))) {
-            int status = destination.awaitExit(Duration.ofSeconds(60));
+            int status = destination.awaitExit(Patience.seconds(60));
             String stderr = destination.stderr();
             assertEquals(1, status, stderr);
             List<String> failures = stderr.lines().filter(line -> line.startsWith(FAILED)).toList();
@@ -295,7 +296,7 @@ class BadStreamIT {
         Files.write(file, stream);
         try (FerryProcess destination = FerryProcess.start("destination-" + PROCESSES.get(), dir, logs,
                 "--disk", dir.resolve(disk).toString(), "--incoming", "exec:cat " + file)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + Patience.seconds(60).toNanos();
             while (!destination.stderr().contains("incoming migration done")) {
                 assertTrue(destination.isAlive() && System.nanoTime() < deadline, destination.stderr());
                 Thread.sleep(50);

@@ -1,5 +1,6 @@
 package dev.ferry.monitor;
 
+import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -13,8 +14,9 @@ final class KvmHost {
     }
 
     static void assumeKvm() {
-        boolean usable = MachineChoice.kvmUsable();
-        String need = "needs a usable /dev/kvm for --machine kvm";
+        Optional<String> problem = MachineChoice.kvmProblem();
+        boolean usable = problem.isEmpty();
+        String need = "needs a usable KVM for --machine kvm: " + problem.orElse("");
         if ("1".equals(System.getenv("FERRY_REQUIRE_KVM"))) {
             Assertions.assertTrue(usable, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
         }

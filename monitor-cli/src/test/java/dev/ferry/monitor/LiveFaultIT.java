@@ -3,6 +3,7 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LiveFaultIT {
 
-    private static final Duration POINT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration POINT_TIMEOUT = Patience.seconds(60);
     /** Long enough for the source's socket buffers to fill, so its writer blocks. */
     private static final long STALL_MILLIS = 1500;
 

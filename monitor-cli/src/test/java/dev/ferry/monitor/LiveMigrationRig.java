@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,7 +28,7 @@ final class LiveMigrationRig implements AutoCloseable {
     static final long DISK_BYTES = 64L << 20;
     private static final String COPY_SPEED = "16M";
     private static final String WORKLOAD_RATE = "4M";
-    private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration OUTCOME_TIMEOUT = Patience.seconds(60);
 
     private final Path sourceDir;
     private final Path destinationDir;

@@ -71,7 +71,7 @@ public final class Demo {
         sourceArgs.addAll(List.of("--disk", source + ",format=" + format + ",id=vda"));
         try (ChildVm destination = ChildVm.start(ferry, dir, "destination", destinationArgs);
              ChildVm sourceVm = ChildVm.start(ferry, dir, "source", sourceArgs)) {
-            String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Duration.ofSeconds(30))) : uris[0];
+            String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Patience.seconds(30))) : uris[0];
             sourceVm.monitor();
             destination.monitor();
             Thread.sleep(500); // let the guest write a little before it moves
@@ -138,7 +138,7 @@ public final class Demo {
     }
 
     private static boolean awaitRunning(ChildVm destination) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Patience.seconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             if (destination.command("info status").stream().anyMatch(l -> l.equals("VM status: running"))) {
                 return true;
