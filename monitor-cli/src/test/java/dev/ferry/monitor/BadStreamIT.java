@@ -51,6 +51,8 @@ class BadStreamIT {
     /** An incremental copy of a qcow2 overlay over {@link #base}. */
     private static byte[] incremental;
     private static SavedStream fullFrames;
+    /** A full copy of a KVM machine, saved by the first test that needs it. */
+    private static byte[] kvm;
     private static SplittableRandom random;
     private static final AtomicInteger PROCESSES = new AtomicInteger();
 
@@ -226,20 +228,43 @@ class BadStreamIT {
     @Tag("kvm")
     void anotherMemorySizeIsRefused() throws Exception {
         KvmHost.assumeKvm();
-        Path source = fresh();
-        Path disk = source.resolve("disk.img");
-        LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
-        Path file = streams.resolve("kvm.bin");
-        try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "256M", "--disk", disk + ",format=raw")) {
-            assertEquals(List.of(), vm.command("stop"));
-            assertEquals(List.of("Migration status: completed"), vm.command("migrate -b exec:cat > " + file));
-            assertEquals(0, vm.quit(), vm.stderr());
-        }
+        byte[] stream = kvmStream();
         FaultSummary.repeat("config: another memory size (kvm)", FaultSummary.runs(), run -> {
             Path dir = fresh();
-            String reason = refused("kvm", Files.readAllBytes(file), dir, "-m", "128M", "--disk", dir.resolve("disk.img").toString());
+            String reason = refused("kvm", stream, dir, "-m", "128M", "--disk", dir.resolve("disk.img") + ",format=raw");
             assertTrue(reason.toLowerCase(java.util.Locale.ROOT).contains("memory"), reason);
         });
+    }
+
+    /** A KVM machine's stream (RAM, vCPU and device state) with a bit flipped: refused, no VM runs. */
+    @Test
+    @Tag("kvm")
+    void aCorruptKvmStreamIsRefused() throws Exception {
+        KvmHost.assumeKvm();
+        byte[] bad = kvmStream().clone();
+        int at = random.nextInt(bad.length);
+        bad[at] ^= (byte) (1 << random.nextInt(8));
+        System.out.println("kvm stream: bit flipped at byte " + at);
+        Path dir = fresh();
+        refused("kvm", bad, dir, "-m", "256M", "--disk", dir.resolve("disk.img") + ",format=raw");
+    }
+
+    /** A 256 MiB KVM machine's full migration, saved once with the guest paused. */
+    private static synchronized byte[] kvmStream() throws Exception {
+        if (kvm == null) {
+            Path source = fresh();
+            Path disk = source.resolve("disk.img");
+            LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
+            Path file = streams.resolve("kvm.bin");
+            try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "256M", "--disk", disk + ",format=raw")) {
+                LiveMigrationRig.assertWrites(vm);
+                assertEquals(List.of(), vm.command("stop"));
+                assertEquals(List.of("Migration status: completed"), vm.command("migrate -b exec:cat > " + file));
+                assertEquals(0, vm.quit(), vm.stderr());
+            }
+            kvm = Files.readAllBytes(file);
+        }
+        return kvm;
     }
 
     /** A PART frame followed by another PART, at random. */

@@ -155,10 +155,11 @@ public final class Demo {
             out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"status\":\"%s\","
                             + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
                             + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
-                            + "\"verified\":%b,\"guest_ok\":%b}%n",
+                            + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
                     settings.mode(), settings.transport(), settings.machine(), figures.status(), jsonText(figures.detail()),
                     settings.diskBytes(), figures.totalMillis(),
-                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(), running, guestOk);
+                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
+                    figures.iterations(), running, guestOk, jsonText(verdict));
             return;
         }
         double seconds = Math.max(figures.totalMillis(), 1) / 1000.0;
