@@ -41,7 +41,9 @@ _start:
         mov $SEL_TSS, %eax
         ltr %ax
 
-        /* Interrupt gates for the 32 exception vectors, same reason. */
+        /* Interrupt gates for the 32 exception vectors, same reason. NMI, #DF and #MC switch to
+           their own stack (IST1), so a fault with a broken stack is still reported, not a
+           triple fault. */
         lea idt(%rip), %rdi
         lea isr_table(%rip), %rsi
         xor %ecx, %ecx
@@ -49,7 +51,14 @@ _start:
         mov %ax, (%rdi)
         movw $SEL_KCODE, 2(%rdi)
         movw $0x8e00, 4(%rdi)
-        shr $16, %rax
+        cmp $2, %ecx
+        je 8f
+        cmp $8, %ecx
+        je 8f
+        cmp $18, %ecx
+        jne 9f
+8:      movb $1, 4(%rdi)
+9:      shr $16, %rax
         mov %ax, 6(%rdi)
         shr $16, %rax
         mov %eax, 8(%rdi)
@@ -84,7 +93,7 @@ isr\vec:
         isr \v
         .endr
 
-/* Stack: vector, error code, rip, cs, rflags, rsp, ss; printed in that order. */
+/* Stack: vector, error code, rip, cs, rflags, rsp, ss; the first six printed in that order, then CR2. */
 isr_common:
         mov (%rsp), %rbx
         lea ferry_status_block(%rip), %rdi
@@ -101,8 +110,12 @@ isr_common:
         mov (%rsp,%r12,8), %rax
         call puthex0
         inc %r12
-        cmp $3, %r12
+        cmp $6, %r12
         jne 7b
+        lea msg_cr2(%rip), %rsi
+        call puts0
+        mov %cr2, %rax
+        call puthex0
         lea msg_nl(%rip), %rsi
         call puts0
         mov %ebx, %eax
@@ -146,11 +159,15 @@ puthex0:
 msg_panic: .asciz "ferry-guest: panic vector=0x"
 msg_err:   .asciz " err=0x"
 msg_rip:   .asciz " rip=0x"
+msg_cs:    .asciz " cs=0x"
+msg_flags: .asciz " rflags=0x"
+msg_rsp:   .asciz " rsp=0x"
+msg_cr2:   .asciz " cr2=0x"
 msg_nl:    .asciz "\n"
 
         .balign 8
 panic_labels:
-        .quad msg_panic, msg_err, msg_rip
+        .quad msg_panic, msg_err, msg_rip, msg_cs, msg_flags, msg_rsp
 
         .balign 8
 isr_table:
@@ -186,7 +203,9 @@ idt_ptr:
 tss:
         .long 0
         .quad stack0_top                /* RSP0: exceptions from ring 3 switch to this stack */
-        .fill 0x68 - 12, 1, 0
+        .quad 0, 0, 0                   /* RSP1, RSP2, reserved */
+        .quad ist1_top                  /* IST1: NMI, #DF and #MC, whatever RSP was */
+        .fill 0x68 - 0x2c, 1, 0
 
         /* Identity map of the low 4 GiB with 2 MiB user pages (P|RW|US|A|D|PS), so ring 3
            reaches all RAM and the MMIO window without faults or accessed-bit updates. */
@@ -218,6 +237,9 @@ idt:
 stack0:
         .skip 4096
 stack0_top:
+ist1:
+        .skip 4096
+ist1_top:
 stack3:
         .skip 65536
 stack3_top:

@@ -37,6 +37,7 @@ public enum Capability {
     READONLY_MEM(KvmConstants.KVM_CAP_READONLY_MEM),
     IOEVENTFD_ANY_LENGTH(KvmConstants.KVM_CAP_IOEVENTFD_ANY_LENGTH),
     IMMEDIATE_EXIT(KvmConstants.KVM_CAP_IMMEDIATE_EXIT),
+    GET_MSR_FEATURES(KvmConstants.KVM_CAP_GET_MSR_FEATURES),
     NESTED_STATE(KvmConstants.KVM_CAP_NESTED_STATE),
     MANUAL_DIRTY_LOG_PROTECT2(KvmConstants.KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2),
     DIRTY_LOG_RING(KvmConstants.KVM_CAP_DIRTY_LOG_RING),
@@ -47,6 +48,17 @@ public enum Capability {
 
     Capability(int number) {
         this.number = number;
+    }
+
+    /**
+     * Fails with one line when {@code value} (what KVM_CHECK_EXTENSION said) shows {@code capability}
+     * absent, naming it and what needs it.
+     */
+    static void require(Capability capability, int value, String neededFor) {
+        if (value <= 0) {
+            throw new IllegalStateException("this host's KVM lacks KVM_CAP_" + capability.name() + ", which Ferry needs "
+                    + neededFor);
+        }
     }
 
     /** The KVM_CAP_* number. */

@@ -1,9 +1,11 @@
 package dev.ferry.kvm;
 
+import dev.ferry.kvm.bindings.Ioctl;
 import dev.ferry.kvm.bindings.Ioctls;
 import dev.ferry.kvm.bindings.KvmConstants;
 import dev.ferry.kvm.bindings.KvmCpuid2;
 import dev.ferry.kvm.bindings.KvmMsrList;
+import dev.ferry.kvm.bindings.KvmMsrs;
 import dev.ferry.kvm.bindings.LibC;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -72,6 +74,11 @@ public final class Kvm implements AutoCloseable {
             });
         }
         int version = LibC.ioctl(fd, Ioctls.KVM_GET_API_VERSION.request(), 0L);
+        if (version < 0) {
+            int errno = LibC.errno();
+            LibC.close(fd);
+            throw new KvmException(Ioctls.KVM_GET_API_VERSION.name() + " on " + device, errno, device + " is not a KVM device");
+        }
         if (version != KvmConstants.KVM_API_VERSION) {
             LibC.close(fd);
             throw new IllegalStateException(device + " speaks KVM API " + version + ", Ferry needs "
@@ -98,6 +105,11 @@ public final class Kvm implements AutoCloseable {
     /** True when {@code capability} is present. */
     public boolean has(Capability capability) {
         return check(capability) > 0;
+    }
+
+    /** Fails with one line naming {@code capability} and what needs it when this host lacks it. */
+    public void require(Capability capability, String neededFor) {
+        Capability.require(capability, check(capability), neededFor);
     }
 
     /** Bytes of a vCPU's kvm_run mapping (KVM_GET_VCPU_MMAP_SIZE). */
@@ -135,19 +147,46 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
+    /**
+     * The feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST) with the values this host offers (KVM_GET_MSRS
+     * on the system fd): what a vCPU is given after its CPUID, as QEMU does. Empty without
+     * KVM_CAP_GET_MSR_FEATURES.
+     */
+    public List<Msr> featureMsrs() {
+        if (!has(Capability.GET_MSR_FEATURES)) {
+            return List.of();
+        }
+        List<Msr> values = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = KvmMsrs.allocate(arena, 1);
+            for (int index : readIndexList(Ioctls.KVM_GET_MSR_FEATURE_INDEX_LIST)) {
+                KvmMsrs.entry(one, 0, index, 0);
+                // KVM_GET_MSRS returns how many it read: a feature MSR this host cannot report is left out.
+                if (LibC.ioctl(fd, Ioctls.KVM_GET_MSRS.request(), one) == 1) {
+                    values.add(new Msr(index, KvmMsrs.data(one, 0)));
+                }
+            }
+        }
+        return List.copyOf(values);
+    }
+
     private List<Integer> readMsrIndexList() {
+        return readIndexList(Ioctls.KVM_GET_MSR_INDEX_LIST);
+    }
+
+    private List<Integer> readIndexList(Ioctl ioctl) {
         try (Arena arena = Arena.ofConfined()) {
             // The first call with room for none fails with E2BIG and says how many there are.
             MemorySegment probe = KvmMsrList.allocate(arena, 0);
-            if (LibC.ioctl(fd, Ioctls.KVM_GET_MSR_INDEX_LIST.request(), probe) == 0) {
+            if (LibC.ioctl(fd, ioctl.request(), probe) == 0) {
                 return List.of();
             }
             int errno = LibC.errno();
             if (errno != E2BIG) {
-                throw new KvmException(Ioctls.KVM_GET_MSR_INDEX_LIST.name(), errno);
+                throw new KvmException(ioctl.name(), errno);
             }
             MemorySegment list = KvmMsrList.allocate(arena, KvmMsrList.nmsrs(probe));
-            Sys.ioctl(fd, Ioctls.KVM_GET_MSR_INDEX_LIST, list);
+            Sys.ioctl(fd, ioctl, list);
             List<Integer> indices = new ArrayList<>();
             for (int i = 0; i < KvmMsrList.nmsrs(list); i++) {
                 indices.add(KvmMsrList.index(list, i));

@@ -35,6 +35,8 @@ public final class Vcpu implements AutoCloseable {
     private final ExitDecoder exits;
     private volatile boolean inRun;
     private volatile long pthread;
+    private volatile List<CpuidEntry> cpuid = List.of();
+    private List<Integer> savedMsrs;
     private boolean closed;
 
     private Vcpu(Vm vm, int id, int fd, MemorySegment run) {
@@ -65,6 +67,10 @@ public final class Vcpu implements AutoCloseable {
 
     int fd() {
         return fd;
+    }
+
+    Vm vm() {
+        return vm;
     }
 
     /** The mapped {@code struct kvm_run} (and the pages after it), for what the typed API lacks. */
@@ -101,6 +107,23 @@ public final class Vcpu implements AutoCloseable {
         if (inRun) {
             VcpuKicker.signal(pthread);
         }
+    }
+
+    /** The guest's TSC rate in kHz (KVM_GET_TSC_KHZ): what the guest must pace itself by. */
+    public long tscKhz() {
+        vm.kvm().require(Capability.GET_TSC_KHZ, "to learn the guest's TSC rate");
+        return Sys.ioctl(fd, Ioctls.KVM_GET_TSC_KHZ, 0L);
+    }
+
+    /** Sets the guest's TSC rate (KVM_SET_TSC_KHZ), e.g. to a migration source's; needs TSC scaling. */
+    public void setTscKhz(long khz) {
+        vm.kvm().require(Capability.TSC_CONTROL, "to give the guest a TSC rate other than this host's");
+        Sys.ioctl(fd, Ioctls.KVM_SET_TSC_KHZ, khz);
+    }
+
+    /** KVM_NMI: queues an NMI (without the in-kernel irqchip; with it, the LAPIC delivers NMIs). */
+    public void nmi() {
+        Sys.ioctl(fd, Ioctls.KVM_NMI, 0L);
     }
 
     /** KVM_GET_REGS. */
@@ -170,7 +193,7 @@ public final class Vcpu implements AutoCloseable {
         return new VcpuEvents(Sys.readBytes(fd, Ioctls.KVM_GET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_VCPU_EVENTS: the flags inside the saved struct say which fields KVM takes. */
+    /** KVM_SET_VCPU_EVENTS: the flags inside the struct say which fields KVM takes (see {@link VcpuEvents#forRestore()}). */
     public void setVcpuEvents(VcpuEvents events) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize(), events.bytes(), "VcpuEvents");
     }
@@ -232,8 +255,37 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
-    /** KVM_SET_CPUID2: the CPUID the guest sees, usually {@link Kvm#supportedCpuid()} (needed for long mode). */
+    /**
+     * KVM_SET_CPUID2: the CPUID the guest sees, usually {@link GuestCpuid#forVm} of
+     * {@link Kvm#supportedCpuid()} (needed for long mode); it decides which MSRs {@link #saveState()}
+     * carries. Then the host's feature MSRs ({@link Kvm#featureMsrs()}), which KVM checks against
+     * the CPUID, as QEMU does; one KVM does not take for this CPUID is left at its default.
+     */
     public void setCpuid(List<CpuidEntry> entries) {
+        setCpuidOnly(entries);
+        for (Msr feature : vm.kvm().featureMsrs()) {
+            trySetMsr(feature);
+        }
+        synchronized (this) {
+            cpuid = List.copyOf(entries);
+            savedMsrs = null;
+        }
+    }
+
+    /** The CPUID last given with {@link #setCpuid}. */
+    public List<CpuidEntry> cpuid() {
+        return cpuid;
+    }
+
+    private boolean trySetMsr(Msr msr) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment msrs = KvmMsrs.allocate(arena, 1);
+            KvmMsrs.entry(msrs, 0, msr.index(), msr.value());
+            return LibC.ioctl(fd, Ioctls.KVM_SET_MSRS.request(), msrs) == 1;
+        }
+    }
+
+    private void setCpuidOnly(List<CpuidEntry> entries) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = KvmCpuid2.allocate(arena, entries.size());
             for (int i = 0; i < entries.size(); i++) {
@@ -252,9 +304,26 @@ public final class Vcpu implements AutoCloseable {
         Sys.write(fd, Ioctls.KVM_INTERRUPT, KvmIrqLevel.INTERRUPT, struct -> struct.set(JAVA_INT, 0, vector));
     }
 
-    /** The MSRs {@link #saveState()} carries: KVM's index list filtered to what KVM_GET_MSRS reads here. */
-    public List<Integer> savedMsrIndices() {
-        return vm.savedMsrs(this);
+    /**
+     * The MSRs {@link #saveState()} carries: KVM_GET_MSR_INDEX_LIST filtered by {@link MsrPolicy} to
+     * those this vCPU's CPUID gives the guest, then to those KVM_GET_MSRS reads here. Probed once.
+     */
+    public synchronized List<Integer> savedMsrIndices() {
+        if (savedMsrs == null) {
+            List<Integer> readable = new ArrayList<>();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment one = KvmMsrs.allocate(arena, 1);
+                for (int index : MsrPolicy.migratable(vm.kvm().msrIndexList(), cpuid)) {
+                    KvmMsrs.entry(one, 0, index, 0);
+                    // KVM_GET_MSRS returns how many it read: 0 (or an error) means not here.
+                    if (LibC.ioctl(fd, Ioctls.KVM_GET_MSRS.request(), one) == 1) {
+                        readable.add(index);
+                    }
+                }
+            }
+            savedMsrs = List.copyOf(readable);
+        }
+        return savedMsrs;
     }
 
     /** Every state of this vCPU the host supports, for migration; the vCPU must not be running. */
@@ -269,10 +338,13 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
-     * Restores a {@link #saveState()} result, in the order QEMU uses and for the same reasons: regs;
-     * xsave (or fpu); xcrs; sregs (EFER and the APIC base, which decides the LAPIC's xAPIC or x2APIC
-     * format); MSRs; the LAPIC; then the TSC deadline MSR again, which KVM takes only once the LAPIC
-     * is in TSC-deadline mode; vCPU events; MP state; debug registers.
+     * Restores a {@link #saveState()} result in QEMU's order: regs; xsave (or fpu); xcrs; sregs,
+     * whose APIC base (x2APIC or not) decides how KVM reads the LAPIC page; the LAPIC (QEMU's APIC
+     * device loads right after its base, before the vCPU's other state); MSRs; vCPU events, with
+     * their NMI-pending and SIPI-vector fields marked valid; MP state after the LAPIC and the events
+     * (a latched INIT in the events decides which MP states KVM accepts, and the LAPIC holds the
+     * INIT/SIPI state it refers to); the TSC deadline MSR, which KVM takes only once the LAPIC is in
+     * TSC-deadline mode; debug registers.
      */
     public void restoreState(VcpuState state) {
         setRegs(state.regs());
@@ -285,18 +357,17 @@ public final class Vcpu implements AutoCloseable {
             setXcrs(state.xcrs());
         }
         setSregs(state.sregs());
-        List<Msr> deadline = state.msrs().stream().filter(m -> m.index() == Msr.IA32_TSC_DEADLINE).toList();
-        setMsrs(state.msrs().stream().filter(m -> m.index() != Msr.IA32_TSC_DEADLINE).toList());
         if (state.lapic() != null) {
             setLapic(state.lapic());
         }
-        setMsrs(deadline);
+        setMsrs(state.msrs().stream().filter(m -> m.index() != Msr.IA32_TSC_DEADLINE).toList());
         if (state.vcpuEvents() != null) {
-            setVcpuEvents(state.vcpuEvents());
+            setVcpuEvents(state.vcpuEvents().forRestore());
         }
         if (state.mpState() != null) {
             setMpState(state.mpState());
         }
+        setMsrs(state.msrs().stream().filter(m -> m.index() == Msr.IA32_TSC_DEADLINE).toList());
         if (state.debugRegs() != null) {
             setDebugRegs(state.debugRegs());
         }

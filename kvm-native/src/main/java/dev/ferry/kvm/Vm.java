@@ -9,7 +9,6 @@ import dev.ferry.kvm.bindings.KvmEnableCap;
 import dev.ferry.kvm.bindings.KvmIoeventfd;
 import dev.ferry.kvm.bindings.KvmIrqLevel;
 import dev.ferry.kvm.bindings.KvmIrqchip;
-import dev.ferry.kvm.bindings.KvmMsrs;
 import dev.ferry.kvm.bindings.KvmPitState2;
 import dev.ferry.kvm.bindings.KvmUserspaceMemoryRegion;
 import dev.ferry.kvm.bindings.LibC;
@@ -37,7 +36,6 @@ public final class Vm implements AutoCloseable {
     private volatile boolean manualDirtyLogProtect;
     private volatile boolean irqchip;
     private volatile boolean pit;
-    private List<Integer> savedMsrs;
     private boolean closed;
 
     Vm(Kvm kvm, int fd) {
@@ -249,33 +247,15 @@ public final class Vm implements AutoCloseable {
         Sys.write(fd, Ioctls.KVM_IRQFD, KvmIoeventfd.IRQFD, struct -> KvmIoeventfd.irqfd(struct, event.fd(), gsi, flags));
     }
 
-    /** KVM_CREATE_VCPU with id {@code id}, its kvm_run mapped. */
+    /**
+     * KVM_CREATE_VCPU with id {@code id}, its kvm_run mapped. Needs KVM_CAP_IMMEDIATE_EXIT (Linux
+     * 4.11+): without it a {@link Vcpu#kick()} could be lost and a pause never end.
+     */
     public synchronized Vcpu createVcpu(int id) {
+        kvm.require(Capability.IMMEDIATE_EXIT, "to stop vCPUs reliably (Linux 4.11 or later)");
         Vcpu vcpu = Vcpu.create(this, id, Sys.ioctl(fd, Ioctls.KVM_CREATE_VCPU, id));
         vcpus.add(vcpu);
         return vcpu;
-    }
-
-    /**
-     * The MSRs a vCPU saves: KVM_GET_MSR_INDEX_LIST filtered to those KVM_GET_MSRS reads here
-     * (the list names MSRs the CPU model may lack). Probed once per VM on {@code vcpu}.
-     */
-    synchronized List<Integer> savedMsrs(Vcpu vcpu) {
-        if (savedMsrs == null) {
-            List<Integer> readable = new ArrayList<>();
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment one = KvmMsrs.allocate(arena, 1);
-                for (int index : kvm.msrIndexList()) {
-                    KvmMsrs.entry(one, 0, index, 0);
-                    // KVM_GET_MSRS returns how many it read: 0 (or an error) means not here.
-                    if (LibC.ioctl(vcpu.fd(), Ioctls.KVM_GET_MSRS.request(), one) == 1) {
-                        readable.add(index);
-                    }
-                }
-            }
-            savedMsrs = List.copyOf(readable);
-        }
-        return savedMsrs;
     }
 
     @Override

@@ -3,13 +3,14 @@ package dev.ferry.kvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** ioeventfd and irqfd with this host's KVM. */
+@Tag("kvm")
 class EventFdKvmTest {
 
     @BeforeEach
@@ -20,7 +21,7 @@ class EventFdKvmTest {
     @Test
     void ioeventfdTakesTheGuestsPortWriteWithoutAnExit() {
         try (TestGuest guest = new TestGuest(false, false, false); EventFd event = EventFd.create(true)) {
-            assumeTrue(guest.kvm.has(Capability.IOEVENTFD), "needs KVM_CAP_IOEVENTFD");
+            KvmRequirement.need(guest.kvm.has(Capability.IOEVENTFD), "needs KVM_CAP_IOEVENTFD");
             guest.vm.assignIoeventfd(event, true, 0x10, 1, OptionalLong.of(0x42));
             // The out to port 0x10 no longer exits: the first exit is the hlt after it.
             assertInstanceOf(VcpuExit.Hlt.class, guest.vcpu.run());
@@ -32,7 +33,7 @@ class EventFdKvmTest {
     @Test
     void irqfdBindsToAnIrqchipLine() {
         try (TestGuest guest = new TestGuest(false, false, true); EventFd event = EventFd.create(true)) {
-            assumeTrue(guest.kvm.has(Capability.IRQFD), "needs KVM_CAP_IRQFD");
+            KvmRequirement.need(guest.kvm.has(Capability.IRQFD), "needs KVM_CAP_IRQFD");
             guest.vm.assignIrqfd(event, 5);
             event.signal(1);
             guest.vm.irqLine(6, true);

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Runs {@link TestGuest}'s program on this host's KVM: exits, guest memory and the dirty log. */
+@Tag("kvm")
 class LongModeGuestTest {
 
     @BeforeEach

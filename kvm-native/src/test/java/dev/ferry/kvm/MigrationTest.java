@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A guest stopped in one VM continues in a fresh VM from its saved vCPU state and RAM. */
+@Tag("kvm")
 class MigrationTest {
 
     @BeforeEach

@@ -1,7 +1,5 @@
 package dev.ferry.kvm;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.util.HexFormat;
@@ -48,8 +46,8 @@ final class TestGuest implements AutoCloseable {
 
     /** Skips the calling test, naming the need, when this host has no usable KVM. */
     static void assumeKvm() {
-        assumeTrue(Files.exists(Kvm.DEVICE), "needs /dev/kvm: this host has no KVM (load kvm_intel, kvm_amd or kvm_pvm)");
-        assumeTrue(Files.isReadable(Kvm.DEVICE) && Files.isWritable(Kvm.DEVICE), "needs read/write access to /dev/kvm");
+        KvmRequirement.need(Files.exists(Kvm.DEVICE), "needs /dev/kvm: this host has no KVM (load kvm_intel, kvm_amd or kvm_pvm)");
+        KvmRequirement.need(Files.isReadable(Kvm.DEVICE) && Files.isWritable(Kvm.DEVICE), "needs read/write access to /dev/kvm");
     }
 
     /** The guest ready to run, with the hooks a test needs before memory is mapped and vCPUs exist. */
@@ -59,7 +57,7 @@ final class TestGuest implements AutoCloseable {
         vm = kvm.createVm();
         if (manualProtect && !vm.enableManualDirtyLogProtect(false)) {
             close();
-            assumeTrue(false, "needs KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
+            KvmRequirement.need(false, "needs KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
         }
         if (irqchip) {
             vm.createIrqchip();

@@ -10,9 +10,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A guest spinning without exits is kicked out of KVM_RUN from another thread, and can go on. */
+@Tag("kvm")
 class VcpuKickTest {
 
     @BeforeEach

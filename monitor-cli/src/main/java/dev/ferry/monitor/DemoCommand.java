@@ -47,11 +47,13 @@ final class DemoCommand implements Callable<Integer> {
         if (!mode.equals("full") && !mode.equals("inc")) {
             throw new IllegalArgumentException("--mode '" + mode + "' is not full or inc");
         }
-        String kind = MachineChoice.resolve(machine);
-        if (machine.equals("auto") && kind.equals("none") && !json) {
-            System.out.println("ferry demo: /dev/kvm is not usable on this host, so the VM runs without vCPU (--machine none):");
-            System.out.println("  a host workload stands in for the guest, writing self-checking blocks to the disk.");
-        }
+        String kind = MachineChoice.resolve(machine, notice -> {
+            System.err.println("ferry demo: " + notice);
+            if (!json) {
+                System.out.println("ferry demo: the VM runs without vCPU (--machine none): a host workload stands in for the guest,");
+                System.out.println("  writing self-checking blocks to the disk.");
+            }
+        });
         long size = Sizes.parse(diskSize, 'B');
         if (size < (16L << 20) || size % (1 << 20) != 0) {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");

@@ -87,10 +87,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private String machine() {
-        String kind = MachineChoice.resolve(machine);
-        if (machine.equals("auto") && kind.equals("none")) {
-            System.err.println("ferry: /dev/kvm is not usable here; running --machine none (disks and a host workload, no vCPU)");
-        }
-        return kind;
+        return MachineChoice.resolve(machine, notice -> System.err.println("ferry: " + notice
+                + " (disks and a host workload, no vCPU)"));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,8 +23,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,8 @@ class BadStreamIT {
     /** An incremental copy of a qcow2 overlay over {@link #base}. */
     private static byte[] incremental;
     private static SavedStream fullFrames;
+    /** A full copy of a KVM machine, saved by the first test that needs it. */
+    private static byte[] kvm;
     private static SplittableRandom random;
     private static final AtomicInteger PROCESSES = new AtomicInteger();
 
@@ -222,22 +225,46 @@ class BadStreamIT {
 
     /** Needs KVM: a machine none has no RAM, so memory cannot differ there. */
     @Test
+    @Tag("kvm")
     void anotherMemorySizeIsRefused() throws Exception {
-        Assumptions.assumeTrue(MachineChoice.kvmUsable(), "needs a usable /dev/kvm: only a KVM machine has RAM to compare");
-        Path source = fresh();
-        Path disk = source.resolve("disk.img");
-        LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
-        Path file = streams.resolve("kvm.bin");
-        try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "256M", "--disk", disk + ",format=raw")) {
-            assertEquals(List.of(), vm.command("stop"));
-            assertEquals(List.of("Migration status: completed"), vm.command("migrate -b exec:cat > " + file));
-            assertEquals(0, vm.quit(), vm.stderr());
-        }
+        KvmHost.assumeKvm();
+        byte[] stream = kvmStream();
         FaultSummary.repeat("config: another memory size (kvm)", FaultSummary.runs(), run -> {
             Path dir = fresh();
-            String reason = refused("kvm", Files.readAllBytes(file), dir, "-m", "128M", "--disk", dir.resolve("disk.img").toString());
+            String reason = refused("kvm", stream, dir, "-m", "128M", "--disk", dir.resolve("disk.img") + ",format=raw");
             assertTrue(reason.toLowerCase(java.util.Locale.ROOT).contains("memory"), reason);
         });
+    }
+
+    /** A KVM machine's stream (RAM, vCPU and device state) with a bit flipped: refused, no VM runs. */
+    @Test
+    @Tag("kvm")
+    void aCorruptKvmStreamIsRefused() throws Exception {
+        KvmHost.assumeKvm();
+        byte[] bad = kvmStream().clone();
+        int at = random.nextInt(bad.length);
+        bad[at] ^= (byte) (1 << random.nextInt(8));
+        System.out.println("kvm stream: bit flipped at byte " + at);
+        Path dir = fresh();
+        refused("kvm", bad, dir, "-m", "256M", "--disk", dir.resolve("disk.img") + ",format=raw");
+    }
+
+    /** A 256 MiB KVM machine's full migration, saved once with the guest paused. */
+    private static synchronized byte[] kvmStream() throws Exception {
+        if (kvm == null) {
+            Path source = fresh();
+            Path disk = source.resolve("disk.img");
+            LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
+            Path file = streams.resolve("kvm.bin");
+            try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "256M", "--disk", disk + ",format=raw")) {
+                LiveMigrationRig.assertWrites(vm);
+                assertEquals(List.of(), vm.command("stop"));
+                assertEquals(List.of("Migration status: completed"), vm.command("migrate -b exec:cat > " + file));
+                assertEquals(0, vm.quit(), vm.stderr());
+            }
+            kvm = Files.readAllBytes(file);
+        }
+        return kvm;
     }
 
     /** A PART frame followed by another PART, at random. */
@@ -274,7 +301,7 @@ class BadStreamIT {
         args.addAll(List.of("--incoming", "exec:cat " + file));
         try (FerryProcess destination = FerryProcess.start(machine, "destination-" + PROCESSES.get(), dir, logs,
                 args.toArray(String[]::new))) {
-            int status = destination.awaitExit(Duration.ofSeconds(60));
+            int status = destination.awaitExit(Patience.seconds(60));
             String stderr = destination.stderr();
             assertEquals(1, status, stderr);
             List<String> failures = stderr.lines().filter(line -> line.startsWith(FAILED)).toList();
@@ -294,7 +321,7 @@ class BadStreamIT {
         Files.write(file, stream);
         try (FerryProcess destination = FerryProcess.start("destination-" + PROCESSES.get(), dir, logs,
                 "--disk", dir.resolve(disk).toString(), "--incoming", "exec:cat " + file)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + Patience.seconds(60).toNanos();
             while (!destination.stderr().contains("incoming migration done")) {
                 assertTrue(destination.isAlive() && System.nanoTime() < deadline, destination.stderr());
                 Thread.sleep(50);

@@ -2,6 +2,7 @@ package dev.ferry.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,12 @@ final class FerryImage {
     }
 
     static Result run(long timeoutSeconds, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
+        return runAs(List.of(), timeoutSeconds, args);
+    }
+
+    /** As {@link #run}, the launcher started through {@code wrapper} (e.g. setpriv to another user). */
+    static Result runAs(List<String> wrapper, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(launcher().toString());
         command.addAll(List.of(args));
         Path out = Files.createTempFile("ferry-out", ".txt");
@@ -39,7 +45,7 @@ final class FerryImage {
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            if (!process.waitFor(Patience.seconds(timeoutSeconds).toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
                 throw new AssertionError("ferry " + String.join(" ", args) + " did not finish in " + timeoutSeconds + " s");
             }

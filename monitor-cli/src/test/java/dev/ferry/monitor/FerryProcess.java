@@ -3,6 +3,7 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import dev.ferry.monitor.hmp.MonitorClient;
 import java.io.File;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 final class FerryProcess implements AutoCloseable {
 
     private static final Pattern WAITING = Pattern.compile("waiting for an incoming migration on (\\S+)");
-    private static final Duration MONITOR_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration MONITOR_TIMEOUT = Patience.seconds(20);
 
     private final String name;
     private final Process process;
@@ -114,7 +115,7 @@ final class FerryProcess implements AutoCloseable {
         }
         monitor.commandUntilClosed("quit");
         closeMonitor();
-        return awaitExit(Duration.ofSeconds(20));
+        return awaitExit(Patience.seconds(20));
     }
 
     /** The exit status once it ends by itself within {@code timeout}. */

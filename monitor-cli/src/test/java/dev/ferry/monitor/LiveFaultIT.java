@@ -3,6 +3,7 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,10 +13,12 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -28,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LiveFaultIT {
 
-    private static final Duration POINT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration POINT_TIMEOUT = Patience.seconds(60);
     /** Long enough for the source's socket buffers to fill, so its writer blocks. */
     private static final long STALL_MILLIS = 1500;
 
@@ -88,13 +91,30 @@ class LiveFaultIT {
         });
     }
 
+    /**
+     * The faults once with {@code --machine kvm} (CI's nested KVM stage): the source's guest keeps
+     * running and verifying, and a destination never starts a partial VM.
+     */
+    @ParameterizedTest(name = "kvm: {0} mid-way through the bulk copy")
+    @EnumSource(value = Fault.class, names = {"KILL_DESTINATION", "KILL_SOURCE", "CANCEL"})
+    @Tag("kvm")
+    void survivesOnKvm(Fault fault, @TempDir Path dir) throws Exception {
+        KvmHost.assumeKvm();
+        FaultSummary.repeat("kvm: " + fault.words + ", " + Point.BULK_50.words, 1,
+                run -> inject("kvm", fault, Point.BULK_50, Duration.ZERO, dir, 7));
+    }
+
     @AfterAll
     static void summary() {
         FaultSummary.write();
     }
 
     private static void inject(Fault fault, Point point, Duration delay, Path dir, long seed) throws Exception {
-        try (LiveMigrationRig rig = LiveMigrationRig.start(dir, seed)) {
+        inject("none", fault, point, delay, dir, seed);
+    }
+
+    private static void inject(String machine, Fault fault, Point point, Duration delay, Path dir, long seed) throws Exception {
+        try (LiveMigrationRig rig = LiveMigrationRig.start(machine, dir, seed)) {
             rig.migrateThroughCutter();
             reach(rig, point);
             Thread.sleep(delay);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.monitor.demo.Patience;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,9 +18,9 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A source and a destination {@code ferry run --machine none} in directories of their own (plus
- * one for their stderr logs), the source's 64 MiB raw disk full of random data and written by the
- * host workload, and the checks every fault must pass afterwards. The copy is slowed to 16 MiB/s
+ * A source and a destination {@code ferry run --machine none} (or {@code kvm}, the built-in guest
+ * with 64 MiB of RAM) in directories of their own (plus one for their stderr logs), the source's
+ * 64 MiB raw disk full of random data and written by the host workload or the guest, and the checks every fault must pass afterwards. The copy is slowed to 16 MiB/s
  * so a test can act during the bulk pass, and the workload writes fast enough to force dirty passes.
  */
 final class LiveMigrationRig implements AutoCloseable {
@@ -27,8 +28,9 @@ final class LiveMigrationRig implements AutoCloseable {
     static final long DISK_BYTES = 64L << 20;
     private static final String COPY_SPEED = "16M";
     private static final String WORKLOAD_RATE = "4M";
-    private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration OUTCOME_TIMEOUT = Patience.seconds(60);
 
+    private final String machine;
     private final Path sourceDir;
     private final Path destinationDir;
     private final Path logs;
@@ -40,7 +42,8 @@ final class LiveMigrationRig implements AutoCloseable {
     private FerryProcess destination;
     private TcpCutter cutter;
 
-    private LiveMigrationRig(Path root, long seed) throws IOException {
+    private LiveMigrationRig(String machine, Path root, long seed) throws IOException {
+        this.machine = machine;
         this.sourceDir = Files.createDirectory(root.resolve("source"));
         this.destinationDir = Files.createDirectory(root.resolve("destination"));
         this.logs = Files.createDirectory(root.resolve("logs"));
@@ -52,7 +55,12 @@ final class LiveMigrationRig implements AutoCloseable {
 
     /** Both processes started, the destination listening. */
     static LiveMigrationRig start(Path root, long seed) throws IOException, InterruptedException {
-        LiveMigrationRig rig = new LiveMigrationRig(root, seed);
+        return start("none", root, seed);
+    }
+
+    /** As {@link #start(Path, long)} on {@code --machine machine}. */
+    static LiveMigrationRig start(String machine, Path root, long seed) throws IOException, InterruptedException {
+        LiveMigrationRig rig = new LiveMigrationRig(machine, root, seed);
         try {
             rig.source = rig.startSource();
             rig.destination = rig.startDestination();
@@ -76,13 +84,13 @@ final class LiveMigrationRig implements AutoCloseable {
     }
 
     private FerryProcess startSource() throws IOException {
-        return FerryProcess.start("source" + ++processes, sourceDir, logs, "--disk", sourceDisk.toString(),
-                "--workload-rate", WORKLOAD_RATE, "--seed", Long.toString(seed++));
+        return FerryProcess.start(machine, "source" + ++processes, sourceDir, logs, "-m", "64M",
+                "--disk", sourceDisk + ",format=raw", "--workload-rate", WORKLOAD_RATE, "--seed", Long.toString(seed++));
     }
 
     private FerryProcess startDestination() throws IOException, InterruptedException {
-        FerryProcess started = FerryProcess.start("destination" + ++processes, destinationDir, logs,
-                "--disk", destinationDisk.toString(), "--incoming", "tcp:127.0.0.1:0");
+        FerryProcess started = FerryProcess.start(machine, "destination" + ++processes, destinationDir, logs, "-m", "64M",
+                "--disk", destinationDisk + ",format=raw", "--incoming", "tcp:127.0.0.1:0");
         started.incomingUri();
         return started;
     }
@@ -203,7 +211,7 @@ final class LiveMigrationRig implements AutoCloseable {
     /** The workload writes: its block count grows within a few seconds (the machine is shared). */
     static void assertWrites(FerryProcess process) throws IOException, InterruptedException {
         long before = blocksWritten(process);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Patience.seconds(5).toNanos();
         while (blocksWritten(process) == before) {
             assertTrue(System.nanoTime() < deadline, () -> process.name() + "'s workload stopped writing at "
                     + before + " blocks; stderr: " + process.stderr());
@@ -211,13 +219,16 @@ final class LiveMigrationRig implements AutoCloseable {
         }
     }
 
-    private static void assertVerified(FerryProcess process) throws IOException {
+    /** The host workload's "vda: verify ok blocks=N", or the built-in guest's "verify ok pages=N blocks=N". */
+    static void assertVerified(FerryProcess process) throws IOException {
         String verdict = process.answer("guest_verify");
-        assertTrue(verdict.matches("vda: verify ok blocks=[1-9][0-9]*"), process.name() + ": " + verdict);
+        assertTrue(verdict.matches("(vda: )?verify ok (pages=[1-9][0-9]* )?blocks=[1-9][0-9]*"), process.name() + ": " + verdict);
     }
 
+    /** From the host workload's "workload vda: ..." or the built-in guest's "pages written N, ..." line. */
     private static long blocksWritten(FerryProcess process) throws IOException {
-        String line = process.infoLine("guest", "workload vda:");
+        String line = process.command("info guest").stream().filter(l -> l.startsWith("workload vda:") || l.startsWith("pages written"))
+                .findFirst().orElseThrow(() -> new AssertionError(process.name() + ": info guest shows no blocks written"));
         return Long.parseLong(line.replaceAll(".*blocks written (\\d+),.*", "$1"));
     }
 

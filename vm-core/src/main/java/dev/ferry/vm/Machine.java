@@ -2,6 +2,7 @@ package dev.ferry.vm;
 
 import dev.ferry.kvm.Capability;
 import dev.ferry.kvm.CpuidEntry;
+import dev.ferry.kvm.GuestCpuid;
 import dev.ferry.kvm.Kvm;
 import dev.ferry.kvm.Regs;
 import dev.ferry.kvm.Sregs;
@@ -15,6 +16,7 @@ import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.Pausable;
+import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionId;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.vm.block.BlockDevice;
@@ -41,6 +43,7 @@ import dev.ferry.vm.state.DiskConfig;
 import dev.ferry.vm.state.KvmVmSnapshot;
 import dev.ferry.vm.state.MachineConfig;
 import dev.ferry.vm.state.MachineSnapshot;
+import dev.ferry.vm.state.CpuModel;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -49,6 +52,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,6 +99,7 @@ public final class Machine implements Pausable, AutoCloseable {
     private final Object lifecycle = new Object();
     private RunState state = RunState.CREATED;
     private String reason = "created";
+    private volatile GuestReport lastReport;
 
     private Machine(MachineSpec spec, UartSink console) throws IOException {
         this.spec = spec;
@@ -117,7 +122,7 @@ public final class Machine implements Pausable, AutoCloseable {
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), console, this::guestReported,
                     gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
-            List<CpuidEntry> cpuid = openedKvm.supportedCpuid();
+            List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
                 vcpu.setCpuid(cpuid);
@@ -191,7 +196,8 @@ public final class Machine implements Pausable, AutoCloseable {
 
     private GuestConfig guestConfig() {
         GuestWorkload w = spec.workload();
-        GuestConfig arena = GuestConfig.forRam(image, Math.min(spec.memoryBytes(), RamLayout.HOLE_START), HostTsc.khz(), 0);
+        GuestConfig arena = GuestConfig.forRam(image, Math.min(spec.memoryBytes(), RamLayout.HOLE_START),
+                vcpus.getFirst().tscKhz(), 0);
         boolean disk = !devices.disks.isEmpty();
         return new GuestConfig(arena.tscKhz(), arena.arenaBase(), arena.arenaSize(), w.memRate(),
                 disk ? MachineDevices.diskMmio(0) : 0, disk ? w.diskRate() : 0, w.diskBlocks(), w.blockSize(),
@@ -205,10 +211,8 @@ public final class Machine implements Pausable, AutoCloseable {
             sections.register(new RecordSection<>(new SectionId("cpu", cpu, CpuSnapshot.VERSION), CpuSnapshot.class,
                     () -> cpuSnapshot(cpu), snapshot -> restoreCpu(cpu, snapshot)));
         }
-        if (irqchip) {
-            sections.register(new RecordSection<>(new SectionId("kvm-vm", 0, KvmVmSnapshot.VERSION), KvmVmSnapshot.class,
-                    () -> KvmVmSnapshot.of(vm.saveState()), snapshot -> restoreKvm(Optional.of(snapshot))));
-        }
+        sections.register(new RecordSection<>(new SectionId("kvm-vm", 0, KvmVmSnapshot.VERSION), KvmVmSnapshot.class,
+                () -> KvmVmSnapshot.of(vm.saveState()), this::restoreKvm));
         sections.register(new RecordSection<>(new SectionId("serial", 0, UartState.VERSION), UartState.class,
                 devices.uart::state, uart -> {
                     requireCreated("restore the UART");
@@ -228,13 +232,35 @@ public final class Machine implements Pausable, AutoCloseable {
         return spec;
     }
 
-    /** The machine's shape, which a migration's destination checks first. */
+    /** The machine's shape and guest CPU, which a migration's destination checks first ({@link #accept}). */
     public MachineConfig config() {
         List<DiskConfig> disks = IntStream.range(0, devices.disks.size())
                 .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
                         devices.disks.get(i).readOnly()))
                 .toList();
-        return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, disks);
+        Vcpu first = vcpus.getFirst();
+        CpuModel cpu = new CpuModel(first.cpuid(), first.savedMsrIndices(), first.tscKhz());
+        return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, disks, Optional.of(cpu));
+    }
+
+    /**
+     * Destination, CONFIG stage (before any state, while the source still runs): fails naming the
+     * first difference unless this created machine can take the {@code source}'s state: the same
+     * shape, the same guest CPUID, every MSR the source migrates, and its TSC rate (adopted here
+     * through TSC scaling when it differs from this host's).
+     */
+    public void accept(MachineConfig source) throws MigrationException {
+        requireCreated("accept a migration");
+        MachineConfig local = config();
+        ConfigCheck.sameAs(new MachineConfig(local.memoryBytes(), local.vcpus(), local.irqchip(), local.disks(),
+                source.cpu())).check(source);
+        CpuModel theirs = source.cpu().orElseThrow(() -> new MigrationException(Phase.CONFIG,
+                "the source sent no guest CPU model"));
+        CpuModel ours = local.cpu().orElseThrow();
+        ours.accept(theirs, kvm.has(Capability.TSC_CONTROL));
+        if (theirs.tscKhz() != ours.tscKhz()) {
+            vcpus.forEach(vcpu -> vcpu.setTscKhz(theirs.tscKhz()));
+        }
     }
 
     /** Whether KVM's in-kernel irqchip is in use (asked for and offered by the host). */
@@ -310,7 +336,7 @@ public final class Machine implements Pausable, AutoCloseable {
                 threads.add(new VcpuThread(vcpu, devices.pio, devices.mmio, gate, halted[vcpu.id()], this::vcpuStopped));
             }
             threads.forEach(VcpuThread::start);
-            transition(RunState.RUNNING, "started");
+            transition(RunState.RUNNING, "started", from -> true);
         } finally {
             control.unlock();
         }
@@ -329,11 +355,7 @@ public final class Machine implements Pausable, AutoCloseable {
                 return;
             }
             gate.hold(RunGate.PAUSE);
-            synchronized (lifecycle) {
-                if (state == RunState.RUNNING) {
-                    transition(RunState.PAUSED, "paused");
-                }
-            }
+            transition(RunState.PAUSED, "paused", from -> from == RunState.RUNNING);
         } catch (InterruptedException e) {
             gate.release(RunGate.PAUSE);
             Thread.currentThread().interrupt();
@@ -348,13 +370,9 @@ public final class Machine implements Pausable, AutoCloseable {
     public void resume() {
         control.lock();
         try {
-            synchronized (lifecycle) {
-                if (state != RunState.PAUSED) {
-                    return;
-                }
-                transition(RunState.RUNNING, "resumed");
+            if (transition(RunState.RUNNING, "resumed", from -> from == RunState.PAUSED)) {
+                gate.release(RunGate.PAUSE);
             }
-            gate.release(RunGate.PAUSE);
         } finally {
             control.unlock();
         }
@@ -388,12 +406,16 @@ public final class Machine implements Pausable, AutoCloseable {
 
     /** The state of every vCPU and device of a machine that is not running (paused, created or ended). */
     public MachineSnapshot snapshot() {
-        if (state() == RunState.RUNNING) {
+        RunState now = state();
+        if (now == RunState.RUNNING) {
             throw new IllegalStateException("snapshot of a running machine: pause it first");
         }
+        if (now.isFinal()) {
+            // The vCPU threads finish their last exit inside KVM before they end (RunGate): wait for that.
+            joinThreads();
+        }
         List<CpuSnapshot> cpus = IntStream.range(0, vcpus.size()).mapToObj(this::cpuSnapshot).toList();
-        Optional<KvmVmSnapshot> kvmState = irqchip ? Optional.of(KvmVmSnapshot.of(vm.saveState())) : Optional.empty();
-        return new MachineSnapshot(cpus, kvmState, devices.uart.state(), devices.virtioStates());
+        return new MachineSnapshot(cpus, KvmVmSnapshot.of(vm.saveState()), devices.uart.state(), devices.virtioStates());
     }
 
     /**
@@ -426,7 +448,7 @@ public final class Machine implements Pausable, AutoCloseable {
      */
     public IncomingStats receive(MigrationChannel channel) throws MigrationException {
         requireCreated("receive a migration");
-        return IncomingMigration.receive(sections, MachineConfig.class, ConfigCheck.sameAs(config()), channel);
+        return IncomingMigration.receive(sections, MachineConfig.class, this::accept, channel);
     }
 
     private CpuSnapshot cpuSnapshot(int id) {
@@ -443,16 +465,18 @@ public final class Machine implements Pausable, AutoCloseable {
         halted[id] = snapshot.halted();
     }
 
-    private void restoreKvm(Optional<KvmVmSnapshot> snapshot) {
-        requireCreated("restore the in-kernel devices");
-        if (snapshot.isPresent() != irqchip) {
-            throw new IllegalArgumentException("snapshot " + (snapshot.isPresent() ? "has" : "lacks")
+    private void restoreKvm(KvmVmSnapshot snapshot) {
+        requireCreated("restore the in-kernel devices and the clock");
+        boolean chips = !snapshot.irqchips().isEmpty();
+        if (chips != irqchip) {
+            throw new IllegalArgumentException("snapshot " + (chips ? "has" : "lacks")
                     + " in-kernel irqchip state, this machine " + (irqchip ? "has" : "has none"));
         }
-        snapshot.ifPresent(s -> vm.restoreState(s.toVmState()));
+        vm.restoreState(snapshot.toVmState());
     }
 
     private void guestReported(GuestReport report) {
+        lastReport = report;
         switch (report.kind()) {
             case STOP -> end(false, "the guest asked to stop");
             case PANIC -> end(true, String.format("guest panic: exception vector 0x%x", report.argument()));
@@ -462,30 +486,50 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     private void vcpuStopped(VcpuStop stop) {
-        end(stop.failed(), stop.reason());
+        end(stop.failed(), stop.failed() ? stop.reason() + "; " + guestEvidence() : stop.reason());
+    }
+
+    /** What the guest itself last said: its last exit-port report and its status block. */
+    private String guestEvidence() {
+        GuestReport report = lastReport;
+        GuestStatus status = guestStatus();
+        String said = report == null ? "no report" : report.kind().name().toLowerCase() + " " + report.argument();
+        if (!status.valid()) {
+            return "the guest's last report: " + said + "; no status block";
+        }
+        String panic = status.state() == GuestStatus.State.PANIC
+                ? String.format(", panic vector 0x%x at rip 0x%x", status.panicVector(), status.panicRip()) : "";
+        return String.format("the guest's last report: %s; its status: %s after %d loop turns, %d pages and %d blocks written%s",
+                said, status.state().name().toLowerCase(), status.iterations(), status.pagesWritten(),
+                status.blocksWritten(), panic);
     }
 
     /** Moves to SHUTDOWN or FAILED (once) and lets every vCPU thread leave its loop. */
     private void end(boolean failed, String why) {
-        synchronized (lifecycle) {
-            if (state.isFinal()) {
-                return;
-            }
-            if (failed) {
-                LOG.error("machine failed: {}", why);
-            } else {
-                LOG.info("machine stops: {}", why);
-            }
-            transition(failed ? RunState.FAILED : RunState.SHUTDOWN, why);
+        if (!transition(failed ? RunState.FAILED : RunState.SHUTDOWN, why, from -> !from.isFinal())) {
+            return;
+        }
+        if (failed) {
+            LOG.error("machine failed: {}", why);
+        } else {
+            LOG.info("machine stops: {}", why);
         }
         gate.close();
         throttle.close();
     }
 
-    private void transition(RunState to, String why) {
+    /**
+     * Moves to {@code to} if the current state passes {@code allowed}; returns whether it did. The
+     * listeners hear of it after the lifecycle lock is released, so one that asks the machine
+     * anything (or blocks) cannot deadlock a vCPU thread ending the machine.
+     */
+    private boolean transition(RunState to, String why, Predicate<RunState> allowed) {
         RunState from;
         synchronized (lifecycle) {
             from = state;
+            if (!allowed.test(from)) {
+                return false;
+            }
             state = to;
             reason = why;
             lifecycle.notifyAll();
@@ -493,6 +537,7 @@ public final class Machine implements Pausable, AutoCloseable {
         for (MachineListener listener : listeners) {
             listener.stateChanged(this, from, to, why);
         }
+        return true;
     }
 
     private void requireCreated(String what) {

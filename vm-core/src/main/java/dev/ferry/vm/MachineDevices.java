@@ -1,7 +1,6 @@
 package dev.ferry.vm;
 
 import dev.ferry.vm.block.BlockDevice;
-import dev.ferry.vm.block.BlockImages;
 import dev.ferry.vm.bus.Bus;
 import dev.ferry.vm.bus.InterruptLine;
 import dev.ferry.vm.device.ExitDevice;
@@ -48,7 +47,7 @@ final class MachineDevices implements AutoCloseable {
         try {
             for (DiskSpec spec : specs) {
                 int index = disks.size();
-                BlockDevice disk = BlockImages.open(spec.image(), spec.readOnly());
+                BlockDevice disk = spec.open();
                 disks.add(disk);
                 VirtioMmioTransport transport = new VirtioMmioTransport(memory,
                         new VirtioBlk(memory, disk, diskId(index)), irq.apply(FIRST_DISK_GSI + index));

@@ -2,9 +2,13 @@ package dev.ferry.vm;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-/** Machine tests run on the real KVM of this host, or skip saying why. */
+/**
+ * Machine tests run on the real KVM of this host, or skip saying why; with
+ * {@code FERRY_REQUIRE_KVM=1} (CI's nested KVM stage) they fail instead of skipping.
+ */
 final class KvmHost {
 
     private KvmHost() {
@@ -12,7 +16,11 @@ final class KvmHost {
 
     static void assumeKvm() {
         Path kvm = Path.of("/dev/kvm");
-        Assumptions.assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm),
-                "needs /dev/kvm (read-write): this host has no usable KVM device");
+        boolean usable = Files.isReadable(kvm) && Files.isWritable(kvm);
+        String need = "needs /dev/kvm (read-write): this host has no usable KVM device";
+        if ("1".equals(System.getenv("FERRY_REQUIRE_KVM"))) {
+            Assertions.assertTrue(usable, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
+        }
+        Assumptions.assumeTrue(usable, need);
     }
 }

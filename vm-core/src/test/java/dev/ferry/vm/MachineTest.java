@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * destination (RAM with KVM's dirty log and DMA writes, vCPU and device sections). Migrating
  * machines share their disk image: copying disks is the block migration's section.
  */
+@Tag("kvm")
 class MachineTest {
 
     @TempDir

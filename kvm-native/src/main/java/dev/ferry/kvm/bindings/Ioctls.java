@@ -23,6 +23,8 @@ public final class Ioctls {
     public static final Ioctl KVM_CHECK_EXTENSION = io("KVM_CHECK_EXTENSION", 0x03);
     public static final Ioctl KVM_GET_VCPU_MMAP_SIZE = io("KVM_GET_VCPU_MMAP_SIZE", 0x04);
     public static final Ioctl KVM_GET_SUPPORTED_CPUID = iowr("KVM_GET_SUPPORTED_CPUID", 0x05, KvmCpuid2.LAYOUT.byteSize());
+    public static final Ioctl KVM_GET_MSR_FEATURE_INDEX_LIST =
+            iowr("KVM_GET_MSR_FEATURE_INDEX_LIST", 0x0a, KvmMsrList.LAYOUT.byteSize());
 
     // VM fd.
     public static final Ioctl KVM_CREATE_VCPU = io("KVM_CREATE_VCPU", 0x41);
@@ -67,6 +69,8 @@ public final class Ioctls {
     public static final Ioctl KVM_NMI = io("KVM_NMI", 0x9a);
     public static final Ioctl KVM_GET_VCPU_EVENTS = ior("KVM_GET_VCPU_EVENTS", 0x9f, KvmVcpuEvents.LAYOUT.byteSize());
     public static final Ioctl KVM_SET_VCPU_EVENTS = iow("KVM_SET_VCPU_EVENTS", 0xa0, KvmVcpuEvents.LAYOUT.byteSize());
+    public static final Ioctl KVM_SET_TSC_KHZ = io("KVM_SET_TSC_KHZ", 0xa2);
+    public static final Ioctl KVM_GET_TSC_KHZ = io("KVM_GET_TSC_KHZ", 0xa3);
     public static final Ioctl KVM_GET_DEBUGREGS = ior("KVM_GET_DEBUGREGS", 0xa1, KvmDebugregs.LAYOUT.byteSize());
     public static final Ioctl KVM_SET_DEBUGREGS = iow("KVM_SET_DEBUGREGS", 0xa2, KvmDebugregs.LAYOUT.byteSize());
     public static final Ioctl KVM_GET_XSAVE = ior("KVM_GET_XSAVE", 0xa4, KvmXsave.LAYOUT.byteSize());

@@ -35,6 +35,7 @@ public final class KvmConstants {
     public static final int KVM_CAP_READONLY_MEM = 81;
     public static final int KVM_CAP_IOEVENTFD_ANY_LENGTH = 122;
     public static final int KVM_CAP_IMMEDIATE_EXIT = 136;
+    public static final int KVM_CAP_GET_MSR_FEATURES = 153;
     public static final int KVM_CAP_NESTED_STATE = 157;
     public static final int KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 = 168;
     public static final int KVM_CAP_DIRTY_LOG_RING = 192;
@@ -76,6 +77,12 @@ public final class KvmConstants {
     public static final int KVM_CLOCK_TSC_STABLE = 2;
     public static final int KVM_CLOCK_REALTIME = 4;
     public static final int KVM_CLOCK_HOST_TSC = 8;
+
+    // Which kvm_vcpu_events fields KVM_SET_VCPU_EVENTS takes (flags).
+    public static final int KVM_VCPUEVENT_VALID_NMI_PENDING = 1;
+    public static final int KVM_VCPUEVENT_VALID_SIPI_VECTOR = 2;
+    public static final int KVM_VCPUEVENT_VALID_SHADOW = 4;
+    public static final int KVM_VCPUEVENT_VALID_SMM = 8;
 
     // MP states.
     public static final int KVM_MP_STATE_RUNNABLE = 0;

@@ -51,15 +51,16 @@ final class ChildVm implements AutoCloseable {
     /** Connects to the monitor, failing early with the child's own error if it died. */
     MonitorClient monitor() throws IOException {
         if (monitor == null) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Duration timeout = Patience.seconds(30);
+            long deadline = System.nanoTime() + timeout.toNanos();
             while (!Files.exists(monitorSocket)) {
                 requireAlive();
                 if (System.nanoTime() > deadline) {
-                    throw new IOException(name + ": the monitor socket did not appear within 30 s");
+                    throw new IOException(name + ": the monitor socket did not appear within " + timeout.toSeconds() + " s");
                 }
                 pause(20);
             }
-            monitor = MonitorClient.connect(monitorSocket, Duration.ofSeconds(10));
+            monitor = MonitorClient.connect(monitorSocket, Patience.seconds(10));
         }
         return monitor;
     }
@@ -122,7 +123,7 @@ final class ChildVm implements AutoCloseable {
                 monitor.close();
             }
             try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                if (!process.waitFor(Patience.seconds(10).toSeconds(), TimeUnit.SECONDS)) {
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }

@@ -71,7 +71,7 @@ public final class Demo {
         sourceArgs.addAll(List.of("--disk", source + ",format=" + format + ",id=vda"));
         try (ChildVm destination = ChildVm.start(ferry, dir, "destination", destinationArgs);
              ChildVm sourceVm = ChildVm.start(ferry, dir, "source", sourceArgs)) {
-            String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Duration.ofSeconds(30))) : uris[0];
+            String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Patience.seconds(30))) : uris[0];
             sourceVm.monitor();
             destination.monitor();
             Thread.sleep(500); // let the guest write a little before it moves
@@ -138,7 +138,7 @@ public final class Demo {
     }
 
     private static boolean awaitRunning(ChildVm destination) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Patience.seconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             if (destination.command("info status").stream().anyMatch(l -> l.equals("VM status: running"))) {
                 return true;
@@ -155,10 +155,11 @@ public final class Demo {
             out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"status\":\"%s\","
                             + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
                             + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
-                            + "\"verified\":%b,\"guest_ok\":%b}%n",
+                            + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
                     settings.mode(), settings.transport(), settings.machine(), figures.status(), jsonText(figures.detail()),
                     settings.diskBytes(), figures.totalMillis(),
-                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(), running, guestOk);
+                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
+                    figures.iterations(), running, guestOk, jsonText(verdict));
             return;
         }
         double seconds = Math.max(figures.totalMillis(), 1) / 1000.0;

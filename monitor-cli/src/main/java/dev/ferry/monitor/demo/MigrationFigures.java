@@ -6,12 +6,13 @@ import java.util.regex.Pattern;
 
 /** The figures the demo reads out of the source's {@code info migrate}. */
 record MigrationFigures(String status, String detail, long totalMillis, long downtimeMillis, long wireBytes, long remainingBytes,
-                        long diskBytes, long ramBytes) {
+                        long diskBytes, long ramBytes, long iterations) {
 
     private static final Pattern STATUS = Pattern.compile("^Migration status: (\\w+)(?: \\((.*)\\))?");
     private static final Pattern TOTAL = Pattern.compile("^total time: (\\d+) ms");
     private static final Pattern DOWNTIME = Pattern.compile("^downtime: (\\d+) ms");
     private static final Pattern TRANSFERRED = Pattern.compile("^transferred: (\\d+) bytes");
+    private static final Pattern ITERATIONS = Pattern.compile("^iterations: (\\d+)");
     private static final Pattern REMAINING = Pattern.compile("^remaining: (\\d+) bytes");
     private static final Pattern SECTION = Pattern.compile("^section (\\S+): transferred (\\d+) bytes");
 
@@ -24,6 +25,7 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
         long remaining = 0;
         long disk = 0;
         long ram = 0;
+        long iterations = 0;
         for (String line : lines) {
             Matcher m;
             if ((m = STATUS.matcher(line)).find()) {
@@ -35,6 +37,8 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
                 downtime = Long.parseLong(m.group(1));
             } else if ((m = TRANSFERRED.matcher(line)).find()) {
                 wire = Long.parseLong(m.group(1));
+            } else if ((m = ITERATIONS.matcher(line)).find()) {
+                iterations = Long.parseLong(m.group(1));
             } else if ((m = REMAINING.matcher(line)).find()) {
                 remaining = Long.parseLong(m.group(1));
             } else if ((m = SECTION.matcher(line)).find()) {
@@ -46,7 +50,7 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
                 }
             }
         }
-        return new MigrationFigures(status, detail, total, downtime, wire, remaining, disk, ram);
+        return new MigrationFigures(status, detail, total, downtime, wire, remaining, disk, ram, iterations);
     }
 
     boolean ended() {

@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.vm.DiskSpec;
 import dev.ferry.vm.block.ImageFormat;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -48,6 +49,11 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
             }
         }
         return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing);
+    }
+
+    /** The image as a machine attaches it: with its format when the option names one. */
+    public DiskSpec diskSpec() {
+        return new DiskSpec(path, format, readOnly);
     }
 
     private static String defaultId(int index) {

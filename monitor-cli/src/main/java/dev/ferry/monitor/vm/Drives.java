@@ -1,7 +1,6 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.vm.block.BlockDevice;
-import dev.ferry.vm.block.BlockImages;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +18,7 @@ final class Drives {
     }
 
     static BlockDevice open(DriveSpec spec) throws IOException {
-        return spec.format().isPresent()
-                ? BlockImages.open(spec.path(), spec.format().get(), spec.readOnly())
-                : BlockImages.open(spec.path(), spec.readOnly());
+        return spec.diskSpec().open();
     }
 
     /** Opens every drive, or none: a failure closes what was opened. */

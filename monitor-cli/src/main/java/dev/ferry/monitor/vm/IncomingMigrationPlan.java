@@ -9,6 +9,9 @@ import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.vm.Machine;
+import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageFormat;
+import dev.ferry.vm.state.MachineConfig;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.workload.DiskWorkloadState;
 import java.io.IOException;
@@ -72,35 +75,90 @@ final class IncomingMigrationPlan {
         } finally {
             if (!done) {
                 BlockTargetSection.closeAll(targets.values());
-                for (Path path : created) {
-                    if (Files.deleteIfExists(path)) {
-                        LOG.info("removed {}, which the failed migration had created", path);
-                    }
-                }
+                deleteCreated(created);
             }
         }
     }
 
-    /** Receives the built-in guest into {@code machine} (created by Machine.incoming over existing disks). */
-    void receiveGuest(Machine machine, List<String> driveIds, MigrationChannel channel) throws IOException {
+    /** Builds the KVM machine once its disk images exist; {@link Machine#incoming} over the --disk options. */
+    @FunctionalInterface
+    interface MachineFactory {
+        Machine create() throws IOException;
+    }
+
+    /**
+     * Receives the built-in guest ({@code --machine kvm}). The machine is built only after the
+     * source's configuration said which disks arrive and how large they are: missing images are
+     * created first (as the {@code --machine none} path does), and on any failure they are deleted
+     * again and the machine is closed unstarted.
+     */
+    GuestVm receiveGuest(MachineFactory factory, List<String> driveIds, MigrationChannel channel) throws IOException {
         SectionRegistry registry = new SectionRegistry();
-        GuestVm guest = new GuestVm(machine, driveIds);
         List<BlockTargetSection> targets = new ArrayList<>();
+        List<Path> created = new ArrayList<>();
+        GuestVm[] guest = new GuestVm[1];
+        boolean done = false;
         try {
             IncomingMigration.receive(registry, VmConfig.class, source -> {
                 requireMachine(source, "kvm");
-                ConfigCheck.sameAs(machine.config()).check(source.kvm().orElseThrow(
-                        () -> new MigrationException(Phase.CONFIG, "the source sent no KVM machine shape")));
+                MachineConfig shape = source.kvm().orElseThrow(
+                        () -> new MigrationException(Phase.CONFIG, "the source sent no KVM machine shape"));
                 requireDrives(source);
+                guest[0] = new GuestVm(createMachine(factory, source, shape, created), driveIds);
+                ConfigCheck.sameAs(guest[0].kvmConfig().orElseThrow()).check(shape);
                 for (String drive : source.copied()) {
-                    BlockTargetSection target = BlockTargetSection.into(drive, guest.disks().get(drive));
+                    BlockTargetSection target = BlockTargetSection.into(drive, guest[0].disks().get(drive));
                     targets.add(target);
                     registry.register(target);
                 }
-                guest.registerSections(registry);
+                guest[0].registerSections(registry);
             }, channel);
+            done = true;
+            return guest[0];
         } finally {
             BlockTargetSection.closeAll(targets);
+            if (!done) {
+                if (guest[0] != null) {
+                    guest[0].close();
+                }
+                deleteCreated(created);
+            }
+        }
+    }
+
+    /** Creates the copied drives' missing images with the source's sizes, then the machine over them. */
+    private Machine createMachine(MachineFactory factory, VmConfig source, MachineConfig shape, List<Path> created)
+            throws MigrationException {
+        try {
+            for (int i = 0; i < drives.size(); i++) {
+                DriveSpec spec = drives.get(i);
+                if (source.copied().contains(spec.id()) && Files.notExists(spec.path())) {
+                    createImage(spec, shape.disks().get(i).size());
+                    created.add(spec.path());
+                }
+            }
+            return factory.create();
+        } catch (IOException e) {
+            throw new MigrationException(Phase.CONFIG, "cannot open the destination's disks: " + e.getMessage(), e);
+        }
+    }
+
+    /** An overlay of --disk's backing=, else an image of --disk's format (raw when not given). */
+    private static void createImage(DriveSpec spec, long size) throws IOException {
+        if (spec.backing().isPresent()) {
+            BlockImages.createQcow2Overlay(spec.path(), spec.backing().get());
+        } else if (spec.format().orElse(ImageFormat.RAW) == ImageFormat.QCOW2) {
+            BlockImages.createQcow2(spec.path(), size, BlockImages.DEFAULT_CLUSTER_SIZE);
+        } else {
+            BlockImages.createRaw(spec.path(), size);
+        }
+    }
+
+    private static void deleteCreated(List<Path> created) throws IOException {
+        for (Path path : created) {
+            if (Files.deleteIfExists(path)) {
+                LOG.info("removed {}, which the failed migration had created", path);
+            }
         }
     }
 

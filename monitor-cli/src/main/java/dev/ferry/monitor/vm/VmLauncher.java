@@ -90,14 +90,8 @@ public final class VmLauncher {
                 if (options.machine().equals("none")) {
                     session.attach(plan.receiveDiskOnly(channel));
                 } else {
-                    Machine machine = Machine.incoming(machineSpec(options), console(options.serial()));
-                    try {
-                        plan.receiveGuest(machine, driveIds(options), channel);
-                    } catch (IOException | RuntimeException e) {
-                        machine.close();
-                        throw e;
-                    }
-                    session.attach(new GuestVm(machine, driveIds(options)));
+                    session.attach(plan.receiveGuest(() -> Machine.incoming(machineSpec(options), console(options.serial())),
+                            driveIds(options), channel));
                 }
                 LOG.info("incoming migration done; the VM runs");
                 System.err.println("ferry: incoming migration done; the VM runs");
@@ -112,7 +106,7 @@ public final class VmLauncher {
         WorkloadSettings w = options.workload();
         GuestWorkload workload = new GuestWorkload(w.memBytesPerSecond(), w.bytesPerSecond(), 0, w.blockSize(), w.readPercent(),
                 8, 1000, w.seed());
-        List<DiskSpec> disks = options.drives().stream().map(d -> new DiskSpec(d.path(), d.readOnly())).toList();
+        List<DiskSpec> disks = options.drives().stream().map(DriveSpec::diskSpec).toList();
         return new MachineSpec(options.memoryBytes(), options.vcpus(), disks, workload, false);
     }
 

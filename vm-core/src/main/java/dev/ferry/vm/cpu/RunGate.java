@@ -100,17 +100,18 @@ public final class RunGate {
     }
 
     /**
-     * vCPU side, between exits: parks while the gate is held. A vCPU whose last exit KVM has not
-     * completed yet ({@code exitPending}: port or MMIO access) is told to complete it first, so a
-     * parked vCPU's state is always consistent.
+     * vCPU side, between exits: parks while the gate is held, leaves once it is closed. A vCPU whose
+     * last exit KVM has not completed yet ({@code exitPending}: port or MMIO access) is told to
+     * complete it first, so a parked or ended vCPU's state is always consistent: a snapshot never
+     * holds a RIP still at the I/O instruction, which a restore would execute again.
      */
     public Pass checkpoint(boolean exitPending) {
         lock.lock();
         try {
+            if (exitPending && (holds != 0 || closed)) {
+                return Pass.COMPLETE_EXIT;
+            }
             if (holds != 0 && !closed) {
-                if (exitPending) {
-                    return Pass.COMPLETE_EXIT;
-                }
                 parked++;
                 changed.signalAll();
                 try {

@@ -124,8 +124,9 @@ public final class VcpuThread {
                 return halt();
             }
             case VcpuExit.Shutdown ignored -> {
-                return stop(VcpuStop.failure("vCPU " + vcpu.id() + ": triple fault (KVM_EXIT_SHUTDOWN) at rip "
-                        + rip()));
+                // KVM resets the vCPU on a shutdown (AMD: the VMCB is undefined after it), so its
+                // registers now say nothing about the fault: none are read.
+                return stop(VcpuStop.failure("vCPU " + vcpu.id() + ": triple fault (KVM_EXIT_SHUTDOWN)"));
             }
             case VcpuExit.SystemEvent event -> {
                 return stop(event.type() == 1

@@ -86,6 +86,15 @@ public final class RamSection implements LiveSection {
 
     @Override
     public void setup(SectionOutput out) throws IOException {
+        // A new attempt after a failed or cancelled one starts from nothing: no dirty pages, no counts.
+        dirty.forEach(PageBitmap::clearAll);
+        dirtyPages = 0;
+        dataPages = 0;
+        zeroPages = 0;
+        harvests = 0;
+        lastHarvestPages = 0;
+        scanRegion = 0;
+        scanPage = 0;
         tracker.start();
         bulkRegion = 0;
         bulkPage = 0;
@@ -133,12 +142,15 @@ public final class RamSection implements LiveSection {
         }
     }
 
+    /** Ends throttling and tracking; the harvested dirty pages of an attempt that ends are dropped. */
     @Override
     public void cleanup(boolean succeeded) {
         try {
             throttle.setLevel(0);
         } finally {
             tracker.stop();
+            dirty.forEach(PageBitmap::clearAll);
+            dirtyPages = 0;
         }
     }
 

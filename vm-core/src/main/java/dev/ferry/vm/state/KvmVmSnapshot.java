@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The in-kernel devices of a VM with an in-kernel irqchip (PIC pair and IOAPIC, PIT, kvmclock) as
- * the "kvm-vm" section carries them: KVM's raw structs as bytes.
+ * The VM-wide KVM state as the "kvm-vm" section carries it: the kvmclock (KVM_GET_CLOCK, on every
+ * host that can adjust it) and, with an in-kernel irqchip, the PIC pair, IOAPIC and PIT; KVM's raw
+ * structs as bytes.
  */
 public record KvmVmSnapshot(List<byte[]> irqchips, Optional<byte[]> pit, Optional<ClockData> clock) {
 

@@ -3,13 +3,12 @@ package dev.ferry.vm.state;
 import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.state.VirtioMmioState;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Everything of a paused machine but its RAM and disks: vCPUs, in-kernel devices, UART and
  * virtio-mmio disks. What a restore into a fresh machine needs beside copies of memory and disks.
  */
-public record MachineSnapshot(List<CpuSnapshot> cpus, Optional<KvmVmSnapshot> kvm, UartState uart,
+public record MachineSnapshot(List<CpuSnapshot> cpus, KvmVmSnapshot kvm, UartState uart,
                               List<VirtioMmioState> disks) {
 
     public MachineSnapshot {

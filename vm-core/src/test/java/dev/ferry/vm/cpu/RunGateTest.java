@@ -76,6 +76,14 @@ class RunGateTest {
     }
 
     @Test
+    void aClosedGateHasThePendingExitCompletedBeforeTheVcpuLeaves() {
+        RunGate gate = new RunGate();
+        gate.close();
+        assertEquals(RunGate.Pass.COMPLETE_EXIT, gate.checkpoint(true), "an ended machine's last I/O is completed in KVM");
+        assertEquals(RunGate.Pass.STOP, gate.checkpoint(false));
+    }
+
+    @Test
     void holdIsNotBlockedByAThreadThatLeft() throws Exception {
         RunGate gate = new RunGate();
         Spinner a = new Spinner(gate);

@@ -28,6 +28,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.channels.Pipe;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -164,7 +165,7 @@ class RamSectionTest {
         fillSome(source);
         RamSection sending = new RamSection(source, dmaTracker(source), throttle);
         RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of());
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
@@ -208,7 +209,7 @@ class RamSectionTest {
         GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
         RamSection sending = new RamSection(source, dmaTracker(source), throttle);
         RamSection receiving = new RamSection(smaller, dmaTracker(smaller), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of());
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
@@ -226,6 +227,50 @@ class RamSectionTest {
         assertInstanceOf(MigrationState.Failed.class, end);
         assertFalse(source.trackingDma(), "dirty tracking is off after a failed migration");
         assertFalse(writer.paused, "the source runs on after a failed migration");
+    }
+
+    @Test
+    void aCancelledAttemptLeavesNoDirtyPagesOrCountsToTheNext() throws Exception {
+        GuestRam source = ram();
+        fillSome(source);
+        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
+        DmaWriter writer = new DmaWriter(source);
+        MigrationDriver cancelled = migrate(sending, writer, config, MigrationOptions.defaults().withMaxBandwidth(4L << 20));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (sending.stats().dataPages() < 256 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        sending.exactPendingBytes(); // a harvest: pages the writer dirtied are now the section's
+        cancelled.cancel();
+        assertInstanceOf(MigrationState.Cancelled.class, cancelled.await(Duration.ofSeconds(30)));
+        writer.stop();
+        assertEquals(0, sending.stats().dirtyPages(), "a cancelled attempt's dirty pages are dropped");
+
+        // Nothing writes now: the next attempt sends every page exactly once, and counts only that.
+        MigrationDriver next = migrate(sending, writer, config, MigrationOptions.defaults());
+        assertInstanceOf(MigrationState.Completed.class, next.await(Duration.ofSeconds(60)));
+        RamStats stats = sending.stats();
+        assertEquals(stats.totalPages(), stats.dataPages() + stats.zeroPages(), "counts of this attempt only: " + stats);
+    }
+
+    /** Starts a migration of {@code sending} into fresh RAM received on another thread. */
+    private MigrationDriver migrate(RamSection sending, Pausable vm, MachineConfig config, MigrationOptions options)
+            throws java.io.IOException {
+        GuestRam destination = ram();
+        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        Pipe stream = Pipe.open();
+        Pipe back = Pipe.open();
+        CompletableFuture.runAsync(() -> {
+            try {
+                IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
+                        ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()));
+            } catch (MigrationException e) {
+                // the cancelled attempt ends here
+            }
+        });
+        return MigrationDriver.start(new SectionRegistry().register(sending), vm, config,
+                MigrationChannel.of(back.source(), stream.sink()), options);
     }
 
     @Test

@@ -1,0 +1,52 @@
+package dev.ferry.kvm;
+
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * The CPUID a Ferry guest sees, and what it says about the hypervisor interfaces it may use: KVM's
+ * supported CPUID, less the KVM PV features that need an in-kernel LAPIC when the VM has none.
+ * Hyper-V enlightenments are never offered (KVM_GET_SUPPORTED_CPUID does not offer them either).
+ */
+public final class GuestCpuid {
+
+    /** Where hypervisor leaves start; KVM's own move up by 0x100 when Hyper-V's take this place. */
+    private static final int HYPERVISOR_BASE = 0x4000_0000;
+    private static final int KVM_SIGNATURE_EBX = 0x4b4d_564b; // "KVMK"
+    private static final int HYPERV_SIGNATURE_EBX = 0x7263_694d; // "Micr"
+
+    private GuestCpuid() {
+    }
+
+    /** {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel LAPIC gets it. */
+    public static List<CpuidEntry> forVm(List<CpuidEntry> supported, boolean lapicInKernel) {
+        OptionalInt base = kvmBase(supported);
+        if (lapicInKernel || base.isEmpty()) {
+            return List.copyOf(supported);
+        }
+        int features = base.getAsInt() + 1;
+        return supported.stream().map(e -> e.function() != features ? e
+                : new CpuidEntry(e.function(), e.index(), e.flags(), e.eax() & ~KvmPvFeature.lapicMask(), e.ebx(),
+                        e.ecx(), e.edx())).toList();
+    }
+
+    /** KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves. */
+    public static int kvmFeatures(List<CpuidEntry> cpuid) {
+        OptionalInt base = kvmBase(cpuid);
+        if (base.isEmpty()) {
+            return 0;
+        }
+        return cpuid.stream().filter(e -> e.function() == base.getAsInt() + 1).mapToInt(CpuidEntry::eax).findFirst()
+                .orElse(0);
+    }
+
+    /** True when {@code cpuid} presents Hyper-V ("Microsoft Hv" at the first hypervisor leaf). */
+    public static boolean hyperV(List<CpuidEntry> cpuid) {
+        return cpuid.stream().anyMatch(e -> e.function() == HYPERVISOR_BASE && e.ebx() == HYPERV_SIGNATURE_EBX);
+    }
+
+    private static OptionalInt kvmBase(List<CpuidEntry> cpuid) {
+        return cpuid.stream().filter(e -> (e.function() == HYPERVISOR_BASE || e.function() == HYPERVISOR_BASE + 0x100)
+                && e.ebx() == KVM_SIGNATURE_EBX).mapToInt(CpuidEntry::function).findFirst();
+    }
+}
