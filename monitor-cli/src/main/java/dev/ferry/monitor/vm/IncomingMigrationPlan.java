@@ -1,7 +1,6 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.BlockTargetSection;
-import dev.ferry.blockmig.TargetImage;
 import dev.ferry.savevm.ConfigCheck;
 import dev.ferry.savevm.IncomingMigration;
 import dev.ferry.savevm.MigrationChannel;
@@ -9,28 +8,22 @@ import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.vm.Machine;
-import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.workload.DiskWorkloadState;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The destination's side of {@code ferry run --incoming}: learns from the source's
  * configuration which disks and workloads arrive, registers their sections, receives, and only
- * then hands over a VM ready to start. On any failure nothing runs, and images this migration
- * created are deleted again.
+ * then hands over a VM ready to start. The drives are settled by {@link IncomingDrives} while the
+ * configuration is checked, before the destination answers it. On any failure nothing runs, and
+ * images this migration created are deleted again.
  */
 final class IncomingMigrationPlan {
-
-    private static final Logger LOG = LoggerFactory.getLogger(IncomingMigrationPlan.class);
 
     private final List<DriveSpec> drives;
 
@@ -41,42 +34,27 @@ final class IncomingMigrationPlan {
     /** Receives a VM without vCPU ({@code --machine none}): disks and workload states. */
     DiskOnlyVm receiveDiskOnly(MigrationChannel channel) throws IOException {
         SectionRegistry registry = new SectionRegistry();
-        Map<String, BlockTargetSection> targets = new LinkedHashMap<>();
         Map<String, WorkloadSection> workloads = new LinkedHashMap<>();
-        List<Path> created = drives.stream().map(DriveSpec::path).filter(p -> !Files.exists(p)).toList();
-        boolean done = false;
+        AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
         try {
             IncomingMigration.receive(registry, VmConfig.class, source -> {
                 requireMachine(source, "none");
-                requireDrives(source);
-                for (String drive : source.copied()) {
-                    DriveSpec spec = spec(drive);
-                    BlockTargetSection target = BlockTargetSection.of(spec.backing()
-                            .map(backing -> TargetImage.overlay(drive, spec.path(), backing))
-                            .orElseGet(() -> TargetImage.of(drive, spec.path())));
-                    targets.put(drive, target);
-                    registry.register(target);
-                }
+                IncomingDrives disks = IncomingDrives.prepare(drives, source);
+                prepared.set(disks);
+                disks.targets().forEach(registry::register);
                 for (String drive : source.workloads()) {
                     WorkloadSection section = WorkloadSection.loading(drive);
                     workloads.put(drive, section);
                     registry.register(section);
                 }
             }, channel);
-            BlockTargetSection.closeAll(targets.values());
-            SequencedMap<String, BlockDevice> disks = openAll();
             Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
             workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
-            done = true;
-            return DiskOnlyVm.migrated(disks, states);
+            return DiskOnlyVm.migrated(prepared.get().handOver(), states);
         } finally {
-            if (!done) {
-                BlockTargetSection.closeAll(targets.values());
-                for (Path path : created) {
-                    if (Files.deleteIfExists(path)) {
-                        LOG.info("removed {}, which the failed migration had created", path);
-                    }
-                }
+            IncomingDrives disks = prepared.get();
+            if (disks != null) {
+                disks.close();
             }
         }
     }
@@ -91,7 +69,7 @@ final class IncomingMigrationPlan {
                 requireMachine(source, "kvm");
                 ConfigCheck.sameAs(machine.config()).check(source.kvm().orElseThrow(
                         () -> new MigrationException(Phase.CONFIG, "the source sent no KVM machine shape")));
-                requireDrives(source);
+                IncomingDrives.requireSameDrives(drives, source);
                 for (String drive : source.copied()) {
                     BlockTargetSection target = BlockTargetSection.into(drive, guest.disks().get(drive));
                     targets.add(target);
@@ -109,21 +87,5 @@ final class IncomingMigrationPlan {
             throw new MigrationException(Phase.CONFIG, "the source runs --machine " + source.machine()
                     + ", this destination --machine " + machine);
         }
-    }
-
-    private void requireDrives(VmConfig source) throws MigrationException {
-        List<String> local = drives.stream().map(DriveSpec::id).toList();
-        if (!source.drives().equals(local)) {
-            throw new MigrationException(Phase.CONFIG, "the source has drives " + source.drives()
-                    + ", this destination " + local + " (give the destination the same --disk ids, in order)");
-        }
-    }
-
-    private DriveSpec spec(String drive) {
-        return drives.stream().filter(d -> d.id().equals(drive)).findFirst().orElseThrow();
-    }
-
-    private SequencedMap<String, BlockDevice> openAll() throws IOException {
-        return Drives.openAll(drives);
     }
 }
