@@ -111,7 +111,7 @@ class StorageFaultIT {
             flip(baseCopy, 524288);
             refused("migrate -d -i", List.of("--disk", overlay.toString()),
                     List.of("--disk", destination.resolve("vda.qcow2") + ",backing=" + baseCopy),
-                    "drive vda: backing file " + baseCopy + " differs from the source's in bytes 524288..1048575");
+                    "drive vda: backing file " + baseCopy + " differs from the source's in bytes 0..1048575 (1 of 16 regions");
             assertEquals(List.of(baseCopy), LiveMigrationRig.list(destination).stream().filter(p -> !p.endsWith("ferry.sock")).toList());
         });
     }
@@ -251,7 +251,7 @@ class StorageFaultIT {
 
     private static void assertSourceRuns(FerryProcess src) throws IOException, InterruptedException {
         assertEquals("VM status: running", src.answer("info status"));
-        assertTrue(src.answer("info block").endsWith("dirty tracking off"));
+        assertTrue(src.command("info block").stream().allMatch(line -> line.endsWith("dirty tracking off")));
         assertTrue(src.answer("guest_verify").contains("verify ok"));
     }
 
