@@ -6,6 +6,7 @@
  * into a VM's savevm registry; {@link dev.ferry.blockmig.BlockCopy} copies disks without a VM.
  */
 module dev.ferry.blockmig {
+    requires org.slf4j;
     requires transitive dev.ferry.savevm;
     requires transitive dev.ferry.vm;
 

@@ -4,78 +4,106 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What an incremental migration checks before any data moves: the destination's backing file
- * must read the same as the source's, or its overlay would show the guest other bytes.
+ * must read the same as the source's, or its overlay would show the guest other bytes. Every
+ * byte is hashed, in regions, so a refusal names the byte range that differs; the hashes are kept
+ * per file version ({@link BackingDigestCache}), so each side reads a backing file once per
+ * process while it stays unchanged.
  *
- * @param size   virtual size of the backing device in bytes
- * @param check  how much of the content {@code digest} covers
- * @param digest hex SHA-256 of the covered content
+ * @param size       virtual size of the backing device in bytes
+ * @param regionSize bytes per entry of {@code regions}, a multiple of the sector size
+ * @param regions    hex SHA-256 of each region of the content the guest reads through the backing
  */
-public record BackingIdentity(long size, Check check, String digest) {
+public record BackingIdentity(long size, long regionSize, List<String> regions) {
 
-    /** How much of the backing content the identity hashes. */
-    public enum Check {
-        /** 64 KiB at 64 places spread over the device, first and last included: cheap on any size. */
-        SAMPLED,
-        /** Every byte: reads the whole backing file on both sides, and catches any difference. */
-        FULL
+    /** Regions per identity at most: a few KiB on the wire, and a refusal that names a narrow range. */
+    static final int MAX_REGIONS = 1024;
+    private static final long MIN_REGION = 1L << 20;
+    private static final int READ_BYTES = 4 << 20;
+
+    public BackingIdentity {
+        regions = List.copyOf(regions);
+        if (size < 0 || regionSize <= 0 || regions.size() != regionCount(size, regionSize)) {
+            throw new IllegalArgumentException("backing identity of " + size + " bytes: " + regions.size()
+                    + " regions of " + regionSize + " bytes do not cover it");
+        }
     }
 
-    private static final int SAMPLES = 64;
-    private static final int SAMPLE_BYTES = 64 * 1024;
-    private static final int FULL_READ_BYTES = 4 * 1024 * 1024;
+    /** The identity of {@code backing}'s content as the guest reads it, from the cache while its files are unchanged. */
+    public static BackingIdentity of(BlockDevice backing) throws IOException {
+        return BackingDigestCache.SHARED.identity(backing);
+    }
 
-    /** The identity of {@code backing}'s content as the guest would read it through it. */
-    public static BackingIdentity of(BlockDevice backing, Check check) throws IOException {
+    /** Hashes every byte of {@code backing}. */
+    static BackingIdentity compute(BlockDevice backing) throws IOException {
         long size = backing.size();
+        long regionSize = regionSizeFor(size);
+        List<String> regions = new ArrayList<>(regionCount(size, regionSize));
         MessageDigest sha = ChunkDigests.sha256();
+        HexFormat hex = HexFormat.of();
         try (Arena arena = Arena.ofConfined()) {
-            if (check == Check.FULL) {
-                MemorySegment buffer = arena.allocate(FULL_READ_BYTES, 4096);
-                for (long at = 0; at < size; at += FULL_READ_BYTES) {
-                    hashRange(backing, sha, buffer, at, Math.min(FULL_READ_BYTES, size - at));
+            MemorySegment buffer = arena.allocate(Math.min(READ_BYTES, Math.max(regionSize, 4096)), 4096);
+            for (long region = 0; region < size; region += regionSize) {
+                long end = Math.min(size, region + regionSize);
+                for (long at = region; at < end; ) {
+                    MemorySegment slice = buffer.asSlice(0, Math.min(buffer.byteSize(), end - at));
+                    backing.read(at, slice);
+                    sha.update(slice.asByteBuffer());
+                    at += slice.byteSize();
                 }
-            } else {
-                MemorySegment buffer = arena.allocate(SAMPLE_BYTES, 4096);
-                long sectors = size / BlockDevice.SECTOR_SIZE;
-                long sampleSectors = SAMPLE_BYTES / BlockDevice.SECTOR_SIZE;
-                long lastStart = Math.max(0, sectors - sampleSectors);
-                for (int i = 0; i < SAMPLES; i++) {
-                    long at = lastStart * i / (SAMPLES - 1) * BlockDevice.SECTOR_SIZE;
-                    hashRange(backing, sha, buffer, at, Math.min(SAMPLE_BYTES, size - at));
-                }
+                regions.add(hex.formatHex(sha.digest()));
             }
         }
-        return new BackingIdentity(size, check, HexFormat.of().formatHex(sha.digest()));
+        return new BackingIdentity(size, regionSize, regions);
     }
 
-    private static void hashRange(BlockDevice device, MessageDigest sha, MemorySegment buffer, long at, long n)
-            throws IOException {
-        MemorySegment slice = buffer.asSlice(0, n);
-        device.read(at, slice);
-        sha.update(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, at));
-        sha.update(slice.asByteBuffer());
+    /** The smallest power of two from 1 MiB that keeps the regions within {@link #MAX_REGIONS}. */
+    static long regionSizeFor(long size) {
+        long regionSize = MIN_REGION;
+        while (regionCount(size, regionSize) > MAX_REGIONS) {
+            regionSize <<= 1;
+        }
+        return regionSize;
+    }
+
+    private static int regionCount(long size, long regionSize) {
+        return (int) ((size + regionSize - 1) / regionSize);
     }
 
     /**
      * Fails unless {@code local}, the destination's backing named {@code where}, is the same as
-     * this source identity.
+     * this source identity; a difference is named by its first byte range and how many regions differ.
      */
     public void requireSame(BackingIdentity local, String drive, String where) throws BlockMigrationException {
         if (local.size != size) {
             throw new BlockMigrationException("drive " + drive + ": backing file " + where + " has size " + local.size
                     + " bytes, the source's backing file has " + size);
         }
-        if (!local.digest.equals(digest)) {
-            throw new BlockMigrationException("drive " + drive + ": backing file " + where
-                    + " differs in content from the source's (" + check.name().toLowerCase(java.util.Locale.ROOT)
-                    + " SHA-256 " + local.digest + " here, " + digest + " on the source)");
+        if (local.regionSize != regionSize) {
+            throw new BlockMigrationException("drive " + drive + ": backing file " + where + " was hashed in regions of "
+                    + local.regionSize + " bytes, the source's in " + regionSize);
+        }
+        int first = -1;
+        int differing = 0;
+        for (int i = 0; i < regions.size(); i++) {
+            if (!regions.get(i).equals(local.regions.get(i))) {
+                differing++;
+                first = first < 0 ? i : first;
+            }
+        }
+        if (differing > 0) {
+            long from = first * regionSize;
+            long to = Math.min(size, from + regionSize);
+            throw new BlockMigrationException(String.format(Locale.ROOT, "drive %s: backing file %s differs from the"
+                    + " source's in bytes %d..%d (%d of %d regions of %d bytes differ)",
+                    drive, where, from, to - 1, differing, regions.size(), regionSize));
         }
     }
 }

@@ -149,6 +149,11 @@ final class ChunkDigests {
         MemorySegment.copy(treeSha.digest(), 0, nodeHashes, ValueLayout.JAVA_BYTE, node * HASH_BYTES, HASH_BYTES);
     }
 
+    /** The first covered granule from {@code granule} on, or -1. */
+    long nextCovered(long granule) {
+        return coveredGranules.nextSet(granule);
+    }
+
     /** Hex digest of the disk size, granularity and the hash of every covered node in order. */
     String digest() {
         for (long node = staleNodes.takeNext(0); node >= 0; node = staleNodes.takeNext(node + 1)) {

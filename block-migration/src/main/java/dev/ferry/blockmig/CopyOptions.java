@@ -11,17 +11,14 @@ import java.util.Objects;
  *                     power of two between 4096 and {@code chunkSize}: a random 4 KiB write costs
  *                     this much on the wire (one bit per unit of memory; the digest granules
  *                     are sized by the disk, see {@link DiskSpec#hashGranularityFor})
- * @param backingCheck for an incremental copy, how much of the backing file both sides hash to
- *                     prove they hold the same one
  */
-public record CopyOptions(CopyMode mode, int chunkSize, int granularity, BackingIdentity.Check backingCheck) {
+public record CopyOptions(CopyMode mode, int chunkSize, int granularity) {
 
     /** Default dirty-tracking unit: a page, what a guest's smallest usual write dirties anyway. */
     public static final int DEFAULT_GRANULARITY = 4096;
 
     public CopyOptions {
         Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(backingCheck, "backingCheck");
         if (chunkSize < 4096 || Integer.bitCount(chunkSize) != 1) {
             throw new IllegalArgumentException("chunk size " + chunkSize + " is not a power of two of at least 4096");
         }
@@ -31,21 +28,17 @@ public record CopyOptions(CopyMode mode, int chunkSize, int granularity, Backing
         }
     }
 
-    /** {@code mode} with 1 MiB chunks, dirty tracking in 4 KiB and a sampled backing check. */
+    /** {@code mode} with 1 MiB chunks, dirty tracking in 4 KiB. */
     public static CopyOptions of(CopyMode mode) {
-        return new CopyOptions(mode, DiskSpec.DEFAULT_CHUNK_SIZE, DEFAULT_GRANULARITY, BackingIdentity.Check.SAMPLED);
+        return new CopyOptions(mode, DiskSpec.DEFAULT_CHUNK_SIZE, DEFAULT_GRANULARITY);
     }
 
     /** These options with {@code bytes} chunks; the granularity shrinks with them if it was larger. */
     public CopyOptions withChunkSize(int bytes) {
-        return new CopyOptions(mode, bytes, Math.min(granularity, bytes), backingCheck);
+        return new CopyOptions(mode, bytes, Math.min(granularity, bytes));
     }
 
     public CopyOptions withGranularity(int bytes) {
-        return new CopyOptions(mode, chunkSize, bytes, backingCheck);
-    }
-
-    public CopyOptions withBackingCheck(BackingIdentity.Check check) {
-        return new CopyOptions(mode, chunkSize, granularity, check);
+        return new CopyOptions(mode, chunkSize, bytes);
     }
 }

@@ -68,14 +68,14 @@ public final class DiskMigration implements AutoCloseable {
     private long passDirtiedStart;
     private boolean closed;
 
-    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity,
-                          BackingIdentity.Check check) throws IOException {
+    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity)
+            throws IOException {
         this.device = device;
         Optional<BackingIdentity> backing = Optional.empty();
         if (mode == CopyMode.INCREMENTAL) {
             BlockDevice base = device.backing().orElseThrow(() -> new BlockMigrationException("drive " + drive
                     + ": incremental copy needs an image with a backing file, " + device.path() + " has none"));
-            backing = Optional.of(BackingIdentity.of(base, check));
+            backing = Optional.of(BackingIdentity.of(base));
         }
         this.hashGranularity = DiskSpec.hashGranularityFor(device.size(), chunkSize);
         this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, hashGranularity, backing);
@@ -106,8 +106,7 @@ public final class DiskMigration implements AutoCloseable {
      * the backing identity now, so the destination can refuse before data moves.
      */
     public static DiskMigration start(String drive, BlockDevice device, CopyOptions options) throws IOException {
-        return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity(),
-                options.backingCheck());
+        return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity());
     }
 
     private void markTopLayer() throws IOException {

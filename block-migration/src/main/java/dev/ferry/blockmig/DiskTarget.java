@@ -25,6 +25,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     /** Granules {@code [unhashedFirst, unhashedEnd)}, inside one chunk, written but not hashed yet. */
     private long unhashedFirst = -1;
     private long unhashedEnd = -1;
+    private boolean closed;
 
     /**
      * Takes {@code device} as the destination of {@code spec}'s disk; fails, naming the file and
@@ -55,7 +56,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
             BackingIdentity source = spec.backing().get();
             BlockDevice base = device.backing().orElseThrow(() -> new BlockMigrationException("drive " + drive
                     + ": incremental copy needs an overlay, destination image " + device.path() + " has no backing file"));
-            source.requireSame(BackingIdentity.of(base, source.check()), drive, base.path().toString());
+            source.requireSame(BackingIdentity.of(base), drive, base.path().toString());
         }
         this.arena = Arena.ofShared();
         this.digests = new ChunkDigests(spec.size(), spec.hashGranularity(), arena);
@@ -133,15 +134,38 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         unhashedFirst = -1;
     }
 
-    /** The digest of every granule this side received, as the image holds it now. */
+    /** Reads every granule the copy covered back from the image, in runs of up to a chunk, and hashes it again. */
+    private void rehashCovered() throws IOException {
+        long granule = spec.hashGranularity();
+        long perRun = spec.chunkSize() / granule;
+        for (long first = digests.nextCovered(0); first >= 0; ) {
+            long end = first + 1;
+            while (end - first < perRun && digests.nextCovered(end) == end) {
+                end++;
+            }
+            long start = first * granule;
+            MemorySegment content = buffer.asSlice(0, Math.min(end * granule, spec.size()) - start);
+            device.read(start, content);
+            digests.add(start, content);
+            first = digests.nextCovered(end);
+        }
+    }
+
+    /** The digest of every granule this side received, as hashed when it was written. */
     public String digest() throws IOException {
         hashUnhashed();
         return digests.digest();
     }
 
-    /** Fails unless the source's digest of this disk equals what this side holds. */
+    /**
+     * Fails unless the source's digest of this disk equals what this side holds now: every
+     * granule the copy wrote is read back and hashed again, so bytes changed in the image after
+     * they arrived (by another writer) are caught too.
+     */
     public void verify(String sourceDigest) throws IOException {
-        String local = digest();
+        hashUnhashed();
+        rehashCovered();
+        String local = digests.digest();
         if (!local.equals(sourceDigest)) {
             throw new BlockMigrationException("drive " + spec.drive() + ": destination image " + device.path()
                     + " does not match the source (digest " + local + " here, " + sourceDigest + " on the source)");
@@ -156,9 +180,16 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         background.finish();
     }
 
-    /** Stops background flushing and releases the buffers; the device stays open unless this target opened it. */
+    /**
+     * Stops background flushing and releases the buffers; the device stays open unless this
+     * target opened it. A second call does nothing, so every failure path may close.
+     */
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         background.close();
         arena.close();
         if (ownsDevice) {

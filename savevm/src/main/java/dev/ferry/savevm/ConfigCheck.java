@@ -1,20 +1,22 @@
 package dev.ferry.savevm;
 
 import dev.ferry.savevm.codec.RecordDiff;
+import java.io.IOException;
 import java.util.Optional;
 
 /**
  * Destination: judges the source's configuration record (machine shape, memory size, disks)
  * before any state frame is applied. Throw a {@link MigrationException} in {@link Phase#CONFIG}
  * whose message names the field and both values, e.g.
- * "memory size differs: source 512 MiB, destination 256 MiB".
+ * "memory size differs: source 512 MiB, destination 256 MiB". It may open what the migration will
+ * fill (disks): any other I/O error refuses the configuration too, with its message.
  *
  * @param <C> the configuration record, the same type on both sides
  */
 @FunctionalInterface
 public interface ConfigCheck<C extends Record> {
 
-    void check(C source) throws MigrationException;
+    void check(C source) throws IOException;
 
     /**
      * A check that wants the source's record equal to {@code local}, component by component

@@ -28,9 +28,17 @@ public final class MigrationDriver {
      *
      * @param vm paused at the switch, resumed on failure
      * @param config the source's configuration record, which the destination checks first
-     * @param channel must be writable; with a readable side the driver waits for ACK after EOF
+     * @param channel must be writable; with a readable side the driver waits for the destination's
+     *                reply to the configuration before any section data, and for ACK after EOF
      */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, Record config, MigrationChannel channel,
+                                        MigrationOptions options) {
+        Objects.requireNonNull(config, "config");
+        return start(registry, vm, () -> config, channel, options);
+    }
+
+    /** Like {@link #start(SectionRegistry, Pausable, Record, MigrationChannel, MigrationOptions)}, the config built on the migration thread. */
+    public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
                                         MigrationOptions options) {
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(config, "config");

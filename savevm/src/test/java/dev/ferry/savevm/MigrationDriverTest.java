@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.StreamFormat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -202,6 +204,9 @@ class MigrationDriverTest {
         Link link = Link.open();
         try (Source source = new Source(4096, 1 << 20, true)) {
             MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(8 << 20));
+            try (FrameWriter replies = FrameWriter.unthrottled(link.destination(), StreamFormat.CONTROL_PAYLOAD)) {
+                replies.writeFrame(FrameKind.ACK, 0, new byte[0]); // the configuration is accepted; then it vanishes
+            }
             ByteBuffer sink = ByteBuffer.allocate(1 << 20);
             while (sink.hasRemaining()) {
                 link.destination().read(sink);

@@ -181,11 +181,11 @@ class StreamFormatTest {
     void otherMajorVersionIsRefused() throws Exception {
         byte[] stream = frames(w -> {
             ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            header.put(StreamFormat.MAGIC).putShort((short) 2).putShort((short) 0);
+            header.put(StreamFormat.MAGIC).putShort((short) 1).putShort((short) 0);
             w.writeFrame(FrameKind.HEADER, 0, header.array());
         });
         MigrationException e = new Destination(1).refuse(stream);
-        assertEquals("stream format version 2.0 is not supported: this build reads major version 1", e.getMessage());
+        assertEquals("stream format version 1.0 is not supported: this build reads major version 2", e.getMessage());
     }
 
     @Test

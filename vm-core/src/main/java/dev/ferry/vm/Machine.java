@@ -101,7 +101,7 @@ public final class Machine implements Pausable, AutoCloseable {
     private String reason = "created";
     private volatile GuestReport lastReport;
 
-    private Machine(MachineSpec spec, UartSink console) throws IOException {
+    private Machine(MachineSpec spec, UartSink console, DiskOpener disks) throws IOException {
         this.spec = spec;
         this.halted = new boolean[spec.vcpus()];
         Kvm openedKvm = Kvm.open();
@@ -120,7 +120,7 @@ public final class Machine implements Pausable, AutoCloseable {
             allocated = GuestRam.allocate(RamLayout.of(spec.memoryBytes()), true);
             this.slots = new KvmRamSlots(createdVm, allocated);
             Vm irqVm = createdVm;
-            built = new MachineDevices(allocated, spec.disks(), console, this::guestReported,
+            built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
                     gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
             List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
             for (int id = 0; id < spec.vcpus(); id++) {
@@ -157,7 +157,7 @@ public final class Machine implements Pausable, AutoCloseable {
      * @throws IOException if a disk image cannot be opened
      */
     public static Machine boot(MachineSpec spec, UartSink console) throws IOException {
-        Machine machine = new Machine(spec, console);
+        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC);
         try {
             machine.loadGuest();
         } catch (RuntimeException e) {
@@ -172,7 +172,19 @@ public final class Machine implements Pausable, AutoCloseable {
      * {@link #receive} an incoming migration (or {@link #restore} a snapshot), then {@link #start}.
      */
     public static Machine incoming(MachineSpec spec, UartSink console) throws IOException {
-        return new Machine(spec, console);
+        return new Machine(spec, console, DiskOpener.BY_SPEC);
+    }
+
+    /**
+     * As {@link #incoming(MachineSpec, UartSink)}, over disks the caller has already opened and
+     * checked (an incoming migration's destination images), one per {@code spec.disks()} entry and
+     * in that order. The machine owns them from then on and closes them with itself.
+     */
+    public static Machine incoming(MachineSpec spec, UartSink console, List<BlockDevice> opened) throws IOException {
+        if (opened.size() != spec.disks().size()) {
+            throw new IllegalArgumentException(opened.size() + " opened disks for " + spec.disks().size() + " disk specs");
+        }
+        return new Machine(spec, console, (index, disk) -> opened.get(index));
     }
 
     private static InterruptLine pulse(Vm vm, int gsi) {
@@ -249,7 +261,7 @@ public final class Machine implements Pausable, AutoCloseable {
      * shape, the same guest CPUID, every MSR the source migrates, and its TSC rate (adopted here
      * through TSC scaling when it differs from this host's).
      */
-    public void accept(MachineConfig source) throws MigrationException {
+    public void accept(MachineConfig source) throws IOException {
         requireCreated("accept a migration");
         MachineConfig local = config();
         ConfigCheck.sameAs(new MachineConfig(local.memoryBytes(), local.vcpus(), local.irqchip(), local.disks(),

@@ -39,7 +39,7 @@ final class MachineDevices implements AutoCloseable {
      * @param irq the interrupt line of a GSI (no-ops without an in-kernel irqchip)
      * @param reports what the guest writes to the exit device, on the vCPU thread
      */
-    MachineDevices(GuestMemory memory, List<DiskSpec> specs, UartSink console, Consumer<GuestReport> reports,
+    MachineDevices(GuestMemory memory, List<DiskSpec> specs, DiskOpener opener, UartSink console, Consumer<GuestReport> reports,
                    IntFunction<InterruptLine> irq) throws IOException {
         uart = new Uart16550(console, irq.apply(UART_GSI));
         pio.register(UART_PORT, Uart16550.LENGTH, uart);
@@ -47,7 +47,7 @@ final class MachineDevices implements AutoCloseable {
         try {
             for (DiskSpec spec : specs) {
                 int index = disks.size();
-                BlockDevice disk = spec.open();
+                BlockDevice disk = opener.open(index, spec);
                 disks.add(disk);
                 VirtioMmioTransport transport = new VirtioMmioTransport(memory,
                         new VirtioBlk(memory, disk, diskId(index)), irq.apply(FIRST_DISK_GSI + index));

@@ -8,12 +8,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]} option.
+ * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH][,shared=on][,overwrite=on]}
+ * option.
  * Without a format the image is probed (a raw image the guest writes should name its format, so
  * the guest cannot make it look like qcow2). {@code backing} is for a destination that creates
- * the overlay an incremental migration fills.
+ * the overlay an incremental migration fills. On a destination, {@code shared=on} says the image is
+ * the source's own on shared storage (a migration without storage copy may use it as it is), and
+ * {@code overwrite=on} lets a storage copy overwrite an image that already holds data.
  */
-public record DriveSpec(Path path, Optional<ImageFormat> format, String id, boolean readOnly, Optional<Path> backing) {
+public record DriveSpec(Path path, Optional<ImageFormat> format, String id, boolean readOnly, Optional<Path> backing,
+                        boolean shared, boolean overwrite) {
 
     public DriveSpec {
         Objects.requireNonNull(path, "path");
@@ -32,6 +36,8 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
         String id = defaultId(index);
         boolean readOnly = false;
         Optional<Path> backing = Optional.empty();
+        boolean shared = false;
+        boolean overwrite = false;
         for (int i = 1; i < parts.length; i++) {
             int eq = parts[i].indexOf('=');
             if (eq <= 0) {
@@ -42,13 +48,15 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
             switch (key) {
                 case "format" -> format = Optional.of(ImageFormat.fromId(val));
                 case "id" -> id = checkedId(val, value);
-                case "readonly" -> readOnly = onOff(val, value);
+                case "readonly" -> readOnly = onOff(key, val, value);
+                case "shared" -> shared = onOff(key, val, value);
+                case "overwrite" -> overwrite = onOff(key, val, value);
                 case "backing" -> backing = Optional.of(Path.of(val));
                 default -> throw new IllegalArgumentException("--disk '" + value + "': unknown key '" + key
-                        + "' (known: format, id, readonly, backing)");
+                        + "' (known: format, id, readonly, backing, shared, overwrite)");
             }
         }
-        return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing);
+        return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing, shared, overwrite);
     }
 
     /** The image as a machine attaches it: with its format when the option names one. */
@@ -71,11 +79,11 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
         return id;
     }
 
-    private static boolean onOff(String val, String value) {
+    private static boolean onOff(String key, String val, String value) {
         return switch (val.toLowerCase(Locale.ROOT)) {
             case "on", "true", "yes" -> true;
             case "off", "false", "no" -> false;
-            default -> throw new IllegalArgumentException("--disk '" + value + "': readonly must be on or off");
+            default -> throw new IllegalArgumentException("--disk '" + value + "': " + key + " must be on or off");
         };
     }
 }

@@ -90,7 +90,7 @@ public final class VmLauncher {
                 if (options.machine().equals("none")) {
                     session.attach(plan.receiveDiskOnly(channel));
                 } else {
-                    session.attach(plan.receiveGuest(() -> Machine.incoming(machineSpec(options), console(options.serial())),
+                    session.attach(plan.receiveGuest(disks -> Machine.incoming(machineSpec(options), console(options.serial()), disks),
                             driveIds(options), channel));
                 }
                 LOG.info("incoming migration done; the VM runs");

@@ -10,6 +10,7 @@ import dev.ferry.monitor.hmp.MonitorException;
 import dev.ferry.monitor.hmp.RunState;
 import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.monitor.hmp.VmControl;
+import dev.ferry.savevm.ConfigSource;
 import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
@@ -182,9 +183,17 @@ public final class VmSession implements VmControl, AutoCloseable {
         SectionRegistry registry = new SectionRegistry();
         disks.forEach(registry::register);
         body.registerSections(registry);
-        VmConfig config = new VmConfig(body.machine(), body.kvmConfig(), List.copyOf(body.disks().keySet()),
-                request.storage().name().toLowerCase(Locale.ROOT),
-                disks.stream().map(BlockSourceSection::drive).toList(), body.workloadDrives());
+        List<String> copied = disks.stream().map(BlockSourceSection::drive).toList();
+        boolean incremental = request.storage() == MigrateRequest.StorageCopy.INCREMENTAL;
+        String storage = request.storage().name().toLowerCase(Locale.ROOT);
+        // Built on the migration thread: an incremental copy hashes every byte of the backing files.
+        ConfigSource config = () -> {
+            List<DriveFacts> facts = new ArrayList<>();
+            for (var drive : body.disks().entrySet()) {
+                facts.add(DriveFacts.of(drive.getKey(), drive.getValue(), incremental && copied.contains(drive.getKey())));
+            }
+            return new VmConfig(body.machine(), body.kvmConfig(), facts, storage, copied, body.workloadDrives());
+        };
         MigrationDriver driver = MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(body, disks), config,
                 Channels.outgoing(uri, transport), options);
         Outgoing started = new Outgoing(driver, disks, request);
@@ -211,6 +220,15 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         if (disks.isEmpty()) {
             throw new MonitorException("migrate: no writable drive to copy (drives: " + String.join(", ", body.disks().keySet()) + ")");
+        }
+        if (mode == CopyMode.INCREMENTAL) {
+            for (BlockSourceSection disk : disks) {
+                BlockDevice device = body.disks().get(disk.drive());
+                if (device.backing().isEmpty()) {
+                    throw new MonitorException("migrate: -i copies a drive's top layer, and drive " + disk.drive() + " ("
+                            + device.path() + ") has no backing file: copy it in full with -b");
+                }
+            }
         }
         return disks;
     }

@@ -14,14 +14,14 @@ class DriveSpecTest {
     @Test
     void pathAloneGetsDefaults() {
         DriveSpec spec = DriveSpec.parse("/tmp/a.img", 1);
-        assertEquals(new DriveSpec(Path.of("/tmp/a.img"), Optional.empty(), "vdb", false, Optional.empty()), spec);
+        assertEquals(new DriveSpec(Path.of("/tmp/a.img"), Optional.empty(), "vdb", false, Optional.empty(), false, false), spec);
     }
 
     @Test
     void everyKeyIsRead() {
-        DriveSpec spec = DriveSpec.parse("/d/o.qcow2,format=qcow2,id=data,readonly=on,backing=/d/base.raw", 0);
+        DriveSpec spec = DriveSpec.parse("/d/o.qcow2,format=qcow2,id=data,readonly=on,backing=/d/base.raw,shared=on,overwrite=yes", 0);
         assertEquals(new DriveSpec(Path.of("/d/o.qcow2"), Optional.of(ImageFormat.QCOW2), "data", true,
-                Optional.of(Path.of("/d/base.raw"))), spec);
+                Optional.of(Path.of("/d/base.raw")), true, true), spec);
     }
 
     @Test

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The receiver state machine of docs/stream-format.md: HEADER, CONFIG, then section frames until
- * EOF, then verification and ACK. A section index is opened by START or FULL, which name the
+ * EOF, then verification and ACK. With a return path it answers the configuration (ACK or NACK)
+ * before it reads any section frame. A section index is opened by START or FULL, which name the
  * section; PART and END refer to an open live section; anything out of that order is refused.
  */
 public final class StreamLoader<C extends Record> {
@@ -48,6 +49,8 @@ public final class StreamLoader<C extends Record> {
     private final MigrationChannel channel;
     private final Map<Integer, Opened> opened = new HashMap<>();
     private final Set<Section> loaded = new LinkedHashSet<>();
+    /** The return path's writer, one for its whole sequence (config reply, then ACK or NACK). */
+    private FrameWriter replies;
     private long frames;
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
@@ -74,6 +77,7 @@ public final class StreamLoader<C extends Record> {
         try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
             readHeader(reader);
             readConfig(reader);
+            reply(FrameKind.ACK, "");
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
                     StateCodec.prepare(state.stateType());
@@ -94,6 +98,9 @@ public final class StreamLoader<C extends Record> {
             reply(FrameKind.NACK, failure.getMessage());
             throw failure;
         } finally {
+            if (replies != null) {
+                replies.close();
+            }
             try {
                 channel.close();
             } catch (IOException e) {
@@ -106,7 +113,7 @@ public final class StreamLoader<C extends Record> {
         Frame frame = reader.next(phase);
         frames++;
         if (frame.kind() == FrameKind.ABORT) {
-            throw new MigrationException(phase, "the source aborted the migration: " + frame.text());
+            throw new MigrationException(phase, StreamFormat.SOURCE_ABORTED + frame.text());
         }
         return frame;
     }
@@ -141,6 +148,10 @@ public final class StreamLoader<C extends Record> {
         C source = StateCodec.decode(configType, frame.payload().asByteBuffer(), Phase.CONFIG);
         try {
             check.check(source);
+        } catch (MigrationException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new MigrationException(Phase.CONFIG, e.getMessage() != null ? e.getMessage() : e.toString(), e);
         } catch (RuntimeException e) {
             throw new MigrationException(Phase.CONFIG, "configuration check failed: " + e.getMessage(), e);
         }
@@ -272,8 +283,11 @@ public final class StreamLoader<C extends Record> {
             return;
         }
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        try (FrameWriter writer = FrameWriter.unthrottled(returnPath.get(), StreamFormat.CONTROL_PAYLOAD)) {
-            writer.writeFrame(kind, 0, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
+        if (replies == null) {
+            replies = FrameWriter.unthrottled(returnPath.get(), StreamFormat.CONTROL_PAYLOAD);
+        }
+        try {
+            replies.writeFrame(kind, 0, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
         } catch (IOException e) {
             LOG.debug("{} not sent: {}", kind, e.toString());
         }

@@ -1,5 +1,6 @@
 package dev.ferry.savevm.source;
 
+import dev.ferry.savevm.ConfigSource;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.LiveSection;
 import dev.ferry.savevm.MigrationChannel;
@@ -58,7 +59,7 @@ public final class SourceMigration implements Runnable {
     private final List<LiveSection> live;
     private final List<StateSection<?>> states;
     private final Pausable vm;
-    private final Record config;
+    private final ConfigSource config;
     private final MigrationChannel channel;
     private final MigrationOptions options;
     private final TokenBucket bucket;
@@ -79,6 +80,10 @@ public final class SourceMigration implements Runnable {
     private volatile Thread thread;
 
     private Phase phase = Phase.SETUP;
+    /** The destination's replies on the return path, one reader for its whole sequence. */
+    private FrameReader replies;
+    /** The destination answered with NACK (or the return path failed while we waited for it). */
+    private boolean replyFailed;
     private int setUp;
     private boolean paused;
     private final long startNanos = System.nanoTime();
@@ -93,7 +98,7 @@ public final class SourceMigration implements Runnable {
     private long samplePending = -1;
     private long sampleSent;
 
-    public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, Record config,
+    public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, ConfigSource config,
                            MigrationChannel channel, MigrationOptions options) {
         this.live = List.copyOf(live);
         this.states = List.copyOf(states);
@@ -170,13 +175,22 @@ public final class SourceMigration implements Runnable {
             }
         } finally {
             closeChannel();
+            if (replies != null) {
+                replies.close();
+            }
             done.countDown();
         }
     }
 
     private void migrate(FrameWriter writer) throws IOException {
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
-        writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config));
+        writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
+        // The destination checks every drive against the config before any data moves; nothing
+        // is copied, and the VM never pauses, until it said yes.
+        Optional<ReadableByteChannel> returnPath = channel.readable();
+        if (returnPath.isPresent()) {
+            awaitReply(returnPath.get(), "configuration");
+        }
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
             setUp++;
@@ -215,10 +229,9 @@ public final class SourceMigration implements Runnable {
         }
         writer.writeFrame(FrameKind.EOF, 0, new byte[0]);
         long eofDone = System.nanoTime();
-        Optional<ReadableByteChannel> returnPath = channel.readable();
         if (returnPath.isPresent()) {
             phase = Phase.HANDSHAKE;
-            awaitAcknowledgement(returnPath.get());
+            awaitReply(returnPath.get(), "migration");
         }
         long acked = System.nanoTime();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
@@ -350,33 +363,62 @@ public final class SourceMigration implements Runnable {
         writer.seal(FrameKind.FULL);
     }
 
-    private void awaitAcknowledgement(ReadableByteChannel returnPath) throws IOException {
+    /** Waits for ACK (returns) or NACK (throws with the destination's reason) about {@code what}. */
+    private void awaitReply(ReadableByteChannel returnPath, String what) throws IOException {
         Duration timeout = options.ackTimeout();
-        try (FrameReader reader = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
-             Watchdog watchdog = new Watchdog(timeout, this::closeChannel)) {
+        if (replies == null) {
+            replies = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
+        }
+        try (Watchdog watchdog = new Watchdog(timeout, this::closeChannel)) {
             Frame frame;
             try {
-                frame = reader.next(Phase.HANDSHAKE);
+                frame = replies.next(phase);
             } catch (IOException e) {
+                replyFailed = true;
                 if (watchdog.fired()) {
-                    throw new MigrationException(Phase.HANDSHAKE, "no acknowledgement from the destination within " + timeout.toMillis() + " ms");
+                    throw new MigrationException(phase, "no answer from the destination about the " + what
+                            + " within " + timeout.toMillis() + " ms");
                 }
-                throw new MigrationException(Phase.HANDSHAKE, "the destination did not acknowledge: " + e.getMessage(), e);
+                throw new MigrationException(phase, "the destination did not answer about the " + what + ": " + e.getMessage(), e);
             }
             switch (frame.kind()) {
                 case ACK -> { }
-                case NACK -> throw new MigrationException(Phase.HANDSHAKE, "the destination refused the migration: " + frame.text());
-                default -> throw new MigrationException(Phase.HANDSHAKE, "return path: expected ACK or NACK, got " + frame.describe());
+                case NACK -> {
+                    replyFailed = true;
+                    throw new MigrationException(phase, "the destination refused the migration: " + frame.text());
+                }
+                default -> {
+                    replyFailed = true;
+                    throw new MigrationException(phase, "return path: expected ACK or NACK, got " + frame.describe());
+                }
             }
+        }
+    }
+
+    /**
+     * After a failure of our own, the destination's reason if it sent one: a destination that
+     * refuses mid-stream answers NACK and closes, and the source only sees a reset connection.
+     */
+    private Optional<String> destinationReason() {
+        Optional<ReadableByteChannel> returnPath = channel.readable();
+        if (returnPath.isEmpty() || replyFailed) {
+            return Optional.empty();
+        }
+        if (replies == null) {
+            replies = new FrameReader(returnPath.get(), StreamFormat.CONTROL_PAYLOAD);
+        }
+        try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
+            Frame frame = replies.next(phase);
+            return frame.kind() == FrameKind.NACK ? Optional.of(frame.text()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no reason from the destination: {}", e.toString());
+            return Optional.empty();
         }
     }
 
     private void fail(FrameWriter writer, Throwable cause) {
         boolean cancelled = cancelRequested;
         String reason = cancelled ? "cancelled by the operator" : message(cause);
-        if (!cancelled) {
-            LOG.warn("migration failed in phase {}: {}", phase, reason, cause);
-        }
         aborting = true;
         writer.discard();
         try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
@@ -392,6 +434,16 @@ public final class SourceMigration implements Runnable {
                 LOG.error("the VM did not resume after the failed migration", e);
                 reason += "; resuming the VM failed: " + message(e);
             }
+        }
+        if (!cancelled) {
+            // A destination that refused mid-stream sent NACK and closed: the reset we saw hides its reason.
+            Optional<String> refused = destinationReason().filter(text -> !text.startsWith(StreamFormat.SOURCE_ABORTED));
+            if (refused.isPresent()) {
+                LOG.debug("own failure behind the destination's refusal: {}", reason);
+                reason = "the destination refused the migration: " + refused.get();
+            }
+            LOG.warn("migration failed in phase {}: {}", phase, reason);
+            LOG.debug("failure", cause);
         }
         cleanUp(false);
         end(cancelled ? new MigrationState.Cancelled() : new MigrationState.Failed(phase, reason));

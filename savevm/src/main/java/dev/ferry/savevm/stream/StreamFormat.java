@@ -20,7 +20,7 @@ public final class StreamFormat {
     /** "FERRYMIG": the first bytes of a HEADER frame's payload. */
     public static final byte[] MAGIC = "FERRYMIG".getBytes(StandardCharsets.US_ASCII);
     /** Bumped on any change an older reader would misread; readers refuse another major. */
-    public static final int MAJOR = 1;
+    public static final int MAJOR = 2;
     /** Bumped on compatible additions; informational. */
     public static final int MINOR = 0;
 
@@ -32,6 +32,8 @@ public final class StreamFormat {
     public static final int WRITER_PAYLOAD = 4 << 20;
     /** The payload limit on the return path, which carries only ACK and NACK. */
     public static final int CONTROL_PAYLOAD = 64 << 10;
+    /** How a destination's NACK begins when it only echoes the source's ABORT. */
+    public static final String SOURCE_ABORTED = "the source aborted the migration: ";
 
     static final int KIND = 0;
     static final int FLAGS = 1;
