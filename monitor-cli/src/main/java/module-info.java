@@ -5,6 +5,8 @@ module dev.ferry.monitor {
     requires info.picocli;
     requires org.jline.reader;
     requires org.jline.terminal;
+    // sun.misc.Signal: SIGTERM ends the VM the way quit does and says so, as QEMU does.
+    requires jdk.unsupported;
     requires dev.ferry.kvm;
     requires dev.ferry.savevm;
     requires dev.ferry.transport;

@@ -52,10 +52,10 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "help", aliases = "?", description = "List the commands, or show one command's usage.")
+    @Command(name = "help", aliases = "?", description = "List the commands, or show one command's usage (help info migrate).")
     static final class Help extends Action {
-        @Parameters(arity = "0..1", paramLabel = "COMMAND")
-        String command;
+        @Parameters(arity = "0..2", paramLabel = "COMMAND")
+        List<String> command = new ArrayList<>();
 
         @Override
         void run(VmControl control) throws MonitorException {
@@ -109,11 +109,22 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "block", description = "The VM's drives.")
+    @Command(name = "block", description = "The VM's drives, or one drive.")
     static final class InfoBlock extends InfoAction {
+        @Parameters(arity = "0..1", paramLabel = "DEVICE")
+        String device;
+
         @Override
-        List<String> lines(VmControl control) {
-            return control.blockLines();
+        List<String> lines(VmControl control) throws MonitorException {
+            List<String> all = control.blockLines();
+            if (device == null) {
+                return all;
+            }
+            List<String> one = all.stream().filter(line -> line.startsWith(device + ": ")).toList();
+            if (one.isEmpty()) {
+                throw new MonitorException("info block: no drive '" + device + "' (see 'info block')");
+            }
+            return one;
         }
     }
 

@@ -7,7 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]} option.
+ * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]} option, also
+ * in QEMU's {@code -drive file=PATH,format=...,if=virtio} spelling.
  * Without a format the image is probed (a raw image the guest writes should name its format, so
  * the guest cannot make it look like qcow2). {@code backing} is for a destination that creates
  * the overlay an incremental migration fills.
@@ -24,6 +25,9 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
     /** Parses the option's value; {@code index} gives the default id (vda, vdb, ...). */
     public static DriveSpec parse(String value, int index) {
         String[] parts = value.split(",");
+        if (parts[0].startsWith("file=")) {
+            parts[0] = parts[0].substring("file=".length());
+        }
         if (parts[0].isEmpty()) {
             throw new IllegalArgumentException("--disk '" + value + "' has no path (--disk PATH[,format=raw|qcow2][,id=NAME])");
         }
@@ -43,8 +47,13 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
                 case "id" -> id = checkedId(val, value);
                 case "readonly" -> readOnly = onOff(val, value);
                 case "backing" -> backing = Optional.of(Path.of(val));
+                case "if" -> {
+                    if (!val.equals("virtio")) {
+                        throw new IllegalArgumentException("--disk '" + value + "': if=" + val + " is not supported (Ferry's disks are virtio)");
+                    }
+                }
                 default -> throw new IllegalArgumentException("--disk '" + value + "': unknown key '" + key
-                        + "' (known: format, id, readonly, backing)");
+                        + "' (known: file, format, id, readonly, backing, if=virtio)");
             }
         }
         return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing);

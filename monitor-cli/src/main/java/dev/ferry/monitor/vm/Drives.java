@@ -2,6 +2,7 @@ package dev.ferry.monitor.vm;
 
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageFormat;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +20,17 @@ final class Drives {
     }
 
     static BlockDevice open(DriveSpec spec) throws IOException {
-        return spec.format().isPresent()
-                ? BlockImages.open(spec.path(), spec.format().get(), spec.readOnly())
-                : BlockImages.open(spec.path(), spec.readOnly());
+        if (spec.format().isPresent()) {
+            return BlockImages.open(spec.path(), spec.format().get(), spec.readOnly());
+        }
+        BlockDevice probed = BlockImages.open(spec.path(), spec.readOnly());
+        if (probed.format() == ImageFormat.RAW && !spec.readOnly()) {
+            // QEMU warns too: the guest owns every byte of a raw image, so it can write a qcow2
+            // header there and the next probe would read the host file it names as a backing file.
+            System.err.println("ferry: warning: image format was not specified for '" + spec.path()
+                    + "' and probing guessed raw; probing a raw image the guest writes is dangerous: add format=raw");
+        }
+        return probed;
     }
 
     /** Opens every drive, or none: a failure closes what was opened. */

@@ -47,6 +47,7 @@ public final class VmLauncher {
             session = new VmSession(boot(options));
             session.start();
         }
+        TerminationSignals.install(session::quit);
         Thread monitorThread = null;
         if (monitor != null) {
             VmSession served = session;

@@ -212,6 +212,15 @@ public final class VmSession implements VmControl, AutoCloseable {
         if (disks.isEmpty()) {
             throw new MonitorException("migrate: no writable drive to copy (drives: " + String.join(", ", body.disks().keySet()) + ")");
         }
+        if (mode == CopyMode.INCREMENTAL) {
+            for (BlockSourceSection disk : disks) {
+                BlockDevice device = body.disks().get(disk.drive());
+                if (device.backing().isEmpty()) {
+                    throw new MonitorException("migrate: -i copies what an overlay holds over its backing file, and drive "
+                            + disk.drive() + " (" + device.path() + ") has no backing file; use -b for a full copy");
+                }
+            }
+        }
         return disks;
     }
 

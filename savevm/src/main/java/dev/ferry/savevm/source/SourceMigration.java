@@ -368,7 +368,9 @@ public final class SourceMigration implements Runnable {
         boolean cancelled = cancelRequested;
         String reason = cancelled ? "cancelled by the operator" : message(cause);
         if (!cancelled) {
-            LOG.warn("migration failed in phase {}: {}", phase, reason, cause);
+            // One line for the operator; the trace only with -v (debug).
+            LOG.warn("migration failed in phase {}: {}", phase, reason);
+            LOG.debug("migration failure", cause);
         }
         aborting = true;
         writer.discard();
