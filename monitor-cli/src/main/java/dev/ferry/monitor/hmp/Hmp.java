@@ -5,7 +5,6 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import dev.ferry.savevm.MigrationStats;
 import picocli.CommandLine;
 
@@ -109,15 +108,15 @@ public final class Hmp {
     void follow(VmControl control) throws MonitorException {
         try {
             while (true) {
-                Optional<MigrationStats> stats = control.migration();
-                if (stats.isPresent() && stats.get().state().isFinal()) {
+                MigrationInfo info = control.migrationInfo();
+                if (info.source().isPresent() && info.source().get().stats().state().isFinal()) {
                     if (terminal) {
                         out.print("\r\033[K");
                     }
-                    MigrationReport.lines(stats.get()).stream().limit(1).forEach(this::print);
+                    print("Migration status: " + info.status() + info.failure().map(f -> " (" + f + ")").orElse(""));
                     return;
                 }
-                stats.ifPresent(this::progress);
+                info.source().ifPresent(source -> progress(source.stats()));
                 Thread.sleep(PROGRESS_INTERVAL);
             }
         } catch (InterruptedException e) {
