@@ -56,6 +56,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"--monitor", "-monitor"}, defaultValue = "stdio", paramLabel = "stdio|unix:PATH|none", description = "Where the monitor listens.")
     String monitor;
 
+    @Option(names = {"--qmp", "-qmp"}, paramLabel = "unix:PATH[,server]|tcp:HOST:PORT[,server]",
+            description = "Serve QEMU's machine protocol (QMP, JSON) there too.")
+    String qmp;
+
     @Option(names = {"--incoming", "-incoming"}, paramLabel = "URI|defer",
             description = "Wait for a migration on URI (tcp:HOST:PORT, unix:PATH, fd:N, exec:CMD); defer: wait for the monitor's migrate_incoming URI.")
     String incoming;
@@ -83,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
                 new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),
                         Math.toIntExact(Sizes.parse(blockSize, 'B')), readPercent, seed),
                 serial.startsWith("file:") ? serial.substring("file:".length()) : serial, monitor,
-                Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
+                Optional.ofNullable(qmp), Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
         return VmLauncher.run(options);
     }
 

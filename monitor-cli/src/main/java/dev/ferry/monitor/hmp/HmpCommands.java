@@ -144,15 +144,15 @@ final class HmpCommands {
 
         @Override
         List<String> lines(VmControl control) throws MonitorException {
-            List<String> all = control.blockLines();
-            if (device == null) {
-                return all;
+            List<DriveInfo> drives = control.drives();
+            if (drives.isEmpty() && control.runState() == RunState.INMIGRATE) {
+                return List.of("the drives open when the incoming migration arrives");
             }
-            List<String> one = all.stream().filter(line -> line.startsWith(device + ": ")).toList();
-            if (one.isEmpty()) {
+            List<String> lines = drives.stream().filter(d -> device == null || d.id().equals(device)).map(DriveInfo::line).toList();
+            if (lines.isEmpty() && device != null) {
                 throw new MonitorException("info block: no drive '" + device + "' (see 'info block')");
             }
-            return one;
+            return lines;
         }
     }
 

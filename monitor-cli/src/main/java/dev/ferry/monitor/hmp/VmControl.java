@@ -47,8 +47,8 @@ public interface VmControl {
     /** Refused while a migration runs, as QEMU does. */
     void setCapabilities(MigrationCapabilities capabilities) throws MonitorException;
 
-    /** One line per drive, as {@code info block} shows them. */
-    List<String> blockLines();
+    /** The VM's drives; none while an incoming migration has not delivered them. */
+    List<DriveInfo> drives();
 
     /** The built-in guest's own counters and last verification, as {@code info guest} shows them. */
     List<String> guestLines();

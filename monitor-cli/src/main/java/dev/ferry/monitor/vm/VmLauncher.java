@@ -1,6 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.monitor.hmp.MonitorEndpoint;
+import dev.ferry.monitor.qmp.QmpServer;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.transport.MigrationListener;
 import dev.ferry.transport.MigrationUri;
@@ -35,6 +36,7 @@ public final class VmLauncher {
 
     public static int run(RunOptions options) throws IOException, InterruptedException {
         MonitorEndpoint monitor = options.monitor().equals("none") ? null : MonitorEndpoint.parse(options.monitor());
+        QmpServer qmp = options.qmp().map(QmpServer::listen).orElse(null);
         VmSession session;
         List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
         if (options.incoming().isPresent()) {
@@ -52,6 +54,10 @@ public final class VmLauncher {
             session.start();
         }
         TerminationSignals.install(session::quit);
+        if (qmp != null) {
+            VmSession served = session;
+            Thread.ofPlatform().daemon().name("qmp").start(() -> qmp.serve(served));
+        }
         Thread monitorThread = null;
         if (monitor != null) {
             VmSession served = session;
@@ -62,6 +68,9 @@ public final class VmLauncher {
         } finally {
             if (monitor != null) {
                 monitor.close();
+            }
+            if (qmp != null) {
+                qmp.close();
             }
             for (MigrationListener listener : listeners) {
                 listener.close();

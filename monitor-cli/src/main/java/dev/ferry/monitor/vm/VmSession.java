@@ -5,6 +5,7 @@ import dev.ferry.blockmig.CopyMode;
 import dev.ferry.blockmig.CopyOptions;
 import dev.ferry.blockmig.DiskStats;
 import dev.ferry.blockmig.DriveSelection;
+import dev.ferry.monitor.hmp.DriveInfo;
 import dev.ferry.monitor.hmp.MigrateRequest;
 import dev.ferry.monitor.hmp.MigrationCapabilities;
 import dev.ferry.monitor.hmp.MigrationInfo;
@@ -393,22 +394,15 @@ public final class VmSession implements VmControl, AutoCloseable {
     }
 
     @Override
-    public List<String> blockLines() {
+    public List<DriveInfo> drives() {
         VmBody current = body;
         if (current == null) {
-            return List.of("the drives open when the incoming migration arrives");
+            return List.of();
         }
-        List<String> lines = new ArrayList<>();
-        current.disks().forEach((id, disk) -> {
-            int observers = disk.observerCount();
-            lines.add(describe(id, disk) + ", dirty tracking " + (observers == 0 ? "off" : "on (" + observers + ")"));
-        });
-        return lines;
-    }
-
-    private static String describe(String id, BlockDevice disk) {
-        return String.format(Locale.ROOT, "%s: %s (%s, %s%s)%s", id, disk.path(), disk.format().id(), Sizes.human(disk.size()),
-                disk.readOnly() ? ", read-only" : "", disk.backing().map(b -> " backing " + b.path()).orElse(""));
+        List<DriveInfo> drives = new ArrayList<>();
+        current.disks().forEach((id, disk) -> drives.add(new DriveInfo(id, disk.path().toString(), disk.format().id(), disk.size(),
+                disk.readOnly(), disk.backing().map(b -> b.path().toString()), disk.observerCount())));
+        return drives;
     }
 
     @Override
