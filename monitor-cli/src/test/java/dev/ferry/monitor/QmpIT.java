@@ -82,6 +82,54 @@ class QmpIT {
         }
     }
 
+    /** The protocol's edges, in raw JSON over TCP: negotiation first, error classes, id echo, a stream that is not JSON; SIGTERM removes the unix socket. */
+    @Test
+    void errorsCarryQemusClassesAndTheClientsId(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk.img");
+        LiveMigrationRig.fillRandom(disk, 4L << 20, 13);
+        int port = freePort();
+        Path unixQmp = dir.resolve("qmp.sock");
+        try (FerryProcess vm = FerryProcess.startSpelled("vm", dir, Files.createDirectory(dir.resolve("logs")), List.of(
+                "-machine", "none", "-serial", "none", "-monitor", "unix:" + FerryProcess.socket(dir), "-qmp", "tcp:127.0.0.1:" + port + ",server,nowait",
+                "--disk", disk + ",format=raw"))) {
+            assertEquals("VM status: running", vm.answer("info status"));
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                var out = socket.getOutputStream();
+                assertTrue(in.readLine().startsWith("{\"QMP\":{\"version\":{\"qemu\":"));
+                java.util.function.Function<String, String> ask = request -> {
+                    try {
+                        out.write(request.getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        return in.readLine();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                assertEquals("{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"Expecting capabilities negotiation with 'qmp_capabilities'\"},\"id\":7}",
+                        ask.apply("{\"execute\":\"query-status\",\"id\":7}"));
+                assertEquals("{\"return\":{},\"id\":\"n\"}", ask.apply("{\"execute\":\"qmp_capabilities\",\"id\":\"n\"}"));
+                assertEquals("{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"The command frobnicate has not been found\"},\"id\":[1]}",
+                        ask.apply("{\"execute\":\"frobnicate\",\"id\":[1]}"));
+                assertEquals("{\"error\":{\"class\":\"GenericError\",\"desc\":\"Parameter 'uri' is missing\"}}", ask.apply("{\"execute\":\"migrate\"}"));
+                assertTrue(ask.apply("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":\"soon\"}}")
+                        .contains("\"class\":\"GenericError\""));
+                assertTrue(ask.apply("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:1\"}}").contains("\"class\":\"GenericError\""));
+                assertEquals("{\"return\":\"VM status: running\\n\"}",
+                        ask.apply("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info status\"}}"));
+                assertTrue(ask.apply("{\"execute\": nonsense}").startsWith("{\"error\":{\"class\":\"GenericError\",\"desc\":\"JSON parse error"));
+            }
+            assertEquals("VM status: running", vm.answer("info status"));
+        }
+        Path other = Files.createDirectory(dir.resolve("unix"));
+        try (FerryProcess vm = FerryProcess.start("unix", other, dir.resolve("logs"), "--disk", disk + ",format=raw", "--qmp", "unix:" + unixQmp)) {
+            assertEquals("VM status: running", vm.answer("info status"));
+            assertTrue(Files.exists(unixQmp));
+            assertEquals(0, vm.terminate());
+            assertFalse(Files.exists(unixQmp), "SIGTERM left the QMP socket behind");
+        }
+    }
+
     /**
      * The same program against QEMU 7.2 and Ferry after a completed migration: every field QEMU
      * shows, Ferry shows too. (QEMU's {@code -machine none} has no device a block migration can

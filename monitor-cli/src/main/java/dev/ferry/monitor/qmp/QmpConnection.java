@@ -1,6 +1,9 @@
 package dev.ferry.monitor.qmp;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +23,9 @@ import dev.ferry.monitor.hmp.VmControl;
  */
 final class QmpConnection {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The server owns the socket: closing a reader or writer must not close it under a pending reply. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(StreamReadFeature.AUTO_CLOSE_SOURCE).disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final InputStream in;
