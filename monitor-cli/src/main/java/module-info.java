@@ -3,8 +3,12 @@ module dev.ferry.monitor {
     requires org.slf4j;
     requires org.slf4j.simple;
     requires info.picocli;
+    // QMP reads and writes JSON with Jackson's tree model (no data binding, so nothing is opened to it).
+    requires com.fasterxml.jackson.databind;
     requires org.jline.reader;
     requires org.jline.terminal;
+    // sun.misc.Signal: SIGTERM ends the VM the way quit does and says so, as QEMU does.
+    requires jdk.unsupported;
     requires dev.ferry.kvm;
     requires dev.ferry.savevm;
     requires dev.ferry.transport;

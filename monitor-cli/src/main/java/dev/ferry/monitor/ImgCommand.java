@@ -14,9 +14,15 @@ import picocli.CommandLine.Parameters;
 /** {@code ferry img}: create and describe disk images, as {@code qemu-img create|info}. */
 @Command(name = "img", description = "Create and describe raw and qcow2 disk images.",
         subcommands = {ImgCommand.Create.class, ImgCommand.Info.class})
-final class ImgCommand {
+final class ImgCommand implements Runnable {
 
-    private ImgCommand() {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** {@code ferry img} alone lists its subcommands. */
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
 
     @Command(name = "create", description = "Create an image: a size, or -b BACKING for a qcow2 overlay.")

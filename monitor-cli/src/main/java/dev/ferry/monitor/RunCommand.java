@@ -20,14 +20,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-m", "--memory"}, defaultValue = "256M", paramLabel = "SIZE", description = "Guest RAM (default ${DEFAULT-VALUE}).")
     String memory;
 
-    @Option(names = "--smp", defaultValue = "1", paramLabel = "N", description = "vCPUs (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--smp", "-smp"}, defaultValue = "1", paramLabel = "N", description = "vCPUs (default ${DEFAULT-VALUE}).")
     int vcpus;
 
-    @Option(names = "--disk", paramLabel = "PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]",
+    @Option(names = {"--disk", "-drive", "--drive"}, paramLabel = "[file=]PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH]",
             description = "A virtio-blk disk; repeat for more. Ids default to vda, vdb, ...")
     List<String> disks = new ArrayList<>();
 
-    @Option(names = "--machine", defaultValue = "auto", paramLabel = "kvm|none|auto",
+    @Option(names = {"--machine", "-machine", "-M"}, defaultValue = "auto", paramLabel = "kvm|none|auto",
             description = "kvm: the built-in guest on /dev/kvm; none: no vCPU, a host workload writes the first disk; "
                     + "auto (default): kvm when /dev/kvm is usable, else none.")
     String machine;
@@ -50,13 +50,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seeds the workload (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--serial", defaultValue = "stdio", paramLabel = "stdio|none|file:PATH", description = "Where the guest's UART goes.")
+    @Option(names = {"--serial", "-serial"}, defaultValue = "stdio", paramLabel = "stdio|none|file:PATH", description = "Where the guest's UART goes.")
     String serial;
 
-    @Option(names = "--monitor", defaultValue = "stdio", paramLabel = "stdio|unix:PATH|none", description = "Where the monitor listens.")
+    @Option(names = {"--monitor", "-monitor"}, defaultValue = "stdio", paramLabel = "stdio|unix:PATH|none", description = "Where the monitor listens.")
     String monitor;
 
-    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for a migration on URI (tcp:HOST:PORT, unix:PATH, fd:N, exec:CMD).")
+    @Option(names = {"--qmp", "-qmp"}, paramLabel = "unix:PATH[,server]|tcp:HOST:PORT[,server]",
+            description = "Serve QEMU's machine protocol (QMP, JSON) there too.")
+    String qmp;
+
+    @Option(names = {"--incoming", "-incoming"}, paramLabel = "URI|defer",
+            description = "Wait for a migration on URI (tcp:HOST:PORT, unix:PATH, fd:N, exec:CMD); defer: wait for the monitor's migrate_incoming URI.")
     String incoming;
 
     @Option(names = "--incoming-timeout", defaultValue = "0", paramLabel = "SECONDS",
@@ -82,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
                 new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),
                         Math.toIntExact(Sizes.parse(blockSize, 'B')), readPercent, seed),
                 serial.startsWith("file:") ? serial.substring("file:".length()) : serial, monitor,
-                Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
+                Optional.ofNullable(qmp), Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
         return VmLauncher.run(options);
     }
 

@@ -51,11 +51,22 @@ final class FerryProcess implements AutoCloseable {
 
     /** As {@link #start(String, Path, Path, String...)} on {@code --machine machine}. */
     static FerryProcess start(String machine, String name, Path dir, Path logs, String... args) throws IOException {
-        Path socket = dir.resolve("ferry.sock");
+        List<String> run = new ArrayList<>(List.of("--machine", machine, "--serial", "none", "--monitor", "unix:" + socket(dir)));
+        run.addAll(List.of(args));
+        return startSpelled(name, dir, logs, run);
+    }
+
+    /** The monitor socket a process started in {@code dir} must listen on. */
+    static Path socket(Path dir) {
+        return dir.resolve("ferry.sock");
+    }
+
+    /** {@code ferry run ARGS} exactly as given; {@code args} put the monitor on {@link #socket socket(dir)}. */
+    static FerryProcess startSpelled(String name, Path dir, Path logs, List<String> args) throws IOException {
+        Path socket = socket(dir);
         Path stderr = logs.resolve(name + ".err");
-        List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run", "--machine", machine,
-                "--serial", "none", "--monitor", "unix:" + socket));
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run"));
+        command.addAll(args);
         Process process = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -106,6 +117,13 @@ final class FerryProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
         children.forEach(ProcessHandle::destroyForcibly);
         closeMonitor();
+    }
+
+    /** SIGTERM, and the exit status. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        closeMonitor();
+        return awaitExit(Duration.ofSeconds(20));
     }
 
     /** Sends {@code quit} and waits for the exit status. */

@@ -5,7 +5,6 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import dev.ferry.savevm.MigrationStats;
 import picocli.CommandLine;
 
@@ -35,7 +34,7 @@ public final class Hmp {
         commandLine.setOut(new PrintWriter(discard));
         commandLine.setErr(new PrintWriter(discard));
         commandLine.setParameterExceptionHandler((e, args) -> {
-            String name = e.getCommandLine().getCommandName();
+            String name = e.getCommandLine().getCommandSpec().qualifiedName(" ").trim();
             if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
                     && e.getCommandLine().getSubcommands().size() > 0) {
                 String what = (name.isEmpty() ? "" : name + " ") + unmatched.getUnmatched().get(0);
@@ -76,34 +75,48 @@ public final class Hmp {
         out.flush();
     }
 
-    void help(String command) throws MonitorException {
-        if (command == null) {
-            commandLine.getSubcommands().values().stream().distinct().forEach(sub -> print(String.format(Locale.ROOT,
-                    "%-22s %s", sub.getCommandName(), String.join(" ", sub.getCommandSpec().usageMessage().description()))));
+    /**
+     * {@code help}: the command list; {@code help info}: info's list; {@code help info migrate} or
+     * {@code help migrate}: one command's usage. A word that is only an info topic
+     * ({@code help block}) shows {@code info block}.
+     */
+    void help(List<String> path) throws MonitorException {
+        CommandLine command = commandLine;
+        for (String word : path) {
+            CommandLine sub = command.getSubcommands().get(word);
+            if (sub == null && command == commandLine && path.size() == 1) {
+                sub = commandLine.getSubcommands().get("info").getSubcommands().get(word);
+            }
+            if (sub == null) {
+                throw new MonitorException("help: unknown command '" + String.join(" ", path) + "'");
+            }
+            command = sub;
+        }
+        if (command.getSubcommands().isEmpty()) {
+            StringWriter usage = new StringWriter();
+            command.usage(new PrintWriter(usage), CommandLine.Help.Ansi.OFF);
+            // The root command has no name: drop the gap it leaves after "Usage: ".
+            usage.toString().replaceFirst("^Usage: +", "Usage: ").lines().forEach(this::print);
             return;
         }
-        CommandLine sub = commandLine.getSubcommands().get(command);
-        if (sub == null) {
-            throw new MonitorException("help: unknown command '" + command + "'");
-        }
-        StringWriter usage = new StringWriter();
-        sub.usage(new PrintWriter(usage), CommandLine.Help.Ansi.OFF);
-        usage.toString().lines().forEach(this::print);
+        String prefix = command == commandLine ? "" : command.getCommandName() + " ";
+        command.getSubcommands().values().stream().distinct().forEach(sub -> print(String.format(Locale.ROOT,
+                "%-22s %s", prefix + sub.getCommandName(), String.join(" ", sub.getCommandSpec().usageMessage().description()))));
     }
 
     /** A foreground migrate: shows progress until the migration ends. */
     void follow(VmControl control) throws MonitorException {
         try {
             while (true) {
-                Optional<MigrationStats> stats = control.migration();
-                if (stats.isPresent() && stats.get().state().isFinal()) {
+                MigrationInfo info = control.migrationInfo();
+                if (info.source().isPresent() && info.source().get().stats().state().isFinal()) {
                     if (terminal) {
                         out.print("\r\033[K");
                     }
-                    MigrationReport.lines(stats.get()).stream().limit(1).forEach(this::print);
+                    print("Migration status: " + info.status() + info.failure().map(f -> " (" + f + ")").orElse(""));
                     return;
                 }
-                stats.ifPresent(this::progress);
+                info.source().ifPresent(source -> progress(source.stats()));
                 Thread.sleep(PROGRESS_INTERVAL);
             }
         } catch (InterruptedException e) {

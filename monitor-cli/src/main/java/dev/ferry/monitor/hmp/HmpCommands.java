@@ -1,10 +1,8 @@
 package dev.ferry.monitor.hmp;
 
-import dev.ferry.savevm.MigrationStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,8 +20,9 @@ final class HmpCommands {
 
     /** The root: holds what every command needs. */
     @Command(name = "", subcommands = {
-        Help.class, Info.class, Stop.class, Cont.class, Migrate.class, MigrateCancel.class,
-        MigrateSetSpeed.class, MigrateSetDowntime.class, GuestVerify.class, Quit.class})
+        Help.class, Info.class, Stop.class, Cont.class, Migrate.class, MigrateCancel.class, MigrateIncoming.class,
+        MigrateSetSpeed.class, MigrateSetDowntime.class, MigrateSetParameter.class, MigrateSetCapability.class,
+        GuestVerify.class, Quit.class})
     static final class Root {
         final VmControl control;
         final Hmp hmp;
@@ -52,10 +51,10 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "help", aliases = "?", description = "List the commands, or show one command's usage.")
+    @Command(name = "help", aliases = "?", description = "List the commands, or show one command's usage (help info migrate).")
     static final class Help extends Action {
-        @Parameters(arity = "0..1", paramLabel = "COMMAND")
-        String command;
+        @Parameters(arity = "0..2", paramLabel = "COMMAND")
+        List<String> command = new ArrayList<>();
 
         @Override
         void run(VmControl control) throws MonitorException {
@@ -63,8 +62,9 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "info", description = "Show status, migrate, block or guest information.",
-            subcommands = {InfoStatus.class, InfoMigrate.class, InfoBlock.class, InfoGuest.class})
+    @Command(name = "info", description = "Show status, migrate, migrate_parameters, migrate_capabilities, block, version or guest information.",
+            subcommands = {InfoStatus.class, InfoMigrate.class, InfoMigrateParameters.class, InfoMigrateCapabilities.class,
+                InfoBlock.class, InfoVersion.class, InfoGuest.class})
     static final class Info {
         @ParentCommand
         Root root;
@@ -95,25 +95,64 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "migrate", description = "The running or last migration's statistics.")
+    @Command(name = "migrate", description = "The running or last migration's statistics, outgoing or incoming.")
     static final class InfoMigrate extends InfoAction {
         @Override
         List<String> lines(VmControl control) {
-            Optional<MigrationStats> stats = control.migration();
-            if (stats.isEmpty()) {
-                return List.of("Migration status: none");
-            }
-            List<String> lines = new ArrayList<>(MigrationReport.lines(stats.get()));
+            List<String> lines = new ArrayList<>(MigrationReport.lines(control.migrationInfo()));
             lines.addAll(control.migrationDiskLines());
             return lines;
         }
     }
 
-    @Command(name = "block", description = "The VM's drives.")
-    static final class InfoBlock extends InfoAction {
+    @Command(name = "migrate_parameters", description = "The migration parameters (migrate_set_parameter).")
+    static final class InfoMigrateParameters extends InfoAction {
         @Override
         List<String> lines(VmControl control) {
-            return control.blockLines();
+            MigrationParameters p = control.parameters();
+            return List.of("max-bandwidth: " + p.maxBandwidth() + " bytes/second" + (p.maxBandwidth() == Long.MAX_VALUE ? " (unlimited)" : ""),
+                    "downtime-limit: " + MigrationReport.millis(p.downtimeLimit()),
+                    "block-incremental: " + onOff(p.blockIncremental()));
+        }
+    }
+
+    @Command(name = "migrate_capabilities", description = "The migration capabilities (migrate_set_capability).")
+    static final class InfoMigrateCapabilities extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            MigrationCapabilities caps = control.capabilities();
+            return MigrationCapabilities.NAMES.stream().map(name -> name + ": " + onOff(caps.get(name))).toList();
+        }
+    }
+
+    @Command(name = "version", description = "Ferry's version.")
+    static final class InfoVersion extends InfoAction {
+        @Override
+        List<String> lines(VmControl control) {
+            return List.of(Version.text());
+        }
+    }
+
+    static String onOff(boolean on) {
+        return on ? "on" : "off";
+    }
+
+    @Command(name = "block", description = "The VM's drives, or one drive.")
+    static final class InfoBlock extends InfoAction {
+        @Parameters(arity = "0..1", paramLabel = "DEVICE")
+        String device;
+
+        @Override
+        List<String> lines(VmControl control) throws MonitorException {
+            List<DriveInfo> drives = control.drives();
+            if (drives.isEmpty() && control.runState() == RunState.INMIGRATE) {
+                return List.of("the drives open when the incoming migration arrives");
+            }
+            List<String> lines = drives.stream().filter(d -> device == null || d.id().equals(device)).map(DriveInfo::line).toList();
+            if (lines.isEmpty() && device != null) {
+                throw new MonitorException("info block: no drive '" + device + "' (see 'info block')");
+            }
+            return lines;
         }
     }
 
@@ -175,6 +214,68 @@ final class HmpCommands {
         }
     }
 
+    @Command(name = "migrate_incoming", description = "Listen on URI for the migration a '-incoming defer' VM waits for.")
+    static final class MigrateIncoming extends Action {
+        @Parameters(paramLabel = "URI")
+        String uri;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            control.migrateIncoming(uri);
+        }
+    }
+
+    @Command(name = "migrate_set_parameter", description = "Set a migration parameter: max-bandwidth SIZE, downtime-limit MS, block-incremental on|off.")
+    static final class MigrateSetParameter extends Action {
+        @Parameters(index = "0", paramLabel = "PARAMETER")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "VALUE")
+        String value;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            MigrationParameters now = control.parameters();
+            try {
+                control.setParameters(switch (name) {
+                    case "max-bandwidth" -> now.withMaxBandwidth(Sizes.parse(value, 'M'));
+                    case "downtime-limit" -> now.withDowntimeLimit(Duration.ofMillis(Long.parseLong(value)));
+                    case "block-incremental" -> now.withBlockIncremental(parseOnOff(value));
+                    default -> throw new MonitorException("migrate_set_parameter: unknown parameter '" + name
+                            + "' (Ferry has max-bandwidth, downtime-limit, block-incremental)");
+                });
+            } catch (IllegalArgumentException e) {
+                throw new MonitorException("migrate_set_parameter: " + name + " '" + value + "': " + e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "migrate_set_capability", description = "Turn a migration capability on or off: block, events.")
+    static final class MigrateSetCapability extends Action {
+        @Parameters(index = "0", paramLabel = "CAPABILITY")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "on|off")
+        String value;
+
+        @Override
+        void run(VmControl control) throws MonitorException {
+            try {
+                control.setCapabilities(control.capabilities().with(name, parseOnOff(value)));
+            } catch (IllegalArgumentException e) {
+                throw new MonitorException("migrate_set_capability: " + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean parseOnOff(String value) {
+        return switch (value) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("'" + value + "' is not on or off");
+        };
+    }
+
     @Command(name = "migrate_cancel", description = "Cancel the running migration; the VM keeps running here.")
     static final class MigrateCancel extends Action {
         @Override
@@ -199,7 +300,7 @@ final class HmpCommands {
             if (bytes == 0) {
                 throw new MonitorException("migrate_set_speed: the speed must be more than 0");
             }
-            control.setMaxBandwidth(bytes);
+            control.setParameters(control.parameters().withMaxBandwidth(bytes));
         }
     }
 
@@ -216,10 +317,10 @@ final class HmpCommands {
             } catch (NumberFormatException e) {
                 throw new MonitorException("migrate_set_downtime: '" + seconds + "' is not a number of seconds");
             }
-            if (!(value > 0 && value <= 3600)) {
-                throw new MonitorException("migrate_set_downtime: " + seconds + " is out of range (0 < seconds <= 3600)");
+            if (!(value > 0 && value <= MigrationParameters.MAX_DOWNTIME.toSeconds())) {
+                throw new MonitorException("migrate_set_downtime: " + seconds + " is out of range (0 < seconds <= 2000)");
             }
-            control.setDowntimeLimit(Duration.ofNanos(Math.round(value * 1e9)));
+            control.setParameters(control.parameters().withDowntimeLimit(Duration.ofNanos(Math.round(value * 1e9))));
         }
     }
 

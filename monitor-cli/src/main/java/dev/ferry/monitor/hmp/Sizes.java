@@ -1,8 +1,9 @@
 package dev.ferry.monitor.hmp;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 
-/** Sizes as QEMU users type them: {@code 512}, {@code 64K}, {@code 100M}, {@code 1G}, {@code 2T}. */
+/** Sizes as QEMU users type them: {@code 512}, {@code 64K}, {@code 100M}, {@code 1.5G}, {@code 2T}. */
 public final class Sizes {
 
     private Sizes() {
@@ -21,13 +22,13 @@ public final class Sizes {
         boolean suffixed = Character.isLetter(last);
         String digits = suffixed ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
         char unit = suffixed ? last : Character.toUpperCase(defaultUnit);
-        long value;
+        BigDecimal value;
         try {
-            value = Long.parseLong(digits);
+            value = new BigDecimal(digits);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a size (examples: 4096, 64K, 100M, 1G)");
+            throw new IllegalArgumentException("'" + text + "' is not a size (examples: 4096, 64K, 100M, 1.5G)");
         }
-        if (value < 0) {
+        if (value.signum() < 0) {
             throw new IllegalArgumentException("size '" + text + "' is negative");
         }
         int shift = switch (unit) {
@@ -38,10 +39,15 @@ public final class Sizes {
             case 'T' -> 40;
             default -> throw new IllegalArgumentException("'" + text + "' has an unknown unit (use B, K, M, G or T)");
         };
-        if (value > (Long.MAX_VALUE >> shift)) {
+        BigDecimal bytes = value.multiply(BigDecimal.valueOf(1L << shift));
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("size '" + text + "' is too large");
         }
-        return value << shift;
+        try {
+            return bytes.longValueExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("size '" + text + "' is not a whole number of bytes");
+        }
     }
 
     /** A byte count for people: {@code 1.5 GiB}, {@code 640 KiB}. */

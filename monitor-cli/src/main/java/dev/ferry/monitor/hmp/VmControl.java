@@ -1,6 +1,5 @@
 package dev.ferry.monitor.hmp;
 
-import dev.ferry.savevm.MigrationStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +25,11 @@ public interface VmControl {
     /** Starts an outgoing migration; returns once it runs, or throws if it could not start. */
     void migrate(MigrateRequest request) throws MonitorException;
 
-    /** The running or last migration, if any. */
-    Optional<MigrationStats> migration();
+    /** The running or last migration, outgoing or (on a destination) incoming; status none if there is none. */
+    MigrationInfo migrationInfo();
+
+    /** Starts listening for the migration a {@code -incoming defer} VM waits for. */
+    void migrateIncoming(String uri) throws MonitorException;
 
     /** Per-disk lines of the running or last migration's storage copy. */
     List<String> migrationDiskLines();
@@ -35,12 +37,18 @@ public interface VmControl {
     /** Cancels the running migration; the guest keeps running on this side. */
     void cancelMigration() throws MonitorException;
 
-    void setMaxBandwidth(long bytesPerSecond);
+    MigrationParameters parameters();
 
-    void setDowntimeLimit(Duration limit);
+    /** Takes effect at once, on a running migration too. */
+    void setParameters(MigrationParameters parameters);
 
-    /** One line per drive, as {@code info block} shows them. */
-    List<String> blockLines();
+    MigrationCapabilities capabilities();
+
+    /** Refused while a migration runs, as QEMU does. */
+    void setCapabilities(MigrationCapabilities capabilities) throws MonitorException;
+
+    /** The VM's drives; none while an incoming migration has not delivered them. */
+    List<DriveInfo> drives();
 
     /** The built-in guest's own counters and last verification, as {@code info guest} shows them. */
     List<String> guestLines();

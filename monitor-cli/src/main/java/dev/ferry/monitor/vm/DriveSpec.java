@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * One {@code --disk PATH[,format=raw|qcow2][,id=NAME][,readonly=on][,backing=PATH][,shared=on][,overwrite=on]}
- * option.
+ * option, also in QEMU's {@code -drive file=PATH,format=...,if=virtio} spelling.
  * Without a format the image is probed (a raw image the guest writes should name its format, so
  * the guest cannot make it look like qcow2). {@code backing} is for a destination that creates
  * the overlay an incremental migration fills. On a destination, {@code shared=on} says the image is
@@ -29,6 +29,9 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
     /** Parses the option's value; {@code index} gives the default id (vda, vdb, ...). */
     public static DriveSpec parse(String value, int index) {
         String[] parts = value.split(",");
+        if (parts[0].startsWith("file=")) {
+            parts[0] = parts[0].substring("file=".length());
+        }
         if (parts[0].isEmpty()) {
             throw new IllegalArgumentException("--disk '" + value + "' has no path (--disk PATH[,format=raw|qcow2][,id=NAME])");
         }
@@ -52,8 +55,13 @@ public record DriveSpec(Path path, Optional<ImageFormat> format, String id, bool
                 case "shared" -> shared = onOff(key, val, value);
                 case "overwrite" -> overwrite = onOff(key, val, value);
                 case "backing" -> backing = Optional.of(Path.of(val));
+                case "if" -> {
+                    if (!val.equals("virtio")) {
+                        throw new IllegalArgumentException("--disk '" + value + "': if=" + val + " is not supported (Ferry's disks are virtio)");
+                    }
+                }
                 default -> throw new IllegalArgumentException("--disk '" + value + "': unknown key '" + key
-                        + "' (known: format, id, readonly, backing, shared, overwrite)");
+                        + "' (known: file, format, id, readonly, backing, shared, overwrite, if=virtio)");
             }
         }
         return new DriveSpec(Path.of(parts[0]), format, id, readOnly, backing, shared, overwrite);

@@ -1,6 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.ImageFormat;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,14 @@ final class Drives {
     }
 
     static BlockDevice open(DriveSpec spec) throws IOException {
-        return spec.diskSpec().open();
+        BlockDevice device = spec.diskSpec().open();
+        if (spec.format().isEmpty() && device.format() == ImageFormat.RAW && !spec.readOnly()) {
+            // QEMU warns too: the guest owns every byte of a raw image, so it can write a qcow2
+            // header there and the next probe would read the host file it names as a backing file.
+            System.err.println("ferry: warning: image format was not specified for '" + spec.path()
+                    + "' and probing guessed raw; probing a raw image the guest writes is dangerous: add format=raw");
+        }
+        return device;
     }
 
     /** Opens every drive, or none: a failure closes what was opened. */

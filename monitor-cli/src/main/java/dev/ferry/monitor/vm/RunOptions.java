@@ -14,11 +14,12 @@ import java.util.Optional;
  * @param workload what the guest or host workload does
  * @param serial where the guest's UART goes: "stdio", "none" or a file path
  * @param monitor "stdio", "none" or "unix:PATH"
+ * @param qmp where the QMP (JSON) monitor listens: "unix:PATH[,server]" or "tcp:HOST:PORT[,server]"
  * @param incoming wait for an incoming migration on this URI instead of booting
  * @param incomingTimeout how long to wait for the source to connect (zero: for ever)
  */
 public record RunOptions(String machine, long memoryBytes, int vcpus, List<DriveSpec> drives, WorkloadSettings workload,
-                         String serial, String monitor, Optional<String> incoming, Duration incomingTimeout) {
+                         String serial, String monitor, Optional<String> qmp, Optional<String> incoming, Duration incomingTimeout) {
 
     public RunOptions {
         drives = List.copyOf(drives);

@@ -1,6 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.monitor.hmp.MonitorEndpoint;
+import dev.ferry.monitor.qmp.QmpServer;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.transport.MigrationListener;
 import dev.ferry.transport.MigrationUri;
@@ -16,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,18 +36,27 @@ public final class VmLauncher {
 
     public static int run(RunOptions options) throws IOException, InterruptedException {
         MonitorEndpoint monitor = options.monitor().equals("none") ? null : MonitorEndpoint.parse(options.monitor());
+        QmpServer qmp = options.qmp().map(QmpServer::listen).orElse(null);
         VmSession session;
-        MigrationListener listener = null;
+        List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
         if (options.incoming().isPresent()) {
-            listener = Transports.listen(options.incoming().get());
-            session = new VmSession();
-            String bound = listener.boundUri().toString();
-            session.listening(bound);
-            System.err.println("ferry: waiting for an incoming migration on " + bound);
-            receiveInBackground(options, session, listener);
+            VmSession incoming = new VmSession();
+            session = incoming;
+            VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
+            if (options.incoming().get().equals("defer")) {
+                incoming.deferIncoming(starter);
+                System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
+            } else {
+                starter.listen(options.incoming().get());
+            }
         } else {
             session = new VmSession(boot(options));
             session.start();
+        }
+        TerminationSignals.install(session::quit);
+        if (qmp != null) {
+            VmSession served = session;
+            Thread.ofPlatform().daemon().name("qmp").start(() -> qmp.serve(served));
         }
         Thread monitorThread = null;
         if (monitor != null) {
@@ -58,7 +69,10 @@ public final class VmLauncher {
             if (monitor != null) {
                 monitor.close();
             }
-            if (listener != null) {
+            if (qmp != null) {
+                qmp.close();
+            }
+            for (MigrationListener listener : listeners) {
                 listener.close();
             }
             session.close();
@@ -77,6 +91,16 @@ public final class VmLauncher {
             return DiskOnlyVm.boot(Drives.openAll(options.drives()), options.workload());
         }
         return new GuestVm(Machine.boot(machineSpec(options), console(options.serial())), driveIds(options));
+    }
+
+    /** Listens on {@code uri} and receives the migration in the background. */
+    private static MigrationListener listen(RunOptions options, VmSession session, String uri) throws IOException {
+        MigrationListener listener = Transports.listen(uri);
+        String bound = listener.boundUri().toString();
+        session.listening(bound);
+        System.err.println("ferry: waiting for an incoming migration on " + bound);
+        receiveInBackground(options, session, listener);
+        return listener;
     }
 
     private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener) {

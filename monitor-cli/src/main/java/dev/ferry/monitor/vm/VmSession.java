@@ -5,7 +5,11 @@ import dev.ferry.blockmig.CopyMode;
 import dev.ferry.blockmig.CopyOptions;
 import dev.ferry.blockmig.DiskStats;
 import dev.ferry.blockmig.DriveSelection;
+import dev.ferry.monitor.hmp.DriveInfo;
 import dev.ferry.monitor.hmp.MigrateRequest;
+import dev.ferry.monitor.hmp.MigrationCapabilities;
+import dev.ferry.monitor.hmp.MigrationInfo;
+import dev.ferry.monitor.hmp.MigrationParameters;
 import dev.ferry.monitor.hmp.MonitorException;
 import dev.ferry.monitor.hmp.RunState;
 import dev.ferry.monitor.hmp.Sizes;
@@ -19,6 +23,7 @@ import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.transport.MigrationUri;
 import dev.ferry.transport.Transports;
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,10 +50,20 @@ public final class VmSession implements VmControl, AutoCloseable {
     private volatile RunState state = RunState.INMIGRATE;
     private volatile String incomingUri = "";
     private volatile int exitStatus;
-    private volatile MigrationOptions options = MigrationOptions.defaults();
+    private volatile MigrationParameters parameters = new MigrationParameters(
+            MigrationOptions.defaults().maxBandwidth(), MigrationOptions.defaults().downtimeLimit(), false);
+    private volatile MigrationCapabilities capabilities = MigrationCapabilities.defaults();
     private volatile Outgoing outgoing;
     private volatile String endReason = "";
-    /** The drives as storage copies see them, one per image for the session's life: they count its dirty tracking. */
+    private final IncomingProgress incoming = new IncomingProgress();
+    /** How a {@code -incoming defer} VM starts listening, until {@code migrate_incoming} used it. */
+    private volatile IncomingStarter deferred;
+
+    /** Starts listening on a URI and receiving in the background ({@code migrate_incoming}). */
+    @FunctionalInterface
+    interface IncomingStarter {
+        void listen(String uri) throws IOException;
+    }
 
     /** An outgoing migration and the disks it copies. */
     private record Outgoing(MigrationDriver driver, List<BlockSourceSection> disks, MigrateRequest request) {
@@ -74,16 +89,46 @@ public final class VmSession implements VmControl, AutoCloseable {
     void attach(VmBody received) {
         body = received;
         incomingUri = "";
+        incoming.completed();
         start();
     }
 
     /** Where the destination waits for the source, for {@code info status}; empty once it connected. */
     void listening(String uri) {
         incomingUri = uri;
+        if (uri.isEmpty()) {
+            incoming.active();
+        } else {
+            incoming.waiting(uri);
+        }
+    }
+
+    /** A {@code -incoming defer} VM: {@code migrate_incoming URI} calls {@code starter}. */
+    void deferIncoming(IncomingStarter starter) {
+        deferred = starter;
+    }
+
+    @Override
+    public synchronized void migrateIncoming(String uri) throws MonitorException {
+        IncomingStarter starter = deferred;
+        if (starter == null) {
+            throw new MonitorException("migrate_incoming: " + (body == null && !incomingUri.isEmpty()
+                    ? "already waiting on " + incomingUri : "the VM was not started with -incoming defer"));
+        }
+        try {
+            starter.listen(uri);
+            deferred = null;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MonitorException("migrate_incoming: " + e.getMessage());
+        }
     }
 
     /** The incoming migration failed: nothing runs, and the process ends with an error. */
     void incomingFailed(String reason) {
+        if (state == RunState.SHUTDOWN) {
+            return; // quit (or a signal) closed the listener: not a failure
+        }
+        incoming.failed(reason);
         endReason = "incoming migration failed: " + reason;
         exitStatus = 1;
         state = RunState.SHUTDOWN;
@@ -167,6 +212,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         if (now != RunState.RUNNING && now != RunState.PAUSED) {
             throw new MonitorException("migrate: the VM is " + now.describe());
         }
+        request = withCapabilities(request);
         List<BlockSourceSection> disks = storageSections(body, request);
         MigrationUri uri;
         try {
@@ -195,10 +241,25 @@ public final class VmSession implements VmControl, AutoCloseable {
             return new VmConfig(body.machine(), body.kvmConfig(), facts, storage, copied, body.workloadDrives());
         };
         MigrationDriver driver = MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(body, disks), config,
-                Channels.outgoing(uri, transport), options);
+                Channels.outgoing(uri, transport), options());
         Outgoing started = new Outgoing(driver, disks, request);
         outgoing = started;
         Thread.ofPlatform().daemon().name("migration-watch").start(() -> watch(started));
+    }
+
+    /** The {@code block} capability makes a plain {@code migrate} copy the disks, as QEMU's does. */
+    private MigrateRequest withCapabilities(MigrateRequest request) {
+        if (request.storage() != MigrateRequest.StorageCopy.NONE || !capabilities.block()) {
+            return request;
+        }
+        MigrateRequest.StorageCopy storage = parameters.blockIncremental()
+                ? MigrateRequest.StorageCopy.INCREMENTAL : MigrateRequest.StorageCopy.FULL;
+        return new MigrateRequest(request.uri(), storage, request.drives(), request.detach());
+    }
+
+    private MigrationOptions options() {
+        MigrationParameters p = parameters;
+        return MigrationOptions.defaults().withMaxBandwidth(p.maxBandwidth()).withDowntimeLimit(p.downtimeLimit());
     }
 
     private static List<BlockSourceSection> storageSections(VmBody body, MigrateRequest request) throws MonitorException {
@@ -258,9 +319,36 @@ public final class VmSession implements VmControl, AutoCloseable {
     }
 
     @Override
-    public Optional<MigrationStats> migration() {
+    public MigrationInfo migrationInfo() {
         Outgoing current = outgoing;
-        return current == null ? Optional.empty() : Optional.of(current.driver().stats());
+        if (current == null) {
+            return incoming.info();
+        }
+        MigrationStats stats = current.driver().stats();
+        MigrationState state = stats.state();
+        long ramTotal = body.kvmConfig().map(MachineConfig::memoryBytes).orElse(0L);
+        MigrationInfo.Transfer ram = stats.sections().stream().filter(s -> s.id().idstr().equals("ram")).findFirst()
+                .map(s -> new MigrationInfo.Transfer(s.transferredBytes(), s.remainingBytes(), ramTotal))
+                .orElse(new MigrationInfo.Transfer(0, 0, ramTotal));
+        Optional<MigrationInfo.Transfer> disk = current.disks().isEmpty() ? Optional.empty() : Optional.of(diskTransfer(current.disks()));
+        MigrationInfo.SourceFigures figures = new MigrationInfo.SourceFigures(stats.setupTime(), stats.actualDowntime(),
+                state.isFinal() ? Optional.empty() : Optional.of(stats.expectedDowntime()), ram, disk, stats.iterations(), stats);
+        Optional<String> failure = state instanceof MigrationState.Failed failed
+                ? Optional.of(failed.phase().name().toLowerCase(Locale.ROOT) + ": " + failed.reason()) : Optional.empty();
+        return new MigrationInfo(state.status(), failure, Optional.of(stats.totalTime()), Optional.empty(), Optional.of(figures));
+    }
+
+    private static MigrationInfo.Transfer diskTransfer(List<BlockSourceSection> disks) {
+        long transferred = 0;
+        long remaining = 0;
+        long total = 0;
+        for (BlockSourceSection disk : disks) {
+            DiskStats stats = disk.stats();
+            transferred += stats.transferredBytes();
+            remaining += stats.remainingBytes();
+            total += stats.totalBytes();
+        }
+        return new MigrationInfo.Transfer(transferred, remaining, total);
     }
 
     @Override
@@ -289,40 +377,41 @@ public final class VmSession implements VmControl, AutoCloseable {
     }
 
     @Override
-    public void setMaxBandwidth(long bytesPerSecond) {
-        options = options.withMaxBandwidth(bytesPerSecond);
+    public MigrationParameters parameters() {
+        return parameters;
+    }
+
+    @Override
+    public synchronized void setParameters(MigrationParameters changed) {
+        parameters = changed;
         Outgoing current = outgoing;
         if (current != null) {
-            current.driver().setMaxBandwidth(bytesPerSecond);
+            current.driver().setMaxBandwidth(changed.maxBandwidth());
+            current.driver().setDowntimeLimit(changed.downtimeLimit());
         }
     }
 
     @Override
-    public void setDowntimeLimit(Duration limit) {
-        options = options.withDowntimeLimit(limit);
-        Outgoing current = outgoing;
-        if (current != null) {
-            current.driver().setDowntimeLimit(limit);
-        }
+    public MigrationCapabilities capabilities() {
+        return capabilities;
     }
 
     @Override
-    public List<String> blockLines() {
+    public synchronized void setCapabilities(MigrationCapabilities changed) throws MonitorException {
+        requireNotMigrating("migrate_set_capability");
+        capabilities = changed;
+    }
+
+    @Override
+    public List<DriveInfo> drives() {
         VmBody current = body;
         if (current == null) {
-            return List.of("the drives open when the incoming migration arrives");
+            return List.of();
         }
-        List<String> lines = new ArrayList<>();
-        current.disks().forEach((id, disk) -> {
-            int observers = disk.observerCount();
-            lines.add(describe(id, disk) + ", dirty tracking " + (observers == 0 ? "off" : "on (" + observers + ")"));
-        });
-        return lines;
-    }
-
-    private static String describe(String id, BlockDevice disk) {
-        return String.format(Locale.ROOT, "%s: %s (%s, %s%s)%s", id, disk.path(), disk.format().id(), Sizes.human(disk.size()),
-                disk.readOnly() ? ", read-only" : "", disk.backing().map(b -> " backing " + b.path()).orElse(""));
+        List<DriveInfo> drives = new ArrayList<>();
+        current.disks().forEach((id, disk) -> drives.add(new DriveInfo(id, disk.path().toString(), disk.format().id(), disk.size(),
+                disk.readOnly(), disk.backing().map(b -> b.path().toString()), disk.observerCount())));
+        return drives;
     }
 
     @Override

@@ -18,6 +18,14 @@ class SizesTest {
     }
 
     @Test
+    void fractionsAsQemuTakesThem() {
+        assertEquals(3L << 29, Sizes.parse("1.5G", 'B'));
+        assertEquals(512, Sizes.parse("0.5K", 'B'));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Sizes.parse("1.0001K", 'B'))
+                .getMessage().contains("whole number of bytes"));
+    }
+
+    @Test
     void bareNumberTakesTheDefaultUnit() {
         assertEquals(32L << 20, Sizes.parse("32", 'M'));
     }

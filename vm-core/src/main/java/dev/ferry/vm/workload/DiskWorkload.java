@@ -85,9 +85,11 @@ public final class DiskWorkload implements AutoCloseable {
 
     private long random;
     private int lastSeq;
-    private long blocksWritten;
-    private long blocksRead;
-    private long errors;
+    // Written by the workload thread under the lock, read without it: a monitor's counters must
+    // not wait for a write the migration throttle holds up.
+    private volatile long blocksWritten;
+    private volatile long blocksRead;
+    private volatile long errors;
     private boolean paused = true;
     private boolean closed;
 
@@ -149,13 +151,9 @@ public final class DiskWorkload implements AutoCloseable {
         }
     }
 
+    /** A snapshot that never waits on the workload's lock (a throttled write may hold it for seconds). */
     public Counters counters() {
-        lock.lock();
-        try {
-            return new Counters(blocksWritten, blocksRead, errors);
-        } finally {
-            lock.unlock();
-        }
+        return new Counters(blocksWritten, blocksRead, errors);
     }
 
     /** Reads back every block it ever wrote and checks each; holds writing off meanwhile. */
