@@ -7,7 +7,7 @@ import java.util.Objects;
  * Where a migration stream goes or comes from, written the way QEMU users write it:
  * {@code tcp:HOST:PORT}, {@code unix:PATH}, {@code fd:N} or {@code exec:COMMAND}.
  *
- * <p>{@link #parse} gives one clear message per malformed input; {@link #toString()} gives the
+ * <p>{@link #parse} gives one clear message per malformed input; {@code toString()} gives the
  * canonical text back (IPv6 hosts in brackets), so every error can name the URI.
  */
 public sealed interface MigrationUri {

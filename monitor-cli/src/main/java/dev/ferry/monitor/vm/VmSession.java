@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running VM as the monitor controls it: run state, outgoing migrations (with the storage copy
  * of the drives it picks), limits, and what {@code info} shows. Incoming migrations are
- * {@link IncomingVm}'s; once one succeeded its VM becomes a session like any other.
+ * {@code IncomingVm}'s; once one succeeded its VM becomes a session like any other.
  */
 public final class VmSession implements VmControl, AutoCloseable {
 
