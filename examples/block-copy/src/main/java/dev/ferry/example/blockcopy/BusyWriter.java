@@ -124,12 +124,17 @@ final class BusyWriter implements Pausable, AutoCloseable {
 
     /** Stops the thread for good; a write that failed is reported here. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         synchronized (this) {
             stopped = true;
             notifyAll();
         }
-        thread.join();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the busy writer", e);
+        }
         if (failure != null) {
             throw new IOException("the busy writer failed: " + failure.getMessage(), failure);
         }
