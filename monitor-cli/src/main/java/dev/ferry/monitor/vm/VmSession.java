@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -273,18 +274,25 @@ public final class VmSession implements VmControl, AutoCloseable {
     @Override
     public void setMaxBandwidth(long bytesPerSecond) {
         options = options.withMaxBandwidth(bytesPerSecond);
-        Outgoing current = outgoing;
-        if (current != null) {
-            current.driver().setMaxBandwidth(bytesPerSecond);
-        }
+        steerRunningMigration(driver -> driver.setMaxBandwidth(bytesPerSecond));
     }
 
     @Override
     public void setDowntimeLimit(Duration limit) {
         options = options.withDowntimeLimit(limit);
+        steerRunningMigration(driver -> driver.setDowntimeLimit(limit));
+    }
+
+    /** Applies a new limit to the migration in flight; once it ended the limit is for the next one, as in QEMU. */
+    private void steerRunningMigration(Consumer<MigrationDriver> change) {
         Outgoing current = outgoing;
-        if (current != null) {
-            current.driver().setDowntimeLimit(limit);
+        if (current == null) {
+            return;
+        }
+        try {
+            change.accept(current.driver());
+        } catch (IllegalStateException ended) {
+            LOG.debug("not steering the ended migration: {}", ended.getMessage());
         }
     }
 

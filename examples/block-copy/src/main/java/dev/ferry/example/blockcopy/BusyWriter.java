@@ -7,14 +7,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread that keeps writing random 4-64 KiB blocks all over a disk, as a busy guest would.
  * It is the copy's {@link Pausable}: the copy pauses it at the switch so the last chunks and the
- * digests are final ({@link #pause} returns once no write is in flight), and resumes it if the
- * copy fails.
+ * digests are final, and resumes it if the copy fails. One permit guards the disk: each write
+ * holds it, and {@link #pause} takes it and keeps it until {@link #resume}, so pause returns only
+ * once no write is in flight.
  */
 final class BusyWriter implements Pausable, AutoCloseable {
 
@@ -22,11 +24,9 @@ final class BusyWriter implements Pausable, AutoCloseable {
 
     private final BlockDevice disk;
     private final long bytesPerSecond;
+    private final Semaphore turn = new Semaphore(1);
     private final AtomicLong writes = new AtomicLong();
     private final Thread thread;
-    private boolean paused;
-    private boolean writing;
-    private boolean stopped;
     private volatile Exception failure;
 
     private BusyWriter(BlockDevice disk, long bytesPerSecond) {
@@ -52,26 +52,30 @@ final class BusyWriter implements Pausable, AutoCloseable {
         }
     }
 
+    /** Writes until interrupted by {@link #close}. */
     private void run() {
         SplittableRandom random = new SplittableRandom(42);
         long start = System.nanoTime();
         long written = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(MAX_WRITE, 4096);
-            while (awaitTurn()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                MemorySegment data = buffer.asSlice(0, (1 + random.nextInt(MAX_WRITE / 4096)) * 4096L);
+                randomize(data, random);
+                long sectors = (disk.size() - data.byteSize()) / BlockDevice.SECTOR_SIZE;
+                turn.acquire();
                 try {
-                    MemorySegment data = buffer.asSlice(0, (1 + random.nextInt(MAX_WRITE / 4096)) * 4096L);
-                    randomize(data, random);
-                    long sectors = (disk.size() - data.byteSize()) / BlockDevice.SECTOR_SIZE;
                     disk.write(random.nextLong(sectors + 1) * BlockDevice.SECTOR_SIZE, data);
-                    writes.incrementAndGet();
-                    written += data.byteSize();
                 } finally {
-                    endTurn();
+                    turn.release();
                 }
+                writes.incrementAndGet();
+                written += data.byteSize();
                 LockSupport.parkNanos(start + written * 1_000_000_000L / bytesPerSecond - System.nanoTime());
             }
-        } catch (IOException | InterruptedException e) {
+        } catch (InterruptedException e) {
+            // closed
+        } catch (IOException e) {
             failure = e;
         }
     }
@@ -82,53 +86,25 @@ final class BusyWriter implements Pausable, AutoCloseable {
         }
     }
 
-    private synchronized boolean awaitTurn() throws InterruptedException {
-        while (paused && !stopped) {
-            wait();
-        }
-        writing = !stopped;
-        return writing;
-    }
-
-    private synchronized void endTurn() {
-        writing = false;
-        notifyAll();
-    }
-
     /** Writes completed so far. */
     long writes() {
         return writes.get();
     }
 
     @Override
-    public synchronized void pause() {
-        paused = true;
-        boolean interrupted = false;
-        while (writing) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+    public void pause() {
+        turn.acquireUninterruptibly();
     }
 
     @Override
-    public synchronized void resume() {
-        paused = false;
-        notifyAll();
+    public void resume() {
+        turn.release();
     }
 
-    /** Stops the thread for good; a write that failed is reported here. */
+    /** Stops the thread for good, paused or not; a write that failed is reported here. */
     @Override
     public void close() throws IOException {
-        synchronized (this) {
-            stopped = true;
-            notifyAll();
-        }
+        thread.interrupt();
         try {
             thread.join();
         } catch (InterruptedException e) {
