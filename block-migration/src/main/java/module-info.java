@@ -7,10 +7,12 @@
  */
 module dev.ferry.blockmig {
     requires org.slf4j;
+    // BlockCopy's signatures take savevm's MigrationChannel, MigrationOptions and Pausable ...
     requires transitive dev.ferry.savevm;
+    // ... and vm-core's BlockDevice.
     requires transitive dev.ferry.vm;
 
-    exports dev.ferry.blockmig;
+    exports dev.ferry.blockmig;         // BlockCopy, the block sections, their options, statistics and exceptions
     // savevm's record codec reads and builds DiskSpec and BlockCopyConfig by reflection.
     opens dev.ferry.blockmig to dev.ferry.savevm;
 }

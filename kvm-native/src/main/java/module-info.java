@@ -11,5 +11,5 @@
 module dev.ferry.kvm {
     requires org.slf4j;
 
-    exports dev.ferry.kvm;
+    exports dev.ferry.kvm;              // Kvm, Vm, Vcpu and their state records
 }

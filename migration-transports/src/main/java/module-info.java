@@ -7,5 +7,5 @@
 module dev.ferry.transport {
     requires org.slf4j;
 
-    exports dev.ferry.transport;
+    exports dev.ferry.transport;        // Transports, MigrationUri, MigrationChannel, MigrationListener
 }

@@ -1,4 +1,7 @@
-/** The ferry command and its monitor; the module the runtime image is linked around. */
+/**
+ * The ferry command and its monitor; the module the runtime image is linked around. An
+ * application, not a library: it exports nothing.
+ */
 module dev.ferry.monitor {
     requires org.slf4j;
     requires org.slf4j.simple;

@@ -4,9 +4,12 @@
  * <p>State records of other modules are encoded by reflection on their components: a module whose
  * records travel in the stream (vCPU and device states, configuration) must
  * {@code opens <its state package> to dev.ferry.savevm}.
+ *
+ * <p>Internal, not exported: {@code codec} (the record codec), {@code stream} (frames, CRC,
+ * bandwidth limit), {@code source} and {@code destination} (the two ends of the driver).
  */
 module dev.ferry.savevm {
     requires org.slf4j;
 
-    exports dev.ferry.savevm;
+    exports dev.ferry.savevm;           // sections, registry, driver, incoming side, channel, options, states
 }

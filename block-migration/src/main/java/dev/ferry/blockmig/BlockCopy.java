@@ -57,10 +57,13 @@ public final class BlockCopy {
      * @param writers paused at the switch, so that the last chunks and the digests are final;
      *                resumed if the copy fails
      * @param progress told of each disk's progress, on the migration thread
+     * @throws IllegalArgumentException when the selection leaves no writable drive, or the channel
+     *                                  is closed (a finished copy closes its channel)
      */
     public static BlockCopy send(SequencedMap<String, BlockDevice> drives, DriveSelection selection, CopyOptions options,
                                  MigrationOptions migration, Pausable writers, MigrationChannel channel,
                                  DiskProgress progress) {
+        channel.requireOpen();
         List<BlockSourceSection> disks = BlockSourceSection.forDrives(drives, selection, options, progress);
         if (disks.isEmpty()) {
             throw new IllegalArgumentException("drive selection '" + selection + "' leaves no writable drive to copy");

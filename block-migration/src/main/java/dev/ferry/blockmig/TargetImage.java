@@ -2,6 +2,7 @@ package dev.ferry.blockmig;
 
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageException;
 import dev.ferry.vm.block.ImageInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,6 +64,15 @@ public record TargetImage(String drive, Path path, Optional<Path> backing) {
     }
 
     private void create(DiskSpec spec) throws IOException {
+        try {
+            createImage(spec);
+        } catch (ImageException e) {
+            throw new BlockMigrationException("drive " + drive + ": destination image " + path + " cannot be created: "
+                    + e.problem(), e);
+        }
+    }
+
+    private void createImage(DiskSpec spec) throws IOException {
         if (spec.mode() == CopyMode.INCREMENTAL) {
             Path base = backing.orElseThrow(() -> new BlockMigrationException("drive " + drive + ": destination image "
                     + path + " does not exist, and an incremental copy needs the backing file to create it over"));
@@ -82,7 +92,7 @@ public record TargetImage(String drive, Path path, Optional<Path> backing) {
             throw new BlockMigrationException("drive " + drive + ": destination image " + path + " is "
                     + info.format().id() + ", the source disk is " + spec.format().id());
         }
-        BlockDevice device = BlockImages.open(path, spec.format(), false);
+        BlockDevice device = openWritable(spec);
         if (backing.isPresent() && spec.mode() == CopyMode.INCREMENTAL) {
             Path expected = backing.get().toRealPath();
             Optional<Path> actual = device.backing().map(BlockDevice::path);
@@ -93,5 +103,18 @@ public record TargetImage(String drive, Path path, Optional<Path> backing) {
             }
         }
         return device;
+    }
+
+    /** Opens the image read-write; a read-only file, file system or attribute is named as such. */
+    private BlockDevice openWritable(DiskSpec spec) throws IOException {
+        try {
+            return BlockImages.open(path, spec.format(), false);
+        } catch (ImageException e) {
+            if (!path.equals(e.file()) || Files.isWritable(path)) {
+                throw e; // a backing file's or the format's problem: the message names it already
+            }
+            throw new BlockMigrationException("drive " + drive + ": destination image " + path + " is not writable: "
+                    + e.problem(), e);
+        }
     }
 }

@@ -14,7 +14,11 @@ import java.nio.channels.ByteChannel;
  */
 public interface MigrationChannel extends ByteChannel {
 
-    /** The URI this channel was opened for; every error message names it. */
+    /**
+     * The URI this channel was opened for; every error message names it.
+     *
+     * @return the URI as the channel was opened with it
+     */
     MigrationUri uri();
 
     /**

@@ -10,15 +10,25 @@ import java.time.Duration;
  */
 public interface MigrationListener extends AutoCloseable {
 
-    /** The URI as given to {@link Transports#listen}. */
+    /**
+     * The URI as given to {@link Transports#listen}.
+     *
+     * @return the URI this listener was opened for
+     */
     MigrationUri uri();
 
-    /** The URI a sender should use: for {@code tcp:HOST:0} it carries the port the system chose. */
+    /**
+     * The URI a sender should use: for {@code tcp:HOST:0} it carries the port the system chose.
+     *
+     * @return the URI to connect to
+     */
     MigrationUri boundUri();
 
     /**
      * Waits for the one incoming connection, then stops listening (for unix, the socket file is removed).
      *
+     * @param timeout how long to wait for the sender
+     * @return the incoming stream's channel
      * @throws TransportException when nothing connects within {@code timeout}, or the listener was closed
      */
     MigrationChannel accept(Duration timeout) throws IOException;

@@ -93,8 +93,12 @@ final class SocketListener implements MigrationListener {
         }
     }
 
+    /** Closing again does nothing: above all it must not remove a socket file a new listener made at the same path. */
     @Override
     public void close() throws IOException {
+        if (!server.isOpen()) {
+            return;
+        }
         selector.wakeup();
         try (selector; server) {
             if (uri instanceof MigrationUri.Unix unix) {

@@ -20,7 +20,11 @@ public final class Transports {
     /**
      * Parses {@code uri} and opens the outgoing channel; see {@link #connect(MigrationUri, Duration)}.
      *
+     * @param uri     where the stream goes, e.g. {@code tcp:host:4444}
+     * @param timeout how long a socket may take to connect
+     * @return the outgoing channel
      * @throws IllegalArgumentException when {@code uri} is malformed (the message says how)
+     * @throws IOException              as {@link #connect(MigrationUri, Duration)}
      */
     public static MigrationChannel connect(String uri, Duration timeout) throws IOException {
         return connect(MigrationUri.parse(uri), timeout);
@@ -30,6 +34,9 @@ public final class Transports {
      * Opens the outgoing channel: connects a socket within {@code timeout}, takes over an open
      * descriptor, or starts the command whose stdin receives the stream.
      *
+     * @param uri     where the stream goes
+     * @param timeout how long a socket may take to connect
+     * @return the outgoing channel
      * @throws TransportException naming the URI: refused, timed out, no such socket file, descriptor not open, …
      */
     public static MigrationChannel connect(MigrationUri uri, Duration timeout) throws IOException {
@@ -41,7 +48,14 @@ public final class Transports {
         };
     }
 
-    /** Parses {@code uri} and starts listening; see {@link #listen(MigrationUri)}. */
+    /**
+     * Parses {@code uri} and starts listening; see {@link #listen(MigrationUri)}.
+     *
+     * @param uri where the stream comes from, e.g. {@code tcp:0:4444}
+     * @return the listener
+     * @throws IllegalArgumentException when {@code uri} is malformed (the message says how)
+     * @throws IOException              as {@link #listen(MigrationUri)}
+     */
     public static MigrationListener listen(String uri) throws IOException {
         return listen(MigrationUri.parse(uri));
     }
@@ -49,6 +63,10 @@ public final class Transports {
     /**
      * Prepares the incoming side: binds the socket now (so {@link MigrationListener#boundUri()} is
      * known before the sender starts), checks a descriptor is open now; an exec command starts at accept.
+     *
+     * @param uri where the stream comes from
+     * @return the listener
+     * @throws TransportException naming the URI: cannot listen (address in use, …), a file that is not a socket, descriptor not open
      */
     public static MigrationListener listen(MigrationUri uri) throws IOException {
         return switch (uri) {

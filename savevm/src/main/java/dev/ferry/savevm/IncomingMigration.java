@@ -31,6 +31,7 @@ public final class IncomingMigration {
         if (channel.readable().isEmpty()) {
             throw new IllegalArgumentException("the destination needs a readable migration channel");
         }
+        channel.requireOpen();
         return new StreamLoader<>(registry, configType, check, channel).run();
     }
 }

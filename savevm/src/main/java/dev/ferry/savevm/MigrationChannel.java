@@ -55,7 +55,24 @@ public final class MigrationChannel implements AutoCloseable {
         return Optional.ofNullable(out);
     }
 
-    /** Closes both sides; used also to unblock I/O stuck in another thread. */
+    /** Whether every side this end has is still open: a finished migration closes its channel. */
+    public boolean isOpen() {
+        return (in == null || in.isOpen()) && (out == null || out.isOpen());
+    }
+
+    /**
+     * Fails fast, before a migration starts over a channel that cannot carry it.
+     *
+     * @throws IllegalArgumentException when a side is closed
+     */
+    public void requireOpen() {
+        if (!isOpen()) {
+            throw new IllegalArgumentException(
+                    "the migration channel is closed: a finished migration closes its channel; open a new one");
+        }
+    }
+
+    /** Closes both sides (closing again does nothing); used also to unblock I/O stuck in another thread. */
     @Override
     public void close() throws IOException {
         IOException first = closeQuietly(in, null);

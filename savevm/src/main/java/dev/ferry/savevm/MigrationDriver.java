@@ -28,8 +28,9 @@ public final class MigrationDriver {
      *
      * @param vm paused at the switch, resumed on failure
      * @param config the source's configuration record, which the destination checks first
-     * @param channel must be writable; with a readable side the driver waits for the destination's
-     *                reply to the configuration before any section data, and for ACK after EOF
+     * @param channel must be writable and open; with a readable side the driver waits for the
+     *                destination's reply to the configuration before any section data, and for ACK after EOF
+     * @throws IllegalArgumentException for a read-only or closed channel
      */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, Record config, MigrationChannel channel,
                                         MigrationOptions options) {
@@ -46,6 +47,7 @@ public final class MigrationDriver {
         if (channel.writable().isEmpty()) {
             throw new IllegalArgumentException("the source needs a writable migration channel");
         }
+        channel.requireOpen();
         SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options);
         Thread.ofPlatform().name("savevm-migration").daemon(true).start(migration);
         return new MigrationDriver(migration);
@@ -75,13 +77,31 @@ public final class MigrationDriver {
         return migration.await(timeout);
     }
 
-    /** Changes the bandwidth limit, bytes per second ({@link Long#MAX_VALUE}: none); takes effect within ms. */
+    /**
+     * Changes the bandwidth limit, bytes per second ({@link Long#MAX_VALUE}: none); takes effect within ms.
+     *
+     * @throws IllegalStateException once the migration has ended
+     */
     public void setMaxBandwidth(long bytesPerSecond) {
+        requireRunning();
         migration.setMaxBandwidth(bytesPerSecond);
     }
 
-    /** Changes the downtime limit the switch decision uses from the next iteration on. */
+    /**
+     * Changes the downtime limit the switch decision uses from the next iteration on.
+     *
+     * @throws IllegalStateException once the migration has ended
+     */
     public void setDowntimeLimit(Duration limit) {
+        requireRunning();
         migration.setDowntimeLimit(limit);
+    }
+
+    /** A limit set on an ended migration would be silently lost: say so instead. */
+    private void requireRunning() {
+        MigrationState now = migration.state();
+        if (now.isFinal()) {
+            throw new IllegalStateException("the migration has ended (" + now.status() + "): nothing left to steer");
+        }
     }
 }

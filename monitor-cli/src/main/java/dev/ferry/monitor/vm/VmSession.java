@@ -32,13 +32,14 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running VM as the monitor controls it: run state, outgoing migrations (with the storage copy
  * of the drives it picks), limits, and what {@code info} shows. Incoming migrations are
- * {@link IncomingVm}'s; once one succeeded its VM becomes a session like any other.
+ * {@code IncomingVm}'s; once one succeeded its VM becomes a session like any other.
  */
 public final class VmSession implements VmControl, AutoCloseable {
 
@@ -384,10 +385,22 @@ public final class VmSession implements VmControl, AutoCloseable {
     @Override
     public synchronized void setParameters(MigrationParameters changed) {
         parameters = changed;
+        steerRunningMigration(driver -> {
+            driver.setMaxBandwidth(changed.maxBandwidth());
+            driver.setDowntimeLimit(changed.downtimeLimit());
+        });
+    }
+
+    /** Applies new limits to the migration in flight; once it ended they are for the next one, as in QEMU. */
+    private void steerRunningMigration(Consumer<MigrationDriver> change) {
         Outgoing current = outgoing;
-        if (current != null) {
-            current.driver().setMaxBandwidth(changed.maxBandwidth());
-            current.driver().setDowntimeLimit(changed.downtimeLimit());
+        if (current == null) {
+            return;
+        }
+        try {
+            change.accept(current.driver());
+        } catch (IllegalStateException ended) {
+            LOG.debug("not steering the ended migration: {}", ended.getMessage());
         }
     }
 

@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 
 /**
@@ -91,10 +92,14 @@ public final class FrameReader implements AutoCloseable {
     /** Reads buffer bytes [from, to); returns how many arrived before the stream ended. */
     private long fill(long from, long to) throws IOException {
         ByteBuffer bytes = buffer.asSlice(from, to - from).asByteBuffer();
-        while (bytes.hasRemaining()) {
-            if (channel.read(bytes) < 0) {
-                break;
+        try {
+            while (bytes.hasRemaining()) {
+                if (channel.read(bytes) < 0) {
+                    break;
+                }
             }
+        } catch (ClosedChannelException e) {
+            throw new ChannelClosedException(e);
         }
         return bytes.position();
     }

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -105,8 +106,12 @@ public final class FrameWriter implements AutoCloseable {
         buffer.set(StreamFormat.INT, covered, StreamFormat.crc(buffer.asSlice(0, covered)));
         index = -1;
         ByteBuffer bytes = buffer.asSlice(0, total).asByteBuffer();
-        while (bytes.hasRemaining()) {
-            channel.write(bytes);
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } catch (ClosedChannelException e) {
+            throw new ChannelClosedException(e);
         }
         meter.record(total);
         return total;

@@ -165,7 +165,7 @@ public final class PosixFile implements AutoCloseable {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
             while (true) {
-                long n = (long) call.invokeExact(state, fd, buffer, buffer.byteSize(), offset);
+                long n = (long) call.invokeExact(state, openFd(), buffer, buffer.byteSize(), offset);
                 if (n >= 0) {
                     return n;
                 }
@@ -207,10 +207,11 @@ public final class PosixFile implements AutoCloseable {
     }
 
     /** lseek returning the offset, or minus errno. */
-    private long lseek(long offset, int whence) {
+    private long lseek(long offset, int whence) throws ImageException {
+        int descriptor = openFd();
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            long result = (long) LSEEK.invokeExact(state, descriptor, offset, whence);
             return result < 0 ? -errno(state) : result;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -243,12 +244,13 @@ public final class PosixFile implements AutoCloseable {
         }
     }
 
-    private int fallocate(int mode, long offset, long length) {
+    private int fallocate(int mode, long offset, long length) throws ImageException {
+        int descriptor = openFd();
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
             int result;
             do {
-                result = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
+                result = (int) FALLOCATE.invokeExact(state, descriptor, mode, offset, length);
             } while (result < 0 && errno(state) == EINTR);
             return result < 0 ? errno(state) : 0;
         } catch (Throwable t) {
@@ -269,8 +271,8 @@ public final class PosixFile implements AutoCloseable {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
             int result = argument == null
-                    ? (int) call.invokeExact(state, fd)
-                    : (int) call.invokeExact(state, fd, (long) argument);
+                    ? (int) call.invokeExact(state, openFd())
+                    : (int) call.invokeExact(state, openFd(), (long) argument);
             if (result < 0) {
                 throw failure(what, errno(state));
             }
@@ -279,6 +281,20 @@ public final class PosixFile implements AutoCloseable {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /** Whether {@link #close} ran; closing again does nothing. */
+    public boolean isClosed() {
+        return fd < 0;
+    }
+
+    /** The descriptor, or a clear error for a file used after close (instead of EBADF, or another file's fd). */
+    private int openFd() throws ImageException {
+        int current = fd;
+        if (current < 0) {
+            throw new ImageException(path, "used after it was closed");
+        }
+        return current;
     }
 
     @Override

@@ -502,6 +502,9 @@ public final class Qcow2Image extends AbstractImage {
 
     @Override
     public void close() throws IOException {
+        if (file.isClosed()) {
+            return; // closed before: flushing again would only fail on the closed file
+        }
         try (PosixFile closing = file) {
             if (!readOnly()) {
                 flush();
