@@ -37,14 +37,14 @@ public final class VmLauncher {
         VmSession session;
         MigrationListener listener = null;
         if (options.incoming().isPresent()) {
-            listener = Transports.listen(options.incoming().get());
-            session = new VmSession();
+            listener = Transports.listen(MigrationUri.parse(options.incoming().get()), options.tls());
+            session = new VmSession(options.tls());
             String bound = listener.boundUri().toString();
             session.listening(bound);
             System.err.println("ferry: waiting for an incoming migration on " + bound);
             receiveInBackground(options, session, listener);
         } else {
-            session = new VmSession(boot(options));
+            session = new VmSession(boot(options), options.tls());
             session.start();
         }
         Thread monitorThread = null;

@@ -16,6 +16,7 @@ import dev.ferry.savevm.MigrationState;
 import dev.ferry.savevm.MigrationStats;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.transport.MigrationUri;
+import dev.ferry.transport.TlsCredentials;
 import dev.ferry.transport.Transports;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
@@ -40,6 +41,8 @@ public final class VmSession implements VmControl, AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** {@code --tls-creds}: outgoing migrations run TLS with these. */
+    private final Optional<TlsCredentials> tls;
     private volatile VmBody body;
     private volatile RunState state = RunState.INMIGRATE;
     private volatile String incomingUri = "";
@@ -54,12 +57,14 @@ public final class VmSession implements VmControl, AutoCloseable {
     }
 
     /** A session whose VM arrives later, by an incoming migration ({@link #attach}). */
-    VmSession() {
+    VmSession(Optional<TlsCredentials> tls) {
+        this.tls = tls;
     }
 
     /** A session around a VM that is ready to start. */
-    VmSession(VmBody body) {
+    VmSession(VmBody body, Optional<TlsCredentials> tls) {
         this.body = body;
+        this.tls = tls;
         this.state = RunState.PAUSED;
     }
 
@@ -175,7 +180,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         dev.ferry.transport.MigrationChannel transport;
         try {
-            transport = Transports.connect(uri, CONNECT_TIMEOUT);
+            transport = Transports.connect(uri, CONNECT_TIMEOUT, tls);
         } catch (IOException e) {
             throw new MonitorException("migrate: " + e.getMessage());
         }
