@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * {@code <results>/<date>.json}; each run's output stays in {@code <results>/<date>-logs/}.
  *
  * <pre>
- * BenchMain --ferry PATH [--runs N] [--quick] [--only abcde] [--large-disk SIZE] [--profile] [--results DIR]
+ * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdef] [--large-disk SIZE] [--profile] [--results DIR]
  *           [--timeout SECONDS]
  * </pre>
  *
@@ -34,7 +34,7 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    /** The five scenarios; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise). */
+    /** The six scenarios; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise); (f) is (b) over TLS. */
     static List<Scenario> scenarios(long largeDisk) {
         return List.of(
                 new RawCeiling("a", GIB),
@@ -43,7 +43,8 @@ public final class BenchMain {
                 demo("d", "incremental 100M over a 1G backing", GIB, "--mode", "inc", "--inc-data", "100M",
                         "--guest-write-rate", "0"),
                 demo("e", "full copy " + Sizes.format(largeDisk) + ", idle guest", largeDisk, "--mode", "full",
-                        "--guest-write-rate", "0"));
+                        "--guest-write-rate", "0"),
+                demo("f", "full copy 1G over TLS, idle guest", GIB, "--mode", "full", "--guest-write-rate", "0", "--tls"));
     }
 
     private static DemoMigration demo(String id, String title, long diskBytes, String... options) {
@@ -123,7 +124,7 @@ public final class BenchMain {
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
             int runs = runsFromEnv == null || runsFromEnv.isBlank() ? 3 : positive("FERRY_BENCH_RUNS", runsFromEnv);
-            String only = "abcde";
+            String only = "abcdef";
             long largeDisk = 4 * GIB;
             boolean profile = false;
             Path results = Path.of("bench", "results");
@@ -147,8 +148,8 @@ public final class BenchMain {
                 throw new IllegalArgumentException("--ferry must name the ferry launcher (monitor-cli/target/ferry/bin/ferry),"
                         + " got " + ferry);
             }
-            if (!only.matches("[a-e]+")) {
-                throw new IllegalArgumentException("--only takes scenario letters a to e, got '" + only + "'");
+            if (!only.matches("[a-f]+")) {
+                throw new IllegalArgumentException("--only takes scenario letters a to f, got '" + only + "'");
             }
             return new Options(ferry, runs, only, largeDisk, profile, results, timeout);
         }

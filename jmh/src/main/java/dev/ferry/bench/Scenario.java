@@ -5,7 +5,7 @@ import java.io.IOException;
 /** One line of the bench table: something run several times, each run giving a {@link RunResult}. */
 sealed interface Scenario permits RawCeiling, DemoMigration {
 
-    /** The letter the issue gives it: a to e. */
+    /** The letter the issues give it: a to f. */
     String id();
 
     /** What it runs, for the table. */
