@@ -44,6 +44,7 @@ public final class VmLauncher {
             System.err.println("ferry: waiting for an incoming migration on " + bound);
             receiveInBackground(options, session, listener);
         } else {
+            IncomingImageMarks.refuseMarked(options.drives());
             session = new VmSession(boot(options), options.tls());
             session.start();
         }
@@ -86,26 +87,42 @@ public final class VmLauncher {
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
                 listener.close();
                 session.listening("");
-                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
-                if (options.machine().equals("none")) {
-                    session.attach(plan.receiveDiskOnly(channel));
-                } else {
-                    Machine machine = Machine.incoming(machineSpec(options), console(options.serial()));
-                    try {
-                        plan.receiveGuest(machine, driveIds(options), channel);
-                    } catch (IOException | RuntimeException e) {
-                        machine.close();
-                        throw e;
-                    }
-                    session.attach(new GuestVm(machine, driveIds(options)));
+                IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
+                VmBody received;
+                try {
+                    received = receive(options, channel);
+                } catch (IOException | RuntimeException e) {
+                    marks.failed(reason(e));
+                    throw e;
                 }
+                marks.succeeded();
+                session.attach(received);
                 LOG.info("incoming migration done; the VM runs");
                 System.err.println("ferry: incoming migration done; the VM runs");
             } catch (IOException | RuntimeException e) {
                 LOG.debug("incoming migration failed", e);
-                session.incomingFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+                session.incomingFailed(reason(e));
             }
         });
+    }
+
+    private static VmBody receive(RunOptions options, MigrationChannel channel) throws IOException {
+        IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+        if (options.machine().equals("none")) {
+            return plan.receiveDiskOnly(channel);
+        }
+        Machine machine = Machine.incoming(machineSpec(options), console(options.serial()));
+        try {
+            plan.receiveGuest(machine, driveIds(options), channel);
+        } catch (IOException | RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+        return new GuestVm(machine, driveIds(options));
+    }
+
+    private static String reason(Exception e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private static MachineSpec machineSpec(RunOptions options) {
