@@ -3,7 +3,6 @@ package dev.ferry.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -13,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A tcp or unix socket carrying TLS: an {@link SSLEngine} between the caller's plaintext and the
- * socket's ciphertext. The handshake runs to its end before the channel is handed out, so
+ * TLS over a plain tcp or unix channel: an {@link SSLEngine} between the caller's plaintext and
+ * the plain channel's ciphertext. The handshake runs to its end before the channel is handed out, so
  * savevm never sees a byte from a peer that is not verified.
  *
  * <p>After the handshake the destination sends one plaintext byte, {@value #ADMITTED}: in TLS 1.3
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads and writes each hold their own lock (the engine allows one wrap and one unwrap at a
  * time in parallel). Ciphertext goes through heap buffers of many records, so one socket call
- * moves up to {@link #NET_BUFFER} bytes. Abort closes the socket, which fails blocked calls.
+ * moves up to {@link #NET_BUFFER} bytes. Abort is the plain channel's: it closes the socket.
  */
 final class TlsMigrationChannel implements MigrationChannel {
 
@@ -35,7 +34,7 @@ final class TlsMigrationChannel implements MigrationChannel {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final MigrationUri uri;
-    private final SocketChannel socket;
+    private final MigrationChannel plain;
     private final SSLEngine engine;
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
@@ -48,17 +47,18 @@ final class TlsMigrationChannel implements MigrationChannel {
     /** A heap copy of the next part of a direct source buffer. */
     private final ByteBuffer plainOut = ByteBuffer.allocate(NET_BUFFER);
 
-    private TlsMigrationChannel(MigrationUri uri, SocketChannel socket, SSLEngine engine) {
-        this.uri = uri;
-        this.socket = socket;
+    private TlsMigrationChannel(MigrationChannel plain, SSLEngine engine) {
+        this.uri = plain.uri();
+        this.plain = plain;
         this.engine = engine;
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
     }
 
-    /** The source's end: handshakes, then waits for the destination to admit it. Closes the socket on failure. */
-    static TlsMigrationChannel client(MigrationUri uri, SocketChannel socket, TlsCredentials credentials) throws IOException {
-        TlsMigrationChannel channel = open(uri, socket, credentials.clientEngine(uri));
-        try (var watchdog = Watchdog.closing(socket, HANDSHAKE_TIMEOUT)) {
+    /** The source's end: handshakes, then waits for the destination to admit it. Closes {@code plain} on failure. */
+    static TlsMigrationChannel client(MigrationChannel plain, TlsCredentials credentials) throws IOException {
+        MigrationUri uri = plain.uri();
+        TlsMigrationChannel channel = new TlsMigrationChannel(plain, credentials.clientEngine(uri));
+        try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
             channel.handshake(watchdog);
             ByteBuffer verdict = ByteBuffer.allocate(1);
             if (channel.read(verdict) != 1 || verdict.get(0) != ADMITTED) {
@@ -66,28 +66,25 @@ final class TlsMigrationChannel implements MigrationChannel {
             }
             return channel;
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            plain.close();
             throw TlsFailure.of(uri, e, true);
         }
     }
 
     /** The destination's end: handshakes (verifying the source's certificate), then admits the source. */
-    static TlsMigrationChannel server(MigrationUri uri, SocketChannel socket, TlsCredentials credentials) throws IOException {
-        TlsMigrationChannel channel = open(uri, socket, credentials.serverEngine(uri));
-        try (var watchdog = Watchdog.closing(socket, HANDSHAKE_TIMEOUT)) {
+    static TlsMigrationChannel server(MigrationChannel plain, TlsCredentials credentials) throws IOException {
+        MigrationUri uri = plain.uri();
+        TlsMigrationChannel channel = new TlsMigrationChannel(plain, credentials.serverEngine(uri));
+        try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
             channel.handshake(watchdog);
             channel.write(ByteBuffer.wrap(new byte[] {ADMITTED}));
             LOG.info("TLS source admitted: {} ({})", channel.engine.getSession().getPeerPrincipal().getName(),
                     channel.engine.getSession().getCipherSuite());
             return channel;
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            plain.close();
             throw TlsFailure.of(uri, e, false);
         }
-    }
-
-    private static TlsMigrationChannel open(MigrationUri uri, SocketChannel socket, SSLEngine engine) throws IOException {
-        return new TlsMigrationChannel(uri, socket, engine);
     }
 
     private void handshake(Watchdog watchdog) throws IOException {
@@ -227,11 +224,7 @@ final class TlsMigrationChannel implements MigrationChannel {
     private int receive() throws IOException {
         netIn.compact();
         try {
-            return socket.read(netIn);
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new TransportException(uri, "read failed: " + e.getMessage(), e);
+            return plain.read(netIn);
         } finally {
             netIn.flip();
         }
@@ -276,15 +269,8 @@ final class TlsMigrationChannel implements MigrationChannel {
     }
 
     private void flush() throws IOException {
-        netOut.flip();
         try {
-            while (netOut.hasRemaining()) {
-                socket.write(netOut);
-            }
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new TransportException(uri, "write failed (the other side closed or reset the connection?): " + e.getMessage(), e);
+            plain.write(netOut.flip());
         } finally {
             netOut.clear();
         }
@@ -292,22 +278,18 @@ final class TlsMigrationChannel implements MigrationChannel {
 
     @Override
     public boolean isOpen() {
-        return socket.isOpen();
+        return plain.isOpen();
     }
 
     @Override
     public void abort() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // closing is all abort promises; the blocked caller sees the close itself
-        }
+        plain.abort();
     }
 
-    /** Sends close_notify when the socket still works, then closes it. */
+    /** Sends close_notify when the connection still works, then closes it. */
     @Override
     public void close() throws IOException {
-        if (socket.isOpen()) {
+        if (plain.isOpen()) {
             synchronized (writeLock) {
                 try {
                     engine.closeOutbound();
@@ -320,6 +302,6 @@ final class TlsMigrationChannel implements MigrationChannel {
                 }
             }
         }
-        socket.close();
+        plain.close();
     }
 }

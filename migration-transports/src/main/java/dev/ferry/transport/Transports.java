@@ -91,8 +91,8 @@ public final class Transports {
             return SocketMigrationChannel::new;
         }
         TlsCredentials credentials = tls.get();
-        return server ? (uri, socket) -> TlsMigrationChannel.server(uri, socket, credentials)
-                : (uri, socket) -> TlsMigrationChannel.client(uri, socket, credentials);
+        return server ? (uri, socket) -> TlsMigrationChannel.server(new SocketMigrationChannel(uri, socket), credentials)
+                : (uri, socket) -> TlsMigrationChannel.client(new SocketMigrationChannel(uri, socket), credentials);
     }
 
     private static TransportException tlsUnsupported(MigrationUri uri) {
