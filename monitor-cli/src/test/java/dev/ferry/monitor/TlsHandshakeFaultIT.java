@@ -51,7 +51,6 @@ class TlsHandshakeFaultIT {
                 String status = LiveMigrationRig.awaitStatus(pair.source(), s -> !s.matches("Migration status: (setup|active|device)"), OUTCOME);
                 assertEquals("Migration status: completed", status, () -> pair.destination().stderr());
                 assertEquals("VM status: running", pair.destination().answer("info status"));
-                assertTrue(pair.destination().stderr().contains("TLS source admitted: CN=ferry-source"), pair.destination().stderr());
             }
         });
     }
