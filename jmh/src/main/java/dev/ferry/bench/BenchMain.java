@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * {@code <results>/<date>.json}; each run's output stays in {@code <results>/<date>-logs/}.
  *
  * <pre>
- * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdeq] [--large-disk SIZE] [--profile] [--results DIR]
+ * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdefq] [--large-disk SIZE] [--profile] [--results DIR]
  *           [--timeout SECONDS] [--qemu PATH]
  * </pre>
  *
@@ -35,8 +35,8 @@ public final class BenchMain {
     }
 
     /**
-     * The scenarios: the ceiling, four demos, and QEMU's block migration as the reference;
-     * {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise).
+     * The scenarios: the ceiling, five demos ((f) is (b) over TLS), and QEMU's block migration as
+     * the reference; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise).
      */
     static List<Scenario> scenarios(long largeDisk, String qemu) {
         return List.of(
@@ -47,6 +47,7 @@ public final class BenchMain {
                         "--guest-write-rate", "0"),
                 demo("e", "full copy " + Sizes.format(largeDisk) + ", idle guest", largeDisk, "--mode", "full",
                         "--guest-write-rate", "0"),
+                demo("f", "full copy 1G over TLS, idle guest", GIB, "--mode", "full", "--guest-write-rate", "0", "--tls"),
                 new QemuBlockMigration("q", GIB, qemu));
     }
 
@@ -128,7 +129,7 @@ public final class BenchMain {
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
             int runs = runsFromEnv == null || runsFromEnv.isBlank() ? 3 : positive("FERRY_BENCH_RUNS", runsFromEnv);
-            String only = "abcdeq";
+            String only = "abcdefq";
             String qemu = "qemu-system-x86_64";
             long largeDisk = 4 * GIB;
             boolean profile = false;
@@ -154,8 +155,8 @@ public final class BenchMain {
                 throw new IllegalArgumentException("--ferry must name the ferry launcher (monitor-cli/target/ferry/bin/ferry),"
                         + " got " + ferry);
             }
-            if (!only.matches("[a-eq]+")) {
-                throw new IllegalArgumentException("--only takes scenario letters a to e and q, got '" + only + "'");
+            if (!only.matches("[a-fq]+")) {
+                throw new IllegalArgumentException("--only takes scenario letters a to f and q, got '" + only + "'");
             }
             return new Options(ferry, runs, only, largeDisk, profile, results, timeout, qemu);
         }

@@ -66,7 +66,13 @@ final class BenchReport {
                 new Target("(b) downtime ms, idle guest", median("b", RunResult::downtimeMs), 20, true),
                 new Target("(c) downtime ms, guest writing 8 MiB/s", median("c", RunResult::downtimeMs), 100, true),
                 new Target("(d) time / (b) time", timeOverFullCopy("d"), 1.0 / 8, true),
-                new Target("QEMU (q) time / Ferry (b) time", 1 / timeOverFullCopy("q"), 2, false));
+                new Target("QEMU (q) time / Ferry (b) time", 1 / timeOverFullCopy("q"), 2, false),
+                new Target("(f) TLS data rate / plain (b)", tlsOverPlain(), 0.80, false));
+    }
+
+    /** The TLS copy's median data rate over the same copy's in the clear. */
+    double tlsOverPlain() {
+        return median("f", RunResult::dataMegabytesPerSecond) / median("b", RunResult::dataMegabytesPerSecond);
     }
 
     /** True if every run of every scenario succeeded. */
@@ -98,6 +104,7 @@ final class BenchReport {
         out.append("(d) / (b) time: ").append(decimals(timeOverFullCopy("d"), 3)).append("   (e) / (b) time: ")
                 .append(decimals(timeOverFullCopy("e"), 2)).append(" for a disk ").append(decimals(diskRatio("e", "b"), 0))
                 .append("x as large\n");
+        out.append("(f) TLS / (b) plain data rate: ").append(decimals(tlsOverPlain(), 2)).append('\n');
         out.append("\ntargets (medians):\n");
         targets().forEach(t -> out.append("  ").append(t.format()).append('\n'));
         for (ScenarioResult result : results) {

@@ -5,7 +5,7 @@ import java.io.IOException;
 /** One line of the bench table: something run several times, each run giving a {@link RunResult}. */
 sealed interface Scenario permits RawCeiling, DemoMigration, QemuBlockMigration {
 
-    /** The letter the issues give it: a to e, and q for QEMU. */
+    /** The letter the issues give it: a to f, and q for QEMU. */
     String id();
 
     /** What it runs, for the table. */

@@ -20,21 +20,29 @@ import org.slf4j.LoggerFactory;
 /** Listens on a tcp port or unix socket file for the one incoming migration. */
 final class SocketListener implements MigrationListener {
 
+    /** Makes the accepted socket a channel: as it is, or after a TLS handshake. */
+    @FunctionalInterface
+    interface Handover {
+        MigrationChannel channel(MigrationUri uri, SocketChannel accepted) throws IOException;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(SocketListener.class);
 
     private final MigrationUri uri;
     private final MigrationUri boundUri;
     private final ServerSocketChannel server;
     private final Selector selector;
+    private final Handover handover;
 
-    private SocketListener(MigrationUri uri, MigrationUri boundUri, ServerSocketChannel server, Selector selector) {
+    private SocketListener(MigrationUri uri, MigrationUri boundUri, ServerSocketChannel server, Selector selector, Handover handover) {
         this.uri = uri;
         this.boundUri = boundUri;
         this.server = server;
         this.selector = selector;
+        this.handover = handover;
     }
 
-    static SocketListener open(MigrationUri uri) throws IOException {
+    static SocketListener open(MigrationUri uri, Handover handover) throws IOException {
         if (uri instanceof MigrationUri.Unix unix) {
             removeStaleSocket(unix);
         }
@@ -51,7 +59,7 @@ final class SocketListener implements MigrationListener {
                     ? new MigrationUri.Tcp(tcp.host(), ((InetSocketAddress) server.getLocalAddress()).getPort())
                     : uri;
             LOG.info("listening for an incoming migration on {}", bound);
-            return new SocketListener(uri, bound, server, selector);
+            return new SocketListener(uri, bound, server, selector, handover);
         } catch (IOException e) {
             server.close();
             throw new TransportException(uri, "cannot listen: " + e.getMessage(), e);
@@ -77,7 +85,7 @@ final class SocketListener implements MigrationListener {
                 if (accepted != null) {
                     accepted.configureBlocking(true);
                     Sockets.tune(accepted, uri);
-                    return new SocketMigrationChannel(boundUri, accepted);
+                    return handover.channel(boundUri, accepted);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

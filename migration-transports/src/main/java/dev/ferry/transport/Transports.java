@@ -2,6 +2,7 @@ package dev.ferry.transport;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Opens migration channels by URI: {@link #connect} for the outgoing side of {@code migrate},
@@ -40,9 +41,21 @@ public final class Transports {
      * @throws TransportException naming the URI: refused, timed out, no such socket file, descriptor not open, …
      */
     public static MigrationChannel connect(MigrationUri uri, Duration timeout) throws IOException {
+        return connect(uri, timeout, Optional.empty());
+    }
+
+    /**
+     * Opens the outgoing channel; with {@code tls} (tcp and unix only) it completes a verified TLS
+     * handshake and the destination's admission before returning.
+     *
+     * @throws TransportException naming the URI, and for TLS which side refused what
+     */
+    public static MigrationChannel connect(MigrationUri uri, Duration timeout, Optional<TlsCredentials> tls) throws IOException {
         return switch (uri) {
-            case MigrationUri.Tcp tcp -> new SocketMigrationChannel(tcp, Sockets.connect(tcp, timeout));
-            case MigrationUri.Unix unix -> new SocketMigrationChannel(unix, Sockets.connect(unix, timeout));
+            case MigrationUri.Tcp tcp -> socketChannel(tls, false).channel(tcp, Sockets.connect(tcp, timeout));
+            case MigrationUri.Unix unix -> socketChannel(tls, false).channel(unix, Sockets.connect(unix, timeout));
+            case MigrationUri.Fd fd when tls.isPresent() -> throw tlsUnsupported(fd);
+            case MigrationUri.Exec exec when tls.isPresent() -> throw tlsUnsupported(exec);
             case MigrationUri.Fd fd -> FdChannel.open(fd, fd.fd());
             case MigrationUri.Exec exec -> ExecChannel.start(exec, true);
         };
@@ -69,14 +82,38 @@ public final class Transports {
      * @throws TransportException naming the URI: cannot listen (address in use, …), a file that is not a socket, descriptor not open
      */
     public static MigrationListener listen(MigrationUri uri) throws IOException {
+        return listen(uri, Optional.empty());
+    }
+
+    /**
+     * Prepares the incoming side; with {@code tls} (tcp and unix only) {@link MigrationListener#accept}
+     * hands over the channel only after the source passed the TLS handshake, and fails naming why not.
+     */
+    public static MigrationListener listen(MigrationUri uri, Optional<TlsCredentials> tls) throws IOException {
         return switch (uri) {
-            case MigrationUri.Tcp tcp -> SocketListener.open(tcp);
-            case MigrationUri.Unix unix -> SocketListener.open(unix);
+            case MigrationUri.Tcp tcp -> SocketListener.open(tcp, socketChannel(tls, true));
+            case MigrationUri.Unix unix -> SocketListener.open(unix, socketChannel(tls, true));
+            case MigrationUri.Fd fd when tls.isPresent() -> throw tlsUnsupported(fd);
+            case MigrationUri.Exec exec when tls.isPresent() -> throw tlsUnsupported(exec);
             case MigrationUri.Fd fd -> {
                 FdChannel.requireOpen(fd, fd.fd());
                 yield new OneShotListener(fd, () -> FdChannel.open(fd, fd.fd()));
             }
             case MigrationUri.Exec exec -> new OneShotListener(exec, () -> ExecChannel.start(exec, false));
         };
+    }
+
+    /** A connected socket as it is, or as the client or server end of TLS. */
+    private static SocketListener.Handover socketChannel(Optional<TlsCredentials> tls, boolean server) {
+        if (tls.isEmpty()) {
+            return SocketMigrationChannel::new;
+        }
+        TlsCredentials credentials = tls.get();
+        return server ? (uri, socket) -> TlsMigrationChannel.server(new SocketMigrationChannel(uri, socket), credentials)
+                : (uri, socket) -> TlsMigrationChannel.client(new SocketMigrationChannel(uri, socket), credentials);
+    }
+
+    private static TransportException tlsUnsupported(MigrationUri uri) {
+        return new TransportException(uri, "TLS runs over tcp: and unix: streams only (--tls-creds is set)");
     }
 }

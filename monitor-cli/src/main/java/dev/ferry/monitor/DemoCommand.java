@@ -39,6 +39,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "Give up after (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--tls", description = "Migrate over TLS 1.3 (--tls-creds), with certificates a scratch CA makes for the demo.")
+    boolean tls;
+
     @Option(names = "--json", description = "Print one JSON line of figures instead of the summary.")
     boolean json;
 
@@ -59,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
-                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds));
+                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls);
         return new Demo(settings, launcher(), System.out).run();
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.vm.block.BlockImages;
 import dev.ferry.vm.block.ImageFormat;
 import dev.ferry.vm.block.ImageInfo;
+import dev.ferry.vm.block.IncompleteMark;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -96,6 +97,8 @@ final class ImgCommand implements Runnable {
             if (info.corrupt()) {
                 System.out.println("corrupt: yes (opens read-only only)");
             }
+            IncompleteMark.read(file).ifPresent(mark -> System.out.println("incomplete: yes, " + mark.describe()
+                    + " (ferry run refuses it; " + IncompleteMark.file(file).getFileName() + ")"));
             return 0;
         }
     }

@@ -5,6 +5,9 @@ import dev.ferry.monitor.vm.DriveSpec;
 import dev.ferry.monitor.vm.RunOptions;
 import dev.ferry.monitor.vm.VmLauncher;
 import dev.ferry.monitor.vm.WorkloadSettings;
+import dev.ferry.transport.TlsCredentials;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +71,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Give up when no source connects in time (default 0: wait for ever).")
     int incomingTimeout;
 
+    @Option(names = "--tls-creds", paramLabel = "DIR",
+            description = "Every migration of this process, in and out, uses TLS 1.3 with both peers' x509 certificates verified. "
+                    + "DIR holds ca-cert.pem, server-cert.pem + server-key.pem (to receive), client-cert.pem + client-key.pem (to send); "
+                    + "keys in PEM, PKCS#8 or PKCS#1 RSA, unencrypted. tcp: and unix: URIs only.")
+    Path tlsCreds;
+
+    @Option(names = "--tls-authz", paramLabel = "FILE",
+            description = "With --tls-creds: admit only sources whose certificate subject is listed in FILE "
+                    + "(one distinguished name per line, e.g. CN=host-a,O=example; # comments).")
+    Path tlsAuthz;
+
     @Override
     public Integer call() throws Exception {
         List<DriveSpec> drives = new ArrayList<>();
@@ -87,8 +101,18 @@ final class RunCommand implements Callable<Integer> {
                 new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),
                         Math.toIntExact(Sizes.parse(blockSize, 'B')), readPercent, seed),
                 serial.startsWith("file:") ? serial.substring("file:".length()) : serial, monitor,
-                Optional.ofNullable(qmp), Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout));
+                Optional.ofNullable(qmp), Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout), tls());
         return VmLauncher.run(options);
+    }
+
+    private Optional<TlsCredentials> tls() throws IOException {
+        if (tlsCreds == null) {
+            if (tlsAuthz != null) {
+                throw new IllegalArgumentException("--tls-authz needs --tls-creds");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(TlsCredentials.load(tlsCreds, Optional.ofNullable(tlsAuthz)));
     }
 
     private String machine() {

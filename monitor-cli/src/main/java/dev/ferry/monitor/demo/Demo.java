@@ -1,6 +1,7 @@
 package dev.ferry.monitor.demo;
 
 import dev.ferry.monitor.hmp.Sizes;
+import dev.ferry.transport.ScratchCredentials;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -62,7 +63,12 @@ public final class Demo {
             say("  disk: %s, first half random data, second half zeroes", source.getFileName());
         }
         String format = settings.mode().equals("inc") ? "qcow2" : "raw";
-        List<String> common = List.of("--machine", settings.machine(), "--workload-rate", Long.toString(settings.writeRate()));
+        List<String> common = new ArrayList<>(List.of("--machine", settings.machine(), "--workload-rate", Long.toString(settings.writeRate())));
+        if (settings.tls()) {
+            Path creds = ScratchCredentials.newCa(dir.resolve("tls-ca"), "ferry-demo-ca").writeSet(dir.resolve("tls"));
+            common.addAll(List.of("--tls-creds", creds.toString()));
+            say("  TLS 1.3 with mutual x509 authentication, certificates from a scratch CA in %s", creds);
+        }
         String[] uris = uris(dir);
         List<String> destinationArgs = new ArrayList<>(common);
         destinationArgs.addAll(destinationDisk);
@@ -152,11 +158,12 @@ public final class Demo {
     private void report(MigrationFigures figures, boolean completed, boolean running, boolean guestOk, String verdict,
                         ChildVm destination) throws IOException {
         if (settings.json()) {
-            out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"machine\":\"%s\",\"status\":\"%s\","
+            out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"tls\":%b,\"machine\":\"%s\",\"status\":\"%s\","
                             + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
                             + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
                             + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
-                    settings.mode(), settings.transport(), settings.machine(), figures.status(), jsonText(figures.detail()),
+                    settings.mode(), settings.transport(), settings.tls(), settings.machine(), figures.status(),
+                    jsonText(figures.detail()),
                     settings.diskBytes(), figures.totalMillis(),
                     figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
                     figures.iterations(), running, guestOk, jsonText(verdict));

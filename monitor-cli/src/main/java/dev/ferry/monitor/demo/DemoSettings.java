@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param incBytes data of its own in the incremental demo's overlay
  * @param json print one JSON line instead of the summary
  * @param timeout the longest the migration may take
+ * @param tls migrate over TLS, with credentials from a scratch CA
  */
 public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate, long incBytes,
-                           boolean json, Duration timeout) {
+                           boolean json, Duration timeout, boolean tls) {
 }

@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.transport.TlsCredentials;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,9 +18,11 @@ import java.util.Optional;
  * @param qmp where the QMP (JSON) monitor listens: "unix:PATH[,server]" or "tcp:HOST:PORT[,server]"
  * @param incoming wait for an incoming migration on this URI instead of booting
  * @param incomingTimeout how long to wait for the source to connect (zero: for ever)
+ * @param tls the credentials every migration in and out runs TLS with, when given
  */
 public record RunOptions(String machine, long memoryBytes, int vcpus, List<DriveSpec> drives, WorkloadSettings workload,
-                         String serial, String monitor, Optional<String> qmp, Optional<String> incoming, Duration incomingTimeout) {
+                         String serial, String monitor, Optional<String> qmp, Optional<String> incoming, Duration incomingTimeout,
+                         Optional<TlsCredentials> tls) {
 
     public RunOptions {
         drives = List.copyOf(drives);

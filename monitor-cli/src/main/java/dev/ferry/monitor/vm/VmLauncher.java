@@ -40,7 +40,7 @@ public final class VmLauncher {
         VmSession session;
         List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
         if (options.incoming().isPresent()) {
-            VmSession incoming = new VmSession();
+            VmSession incoming = new VmSession(options.tls());
             session = incoming;
             VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
             if (options.incoming().get().equals("defer")) {
@@ -50,7 +50,8 @@ public final class VmLauncher {
                 starter.listen(options.incoming().get());
             }
         } else {
-            session = new VmSession(boot(options));
+            IncomingImageMarks.refuseMarked(options.drives());
+            session = new VmSession(boot(options), options.tls());
             session.start();
         }
         TerminationSignals.install(session::quit);
@@ -95,7 +96,7 @@ public final class VmLauncher {
 
     /** Listens on {@code uri} and receives the migration in the background. */
     private static MigrationListener listen(RunOptions options, VmSession session, String uri) throws IOException {
-        MigrationListener listener = Transports.listen(uri);
+        MigrationListener listener = Transports.listen(MigrationUri.parse(uri), options.tls());
         String bound = listener.boundUri().toString();
         session.listening(bound);
         System.err.println("ferry: waiting for an incoming migration on " + bound);
@@ -110,20 +111,36 @@ public final class VmLauncher {
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
                 listener.close();
                 session.listening("");
-                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
-                if (options.machine().equals("none")) {
-                    session.attach(plan.receiveDiskOnly(channel));
-                } else {
-                    session.attach(plan.receiveGuest(disks -> Machine.incoming(machineSpec(options), console(options.serial()), disks),
-                            driveIds(options), channel));
+                IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
+                VmBody received;
+                try {
+                    received = receive(options, channel);
+                } catch (IOException | RuntimeException e) {
+                    marks.failed(reason(e));
+                    throw e;
                 }
+                marks.succeeded();
+                session.attach(received);
                 LOG.info("incoming migration done; the VM runs");
                 System.err.println("ferry: incoming migration done; the VM runs");
             } catch (IOException | RuntimeException e) {
                 LOG.debug("incoming migration failed", e);
-                session.incomingFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+                session.incomingFailed(reason(e));
             }
         });
+    }
+
+    private static VmBody receive(RunOptions options, MigrationChannel channel) throws IOException {
+        IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+        if (options.machine().equals("none")) {
+            return plan.receiveDiskOnly(channel);
+        }
+        return plan.receiveGuest(disks -> Machine.incoming(machineSpec(options), console(options.serial()), disks),
+                driveIds(options), channel);
+    }
+
+    private static String reason(Exception e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private static MachineSpec machineSpec(RunOptions options) {

@@ -21,6 +21,7 @@ import dev.ferry.savevm.MigrationState;
 import dev.ferry.savevm.MigrationStats;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.transport.MigrationUri;
+import dev.ferry.transport.TlsCredentials;
 import dev.ferry.transport.Transports;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.state.MachineConfig;
@@ -47,6 +48,8 @@ public final class VmSession implements VmControl, AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** {@code --tls-creds}: outgoing migrations run TLS with these. */
+    private final Optional<TlsCredentials> tls;
     private volatile VmBody body;
     private volatile RunState state = RunState.INMIGRATE;
     private volatile String incomingUri = "";
@@ -71,12 +74,14 @@ public final class VmSession implements VmControl, AutoCloseable {
     }
 
     /** A session whose VM arrives later, by an incoming migration ({@link #attach}). */
-    VmSession() {
+    VmSession(Optional<TlsCredentials> tls) {
+        this.tls = tls;
     }
 
     /** A session around a VM that is ready to start. */
-    VmSession(VmBody body) {
+    VmSession(VmBody body, Optional<TlsCredentials> tls) {
         this.body = body;
+        this.tls = tls;
         this.state = RunState.PAUSED;
     }
 
@@ -223,7 +228,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         dev.ferry.transport.MigrationChannel transport;
         try {
-            transport = Transports.connect(uri, CONNECT_TIMEOUT);
+            transport = Transports.connect(uri, CONNECT_TIMEOUT, tls);
         } catch (IOException e) {
             throw new MonitorException("migrate: " + e.getMessage());
         }

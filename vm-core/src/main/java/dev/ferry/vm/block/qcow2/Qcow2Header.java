@@ -43,7 +43,7 @@ public record Qcow2Header(
     static final int V3_LENGTH = 112;
     static final int OFFSET_BACKING_FILE = 8;
     static final int OFFSET_REFCOUNT_TABLE = 48;
-    static final int OFFSET_INCOMPATIBLE = 72;
+    public static final int OFFSET_INCOMPATIBLE = 72;
     static final int OFFSET_AUTOCLEAR = 88;
     static final int EXTENSION_END = 0;
     static final int EXTENSION_BACKING_FORMAT = 0xe2792aca;
