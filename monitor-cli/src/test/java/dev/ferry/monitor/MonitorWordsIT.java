@@ -35,13 +35,14 @@ class MonitorWordsIT {
                      "--disk", destinationDir.resolve("disk.img") + ",format=raw", "--incoming", "defer")) {
             assertEquals(List.of("max-bandwidth: 9223372036854775807 bytes/second (unlimited)", "downtime-limit: 300 ms",
                     "block-incremental: off"), source.command("info migrate_parameters"));
-            assertEquals(List.of("events: off", "block: off"), source.command("info migrate_capabilities"));
+            assertEquals(List.of("auto-converge: on", "events: off", "block: off"), source.command("info migrate_capabilities"));
             assertEquals(List.of(), source.command("migrate_set_parameter max-bandwidth 64M"));
             assertEquals(List.of(), source.command("migrate_set_parameter downtime-limit 200"));
             assertEquals(List.of(), source.command("migrate_set_capability block on"));
+            assertEquals(List.of(), source.command("migrate_set_capability auto-converge off"));
             assertEquals(List.of("max-bandwidth: 67108864 bytes/second", "downtime-limit: 200 ms", "block-incremental: off"),
                     source.command("info migrate_parameters"));
-            assertEquals(List.of("events: off", "block: on"), source.command("info migrate_capabilities"));
+            assertEquals(List.of("auto-converge: off", "events: off", "block: on"), source.command("info migrate_capabilities"));
             assertTrue(source.answer("migrate_set_parameter downtime-limit 0").contains("downtime-limit"));
             assertTrue(source.answer("migrate_set_capability zero-copy on").contains("unknown capability 'zero-copy'"));
             assertTrue(source.answer("info version").matches("\\d+\\.\\d+\\.\\d+\\S* \\(ferry\\)"));

@@ -265,7 +265,8 @@ public final class VmSession implements VmControl, AutoCloseable {
 
     private MigrationOptions options() {
         MigrationParameters p = parameters;
-        return MigrationOptions.defaults().withMaxBandwidth(p.maxBandwidth()).withDowntimeLimit(p.downtimeLimit());
+        return MigrationOptions.defaults().withMaxBandwidth(p.maxBandwidth()).withDowntimeLimit(p.downtimeLimit())
+                .withAutoConverge(capabilities.autoConverge());
     }
 
     private static List<BlockSourceSection> storageSections(VmBody body, MigrateRequest request) throws MonitorException {
