@@ -53,7 +53,7 @@ final class PemFiles {
             }
             String label = text.substring(begin + BEGIN.length(), labelEnd);
             String endLine = END + label + "-----";
-            int end = text.indexOf(endLine, labelEnd);
+            int end = text.indexOf(endLine, labelEnd + 5);
             if (end < 0) {
                 throw new IllegalArgumentException("the PEM block '" + label + "' has no END line");
             }
