@@ -47,12 +47,13 @@ final class PemFiles {
                 return blocks;
             }
             int labelEnd = text.indexOf("-----", begin + BEGIN.length());
-            if (labelEnd < 0) {
+            int lineEnd = text.indexOf('\n', begin);
+            if (labelEnd < 0 || lineEnd >= 0 && lineEnd < labelEnd || text.substring(begin, labelEnd).indexOf('\r') >= 0) {
                 throw new IllegalArgumentException("a PEM BEGIN line has no closing dashes");
             }
             String label = text.substring(begin + BEGIN.length(), labelEnd);
             String endLine = END + label + "-----";
-            int end = text.indexOf(endLine, labelEnd);
+            int end = text.indexOf(endLine, labelEnd + 5);
             if (end < 0) {
                 throw new IllegalArgumentException("the PEM block '" + label + "' has no END line");
             }
