@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -146,10 +147,15 @@ public final class BlockImages {
     }
 
     public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize) throws IOException {
+        createQcow2Overlay(path, backingPath, clusterSize, OptionalLong.empty());
+    }
+
+    /** As qemu-img does with {@code -b} and a SIZE: the overlay may be larger or smaller than its backing file. */
+    public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize, OptionalLong size) throws IOException {
         Path folder = path.toAbsolutePath().getParent();
         String name = folder.relativize(backingPath.toAbsolutePath()).toString();
         try (BlockDevice backing = open(backingPath, true)) {
-            create(path, backing.size(), clusterSize, Optional.of(new Qcow2Creator.Backing(name, backing.format())));
+            create(path, size.orElse(backing.size()), clusterSize, Optional.of(new Qcow2Creator.Backing(name, backing.format())));
         }
     }
 
