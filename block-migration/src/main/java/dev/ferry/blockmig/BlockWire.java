@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * What a block section's frames hold (section version {@value #VERSION}; 2 added the hash granularity
- * to the {@link DiskSpec}). START: the
+ * to the {@link DiskSpec}, 3 made its backing identity a list of region digests over every byte).
+ * START: the
  * {@link DiskSpec} record, which the destination checks before anything else. PART and END: a
  * sequence of messages, each a u8 tag then its fields, little-endian:
  * <ul>
@@ -22,7 +23,7 @@ import java.util.Optional;
  */
 final class BlockWire {
 
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     private static final byte DATA = 1;
     private static final byte ZERO = 2;
     private static final byte DIGEST = 3;

@@ -199,13 +199,23 @@ final class LiveMigrationRig implements AutoCloseable {
         assertEquals("Migration status: completed", status, () -> source.stderr() + destination.stderr());
         assertEquals("VM status: paused (postmigrate)", source.answer("info status"));
         assertTrue(source.answer("info block").endsWith("dirty tracking off"));
-        assertEquals("VM status: running", destination.answer("info status"));
+        // The destination starts once its ACK is out; the source may say completed a moment before.
+        awaitRunning(destination);
         assertVerified(destination);
         assertTrue(source.descendants().isEmpty() && destination.descendants().isEmpty(), "child processes left");
         assertEquals(0, destination.quit(), destination.stderr());
         assertEquals(0, source.quit(), source.stderr());
         assertEquals(List.of(sourceDisk), list(sourceDir));
         assertEquals(List.of(destinationDisk), list(destinationDir));
+    }
+
+    private static void awaitRunning(FerryProcess process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String status;
+        while (!(status = process.answer("info status")).equals("VM status: running") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("VM status: running", status, process.name());
     }
 
     /** The workload writes: its block count grows within a few seconds (the machine is shared). */

@@ -176,11 +176,48 @@ class MigrationDriverTest {
             Destination destination = new Destination(4096, null, link.destination());
             MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(2 << 20));
             Thread.sleep(300);
+            // Setup waits for the destination's answer to the configuration; on a busy machine that takes a moment.
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (driver.state() instanceof MigrationState.Setup && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             assertInstanceOf(MigrationState.Active.class, driver.state());
             driver.cancel();
             assertInstanceOf(MigrationState.Cancelled.class, driver.await(Duration.ofSeconds(5)));
             assertRunningAndClean(source, 0);
             assertEquals("the source aborted the migration: cancelled by the operator", destination.failure().getMessage());
+        }
+    }
+
+    /** The destination answers the configuration first: a refusal there means nothing was copied and nothing paused. */
+    @Test
+    void aRefusedConfigurationEndsTheMigrationBeforeAnySectionStarts() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(512, 1 << 20, true)) {
+            Destination destination = new Destination(512, null, link.destination());
+            MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, MachineConfig.of(32L << 20),
+                    MigrationChannel.duplex(link.source()), MigrationOptions.defaults());
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            assertEquals(Phase.SETUP, failed.phase());
+            assertTrue(failed.reason().startsWith("the destination refused the migration: "), failed.reason());
+            assertEquals(Phase.CONFIG, destination.failure().phase());
+            assertTrue(failed.reason().endsWith(destination.failure().getMessage()), failed.reason());
+            assertEquals(0, source.vm.pauses());
+            assertEquals(List.of(), source.ram.cleanups(), "no live section was set up");
+        }
+    }
+
+    /** A destination that fails mid-stream answers NACK and closes: the source reports that reason, not the reset. */
+    @Test
+    void aRefusalMidStreamReachesTheSourceInsteadOfTheReset() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            Destination destination = new Destination(1024, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(8 << 20));
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            String reason = destination.failure().getMessage();
+            assertEquals("the destination refused the migration: " + reason, failed.reason());
+            assertRunningAndClean(source, 0);
         }
     }
 

@@ -52,6 +52,12 @@ public final class SourceMigration implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SourceMigration.class);
     private static final Duration CANCEL_GRACE = Duration.ofMillis(500);
     private static final Duration ABORT_GRACE = Duration.ofSeconds(2);
+    /**
+     * How long the destination may take to check the configuration: it may hash gigabytes of
+     * backing files (4 GiB took 90 s on a loaded 2-core machine). The VM runs meanwhile, and
+     * migrate_cancel ends the wait at once.
+     */
+    private static final Duration CONFIG_ANSWER_TIMEOUT = Duration.ofMinutes(10);
     private static final long SAMPLE_NANOS = 100_000_000L;
     private static final long MIN_BUDGET = 64 << 10;
     private static final long MAX_BUDGET = 64 << 20;
@@ -189,7 +195,7 @@ public final class SourceMigration implements Runnable {
         // is copied, and the VM never pauses, until it said yes.
         Optional<ReadableByteChannel> returnPath = channel.readable();
         if (returnPath.isPresent()) {
-            awaitReply(returnPath.get(), "configuration");
+            awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT);
         }
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
@@ -231,7 +237,7 @@ public final class SourceMigration implements Runnable {
         long eofDone = System.nanoTime();
         if (returnPath.isPresent()) {
             phase = Phase.HANDSHAKE;
-            awaitReply(returnPath.get(), "migration");
+            awaitReply(returnPath.get(), "migration", options.ackTimeout());
         }
         long acked = System.nanoTime();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
@@ -364,8 +370,7 @@ public final class SourceMigration implements Runnable {
     }
 
     /** Waits for ACK (returns) or NACK (throws with the destination's reason) about {@code what}. */
-    private void awaitReply(ReadableByteChannel returnPath, String what) throws IOException {
-        Duration timeout = options.ackTimeout();
+    private void awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
         if (replies == null) {
             replies = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
         }
