@@ -29,8 +29,9 @@ public final class LongMode {
      * Writes 4-level page tables at guest physical {@code tablesGpa} (page-aligned, in RAM at
      * {@code ram} offset {@code tablesGpa}, i.e. RAM mapped from guest address 0) that map the
      * first GiB one to one with 2 MiB pages, writable, user-accessible when {@code user}. Accessed
-     * and dirty bits are preset so the CPU never writes the tables, which keeps them out of the
-     * dirty log.
+     * and dirty bits are preset so the CPU never needs to write the tables. With Intel EPT that
+     * keeps them out of the dirty log; AMD's nested paging treats every guest page-table access
+     * as a write, so there the tables are logged dirty whenever the vCPU walked them.
      *
      * @return the value for CR3
      */
