@@ -54,12 +54,12 @@ public final class LongMode {
 
     /**
      * Makes {@code vcpu} start in long mode at CPL0 at {@code rip} with stack {@code rsp}, paging
-     * rooted at {@code cr3}: gives it the host's supported CPUID as {@link GuestCpuid#forVm} shapes
-     * it (KVM refuses EFER.LME without the long-mode CPUID bit), flat segments and CR0/CR4/EFER for
+     * rooted at {@code cr3}: gives it the host's supported CPUID as {@link GuestCpuid} shapes it
+     * for this VM and vCPU (KVM refuses EFER.LME without the long-mode CPUID bit), flat segments and CR0/CR4/EFER for
      * long mode.
      */
     public static void enter(Kvm kvm, Vcpu vcpu, long cr3, long rip, long rsp) {
-        vcpu.setCpuid(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()));
+        vcpu.setCpuid(GuestCpuid.forVcpu(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()), vcpu.id()));
         vcpu.setSregs(vcpu.getSregs().withLongMode(cr3));
         vcpu.setRegs(Regs.entry(rip, rsp));
     }

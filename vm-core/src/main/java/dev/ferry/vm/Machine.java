@@ -127,7 +127,7 @@ public final class Machine implements Pausable, AutoCloseable {
             List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
-                vcpu.setCpuid(cpuid);
+                vcpu.setCpuid(GuestCpuid.forVcpu(cpuid, id));
                 vcpus.add(vcpu);
                 // Without an in-kernel irqchip nothing can wake an application processor: it waits halted.
                 halted[id] = id > 0 && !irqchip;
