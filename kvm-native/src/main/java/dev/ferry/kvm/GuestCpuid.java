@@ -30,6 +30,22 @@ public final class GuestCpuid {
                         e.ecx(), e.edx())).toList();
     }
 
+    /**
+     * {@code cpuid} for the vCPU with APIC id {@code apicId}: KVM_GET_SUPPORTED_CPUID reports the
+     * APIC id of whichever host CPU ran the ioctl (leaf 1 EBX[31:24], the x2APIC id of leaves 0xB
+     * and 0x1F, AMD's extended APIC id in 0x8000001E), so each vCPU gets its own, as QEMU does;
+     * two VMs built alike then show their guests the same CPUID.
+     */
+    public static List<CpuidEntry> forVcpu(List<CpuidEntry> cpuid, int apicId) {
+        return cpuid.stream().map(e -> switch (e.function()) {
+            case 1 -> new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), (e.ebx() & 0x00ff_ffff) | (apicId << 24),
+                    e.ecx(), e.edx());
+            case 0xb, 0x1f -> new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), apicId);
+            case 0x8000_001e -> new CpuidEntry(e.function(), e.index(), e.flags(), apicId, e.ebx(), e.ecx(), e.edx());
+            default -> e;
+        }).toList();
+    }
+
     /** KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves. */
     public static int kvmFeatures(List<CpuidEntry> cpuid) {
         OptionalInt base = kvmBase(cpuid);

@@ -29,8 +29,9 @@ public final class LongMode {
      * Writes 4-level page tables at guest physical {@code tablesGpa} (page-aligned, in RAM at
      * {@code ram} offset {@code tablesGpa}, i.e. RAM mapped from guest address 0) that map the
      * first GiB one to one with 2 MiB pages, writable, user-accessible when {@code user}. Accessed
-     * and dirty bits are preset so the CPU never writes the tables, which keeps them out of the
-     * dirty log.
+     * and dirty bits are preset so the CPU never needs to write the tables. With Intel EPT that
+     * keeps them out of the dirty log; AMD's nested paging treats every guest page-table access
+     * as a write, so there the tables are logged dirty whenever the vCPU walked them.
      *
      * @return the value for CR3
      */
@@ -53,12 +54,12 @@ public final class LongMode {
 
     /**
      * Makes {@code vcpu} start in long mode at CPL0 at {@code rip} with stack {@code rsp}, paging
-     * rooted at {@code cr3}: gives it the host's supported CPUID as {@link GuestCpuid#forVm} shapes
-     * it (KVM refuses EFER.LME without the long-mode CPUID bit), flat segments and CR0/CR4/EFER for
+     * rooted at {@code cr3}: gives it the host's supported CPUID as {@link GuestCpuid} shapes it
+     * for this VM and vCPU (KVM refuses EFER.LME without the long-mode CPUID bit), flat segments and CR0/CR4/EFER for
      * long mode.
      */
     public static void enter(Kvm kvm, Vcpu vcpu, long cr3, long rip, long rsp) {
-        vcpu.setCpuid(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()));
+        vcpu.setCpuid(GuestCpuid.forVcpu(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()), vcpu.id()));
         vcpu.setSregs(vcpu.getSregs().withLongMode(cr3));
         vcpu.setRegs(Regs.entry(rip, rsp));
     }

@@ -100,6 +100,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private RunState state = RunState.CREATED;
     private String reason = "created";
     private volatile GuestReport lastReport;
+    /** Read once while no vCPU runs: vCPU ioctls wait for KVM_RUN to return. */
+    private volatile CpuModel cpu;
 
     private Machine(MachineSpec spec, UartSink console, DiskOpener disks) throws IOException {
         this.spec = spec;
@@ -125,7 +127,7 @@ public final class Machine implements Pausable, AutoCloseable {
             List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
-                vcpu.setCpuid(cpuid);
+                vcpu.setCpuid(GuestCpuid.forVcpu(cpuid, id));
                 vcpus.add(vcpu);
                 // Without an in-kernel irqchip nothing can wake an application processor: it waits halted.
                 halted[id] = id > 0 && !irqchip;
@@ -146,6 +148,8 @@ public final class Machine implements Pausable, AutoCloseable {
         this.ram = allocated;
         this.devices = built;
         this.ramSection = new RamSection(ram, slots, throttle);
+        Vcpu first = vcpus.getFirst();
+        this.cpu = new CpuModel(first.cpuid(), first.savedMsrIndices(), first.tscKhz());
         registerSections();
     }
 
@@ -208,8 +212,7 @@ public final class Machine implements Pausable, AutoCloseable {
 
     private GuestConfig guestConfig() {
         GuestWorkload w = spec.workload();
-        GuestConfig arena = GuestConfig.forRam(image, Math.min(spec.memoryBytes(), RamLayout.HOLE_START),
-                vcpus.getFirst().tscKhz(), 0);
+        GuestConfig arena = GuestConfig.forRam(image, Math.min(spec.memoryBytes(), RamLayout.HOLE_START), cpu.tscKhz(), 0);
         boolean disk = !devices.disks.isEmpty();
         return new GuestConfig(arena.tscKhz(), arena.arenaBase(), arena.arenaSize(), w.memRate(),
                 disk ? MachineDevices.diskMmio(0) : 0, disk ? w.diskRate() : 0, w.diskBlocks(), w.blockSize(),
@@ -250,8 +253,6 @@ public final class Machine implements Pausable, AutoCloseable {
                 .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
                         devices.disks.get(i).readOnly()))
                 .toList();
-        Vcpu first = vcpus.getFirst();
-        CpuModel cpu = new CpuModel(first.cpuid(), first.savedMsrIndices(), first.tscKhz());
         return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, disks, Optional.of(cpu));
     }
 
@@ -272,6 +273,7 @@ public final class Machine implements Pausable, AutoCloseable {
         ours.accept(theirs, kvm.has(Capability.TSC_CONTROL));
         if (theirs.tscKhz() != ours.tscKhz()) {
             vcpus.forEach(vcpu -> vcpu.setTscKhz(theirs.tscKhz()));
+            cpu = theirs;
         }
     }
 

@@ -1,12 +1,17 @@
 package dev.ferry.vm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.kvm.Msr;
 import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.serial.MemoryUartSink;
 import dev.ferry.vm.guest.GuestCommand;
 import dev.ferry.vm.guest.GuestStatus;
+import dev.ferry.vm.state.CpuSnapshot;
+import dev.ferry.vm.state.MachineSnapshot;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,6 +21,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /** What the machine tests share: a small machine, waiting on the guest, checking its disk. */
@@ -111,5 +118,62 @@ final class TestMachines {
             MemorySegment source = from.memory().regions().get(i).host();
             MemorySegment.copy(source, 0, to.memory().regions().get(i).host(), 0, source.byteSize());
         }
+    }
+
+    /** MSRs that count time by themselves: IA32_TSC, MPERF, APERF. */
+    private static final Set<Integer> TIME_DRIVEN = Set.of(Msr.IA32_TSC, 0xe7, 0xe8);
+
+    /**
+     * Asserts that {@code after} (a machine's state just after a restore or an incoming
+     * migration, before it ran) holds {@code before} (the source's at its pause): registers, MSRs
+     * (time-driven ones only forward), XSAVE, XCRs, events, MP state, LAPIC, debug registers, the
+     * irqchip, the kvmclock (forward), the UART and the virtio devices.
+     */
+    static void assertSameState(MachineSnapshot before, MachineSnapshot after) {
+        assertEquals(before.cpus().size(), after.cpus().size());
+        for (int i = 0; i < before.cpus().size(); i++) {
+            CpuSnapshot a = before.cpus().get(i);
+            CpuSnapshot b = after.cpus().get(i);
+            String cpu = "vCPU " + i + " ";
+            assertEquals(a.regs(), b.regs(), cpu + "registers");
+            assertEquals(a.sregs(), b.sregs(), cpu + "special registers");
+            assertBytes(a.fpu(), b.fpu(), cpu + "FPU");
+            assertBytes(a.xsave(), b.xsave(), cpu + "XSAVE");
+            assertBytes(a.xcrs(), b.xcrs(), cpu + "XCRs");
+            assertBytes(a.lapic(), b.lapic(), cpu + "LAPIC");
+            assertBytes(a.vcpuEvents(), b.vcpuEvents(), cpu + "events");
+            assertBytes(a.debugRegs(), b.debugRegs(), cpu + "debug registers");
+            assertEquals(a.mpState(), b.mpState(), cpu + "MP state");
+            assertEquals(a.halted(), b.halted(), cpu + "halted");
+            assertEquals(a.msrs().stream().map(Msr::index).toList(), b.msrs().stream().map(Msr::index).toList(), cpu + "MSR list");
+            for (int m = 0; m < a.msrs().size(); m++) {
+                Msr was = a.msrs().get(m);
+                Msr is = b.msrs().get(m);
+                if (TIME_DRIVEN.contains(was.index())) {
+                    assertTrue(Long.compareUnsigned(is.value(), was.value()) >= 0, cpu + "time went back: " + was + " then " + is);
+                } else {
+                    assertEquals(was, is, cpu + "MSR");
+                }
+            }
+        }
+        assertEquals(before.kvm().irqchips().size(), after.kvm().irqchips().size());
+        for (int c = 0; c < before.kvm().irqchips().size(); c++) {
+            assertArrayEquals(before.kvm().irqchips().get(c), after.kvm().irqchips().get(c), "irqchip " + c);
+        }
+        assertEquals(before.kvm().clock().isPresent(), after.kvm().clock().isPresent(), "kvmclock saved on both");
+        before.kvm().clock().ifPresent(clock -> assertTrue(
+                Long.compareUnsigned(after.kvm().clock().orElseThrow().clock(), clock.clock()) >= 0,
+                "kvmclock went back: " + clock + " then " + after.kvm().clock()));
+        UartState u = before.uart();
+        UartState v = after.uart();
+        assertEquals(List.of(u.ier(), u.lcr(), u.mcr(), u.scr(), u.fcr(), u.dll(), u.dlm(), u.thrInterruptPending()),
+                List.of(v.ier(), v.lcr(), v.mcr(), v.scr(), v.fcr(), v.dll(), v.dlm(), v.thrInterruptPending()), "UART");
+        assertArrayEquals(u.rxFifo(), v.rxFifo(), "UART receive FIFO");
+        assertEquals(before.disks(), after.disks(), "virtio devices");
+    }
+
+    private static void assertBytes(Optional<byte[]> a, Optional<byte[]> b, String what) {
+        assertEquals(a.isPresent(), b.isPresent(), what + " saved on both");
+        a.ifPresent(bytes -> assertArrayEquals(bytes, b.orElseThrow(), what));
     }
 }

@@ -248,7 +248,16 @@ class RamSectionTest {
         assertEquals(0, sending.stats().dirtyPages(), "a cancelled attempt's dirty pages are dropped");
 
         // Nothing writes now: the next attempt sends every page exactly once, and counts only that.
-        MigrationDriver next = migrate(sending, writer, config, MigrationOptions.defaults());
+        Pausable idle = new Pausable() {
+            @Override
+            public void pause() {
+            }
+
+            @Override
+            public void resume() {
+            }
+        };
+        MigrationDriver next = migrate(sending, idle, config, MigrationOptions.defaults());
         assertInstanceOf(MigrationState.Completed.class, next.await(Duration.ofSeconds(60)));
         RamStats stats = sending.stats();
         assertEquals(stats.totalPages(), stats.dataPages() + stats.zeroPages(), "counts of this attempt only: " + stats);
