@@ -250,7 +250,7 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "migrate_set_capability", description = "Turn a migration capability on or off: block, events.")
+    @Command(name = "migrate_set_capability", description = "Turn a migration capability on or off: auto-converge, events, block.")
     static final class MigrateSetCapability extends Action {
         @Parameters(index = "0", paramLabel = "CAPABILITY")
         String name;

@@ -13,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,19 +85,6 @@ public final class SocketMonitor implements MonitorEndpoint {
 
     @Override
     public void close() {
-        try {
-            server.close();
-            SocketChannel current = client;
-            if (current != null) {
-                current.close();
-            }
-        } catch (IOException e) {
-            LOG.debug("closing monitor socket: {}", e.getMessage());
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.warn("could not remove monitor socket {}: {}", path, e.getMessage());
-        }
+        ServedSocket.close(server, client, Optional.of(path), "monitor socket");
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.monitor.qmp;
 
+import dev.ferry.monitor.hmp.ServedSocket;
 import dev.ferry.monitor.hmp.VmControl;
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
@@ -62,21 +63,6 @@ public final class QmpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            server.close();
-            SocketChannel current = client;
-            if (current != null) {
-                current.close();
-            }
-        } catch (IOException e) {
-            LOG.debug("closing qmp socket: {}", e.getMessage());
-        }
-        if (address.socketFile().isPresent()) {
-            try {
-                Files.deleteIfExists(address.socketFile().get());
-            } catch (IOException e) {
-                LOG.warn("could not remove qmp socket {}: {}", address.socketFile().get(), e.getMessage());
-            }
-        }
+        ServedSocket.close(server, client, address.socketFile(), "qmp socket");
     }
 }
