@@ -21,7 +21,10 @@ public final class ScratchCredentials {
 
     /** Which pair of a tls-creds folder a certificate is for. */
     public enum Role {
-        SERVER, CLIENT;
+        /** {@code server-cert.pem} and {@code server-key.pem}: the destination's. */
+        SERVER,
+        /** {@code client-cert.pem} and {@code client-key.pem}: the source's. */
+        CLIENT;
 
         String prefix() {
             return name().toLowerCase(Locale.ROOT);
@@ -36,7 +39,14 @@ public final class ScratchCredentials {
         this.work = work;
     }
 
-    /** Makes a CA named {@code CN=name}; its keys live in {@code work}, a folder of its own. */
+    /**
+     * Makes a CA named {@code CN=name}.
+     *
+     * @param work a folder of its own for the CA's key stores
+     * @param name the CA's common name
+     * @return the CA, ready to issue
+     * @throws IOException if keytool fails, with its output
+     */
     public static ScratchCredentials newCa(Path work, String name) throws IOException {
         Files.createDirectories(work);
         ScratchCredentials ca = new ScratchCredentials(work);
@@ -48,6 +58,10 @@ public final class ScratchCredentials {
     /**
      * Writes a complete folder: this CA, a server pair for {@code CN=ferry-destination} naming
      * localhost, 127.0.0.1 and ::1, and a client pair for {@code CN=ferry-source}.
+     *
+     * @param dir the tls-creds folder to write (created if missing)
+     * @return {@code dir}
+     * @throws IOException if keytool fails or a file cannot be written
      */
     public Path writeSet(Path dir) throws IOException {
         writeCa(dir);
@@ -56,7 +70,12 @@ public final class ScratchCredentials {
         return dir;
     }
 
-    /** Writes {@code dir/ca-cert.pem}. */
+    /**
+     * Writes {@code dir/ca-cert.pem}.
+     *
+     * @param dir the tls-creds folder (created if missing)
+     * @throws IOException if keytool fails or the file cannot be written
+     */
     public void writeCa(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("ca-cert.pem"), keytool(null, "-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore()));
@@ -66,6 +85,13 @@ public final class ScratchCredentials {
      * Writes {@code dir/ROLE-cert.pem} and {@code dir/ROLE-key.pem}: a certificate this CA signs
      * for {@code subject}, with subject alternative names {@code names} (keytool syntax, may be
      * empty), valid for a year from now or, when {@code expired}, a day that ended last week.
+     *
+     * @param dir the tls-creds folder (created if missing)
+     * @param role which pair to write
+     * @param subject the certificate's distinguished name
+     * @param names subject alternative names, keytool syntax ({@code dns:localhost,ip:127.0.0.1})
+     * @param expired whether the certificate's validity already ended
+     * @throws IOException if keytool fails or a file cannot be written
      */
     public void issue(Path dir, Role role, String subject, String names, boolean expired) throws IOException {
         Files.createDirectories(dir);

@@ -51,6 +51,9 @@ public final class TlsCredentials {
      * Reads {@code directory}, and {@code authorization} (a file listing allowed source subjects)
      * when given.
      *
+     * @param directory a folder laid out like QEMU's tls-creds-x509
+     * @param authorization a file of allowed source subjects, one distinguished name a line
+     * @return the credentials, ready to make TLS engines
      * @throws IOException with one line naming the file and what is wrong with it
      */
     public static TlsCredentials load(Path directory, Optional<Path> authorization) throws IOException {
@@ -72,7 +75,11 @@ public final class TlsCredentials {
         }
     }
 
-    /** The folder the credentials came from. */
+    /**
+     * The folder the credentials came from.
+     *
+     * @return the folder given to {@link #load}
+     */
     public Path directory() {
         return directory;
     }

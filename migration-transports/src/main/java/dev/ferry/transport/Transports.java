@@ -48,6 +48,10 @@ public final class Transports {
      * Opens the outgoing channel; with {@code tls} (tcp and unix only) it completes a verified TLS
      * handshake and the destination's admission before returning.
      *
+     * @param uri where the destination listens
+     * @param timeout how long connecting (and the TLS handshake) may take
+     * @param tls the credentials to present and verify with; empty for a plain stream
+     * @return the connected channel, ready for the migration stream
      * @throws TransportException naming the URI, and for TLS which side refused what
      */
     public static MigrationChannel connect(MigrationUri uri, Duration timeout, Optional<TlsCredentials> tls) throws IOException {
@@ -88,6 +92,11 @@ public final class Transports {
     /**
      * Prepares the incoming side; with {@code tls} (tcp and unix only) {@link MigrationListener#accept}
      * hands over the channel only after the source passed the TLS handshake, and fails naming why not.
+     *
+     * @param uri where to listen ({@code tcp:HOST:0} picks a free port: see {@link MigrationListener#boundUri})
+     * @param tls the credentials sources must be verified against; empty for plain streams
+     * @return the listener, bound
+     * @throws IOException if the URI cannot be listened on, naming it
      */
     public static MigrationListener listen(MigrationUri uri, Optional<TlsCredentials> tls) throws IOException {
         return switch (uri) {
