@@ -59,7 +59,9 @@ class IncompleteImageFaultIT {
                 old.setLength(LiveMigrationRig.DISK_BYTES); // an image that was there before, data of its own
                 old.write("an older disk".getBytes());
             }
-            String[] destinationArgs = {"--disk", image + ",format=raw", "--incoming", "tcp:127.0.0.1:0"};
+            // overwrite=on: the operator lets the copy replace the older disk (without it the
+            // destination refuses the image in the CONFIG stage, before anything is written).
+            String[] destinationArgs = {"--disk", image + ",format=raw,overwrite=on", "--incoming", "tcp:127.0.0.1:0"};
             try (FerryProcess destination = FerryProcess.start("mark-destination", destinationDir, logs, destinationArgs);
                  FerryProcess source = FerryProcess.start("mark-source", sourceDir, logs, "--disk", sourceDisk + ",format=raw",
                          "--workload-rate", "0")) {

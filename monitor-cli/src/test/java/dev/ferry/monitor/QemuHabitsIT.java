@@ -91,7 +91,7 @@ class QemuHabitsIT {
         try (FerryProcess vm = FerryProcess.start("vm", dir, Files.createDirectory(dir.resolve("logs")),
                 "--disk", disk + ",format=raw")) {
             String answer = vm.answer("migrate -d -i tcp:127.0.0.1:1");
-            assertTrue(answer.startsWith("migrate: -i copies what an overlay holds") && answer.contains("use -b"), answer);
+            assertTrue(answer.startsWith("migrate: -i copies a drive's top layer") && answer.contains("copy it in full with -b"), answer);
             assertEquals("Migration status: none", vm.infoLine("migrate", "Migration status:"));
             assertFalse(vm.stderr().contains("\tat "), vm.stderr());
             assertEquals(0, vm.quit());
