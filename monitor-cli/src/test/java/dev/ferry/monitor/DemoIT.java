@@ -52,6 +52,7 @@ class DemoIT {
             assertTrue(wire < 16L << 20, "incremental copy sent " + wire + " bytes");
         }
         assertTrue(Long.parseLong(json.get("total_ms")) > 0);
+        assertTrue(Long.parseLong(json.get("iterations")) >= 1, "no pass over the disk counted: " + json);
         assertEquals(before, demoFolders(), "the demo left its temporary folder behind");
         assertEquals(0, ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count(),
                 "the demo left a child process behind");

@@ -12,7 +12,7 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
     private static final Pattern TOTAL = Pattern.compile("^total time: (\\d+) ms");
     private static final Pattern DOWNTIME = Pattern.compile("^downtime: (\\d+) ms");
     private static final Pattern TRANSFERRED = Pattern.compile("^transferred: (\\d+) bytes");
-    private static final Pattern ITERATIONS = Pattern.compile("^iterations: (\\d+)");
+    private static final Pattern ITERATIONS = Pattern.compile("^dirty sync count: (\\d+)");
     private static final Pattern REMAINING = Pattern.compile("^remaining: (\\d+) bytes");
     private static final Pattern SECTION = Pattern.compile("^section (\\S+): transferred (\\d+) bytes");
 
