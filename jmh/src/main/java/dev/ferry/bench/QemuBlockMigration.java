@@ -80,12 +80,7 @@ record QemuBlockMigration(String id, long diskBytes, String qemu) implements Sce
             return new RunResult(total, downtime, diskBytes, -1, diskBytes / 2, reported);
         } finally {
             Files.deleteIfExists(copy);
-            try (var entries = Files.list(sockets)) {
-                for (Path entry : entries.toList()) {
-                    Files.delete(entry);
-                }
-            }
-            Files.delete(sockets);
+            BenchMain.deleteTree(sockets);
         }
     }
 
