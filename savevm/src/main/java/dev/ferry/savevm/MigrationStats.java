@@ -42,6 +42,7 @@ public record MigrationStats(
         String throttleReason,
         List<SectionStats> sections) {
 
+    /** Copies the section list. */
     public MigrationStats {
         sections = List.copyOf(sections);
     }
