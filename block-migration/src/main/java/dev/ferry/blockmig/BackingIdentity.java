@@ -28,6 +28,12 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
     private static final long MIN_REGION = 1L << 20;
     private static final int READ_BYTES = 4 << 20;
 
+    /**
+     * Copies the region list and checks that it covers {@code size}.
+     *
+     * @throws IllegalArgumentException if the sizes are negative or zero, or the regions do not cover the
+     *         device
+     */
     public BackingIdentity {
         regions = List.copyOf(regions);
         if (size < 0 || regionSize <= 0 || regions.size() != regionCount(size, regionSize)) {
@@ -36,7 +42,14 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
         }
     }
 
-    /** The identity of {@code backing}'s content as the guest reads it, from the cache while its files are unchanged. */
+    /**
+     * The identity of {@code backing}'s content as the guest reads it, from the cache while its files are
+     * unchanged.
+     *
+     * @param backing the device under an overlay, opened read-only
+     * @return its identity
+     * @throws IOException if the backing cannot be read
+     */
     public static BackingIdentity of(BlockDevice backing) throws IOException {
         return BackingDigestCache.SHARED.identity(backing);
     }
@@ -80,6 +93,11 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
     /**
      * Fails unless {@code local}, the destination's backing named {@code where}, is the same as
      * this source identity; a difference is named by its first byte range and how many regions differ.
+     *
+     * @param local the destination's identity of its backing
+     * @param drive the drive id, for the message
+     * @param where the destination's backing file, for the message
+     * @throws BlockMigrationException if size, region size or any region differs
      */
     public void requireSame(BackingIdentity local, String drive, String where) throws BlockMigrationException {
         if (local.size != size) {

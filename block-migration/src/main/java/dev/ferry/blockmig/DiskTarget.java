@@ -30,6 +30,10 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     /**
      * Takes {@code device} as the destination of {@code spec}'s disk; fails, naming the file and
      * both values, if its size, format or backing file differ from the source's.
+     *
+     * @param spec what the source sends
+     * @param device a writable image; the caller keeps it open and closes it
+     * @throws IOException if the image is read-only, or its size, format or backing differ
      */
     public DiskTarget(DiskSpec spec, BlockDevice device) throws IOException {
         this(spec, device, false);
@@ -64,16 +68,31 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         this.background = new BackgroundFlush(device, drive);
     }
 
+    /**
+     * What the source sends.
+     *
+     * @return the spec
+     */
     public DiskSpec spec() {
         return spec;
     }
 
-    /** The destination image. */
+    /**
+     * The destination image.
+     *
+     * @return the image
+     */
     public BlockDevice device() {
         return device;
     }
 
-    /** Writes {@code bytes} that arrived for {@code offset}, which must lie inside one chunk. */
+    /**
+     * Writes {@code bytes} that arrived for {@code offset}, which must lie inside one chunk.
+     *
+     * @param offset the disk offset of the first byte
+     * @param bytes the data
+     * @throws IOException if the write fails or leaves the chunk
+     */
     public void write(long offset, MemorySegment bytes) throws IOException {
         touch(offset, bytes.byteSize());
         device.write(offset, bytes);
@@ -151,7 +170,12 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         }
     }
 
-    /** The digest of every granule this side received, as hashed when it was written. */
+    /**
+     * The digest of every granule this side received, as hashed when it was written.
+     *
+     * @return hex digest
+     * @throws IOException if a background flush failed
+     */
     public String digest() throws IOException {
         hashUnhashed();
         return digests.digest();
@@ -161,6 +185,10 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
      * Fails unless the source's digest of this disk equals what this side holds now: every
      * granule the copy wrote is read back and hashed again, so bytes changed in the image after
      * they arrived (by another writer) are caught too.
+     *
+     * @param sourceDigest the source's digest after completion
+     * @throws IOException if the digests differ (a {@link BlockMigrationException}) or the image cannot be
+     *         read
      */
     public void verify(String sourceDigest) throws IOException {
         hashUnhashed();
@@ -175,6 +203,8 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     /**
      * Makes what arrived durable; call once, at the end of the stream: background flushing stops
      * and this flushes what arrived since the last background flush began.
+     *
+     * @throws IOException if the image cannot be flushed
      */
     public void flush() throws IOException {
         background.finish();
