@@ -18,7 +18,14 @@ public final class GuestCpuid {
     private GuestCpuid() {
     }
 
-    /** {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel LAPIC gets it. */
+    /**
+     * {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel
+     * LAPIC gets it.
+     *
+     * @param supported the host's supported CPUID
+     * @param lapicInKernel whether the VM has the in-kernel irqchip
+     * @return the guest's CPUID, without the PV features it may not use
+     */
     public static List<CpuidEntry> forVm(List<CpuidEntry> supported, boolean lapicInKernel) {
         OptionalInt base = kvmBase(supported);
         if (lapicInKernel || base.isEmpty()) {
@@ -35,6 +42,10 @@ public final class GuestCpuid {
      * APIC id of whichever host CPU ran the ioctl (leaf 1 EBX[31:24], the x2APIC id of leaves 0xB
      * and 0x1F, AMD's extended APIC id in 0x8000001E), so each vCPU gets its own, as QEMU does;
      * two VMs built alike then show their guests the same CPUID.
+     *
+     * @param cpuid the guest's CPUID
+     * @param apicId the vCPU's APIC id
+     * @return a copy with the APIC ids replaced
      */
     public static List<CpuidEntry> forVcpu(List<CpuidEntry> cpuid, int apicId) {
         return cpuid.stream().map(e -> switch (e.function()) {
@@ -46,7 +57,12 @@ public final class GuestCpuid {
         }).toList();
     }
 
-    /** KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves. */
+    /**
+     * KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves.
+     *
+     * @param cpuid a CPUID table
+     * @return the feature bits, or 0
+     */
     public static int kvmFeatures(List<CpuidEntry> cpuid) {
         OptionalInt base = kvmBase(cpuid);
         if (base.isEmpty()) {
@@ -56,7 +72,12 @@ public final class GuestCpuid {
                 .orElse(0);
     }
 
-    /** True when {@code cpuid} presents Hyper-V ("Microsoft Hv" at the first hypervisor leaf). */
+    /**
+     * True when {@code cpuid} presents Hyper-V ("Microsoft Hv" at the first hypervisor leaf).
+     *
+     * @param cpuid a CPUID table
+     * @return true if the hypervisor signature is Hyper-V's
+     */
     public static boolean hyperV(List<CpuidEntry> cpuid) {
         return cpuid.stream().anyMatch(e -> e.function() == HYPERVISOR_BASE && e.ebx() == HYPERV_SIGNATURE_EBX);
     }

@@ -15,6 +15,25 @@ import java.util.List;
 /**
  * Special registers ({@code struct kvm_sregs}): segment registers, GDTR/IDTR, control registers,
  * EFER, the APIC base and the bitmap of pending external interrupts (without an in-kernel irqchip).
+ *
+ * @param cs code segment
+ * @param ds data segment
+ * @param es extra segment
+ * @param fs FS segment
+ * @param gs GS segment
+ * @param ss stack segment
+ * @param tr task register
+ * @param ldt local descriptor table register
+ * @param gdt GDTR
+ * @param idt IDTR
+ * @param cr0 CR0
+ * @param cr2 CR2, the last page-fault address
+ * @param cr3 CR3, the page-table root
+ * @param cr4 CR4
+ * @param cr8 CR8, the task priority
+ * @param efer the EFER MSR
+ * @param apicBase the APIC base MSR
+ * @param interruptBitmap 4 words, one bit per vector
  */
 public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, Segment ss, Segment tr,
                     Segment ldt, DTable gdt, DTable idt, long cr0, long cr2, long cr3, long cr4, long cr8,
@@ -43,6 +62,11 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
     private static final long SEG_LIMIT = offset(KvmSegment.LAYOUT, "limit");
     private static final long SEG_SELECTOR = offset(KvmSegment.LAYOUT, "selector");
 
+    /**
+     * Copies the interrupt bitmap and checks its size.
+     *
+     * @throws IllegalArgumentException if the bitmap is not 4 words
+     */
     public Sregs {
         interruptBitmap = List.copyOf(interruptBitmap);
         if (interruptBitmap.size() != 4) {
@@ -54,6 +78,9 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
      * This state switched to 64-bit long mode with paging rooted at {@code cr3}: CS/DS/ES/FS/GS/SS
      * flat at CPL0 (selectors 0x8 and 0x10; no GDT is read), CR0.PE|PG with caches on (CD, NW
      * cleared), CR4.PAE, EFER.LME|LMA.
+     *
+     * @param cr3 guest physical address of the PML4
+     * @return the new state
      */
     public Sregs withLongMode(long cr3) {
         Segment code = Segment.code64(0x8, 0);
