@@ -157,7 +157,9 @@ public final class Machine implements Pausable, AutoCloseable {
      * Builds a machine with the built-in guest loaded and its workload configured, ready to
      * {@link #start}.
      *
+     * @param spec the machine's shape
      * @param console where the guest's UART output goes
+     * @return the machine, created
      * @throws IOException if a disk image cannot be opened
      */
     public static Machine boot(MachineSpec spec, UartSink console) throws IOException {
@@ -174,6 +176,11 @@ public final class Machine implements Pausable, AutoCloseable {
     /**
      * Builds a machine whose memory and devices are ready but whose state comes from elsewhere:
      * {@link #receive} an incoming migration (or {@link #restore} a snapshot), then {@link #start}.
+     *
+     * @param spec the machine's shape, as the source's
+     * @param console where the guest's UART output goes
+     * @return the machine, created
+     * @throws IOException if a disk image cannot be opened
      */
     public static Machine incoming(MachineSpec spec, UartSink console) throws IOException {
         return new Machine(spec, console, DiskOpener.BY_SPEC);
@@ -183,6 +190,12 @@ public final class Machine implements Pausable, AutoCloseable {
      * As {@link #incoming(MachineSpec, UartSink)}, over disks the caller has already opened and
      * checked (an incoming migration's destination images), one per {@code spec.disks()} entry and
      * in that order. The machine owns them from then on and closes them with itself.
+     *
+     * @param spec the machine's shape, as the source's
+     * @param console where the guest's UART output goes
+     * @param opened one open image per disk spec
+     * @return the machine, created
+     * @throws IOException if the machine cannot be built
      */
     public static Machine incoming(MachineSpec spec, UartSink console, List<BlockDevice> opened) throws IOException {
         if (opened.size() != spec.disks().size()) {
@@ -243,11 +256,20 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
+    /**
+     * What the machine was built from.
+     *
+     * @return the spec
+     */
     public MachineSpec spec() {
         return spec;
     }
 
-    /** The machine's shape and guest CPU, which a migration's destination checks first ({@link #accept}). */
+    /**
+     * The machine's shape and guest CPU, which a migration's destination checks first ({@link #accept}).
+     *
+     * @return the config
+     */
     public MachineConfig config() {
         List<DiskConfig> disks = IntStream.range(0, devices.disks.size())
                 .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
@@ -261,6 +283,9 @@ public final class Machine implements Pausable, AutoCloseable {
      * first difference unless this created machine can take the {@code source}'s state: the same
      * shape, the same guest CPUID, every MSR the source migrates, and its TSC rate (adopted here
      * through TSC scaling when it differs from this host's).
+     *
+     * @param source the source's config
+     * @throws IOException a {@link MigrationException} in CONFIG naming the first difference
      */
     public void accept(MachineConfig source) throws IOException {
         requireCreated("accept a migration");
@@ -277,64 +302,116 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** Whether KVM's in-kernel irqchip is in use (asked for and offered by the host). */
+    /**
+     * Whether KVM's in-kernel irqchip is in use (asked for and offered by the host).
+     *
+     * @return true with the in-kernel irqchip
+     */
     public boolean irqchip() {
         return irqchip;
     }
 
-    /** The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio" per disk. */
+    /**
+     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio"
+     * per disk.
+     *
+     * @return the registry
+     */
     public SectionRegistry sections() {
         return sections;
     }
 
-    /** The RAM section, for its statistics. */
+    /**
+     * The RAM section, for its statistics.
+     *
+     * @return the RAM section
+     */
     public RamSection ram() {
         return ramSection;
     }
 
-    /** Guest RAM. */
+    /**
+     * Guest RAM.
+     *
+     * @return guest RAM
+     */
     public GuestRam memory() {
         return ram;
     }
 
-    /** The open disk images in bus order. */
+    /**
+     * The open disk images in bus order.
+     *
+     * @return an immutable list
+     */
     public List<BlockDevice> disks() {
         return List.copyOf(devices.disks);
     }
 
-    /** Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap). */
+    /**
+     * Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap).
+     *
+     * @return true while tracking
+     */
     public boolean dirtyLogging() {
         return slots.logging() || ram.trackingDma();
     }
 
-    /** The share of time auto-converge holds the vCPUs, in percent. */
+    /**
+     * The share of time auto-converge holds the vCPUs, in percent.
+     *
+     * @return percent, 0 while not throttled
+     */
     public int throttlePercent() {
         return throttle.percent();
     }
 
+    /**
+     * Where the machine is in its life.
+     *
+     * @return the state
+     */
     public RunState state() {
         synchronized (lifecycle) {
             return state;
         }
     }
 
-    /** Why the machine is in its state (for SHUTDOWN and FAILED: what ended it). */
+    /**
+     * Why the machine is in its state (for SHUTDOWN and FAILED: what ended it).
+     *
+     * @return the reason, a short phrase
+     */
     public String stateReason() {
         synchronized (lifecycle) {
             return reason;
         }
     }
 
+    /**
+     * Adds a listener of every later state change.
+     *
+     * @param listener called on the thread that changes the state
+     */
     public void addListener(MachineListener listener) {
         listeners.add(listener);
     }
 
-    /** The guest's status block: its liveness counters, read without stopping it. */
+    /**
+     * The guest's status block: its liveness counters, read without stopping it.
+     *
+     * @return the status
+     */
     public GuestStatus guestStatus() {
         return GuestStatus.read(ram, image);
     }
 
-    /** Posts a command to the running guest (it answers on the UART and in its status block). */
+    /**
+     * Posts a command to the running guest (it answers on the UART and in its status block).
+     *
+     * @param command what to do
+     * @return the command's sequence number, which the guest echoes when done
+     */
     public synchronized int command(GuestCommand command) {
         int seq = ram.slice(image.configAddress() + COMMAND_SEQ, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) + 1;
         GuestConfig.post(ram, image, command, seq);
@@ -403,7 +480,13 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** Waits until the machine reaches a final state or {@code timeout} passes; returns the state then. */
+    /**
+     * Waits until the machine reaches a final state or {@code timeout} passes; returns the state then.
+     *
+     * @param timeout the longest wait
+     * @return the state then
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public RunState awaitEnd(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lifecycle) {
@@ -418,7 +501,11 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** The state of every vCPU and device of a machine that is not running (paused, created or ended). */
+    /**
+     * The state of every vCPU and device of a machine that is not running (paused, created or ended).
+     *
+     * @return the snapshot
+     */
     public MachineSnapshot snapshot() {
         RunState now = state();
         if (now == RunState.RUNNING) {
@@ -435,6 +522,8 @@ public final class Machine implements Pausable, AutoCloseable {
     /**
      * Restores a snapshot into this created machine (made by {@link #incoming}, with a copy of the
      * source's memory and disks); then {@link #start} continues the guest where it was.
+     *
+     * @param snapshot from {@link #snapshot()} of a source machine of the same shape
      */
     public void restore(MachineSnapshot snapshot) {
         requireCreated("restore");
@@ -450,7 +539,13 @@ public final class Machine implements Pausable, AutoCloseable {
         devices.restoreVirtio(snapshot.disks());
     }
 
-    /** Starts migrating this running machine over {@code channel}; the driver pauses it at the switch. */
+    /**
+     * Starts migrating this running machine over {@code channel}; the driver pauses it at the switch.
+     *
+     * @param channel writable and open
+     * @param options limits and timeouts
+     * @return the running migration
+     */
     public MigrationDriver migrate(MigrationChannel channel, MigrationOptions options) {
         return MigrationDriver.start(sections, this, config(), channel, options);
     }
@@ -459,6 +554,10 @@ public final class Machine implements Pausable, AutoCloseable {
      * Receives an incoming migration into this created machine, blocking until the stream ended
      * and every section loaded and verified; then {@link #start} runs the guest. On failure the
      * machine stays created (never runs a partial state).
+     *
+     * @param channel readable and open
+     * @return what was received
+     * @throws MigrationException naming the phase and the problem
      */
     public IncomingStats receive(MigrationChannel channel) throws MigrationException {
         requireCreated("receive a migration");

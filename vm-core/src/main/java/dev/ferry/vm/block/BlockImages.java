@@ -36,12 +36,27 @@ public final class BlockImages {
     private BlockImages() {
     }
 
-    /** Opens an image of a probed format with its whole backing chain (backing files read-only). */
+    /**
+     * Opens an image of a probed format with its whole backing chain (backing files read-only).
+     *
+     * @param path the image file
+     * @param readOnly whether to refuse writes
+     * @return the open device; closing it closes the chain
+     * @throws IOException an {@link ImageException} naming the file for a bad image or backing chain
+     */
     public static BlockDevice open(Path path, boolean readOnly) throws IOException {
         return open(path, null, readOnly, new HashSet<>());
     }
 
-    /** Opens an image of the given format with its whole backing chain (backing files read-only). */
+    /**
+     * Opens an image of the given format with its whole backing chain (backing files read-only).
+     *
+     * @param path the image file
+     * @param format its format, not probed
+     * @param readOnly whether to refuse writes
+     * @return the open device; closing it closes the chain
+     * @throws IOException an {@link ImageException} naming the file for a bad image or backing chain
+     */
     public static BlockDevice open(Path path, ImageFormat format, boolean readOnly) throws IOException {
         return open(path, format, readOnly, new HashSet<>());
     }
@@ -105,7 +120,14 @@ public final class BlockImages {
         return open(backingPath, format, true, chain);
     }
 
-    /** Where a backing file named in {@code overlay}'s header lives: relative names start in the overlay's folder. */
+    /**
+     * Where a backing file named in {@code overlay}'s header lives: relative names start in the overlay's
+     * folder.
+     *
+     * @param overlay the overlay file
+     * @param name the backing file name its header holds
+     * @return the backing file's path
+     */
     public static Path resolveBacking(Path overlay, String name) {
         Path named = Path.of(name);
         if (named.isAbsolute()) {
@@ -123,7 +145,13 @@ public final class BlockImages {
         }
     }
 
-    /** Creates a sparse raw image of {@code size} bytes; the file must not exist. */
+    /**
+     * Creates a sparse raw image of {@code size} bytes; the file must not exist.
+     *
+     * @param path the new file
+     * @param size virtual size in bytes, a multiple of 512
+     * @throws IOException if the file exists or cannot be created
+     */
     public static void createRaw(Path path, long size) throws IOException {
         if (size < 0 || size % BlockDevice.SECTOR_SIZE != 0) {
             throw new ImageException(path, "size " + size + " is not a multiple of " + BlockDevice.SECTOR_SIZE);
@@ -133,7 +161,14 @@ public final class BlockImages {
         }
     }
 
-    /** Creates an empty qcow2 (version 3) image; the file must not exist. */
+    /**
+     * Creates an empty qcow2 (version 3) image; the file must not exist.
+     *
+     * @param path the new file
+     * @param size virtual size in bytes, a multiple of 512
+     * @param clusterSize bytes per cluster, a power of two
+     * @throws IOException if the file exists or cannot be created
+     */
     public static void createQcow2(Path path, long size, int clusterSize) throws IOException {
         create(path, size, clusterSize, Optional.empty());
     }
@@ -141,16 +176,37 @@ public final class BlockImages {
     /**
      * Creates a qcow2 overlay of {@code backingPath} with its size. The header names the backing
      * file relative to the overlay's folder, so the pair can move together.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @throws IOException if the file exists, or the backing cannot be read
      */
     public static void createQcow2Overlay(Path path, Path backingPath) throws IOException {
         createQcow2Overlay(path, backingPath, DEFAULT_CLUSTER_SIZE);
     }
 
+    /**
+     * As {@link #createQcow2Overlay(Path, Path)}, with clusters of {@code clusterSize} bytes.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @param clusterSize bytes per cluster, a power of two
+     * @throws IOException if the file exists, or the backing cannot be read
+     */
     public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize) throws IOException {
         createQcow2Overlay(path, backingPath, clusterSize, OptionalLong.empty());
     }
 
-    /** As qemu-img does with {@code -b} and a SIZE: the overlay may be larger or smaller than its backing file. */
+    /**
+     * As qemu-img does with {@code -b} and a SIZE: the overlay may be larger or smaller than its backing
+     * file.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @param clusterSize bytes per cluster, a power of two
+     * @param size the overlay's virtual size; empty for the backing's
+     * @throws IOException if the file exists, or the backing cannot be read
+     */
     public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize, OptionalLong size) throws IOException {
         Path folder = path.toAbsolutePath().getParent();
         String name = folder.relativize(backingPath.toAbsolutePath()).toString();
@@ -172,7 +228,13 @@ public final class BlockImages {
         }
     }
 
-    /** Describes an image from its header, without opening its backing chain. */
+    /**
+     * Describes an image from its header, without opening its backing chain.
+     *
+     * @param path the image file
+     * @return format, size, backing file and allocation as the header says
+     * @throws IOException an {@link ImageException} if the header is bad
+     */
     public static ImageInfo info(Path path) throws IOException {
         if (!Files.exists(path)) {
             throw new ImageException(path, "no such file");
@@ -210,7 +272,12 @@ public final class BlockImages {
         return total;
     }
 
-    /** The backing file of a qcow2 overlay as its header names it, with its format and size. */
+    /**
+     * The backing file of a qcow2 overlay as its header names it, with its format and size.
+     *
+     * @param device an open image
+     * @return the backing file, or empty for raw or a qcow2 without backing
+     */
     public static Optional<BackingFile> backingFile(BlockDevice device) {
         if (!(device instanceof Qcow2Image qcow2) || device.backing().isEmpty()) {
             return Optional.empty();
@@ -220,7 +287,13 @@ public final class BlockImages {
                 backing.size()));
     }
 
-    /** SHA-256 of the device's whole virtual content (zero ranges are hashed without reading them). */
+    /**
+     * SHA-256 of the device's whole virtual content (zero ranges are hashed without reading them).
+     *
+     * @param device an open image
+     * @return 32 bytes
+     * @throws IOException if the device cannot be read
+     */
     public static byte[] sha256(BlockDevice device) throws IOException {
         MessageDigest digest;
         try {

@@ -31,12 +31,23 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
     private static final String SUFFIX = ".ferry-incomplete";
     private static final String IN_PROGRESS = "an incoming migration was writing it (the destination ended without finishing)";
 
-    /** The mark file of {@code image}. */
+    /**
+     * The mark file of {@code image}.
+     *
+     * @param image the image file
+     * @return the mark file beside it
+     */
     public static Path file(Path image) {
         return image.resolveSibling(image.getFileName() + SUFFIX);
     }
 
-    /** The mark of {@code image}, if it has one; a mark file that cannot be parsed still marks it. */
+    /**
+     * The mark of {@code image}, if it has one; a mark file that cannot be parsed still marks it.
+     *
+     * @param image the image file
+     * @return the mark, or empty
+     * @throws IOException if the mark file exists but cannot be read
+     */
     public static Optional<IncompleteMark> read(Path image) throws IOException {
         String text;
         try {
@@ -66,6 +77,9 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
     /**
      * Marks {@code image} before an incoming migration writes it; an earlier mark's corrupt bit is
      * cleared so the migration can open the image read-write.
+     *
+     * @param image the image file
+     * @throws IOException if the mark cannot be written
      */
     public static void begin(Path image) throws IOException {
         Optional<IncompleteMark> earlier = read(image);
@@ -75,14 +89,25 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
         write(image, new IncompleteMark(Instant.now().truncatedTo(ChronoUnit.SECONDS), IN_PROGRESS, false));
     }
 
-    /** The incoming migration failed: the mark keeps its reason, and a qcow2 v3 image its corrupt bit. */
+    /**
+     * The incoming migration failed: the mark keeps its reason, and a qcow2 v3 image its corrupt bit.
+     *
+     * @param image the image file
+     * @param reason why the migration failed, one line
+     * @throws IOException if the mark cannot be written
+     */
     public static void fail(Path image, String reason) throws IOException {
         Instant since = read(image).map(IncompleteMark::since).orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
         boolean corruptBit = setCorruptBit(image, true);
         write(image, new IncompleteMark(since, "incoming migration failed: " + reason.replace('\n', ' '), corruptBit));
     }
 
-    /** The migration into {@code image} succeeded, or never touched it: no mark. */
+    /**
+     * The migration into {@code image} succeeded, or never touched it: no mark.
+     *
+     * @param image the image file
+     * @throws IOException if the mark file cannot be deleted
+     */
     public static void clear(Path image) throws IOException {
         Optional<IncompleteMark> mark = read(image);
         if (mark.isPresent() && mark.get().corruptBit()) {
@@ -91,7 +116,11 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
         Files.deleteIfExists(file(image));
     }
 
-    /** One line for {@code ferry run}'s refusal and {@code ferry img info}. */
+    /**
+     * One line for {@code ferry run}'s refusal and {@code ferry img info}.
+     *
+     * @return the line
+     */
     public String describe() {
         return "incomplete since " + since + ": " + reason;
     }

@@ -41,6 +41,12 @@ public final class Uart16550 implements BusDevice {
     private boolean thrPending;
     private final ArrayDeque<Byte> rx = new ArrayDeque<>();
 
+    /**
+     * A UART at its reset state that writes to {@code sink} and raises {@code irq}.
+     *
+     * @param sink where transmitted bytes go
+     * @param irq the interrupt line, raised while an enabled interrupt is pending
+     */
     public Uart16550(UartSink sink, InterruptLine irq) {
         this.sink = sink;
         this.irq = irq;
@@ -57,7 +63,11 @@ public final class Uart16550 implements BusDevice {
         writeRegister((int) offset, data.get(ValueLayout.JAVA_BYTE, 0) & 0xff);
     }
 
-    /** Queues bytes for the guest to read (console input); the overflow beyond 4 KiB is dropped. */
+    /**
+     * Queues bytes for the guest to read (console input); the overflow beyond 4 KiB is dropped.
+     *
+     * @param bytes the bytes, in order
+     */
     public synchronized void receive(byte[] bytes) {
         for (byte b : bytes) {
             if (rx.size() < MAX_RX) {
@@ -138,7 +148,11 @@ public final class Uart16550 implements BusDevice {
         }
     }
 
-    /** The registers, for a snapshot taken while the vCPUs are paused. */
+    /**
+     * The registers, for a snapshot taken while the vCPUs are paused.
+     *
+     * @return the registers and unread bytes
+     */
     public synchronized UartState state() {
         byte[] fifo = new byte[rx.size()];
         int i = 0;
@@ -148,7 +162,11 @@ public final class Uart16550 implements BusDevice {
         return new UartState(ier, lcr, mcr, scr, fcr, dll, dlm, thrPending, fifo);
     }
 
-    /** Takes a snapshot's registers (the record validated them when it was built). */
+    /**
+     * Takes a snapshot's registers (the record validated them when it was built).
+     *
+     * @param state from {@link #state()}
+     */
     public synchronized void restore(UartState state) {
         ier = state.ier() & 0x0f;
         lcr = state.lcr();
