@@ -15,6 +15,7 @@ import java.util.SequencedMap;
  */
 public record DriveSelection(List<String> drives) {
 
+    /** Every writable drive. */
     public static final DriveSelection ALL = new DriveSelection(List.of());
 
     /** Copies the list. */

@@ -39,15 +39,25 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
                     Segment ldt, DTable gdt, DTable idt, long cr0, long cr2, long cr3, long cr4, long cr8,
                     long efer, long apicBase, List<Long> interruptBitmap) {
 
+    /** CR0.PE: protected mode. */
     public static final long CR0_PE = 1L;
+    /** CR0.ET: extension type, fixed to 1 on modern CPUs. */
     public static final long CR0_ET = 1L << 4;
+    /** CR0.NW: not write-through; with CD, caching off. */
     public static final long CR0_NW = 1L << 29;
+    /** CR0.CD: cache disable. */
     public static final long CR0_CD = 1L << 30;
+    /** CR0.NE: x87 errors as exceptions. */
     public static final long CR0_NE = 1L << 5;
+    /** CR0.WP: supervisor writes honour read-only pages. */
     public static final long CR0_WP = 1L << 16;
+    /** CR0.PG: paging. */
     public static final long CR0_PG = 1L << 31;
+    /** CR4.PAE: physical address extension, needed for long mode. */
     public static final long CR4_PAE = 1L << 5;
+    /** EFER.LME: long mode enable. */
     public static final long EFER_LME = 1L << 8;
+    /** EFER.LMA: long mode active. */
     public static final long EFER_LMA = 1L << 10;
 
     private static final long SEGMENTS = offset(KvmSregs.LAYOUT, "cs");

@@ -15,8 +15,11 @@ import java.util.Objects;
  */
 public record MachineSpec(long memoryBytes, int vcpus, List<DiskSpec> disks, GuestWorkload workload, boolean irqchip) {
 
+    /** The least guest RAM a machine may have, in MiB. */
     public static final int MIN_MEMORY_MIB = 16;
+    /** The most vCPUs a machine may have. */
     public static final int MAX_VCPUS = 64;
+    /** The most disks a machine may have. */
     public static final int MAX_DISKS = 16;
 
     /**

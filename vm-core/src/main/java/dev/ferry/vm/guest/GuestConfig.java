@@ -24,6 +24,7 @@ public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memR
                           long diskRate, long diskBlocks, int blockSize, int readPercent, int batch,
                           int progressMillis, long seed) {
 
+    /** A {@code memRate} that rewrites pages as fast as the guest can. */
     public static final long UNLIMITED = -1;
     private static final long MAGIC = 0x4746435952524546L; // "FERRYCFG" little-endian
 

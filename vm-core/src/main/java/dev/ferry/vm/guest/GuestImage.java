@@ -30,6 +30,7 @@ public record GuestImage(byte[] bytes, long loadAddress, long entry, long cr3, l
 
     /** The class-path resource the vm-core build produces. */
     public static final String RESOURCE = "ferry-guest.bin";
+    /** The header version this class reads. */
     public static final int VERSION = 1;
     private static final String MAGIC = "FERRYGST";
     private static final int HEADER_BYTES = 0x50;

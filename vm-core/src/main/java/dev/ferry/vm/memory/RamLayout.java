@@ -14,6 +14,7 @@ public record RamLayout(List<Range> ranges) {
 
     /** Guest physical addresses from here to 4 GiB are devices (the virtio-mmio window), not RAM. */
     public static final long HOLE_START = 0xC000_0000L;
+    /** Where RAM above the hole continues: 4 GiB. */
     public static final long HIGH_START = 0x1_0000_0000L;
 
     /**

@@ -20,6 +20,7 @@ import java.util.Optional;
  */
 public record KvmVmSnapshot(List<byte[]> irqchips, Optional<byte[]> pit, Optional<ClockData> clock) {
 
+    /** Bumped only on an incompatible change of this record. */
     public static final int VERSION = 1;
 
     /** Copies the chip list. */

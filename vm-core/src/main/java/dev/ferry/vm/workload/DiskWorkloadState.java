@@ -23,6 +23,7 @@ public record DiskWorkloadState(
         long blocksRead,
         long errors) {
 
+    /** Bumped only on an incompatible change of this record or of {@link DiskWorkload.Settings}. */
     public static final int VERSION = 1;
 
     /**
