@@ -337,7 +337,7 @@ public final class Vm implements AutoCloseable {
      * KVM_CREATE_VCPU with id {@code id}, its kvm_run mapped. Needs KVM_CAP_IMMEDIATE_EXIT (Linux
      * 4.11+): without it a {@link Vcpu#kick()} could be lost and a pause never end.
      *
-     * @param id the vCPU id, below the host's MAX_VCPUS
+     * @param id the vCPU id, unused in this VM
      * @return the vCPU; run it from one thread
      */
     public synchronized Vcpu createVcpu(int id) {
