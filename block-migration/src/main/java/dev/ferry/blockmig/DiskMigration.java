@@ -191,7 +191,7 @@ public final class DiskMigration implements AutoCloseable {
      *
      * @param sink where chunks and zero markers go
      * @param budgetBytes disk bytes to cover this call, positive
-     * @return disk bytes covered
+     * @return stream bytes sent by this call, chunk headers and zero markers included
      * @throws IOException if the device cannot be read or the sink fails
      */
     public long iterate(ChunkSink sink, long budgetBytes) throws IOException {

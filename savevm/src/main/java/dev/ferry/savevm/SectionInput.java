@@ -26,7 +26,7 @@ public interface SectionInput {
     byte readByte() throws IOException;
 
     /**
-     * Reads a big-endian int.
+     * Reads a little-endian int.
      *
      * @return the int
      * @throws IOException if the frame has fewer than 4 bytes left
@@ -34,7 +34,7 @@ public interface SectionInput {
     int readInt() throws IOException;
 
     /**
-     * Reads a big-endian long.
+     * Reads a little-endian long.
      *
      * @return the long
      * @throws IOException if the frame has fewer than 8 bytes left

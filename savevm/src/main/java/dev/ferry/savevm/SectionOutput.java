@@ -38,7 +38,7 @@ public interface SectionOutput {
     void writeByte(int value) throws IOException;
 
     /**
-     * Writes a big-endian int.
+     * Writes a little-endian int.
      *
      * @param value the int
      * @throws IOException if a full frame cannot be sent
@@ -46,7 +46,7 @@ public interface SectionOutput {
     void writeInt(int value) throws IOException;
 
     /**
-     * Writes a big-endian long.
+     * Writes a little-endian long.
      *
      * @param value the long
      * @throws IOException if a full frame cannot be sent
