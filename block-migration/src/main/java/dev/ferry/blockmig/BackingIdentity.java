@@ -46,7 +46,7 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
      * The identity of {@code backing}'s content as the guest reads it, from the cache while its files are
      * unchanged.
      *
-     * @param backing the device under an overlay, opened read-only
+     * @param backing the backing device of an overlay
      * @return its identity
      * @throws IOException if the backing cannot be read
      */

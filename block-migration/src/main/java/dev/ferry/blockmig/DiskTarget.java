@@ -174,7 +174,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
      * The digest of every granule this side received, as hashed when it was written.
      *
      * @return hex digest
-     * @throws IOException if a background flush failed
+     * @throws IOException if the image cannot be read to hash the last writes
      */
     public String digest() throws IOException {
         hashUnhashed();

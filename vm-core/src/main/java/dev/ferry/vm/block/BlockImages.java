@@ -232,7 +232,7 @@ public final class BlockImages {
      * Describes an image from its header, without opening its backing chain.
      *
      * @param path the image file
-     * @return format, size, backing file and allocation as the header says
+     * @return format, sizes, backing file and qcow2 flags as the header and the file say
      * @throws IOException an {@link ImageException} if the header is bad
      */
     public static ImageInfo info(Path path) throws IOException {
