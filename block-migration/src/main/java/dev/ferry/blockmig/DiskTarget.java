@@ -130,8 +130,17 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     }
 
     /**
+     * Begins making what arrived durable, without waiting: call at the end of the stream, so that
+     * the last flush runs while the rest of the stream arrives; {@link #flush} waits for it.
+     */
+    public void startFlush() {
+        background.finishSoon();
+    }
+
+    /**
      * Makes what arrived durable; call once, at the end of the stream: background flushing stops
-     * and this flushes what arrived since the last background flush began.
+     * and this flushes what arrived since the last background flush began (or waits for the
+     * flush {@link #startFlush} began).
      */
     public void flush() throws IOException {
         background.finish();

@@ -164,17 +164,7 @@ final class ReadBackVerifier implements AutoCloseable {
     private void stop() {
         stopping = true;
         LockSupport.unpark(thread);
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Joins.uninterruptibly(thread);
     }
 
     /** Stops the thread; the owner closes the arena afterwards. */
