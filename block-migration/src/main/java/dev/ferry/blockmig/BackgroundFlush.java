@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes a destination image durable bit by bit while the copy runs: a thread flushes it once
@@ -18,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class BackgroundFlush implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BackgroundFlush.class);
     private static final long EVERY_BYTES = 64L << 20;
     private static final long EVERY_MILLIS = 10;
 
@@ -120,7 +123,9 @@ final class BackgroundFlush implements AutoCloseable {
     /** Begins the last flush if {@link #finishSoon} did not, waits for it; reports any flush that failed. */
     void finish() throws IOException {
         finishSoon();
+        long started = System.nanoTime();
         awaitLast();
+        LOG.debug("{}: waited {} µs for the last flush", name, (System.nanoTime() - started) / 1000);
         lock.lock();
         try {
             stop();

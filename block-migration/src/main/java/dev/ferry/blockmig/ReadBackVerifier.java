@@ -8,6 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The destination's check that its image holds what the source sent, run beside the copy so that
@@ -26,9 +28,14 @@ import java.util.concurrent.locks.LockSupport;
 final class ReadBackVerifier implements AutoCloseable {
 
     static final int SWEEP_SHARE_PERCENT = 20;
+    /** Runs shorter than this are read back without asking the image's map where its zeroes are. */
+    static final long MAP_MIN_BYTES = 64 << 10;
     /** How long the thread sleeps at most while nothing is marked and no sweep is due. */
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    private static final Logger LOG = LoggerFactory.getLogger(ReadBackVerifier.class);
+
+    private final String drive;
     private final BlockDevice device;
     private final ChunkDigests digests;
     private final DirtyBitmap marked;
@@ -45,6 +52,7 @@ final class ReadBackVerifier implements AutoCloseable {
 
     /** Starts the thread; {@code arena} holds the digest table and a chunk-sized read buffer. */
     ReadBackVerifier(DiskSpec spec, BlockDevice device, Arena arena) {
+        this.drive = spec.drive();
         this.device = device;
         this.granule = spec.hashGranularity();
         this.perRun = spec.chunkSize() / granule;
@@ -124,12 +132,15 @@ final class ReadBackVerifier implements AutoCloseable {
      * Reads back granules {@code [first, end)} and hashes them. A range the image's own map says
      * reads as zeroes (a hole, a zero cluster) is hashed as zeroes without reading it: the
      * migration's zero half arrives as markers at the end of the bulk pass, and reading it back
-     * there would put hundreds of MiB of zero-filled reads right before the switch.
+     * there would put hundreds of MiB of zero-filled reads right before the switch. A run shorter
+     * than {@value #MAP_MIN_BYTES} bytes (the dirty passes' scattered pages) is read without
+     * asking the map: the question costs as much as the read.
      */
     private void hash(long first, long end) throws IOException {
         long stop = Math.min(end * granule, device.size());
         for (long at = first * granule; at < stop; ) {
-            Extent extent = device.allocation(at, stop - at);
+            Extent extent = stop - at < MAP_MIN_BYTES ? new Extent(at, stop - at, Allocation.DATA)
+                    : device.allocation(at, stop - at);
             long n = Math.min(extent.end(), stop) - at;
             if (extent.allocation() == Allocation.ZERO) {
                 digests.addZeroes(at, n);
@@ -155,10 +166,15 @@ final class ReadBackVerifier implements AutoCloseable {
             throw e;
         }
         readCursor = 0;
+        long left = marked.count();
+        long started = System.nanoTime();
         while (readBackNext()) {
             // the last pass's granules, and any the thread had not reached
         }
-        return digests.digest();
+        String digest = digests.digest();
+        LOG.debug("drive {}: {} granules left to read back at the switch, read and digest in {} µs", drive, left,
+                (System.nanoTime() - started) / 1000);
+        return digest;
     }
 
     private void stop() {
