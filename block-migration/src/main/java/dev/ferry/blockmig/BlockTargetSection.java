@@ -89,17 +89,21 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
         }
         BlockWire.apply(in, target).ifPresent(digest -> sourceDigest = digest);
         if (kind == FrameKind.END) {
-            target.flush();
+            target.startFlush(); // runs while the state sections and EOF arrive; verify waits for it
         }
     }
 
-    /** Fails unless the source's digest arrived and equals the digest of what the image holds. */
+    /**
+     * Fails unless the source's digest arrived and equals the digest of what the image holds, and
+     * what arrived is durable.
+     */
     @Override
     public void verify() throws IOException {
         if (sourceDigest == null) {
             throw new BlockMigrationException("drive " + drive + ": the source sent no digest");
         }
         target.verify(sourceDigest);
+        target.flush();
     }
 
     /** Releases the buffers, and the image if this section opened it. */

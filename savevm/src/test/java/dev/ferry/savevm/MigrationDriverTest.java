@@ -118,6 +118,19 @@ class MigrationDriverTest {
         }
     }
 
+    /** A limit no switch can meet (zero): the copy completes, and the stats say by how much and where the pause went. */
+    @Test
+    void aDowntimeOverTheLimitIsExplainedInTheStats() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withDowntimeLimit(Duration.ZERO));
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            String note = driver.stats().downtimeNote();
+            assertTrue(note.startsWith("over the 0 ms limit: pause ") && note.contains("destination's checks until ACK "), note);
+        }
+    }
+
     @Test
     void throttlesTheGuestWhenDirtyingOutrunsTheLink() throws Exception {
         Link link = Link.open();

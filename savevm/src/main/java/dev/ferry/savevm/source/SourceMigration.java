@@ -97,6 +97,7 @@ public final class SourceMigration implements Runnable {
     private long endNanos = -1;
     private long pausedAt;
     private Duration actualDowntime;
+    private String downtimeNote = "";
     private Duration expectedDowntime = Duration.ZERO;
     private int iterations;
     private long dirtyRate;
@@ -241,9 +242,14 @@ public final class SourceMigration implements Runnable {
         }
         long acked = System.nanoTime();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
-        LOG.debug("downtime {} ms: pause {} ms, live sections' rest {} ms ({} bytes), state sections and EOF {} ms,"
-                        + " destination's checks until ACK {} ms", millis(acked - pausedAt), millis(pauseDone - pausedAt),
+        String breakdown = String.format(Locale.ROOT, "pause %s ms, live sections' rest %s ms (%d bytes), state"
+                        + " sections and EOF %s ms, destination's checks until ACK %s ms", millis(pauseDone - pausedAt),
                 millis(liveDone - pauseDone), liveBytes, millis(eofDone - liveDone), millis(acked - eofDone));
+        LOG.debug("downtime {} ms: {}", millis(acked - pausedAt), breakdown);
+        if (actualDowntime.compareTo(downtimeLimit) > 0) {
+            // The limit was not met: say where the pause went, so the operator sees why.
+            downtimeNote = String.format(Locale.ROOT, "over the %d ms limit: %s", downtimeLimit.toMillis(), breakdown);
+        }
         cleanUp(true);
     }
 
@@ -535,6 +541,6 @@ public final class SourceMigration implements Runnable {
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, throughput(now), dirtyRate, iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                options.autoConverge() ? convergence.level() : 0, throttleReason(), sections);
+                options.autoConverge() ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
     }
 }
