@@ -1,8 +1,6 @@
 package dev.ferry.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,9 +38,7 @@ final class ImgInfo implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!output.equals("human") && !output.equals("json")) {
-            throw new IllegalArgumentException("--output " + output + " is not human or json");
-        }
+        checkOutput(output);
         List<ImageInfo> chain = new ArrayList<>();
         ImageInfo top = BlockImages.info(file);
         if (format != null && ImageFormat.fromId(format) != top.format()) {
@@ -57,10 +53,9 @@ final class ImgInfo implements Callable<Integer> {
             chain.add(BlockImages.info(next));
         }
         if (output.equals("json")) {
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ArrayNode all = NODES.arrayNode();
             chain.forEach(info -> all.add(json(info)));
-            System.out.println(json.writeValueAsString(backingChain ? all : all.get(0)));
+            System.out.println(QemuJson.pretty(backingChain ? all : all.get(0)));
             return 0;
         }
         for (int i = 0; i < chain.size(); i++) {
@@ -70,6 +65,13 @@ final class ImgInfo implements Callable<Integer> {
             human(chain.get(i));
         }
         return 0;
+    }
+
+    /** Refuses an --output other than qemu-img's two. */
+    static void checkOutput(String output) {
+        if (!output.equals("human") && !output.equals("json")) {
+            throw new IllegalArgumentException("--output " + output + " is not human or json");
+        }
     }
 
     /** qemu-img's ImageInfo members, those Ferry knows. */

@@ -1,0 +1,116 @@
+package dev.ferry.monitor;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageCheck;
+import dev.ferry.vm.block.ImageFormat;
+import dev.ferry.vm.block.IncompleteMark;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ferry img check [-f FMT] [--output=human|json] FILE}: qemu-img check's counts, words, keys
+ * and exit statuses. Beyond qemu-img it reports Ferry's incomplete mark (a half-copied migration
+ * destination, exit 2 whatever the refcounts say) and the qcow2 corrupt bit.
+ */
+@Command(name = "check", description = {"Check an image's metadata as qemu-img check (read-only).",
+        "Exit 0: clean; 1: the check could not finish; 2: corruptions, or Ferry's incomplete mark;",
+        "3: leaked clusters only; 63: the format has no checks (raw)."})
+final class ImgCheck implements Callable<Integer> {
+
+    static final int UNSUPPORTED = 63;
+
+    @Option(names = "-f", paramLabel = "FORMAT", description = "The format the image has (else probed).")
+    String format;
+
+    @Option(names = "--output", defaultValue = "human", paramLabel = "human|json", description = "Default ${DEFAULT-VALUE}.")
+    String output;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+        ImgInfo.checkOutput(output);
+        Optional<ImageCheck> result = BlockImages.check(file, format == null ? null : ImageFormat.fromId(format));
+        if (result.isEmpty()) {
+            System.err.println("ferry: This image format does not support checks");
+            return UNSUPPORTED;
+        }
+        ImageCheck check = result.get();
+        check.findings().forEach(System.err::println);
+        Optional<IncompleteMark> mark = IncompleteMark.read(file);
+        if (output.equals("json")) {
+            System.out.println(QemuJson.pretty(json(check, mark)));
+        } else {
+            human(check, mark);
+        }
+        if (check.checkErrors() > 0) {
+            System.err.println("ferry: Check failed");
+        }
+        return mark.isPresent() && check.exitStatus() != 1 ? 2 : check.exitStatus();
+    }
+
+    /** qemu-img's ImageCheck members in the order it prints them; zero counts are left out as it does. */
+    private static ObjectNode json(ImageCheck check, Optional<IncompleteMark> mark) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        putNonZero(node, "image-end-offset", check.imageEndOffset());
+        putNonZero(node, "compressed-clusters", check.compressedClusters());
+        putNonZero(node, "total-clusters", check.totalClusters());
+        putNonZero(node, "corruptions", check.corruptions());
+        node.put("check-errors", check.checkErrors());
+        putNonZero(node, "leaks", check.leaks());
+        putNonZero(node, "allocated-clusters", check.allocatedClusters());
+        node.put("filename", check.path().toString()).put("format", check.format().id());
+        putNonZero(node, "fragmented-clusters", check.fragmentedClusters());
+        if (check.corruptBit()) {
+            node.put("corrupt-bit", true);
+        }
+        mark.ifPresent(m -> node.put("ferry-incomplete", m.describe()));
+        return node;
+    }
+
+    private static void putNonZero(ObjectNode node, String key, long value) {
+        if (value != 0) {
+            node.put(key, value);
+        }
+    }
+
+    private void human(ImageCheck check, Optional<IncompleteMark> mark) throws IOException {
+        if (check.corruptions() == 0 && check.leaks() == 0 && check.checkErrors() == 0) {
+            System.out.println("No errors were found on the image.");
+        }
+        if (check.corruptions() > 0) {
+            System.out.println("\n" + check.corruptions() + " errors were found on the image.\n"
+                    + "Data may be corrupted, or further writes to the image may corrupt it.");
+        }
+        if (check.leaks() > 0) {
+            System.out.println("\n" + check.leaks() + " leaked clusters were found on the image.\n"
+                    + "This means waste of disk space, but no harm to data.");
+        }
+        if (check.checkErrors() > 0) {
+            System.out.println("\n" + check.checkErrors() + " internal errors have occurred during the check.");
+        }
+        if (check.totalClusters() != 0 && check.allocatedClusters() != 0) {
+            System.out.println(String.format(Locale.ROOT, "%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters",
+                    check.allocatedClusters(), check.totalClusters(), check.allocatedClusters() * 100.0 / check.totalClusters(),
+                    check.fragmentedClusters() * 100.0 / check.allocatedClusters(),
+                    check.compressedClusters() * 100.0 / check.allocatedClusters()));
+        }
+        if (check.imageEndOffset() != 0) {
+            System.out.println("Image end offset: " + check.imageEndOffset());
+        }
+        if (check.corruptBit()) {
+            System.out.println("The qcow2 corrupt bit is set: QEMU and Ferry open the image read-only.");
+        }
+        mark.ifPresent(m -> System.out.println("Incomplete: " + m.describe() + " (ferry run refuses it; "
+                + IncompleteMark.file(file).getFileName() + ")"));
+    }
+}
