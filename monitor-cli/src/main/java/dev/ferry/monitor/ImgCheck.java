@@ -7,8 +7,9 @@ import dev.ferry.vm.block.ImageCheck;
 import dev.ferry.vm.block.ImageFormat;
 import dev.ferry.vm.block.IncompleteMark;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -83,6 +84,11 @@ final class ImgCheck implements Callable<Integer> {
         }
     }
 
+    /** C's {@code %0.2f}: the exact binary value rounded half to even (5/160 prints 3.12, not 3.13). */
+    private static String percent(long part, long whole) {
+        return new BigDecimal(part * 100.0 / whole).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
     private void human(ImageCheck check, Optional<IncompleteMark> mark) throws IOException {
         if (check.corruptions() == 0 && check.leaks() == 0 && check.checkErrors() == 0) {
             System.out.println("No errors were found on the image.");
@@ -99,10 +105,10 @@ final class ImgCheck implements Callable<Integer> {
             System.out.println("\n" + check.checkErrors() + " internal errors have occurred during the check.");
         }
         if (check.totalClusters() != 0 && check.allocatedClusters() != 0) {
-            System.out.println(String.format(Locale.ROOT, "%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters",
-                    check.allocatedClusters(), check.totalClusters(), check.allocatedClusters() * 100.0 / check.totalClusters(),
-                    check.fragmentedClusters() * 100.0 / check.allocatedClusters(),
-                    check.compressedClusters() * 100.0 / check.allocatedClusters()));
+            System.out.println(check.allocatedClusters() + "/" + check.totalClusters() + " = "
+                    + percent(check.allocatedClusters(), check.totalClusters()) + "% allocated, "
+                    + percent(check.fragmentedClusters(), check.allocatedClusters()) + "% fragmented, "
+                    + percent(check.compressedClusters(), check.allocatedClusters()) + "% compressed clusters");
         }
         if (check.imageEndOffset() != 0) {
             System.out.println("Image end offset: " + check.imageEndOffset());
