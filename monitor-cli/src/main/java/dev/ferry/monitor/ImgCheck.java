@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
  * destination, exit 2 whatever the refcounts say) and the qcow2 corrupt bit.
  */
 @Command(name = "check", description = {"Check an image's metadata as qemu-img check (read-only).",
-        "Exit 0: clean; 1: the check could not finish; 2: corruptions, or Ferry's incomplete mark;",
-        "3: leaked clusters only; 63: the format has no checks (raw)."})
+        "Exit status: 0 clean; 1 the check could not finish;",
+        "2 corruptions (or Ferry's incomplete mark); 3 leaked clusters only;",
+        "63 the format has no checks (raw)."})
 final class ImgCheck implements Callable<Integer> {
 
     static final int UNSUPPORTED = 63;

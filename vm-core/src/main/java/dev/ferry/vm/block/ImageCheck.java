@@ -42,7 +42,11 @@ public record ImageCheck(
         findings = List.copyOf(findings);
     }
 
-    /** qemu-img check's exit status: 1 check incomplete, 2 corruptions, 3 leaks only, 0 clean. */
+    /**
+     * qemu-img check's exit status for these findings.
+     *
+     * @return 1 check incomplete, 2 corruptions, 3 leaks only, 0 clean
+     */
     public int exitStatus() {
         if (checkErrors > 0) {
             return 1;

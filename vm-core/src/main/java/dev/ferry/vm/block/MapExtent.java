@@ -18,14 +18,24 @@ import java.util.OptionalLong;
 public record MapExtent(long start, long length, int depth, boolean present, boolean zero, boolean data,
         OptionalLong offset) {
 
-    /** Whether {@code next} continues this run, so qemu-img map prints them as one. */
+    /**
+     * Whether {@code next} continues this run, so qemu-img map prints them as one.
+     *
+     * @param next the run after this one
+     * @return whether it starts where this one ends and matches it in every field (offsets contiguous)
+     */
     public boolean continuedBy(MapExtent next) {
         return next.start == start + length && next.depth == depth && next.present == present
                 && next.zero == zero && next.data == data && next.offset.isPresent() == offset.isPresent()
                 && (offset.isEmpty() || next.offset.getAsLong() == offset.getAsLong() + length);
     }
 
-    /** This run extended by {@code next}, which {@link #continuedBy continues} it. */
+    /**
+     * This run extended by {@code next}, which {@link #continuedBy continues} it.
+     *
+     * @param next the continuing run
+     * @return one run covering both
+     */
     public MapExtent joined(MapExtent next) {
         return new MapExtent(start, length + next.length, depth, present, zero, data, offset);
     }
