@@ -32,6 +32,7 @@ public final class Qcow2Check {
     private static final int SNAPSHOT_ENTRY = 40;
     /** Bounds the count array: a sparse file claiming terabytes would otherwise cost gigabytes of heap. */
     private static final long MAX_CLUSTERS = 1L << 26;
+    private static final long MAX_REFTABLE_BYTES = 8L << 20;
 
     private final PosixFile file;
     private final Qcow2Header header;
@@ -59,13 +60,18 @@ public final class Qcow2Check {
         this.clusterSize = header.clusterSize();
         this.refcountBits = 1 << header.refcountOrder();
         this.refcountMax = refcountBits >= 31 ? Integer.MAX_VALUE : (1L << refcountBits) - 1;
-        this.refcountTable = readLongs(header.refcountTableOffset(), (long) header.refcountTableClusters() * clusterSize / 8);
-        this.refcountBlocks = new TableCache(file, header.clusterSize(), 16);
         long fileClusters = (length + clusterSize - 1) >>> clusterBits;
         if (fileClusters > MAX_CLUSTERS) {
             throw new ImageException(file.path(), "has " + fileClusters + " clusters, more than the check handles ("
                     + MAX_CLUSTERS + "); use 'qemu-img check'");
         }
+        long tableBytes = (long) header.refcountTableClusters() * clusterSize;
+        if (tableBytes > MAX_REFTABLE_BYTES) {
+            throw new ImageException(file.path(), "refcount table of " + tableBytes + " bytes exceeds "
+                    + MAX_REFTABLE_BYTES + " (8 MiB, as in QEMU)");
+        }
+        this.refcountTable = readLongs(header.refcountTableOffset(), tableBytes / 8);
+        this.refcountBlocks = new TableCache(file, header.clusterSize(), 16);
         this.counted = new int[(int) fileClusters];
     }
 
@@ -92,6 +98,9 @@ public final class Qcow2Check {
 
     private void countL1(long offset, int entries, boolean active) throws IOException {
         count(offset, (long) entries * 8);
+        if (offset >= length) {
+            return; // reads as zeroes: no L2 table to follow
+        }
         long[] l1 = readLongs(offset, entries);
         for (long entry : l1) {
             long l2Offset = entry & Qcow2Image.OFFSET_MASK;
@@ -107,6 +116,9 @@ public final class Qcow2Check {
     }
 
     private void countL2(long l2Offset, boolean active) throws IOException {
+        if (l2Offset >= length) {
+            return; // reads as zeroes: nothing allocated
+        }
         long[] l2 = readLongs(l2Offset, clusterSize / 8);
         long nextContiguous = 0;
         for (long entry : l2) {
@@ -154,6 +166,12 @@ public final class Qcow2Check {
     private void countSnapshots() throws IOException {
         long at = header.snapshotsOffset();
         for (int i = 0; i < header.snapshotCount(); i++) {
+            if (at >= length) {
+                // Nothing but zeroes past the end: a count or sizes that run off the file, not snapshots.
+                findings.add("ERROR snapshot table entry " + i + " at " + at + " lies past the end of the file");
+                checkErrors++;
+                return;
+            }
             MemorySegment entry = read(at, SNAPSHOT_ENTRY);
             long l1Offset = entry.get(Qcow2Header.LONG, 0);
             int l1Size = entry.get(Qcow2Header.INT, 8);
