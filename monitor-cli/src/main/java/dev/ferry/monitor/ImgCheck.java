@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.vm.block.BlockImages;
 import dev.ferry.vm.block.ImageCheck;
-import dev.ferry.vm.block.ImageFormat;
 import dev.ferry.vm.block.IncompleteMark;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -13,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -29,19 +28,16 @@ final class ImgCheck implements Callable<Integer> {
 
     static final int UNSUPPORTED = 63;
 
-    @Option(names = "-f", paramLabel = "FORMAT", description = "The format the image has (else probed).")
-    String format;
-
-    @Option(names = "--output", defaultValue = "human", paramLabel = "human|json", description = "Default ${DEFAULT-VALUE}.")
-    String output;
+    @Mixin
+    ImgReportOptions report;
 
     @Parameters(paramLabel = "FILE")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        ImgInfo.checkOutput(output);
-        Optional<ImageCheck> result = BlockImages.check(file, format == null ? null : ImageFormat.fromId(format));
+        boolean json = report.json();
+        Optional<ImageCheck> result = BlockImages.check(file, report.format());
         if (result.isEmpty()) {
             System.err.println("ferry: This image format does not support checks");
             return UNSUPPORTED;
@@ -49,7 +45,7 @@ final class ImgCheck implements Callable<Integer> {
         ImageCheck check = result.get();
         check.findings().forEach(System.err::println);
         Optional<IncompleteMark> mark = IncompleteMark.read(file);
-        if (output.equals("json")) {
+        if (json) {
             System.out.println(QemuJson.pretty(json(check, mark)));
         } else {
             human(check, mark);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -21,21 +21,18 @@ import picocli.CommandLine.Parameters;
 @Command(name = "map", description = "Show where each range of an image (and its backing chain) is stored, as qemu-img map.")
 final class ImgMap implements Callable<Integer> {
 
-    @Option(names = "-f", paramLabel = "FORMAT", description = "The image's format (else probed).")
-    String format;
-
-    @Option(names = "--output", defaultValue = "human", paramLabel = "human|json", description = "Default ${DEFAULT-VALUE}.")
-    String output;
+    @Mixin
+    ImgReportOptions report;
 
     @Parameters(paramLabel = "FILE")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        ImgInfo.checkOutput(output);
-        try (BlockDevice device = ImgCompare.open(file, format)) {
+        boolean json = report.json();
+        try (BlockDevice device = ImgCompare.open(file, report.format)) {
             List<MapExtent> extents = BlockImages.map(device);
-            if (output.equals("json")) {
+            if (json) {
                 System.out.println(json(extents));
             } else {
                 human(extents, fileNames(device));
