@@ -3,6 +3,7 @@ package dev.ferry.savevm;
 import dev.ferry.savevm.source.SourceMigration;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The source side of a migration, running on its own thread; this object is its handle.
@@ -54,6 +55,26 @@ public final class MigrationDriver {
      */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
                                         MigrationOptions options) {
+        return start(registry, vm, config, channel, options, state -> { });
+    }
+
+    /**
+     * Like {@link #start(SectionRegistry, Pausable, ConfigSource, MigrationChannel, MigrationOptions)},
+     * telling {@code listener} of every state the migration enters, in order and none skipped:
+     * {@link MigrationState.Setup} before this method returns, the others on the migration thread
+     * as they happen. The migration waits while the listener runs, so it must not block.
+     *
+     * @param registry the sections to migrate
+     * @param vm paused at the switch, resumed on failure
+     * @param config builds the source's configuration record on the migration thread
+     * @param channel must be writable and open
+     * @param options limits and timeouts
+     * @param listener told of each state change
+     * @return the running migration's handle
+     */
+    public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
+                                        MigrationOptions options, Consumer<MigrationState> listener) {
+        Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(options, "options");
@@ -61,7 +82,7 @@ public final class MigrationDriver {
             throw new IllegalArgumentException("the source needs a writable migration channel");
         }
         channel.requireOpen();
-        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options);
+        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options, listener);
         Thread.ofPlatform().name("savevm-migration").daemon(true).start(migration);
         return new MigrationDriver(migration);
     }

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -76,6 +77,8 @@ public final class SourceMigration implements Runnable {
     private final long[] pending;
     private final FrameOutput[] outputs;
     private final Convergence convergence;
+    /** Told of each state entered, in order, on the migration thread (Setup on the starting thread). */
+    private final Consumer<MigrationState> listener;
 
     private volatile long maxBandwidth;
     private volatile Duration downtimeLimit;
@@ -106,7 +109,7 @@ public final class SourceMigration implements Runnable {
     private long sampleSent;
 
     public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, ConfigSource config,
-                           MigrationChannel channel, MigrationOptions options) {
+                           MigrationChannel channel, MigrationOptions options, Consumer<MigrationState> listener) {
         this.live = List.copyOf(live);
         this.states = List.copyOf(states);
         this.vm = vm;
@@ -119,7 +122,9 @@ public final class SourceMigration implements Runnable {
         this.pending = new long[live.size()];
         this.outputs = new FrameOutput[live.size()];
         this.convergence = new Convergence(options.stallWindow(), options.maxStallWindows());
+        this.listener = listener;
         publish();
+        listener.accept(state);
     }
 
     public MigrationState state() {
@@ -216,8 +221,7 @@ public final class SourceMigration implements Runnable {
         vm.pause();
         paused = true;
         long pauseDone = System.nanoTime();
-        state = new MigrationState.Device();
-        publish();
+        changeState(new MigrationState.Device());
         // The final burst is bounded by bandwidth x downtime already: it goes out unthrottled.
         bucket.setRate(TokenBucket.UNLIMITED);
         long sentBefore = meter.totalBytes();
@@ -487,14 +491,23 @@ public final class SourceMigration implements Runnable {
 
     private void enter(Phase next, MigrationState nextState) {
         phase = next;
-        state = nextState;
-        publish();
+        changeState(nextState);
     }
 
     private void end(MigrationState last) {
         endNanos = System.nanoTime();
-        state = last;
+        changeState(last);
+    }
+
+    /** Statistics first, so a listener that asks for them sees the new state there too. */
+    private void changeState(MigrationState next) {
+        state = next;
         publish();
+        try {
+            listener.accept(next);
+        } catch (RuntimeException e) {
+            LOG.warn("migration state listener failed on {}: {}", next.status(), e.toString());
+        }
     }
 
     private void closeChannel() {

@@ -1,6 +1,7 @@
 package dev.ferry.vm.block;
 
 import dev.ferry.vm.block.internal.PosixFile;
+import dev.ferry.vm.block.qcow2.Qcow2Check;
 import dev.ferry.vm.block.qcow2.Qcow2Creator;
 import dev.ferry.vm.block.qcow2.Qcow2Header;
 import dev.ferry.vm.block.qcow2.Qcow2Image;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.OptionalInt;
@@ -251,6 +253,36 @@ public final class BlockImages {
                     backingFormat, OptionalInt.of(header.clusterSize()), OptionalInt.of(header.version()),
                     header.dirty(), header.corrupt());
         }
+    }
+
+    /**
+     * Checks an image's consistency as {@code qemu-img check} does, without writing to it.
+     *
+     * @param path the image
+     * @param format its format, or null to probe it
+     * @return what the check found; empty for a format that has no checks (raw)
+     * @throws IOException if the file cannot be read or its header is not a qcow2 header Ferry reads
+     */
+    public static Optional<ImageCheck> check(Path path, ImageFormat format) throws IOException {
+        if (!Files.exists(path)) {
+            throw new ImageException(path, "no such file");
+        }
+        try (PosixFile file = PosixFile.open(path, true)) {
+            ImageFormat actual = format != null ? format : probe(file);
+            return actual == ImageFormat.RAW ? Optional.empty() : Optional.of(Qcow2Check.run(file));
+        }
+    }
+
+    /**
+     * The map of a device and its backing chain, as {@code qemu-img map} prints it: adjacent runs
+     * that one layer answers alike (and, with host offsets, contiguous in its file) are joined.
+     *
+     * @param device an image opened by this class
+     * @return the runs, covering the whole virtual size in order
+     * @throws IOException if a layer's metadata cannot be read
+     */
+    public static List<MapExtent> map(BlockDevice device) throws IOException {
+        return ImageMapper.map(device);
     }
 
     private static Optional<ImageFormat> knownFormat(String id) {
