@@ -86,6 +86,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private final Kvm kvm;
     private final Vm vm;
     private final boolean irqchip;
+    /** A PC for a Linux guest (PIT, CMOS clock, MP table) rather than the built-in guest's machine. */
+    private final boolean pc;
     private final GuestRam ram;
     private final KvmRamSlots slots;
     private final MachineDevices devices;
@@ -114,6 +116,7 @@ public final class Machine implements Pausable, AutoCloseable {
      */
     private Machine(MachineSpec spec, UartSink console, DiskOpener disks, boolean pc) throws IOException {
         this.spec = spec;
+        this.pc = pc;
         this.halted = new boolean[spec.vcpus()];
         Kvm openedKvm = Kvm.open();
         Vm createdVm = null;
@@ -142,7 +145,7 @@ public final class Machine implements Pausable, AutoCloseable {
             this.slots = new KvmRamSlots(createdVm, allocated);
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
-                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
+                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { }, pc);
             List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
             List<CpuidEntry> cpuid = pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
             for (int id = 0; id < spec.vcpus(); id++) {
@@ -321,6 +324,16 @@ public final class Machine implements Pausable, AutoCloseable {
             vcpus.forEach(vcpu -> vcpu.setTscKhz(theirs.tscKhz()));
             cpu = theirs;
         }
+    }
+
+    /**
+     * Whether this machine runs a Linux kernel ({@link #bootLinux}) rather than the built-in guest,
+     * whose status block and commands ({@link #guestStatus}, {@link #command}) it then lacks.
+     *
+     * @return true for a Linux guest
+     */
+    public boolean runsLinux() {
+        return pc;
     }
 
     /** Whether KVM's in-kernel irqchip is in use (asked for and offered by the host). */
