@@ -2,7 +2,6 @@ package dev.ferry.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.ferry.kvm.bindings.CLayouts;
 import dev.ferry.kvm.bindings.Ioctls;
 import dev.ferry.kvm.bindings.KvmCpuid2;
 import dev.ferry.kvm.bindings.KvmDebugregs;
@@ -20,7 +19,6 @@ import dev.ferry.kvm.bindings.KvmXsave;
 import dev.ferry.kvm.bindings.LibC;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -178,21 +176,6 @@ public final class Vcpu implements AutoCloseable {
     /** KVM_SET_XCRS. */
     public void setXcrs(Xcrs xcrs) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT.byteSize(), xcrs.bytes(), "Xcrs");
-    }
-
-    /**
-     * KVM_SET_XCRS with XCR0 alone set to {@code value} (bit 0, x87, must be set; KVM refuses
-     * features its host lacks).
-     *
-     * @param value the new XCR0
-     */
-    public void setXcr0(long value) {
-        long entry = CLayouts.offset(KvmXcrs.LAYOUT, "xcrs");
-        Sys.write(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT, struct -> {
-            struct.set(ValueLayout.JAVA_INT, 0, 1);
-            struct.set(ValueLayout.JAVA_INT, entry + CLayouts.offset(KvmXcrs.XCR, "xcr"), 0);
-            struct.set(ValueLayout.JAVA_LONG, entry + CLayouts.offset(KvmXcrs.XCR, "value"), value);
-        });
     }
 
     /** KVM_GET_LAPIC (needs the in-kernel irqchip). */

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.vm.device.serial.MemoryUartSink;
+import dev.ferry.vm.device.serial.UartSink;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.ferry.vm.linux.LinuxBoot;
 import dev.ferry.vm.linux.TestLinuxGuest;
 import java.time.Duration;
@@ -35,10 +39,16 @@ class LinuxBootTest {
         KvmHost.assumeKvm();
         TestLinuxGuest guest = TestLinuxGuest.require();
         MemoryUartSink console = new MemoryUartSink();
+        // The console also goes to target/linux-console.log, to watch a slow nested boot as it happens.
+        OutputStream log = Files.newOutputStream(Path.of("target", "linux-console.log"));
+        UartSink file = UartSink.lines(log);
         MachineSpec spec = new MachineSpec(256L << 20, 1, List.of(), GuestWorkload.defaults(), true);
         long start = System.nanoTime();
         try (Machine machine = Machine.bootLinux(spec, new LinuxBoot(guest.kernel(), Optional.of(guest.initrd()),
-                "console=ttyS0 earlyprintk=ttyS0 panic=-1"), console)) {
+                "console=ttyS0 panic=-1"), b -> {
+                    console.accept(b);
+                    file.accept(b);
+                }); log) {
             machine.start();
             String init = await(console, machine, "FERRY-INIT-OK", BOOT);
             long bootMillis = (System.nanoTime() - start) / 1_000_000;
@@ -53,12 +63,18 @@ class LinuxBootTest {
         }
     }
 
+    /** The first console line starting with {@code marker}; fails at the timeout or as soon as the machine ended. */
     private static String await(MemoryUartSink console, Machine machine, String marker, Duration timeout)
             throws InterruptedException {
-        return console.awaitLine(l -> l.startsWith(marker) || machine.state().isFinal(), timeout)
-                .filter(l -> l.startsWith(marker))
-                .orElseThrow(() -> new AssertionError("no console line '" + marker + "' within " + timeout + "; machine "
-                        + machine.state() + " (" + machine.stateReason() + "); console:\n" + console.text()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && !machine.state().isFinal()) {
+            Optional<String> line = console.awaitLine(l -> l.startsWith(marker), Duration.ofSeconds(2));
+            if (line.isPresent()) {
+                return line.get();
+            }
+        }
+        throw new AssertionError("no console line '" + marker + "' within " + timeout + "; machine " + machine.state()
+                + " (" + machine.stateReason() + "); console:\n" + console.text());
     }
 
     private static double uptime(String line) {
