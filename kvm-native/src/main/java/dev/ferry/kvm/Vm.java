@@ -133,6 +133,8 @@ public final class Vm implements AutoCloseable {
     /**
      * KVM_SET_IDENTITY_MAP_ADDR: one page of guest physical space KVM needs on Intel for the
      * identity page table of unpaged protected mode. Call before creating vCPUs.
+     *
+     * @param guestAddress a page-aligned guest physical address outside RAM
      */
     public void setIdentityMapAddress(long guestAddress) {
         Sys.write(fd, Ioctls.KVM_SET_IDENTITY_MAP_ADDR, JAVA_LONG, struct -> struct.set(JAVA_LONG, 0, guestAddress));
