@@ -14,6 +14,7 @@ public final class GuestCpuid {
     private static final int HYPERVISOR_BASE = 0x4000_0000;
     private static final int KVM_SIGNATURE_EBX = 0x4b4d_564b; // "KVMK"
     private static final int HYPERV_SIGNATURE_EBX = 0x7263_694d; // "Micr"
+    private static final int HYPERVISOR_BIT = 1 << 31;
 
     private GuestCpuid() {
     }
@@ -55,6 +56,19 @@ public final class GuestCpuid {
             case 0x8000_001e -> new CpuidEntry(e.function(), e.index(), e.flags(), apicId, e.ebx(), e.ecx(), e.edx());
             default -> e;
         }).toList();
+    }
+
+    /**
+     * {@code cpuid} with the "running under a hypervisor" bit (leaf 1 ECX bit 31) set, which KVM
+     * does not set itself: Linux looks for KVM's leaves (kvmclock, PV features) only when it is.
+     *
+     * @param cpuid the guest's CPUID
+     * @return the same entries with the bit set
+     */
+    public static List<CpuidEntry> announcingHypervisor(List<CpuidEntry> cpuid) {
+        return cpuid.stream().map(e -> e.function() != 1 ? e
+                : new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx() | HYPERVISOR_BIT, e.edx()))
+                .toList();
     }
 
     /**

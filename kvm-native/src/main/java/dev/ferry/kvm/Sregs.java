@@ -93,9 +93,24 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
      * @return the new state
      */
     public Sregs withLongMode(long cr3) {
-        Segment code = Segment.code64(0x8, 0);
-        Segment data = Segment.data(0x10, 0);
-        return new Sregs(code, data, data, data, data, data, tr, ldt, gdt, idt,
+        return withLongMode(cr3, 0x8, 0x10, gdt);
+    }
+
+    /**
+     * As {@link #withLongMode(long)}, with the flat code and data segments under the selectors
+     * {@code codeSelector} and {@code dataSelector} of the descriptor table {@code table}, for a
+     * guest that reloads them from it (Linux's 64-bit boot protocol wants 0x10 and 0x18).
+     *
+     * @param cr3 the page-table root
+     * @param codeSelector CS
+     * @param dataSelector DS, ES, FS, GS and SS
+     * @param table the GDT the selectors index
+     * @return the long-mode state
+     */
+    public Sregs withLongMode(long cr3, int codeSelector, int dataSelector, DTable table) {
+        Segment code = Segment.code64(codeSelector, 0);
+        Segment data = Segment.data(dataSelector, 0);
+        return new Sregs(code, data, data, data, data, data, tr, ldt, table, idt,
                 cr0 & ~(CR0_CD | CR0_NW) | CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG, cr2, cr3, cr4 | CR4_PAE, cr8,
                 efer | EFER_LME | EFER_LMA, apicBase, interruptBitmap);
     }

@@ -1,6 +1,7 @@
 package dev.ferry.kvm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ferry.kvm.bindings.Ioctls;
 import dev.ferry.kvm.bindings.KvmClockData;
@@ -151,6 +152,16 @@ public final class Vm implements AutoCloseable {
      */
     public void setTssAddress(long guestAddress) {
         Sys.ioctl(fd, Ioctls.KVM_SET_TSS_ADDR, guestAddress);
+    }
+
+    /**
+     * KVM_SET_IDENTITY_MAP_ADDR: one page of guest physical space KVM needs on Intel for the
+     * identity page table of unpaged protected mode. Call before creating vCPUs.
+     *
+     * @param guestAddress a page-aligned guest physical address outside RAM
+     */
+    public void setIdentityMapAddress(long guestAddress) {
+        Sys.write(fd, Ioctls.KVM_SET_IDENTITY_MAP_ADDR, JAVA_LONG, struct -> struct.set(JAVA_LONG, 0, guestAddress));
     }
 
     /** KVM_CREATE_IRQCHIP: in-kernel PIC pair, IOAPIC and a LAPIC per vCPU. Call before creating vCPUs. */

@@ -33,6 +33,9 @@ import dev.ferry.vm.guest.GuestCommand;
 import dev.ferry.vm.guest.GuestConfig;
 import dev.ferry.vm.guest.GuestImage;
 import dev.ferry.vm.guest.GuestStatus;
+import dev.ferry.vm.linux.LinuxBoot;
+import dev.ferry.vm.linux.LinuxImage;
+import dev.ferry.vm.linux.LinuxLoader;
 import dev.ferry.vm.memory.GuestRam;
 import dev.ferry.vm.memory.KvmRamSlots;
 import dev.ferry.vm.memory.RamLayout;
@@ -72,6 +75,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
     /** Three pages KVM needs for its real-mode TSS on Intel: in the device hole, never RAM. */
     private static final long TSS_ADDRESS = 0xfffb_d000L;
+    /** The page KVM needs on Intel for unpaged protected mode, just below the TSS (as QEMU places it). */
+    private static final long IDENTITY_MAP_ADDRESS = TSS_ADDRESS - 0x1000;
     private static final long CR0_MP = 1L << 1;
     private static final long CR4_OSFXSR = 1L << 9;
     private static final long CR4_OSXMMEXCPT = 1L << 10;
@@ -81,6 +86,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private final Kvm kvm;
     private final Vm vm;
     private final boolean irqchip;
+    /** A PC for a Linux guest (PIT, CMOS clock, MP table) rather than the built-in guest's machine. */
+    private final boolean pc;
     private final GuestRam ram;
     private final KvmRamSlots slots;
     private final MachineDevices devices;
@@ -103,8 +110,13 @@ public final class Machine implements Pausable, AutoCloseable {
     /** Read once while no vCPU runs: vCPU ioctls wait for KVM_RUN to return. */
     private volatile CpuModel cpu;
 
-    private Machine(MachineSpec spec, UartSink console, DiskOpener disks) throws IOException {
+    /**
+     * @param pc also the PC parts a Linux guest needs: the in-kernel irqchip (required), PIT and
+     *     Intel's identity-map page, and CPUID saying it runs under a hypervisor
+     */
+    private Machine(MachineSpec spec, UartSink console, DiskOpener disks, boolean pc) throws IOException {
         this.spec = spec;
+        this.pc = pc;
         this.halted = new boolean[spec.vcpus()];
         Kvm openedKvm = Kvm.open();
         Vm createdVm = null;
@@ -112,9 +124,19 @@ public final class Machine implements Pausable, AutoCloseable {
         MachineDevices built = null;
         try {
             createdVm = openedKvm.createVm();
-            this.irqchip = spec.irqchip() && openedKvm.has(Capability.IRQCHIP);
+            this.irqchip = (pc || spec.irqchip()) && openedKvm.has(Capability.IRQCHIP);
+            if (pc) {
+                openedKvm.require(Capability.IRQCHIP, "to boot Linux (interrupt controllers in the kernel)");
+                openedKvm.require(Capability.PIT2, "to boot Linux (the i8254 timer in the kernel)");
+            }
             if (irqchip) {
                 createdVm.createIrqchip();
+            }
+            if (pc) {
+                createdVm.createPit2();
+                if (openedKvm.has(Capability.SET_IDENTITY_MAP_ADDR)) {
+                    createdVm.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
+                }
             }
             if (openedKvm.has(Capability.SET_TSS_ADDR)) {
                 createdVm.setTssAddress(TSS_ADDRESS);
@@ -123,8 +145,9 @@ public final class Machine implements Pausable, AutoCloseable {
             this.slots = new KvmRamSlots(createdVm, allocated);
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
-                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
-            List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
+                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { }, pc);
+            List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
+            List<CpuidEntry> cpuid = pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
                 vcpu.setCpuid(GuestCpuid.forVcpu(cpuid, id));
@@ -163,9 +186,35 @@ public final class Machine implements Pausable, AutoCloseable {
      * @throws IOException if a disk image cannot be opened
      */
     public static Machine boot(MachineSpec spec, UartSink console) throws IOException {
-        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC);
+        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC, false);
         try {
             machine.loadGuest();
+        } catch (RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+        return machine;
+    }
+
+    /**
+     * Builds a machine with a Linux kernel loaded by the 64-bit boot protocol (with its initrd and
+     * command line, an MP table and an e820 map), ready to {@link #start}. The machine has KVM's
+     * in-kernel irqchip and PIT and the UART on IRQ 4, so {@code console=ttyS0} works. The kernel
+     * and initrd are read and checked first: bad input fails before any VM exists.
+     *
+     * @param spec the machine's shape; its workload is unused
+     * @param linux the kernel, initrd and command line
+     * @param console where the guest's UART output goes
+     * @return the machine, created
+     * @throws IOException if a file cannot be read or a disk image opened
+     * @throws IllegalArgumentException in one line, when the kernel cannot boot (see {@link LinuxImage#read})
+     */
+    public static Machine bootLinux(MachineSpec spec, LinuxBoot linux, UartSink console) throws IOException {
+        LinuxImage kernel = LinuxImage.read(linux, spec.memoryBytes());
+        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC, true);
+        try {
+            Vcpu boot = machine.vcpus.getFirst();
+            LinuxLoader.load(machine.ram, kernel, machine.vcpus.size()).enter(boot);
         } catch (RuntimeException e) {
             machine.close();
             throw e;
@@ -183,7 +232,7 @@ public final class Machine implements Pausable, AutoCloseable {
      * @throws IOException if a disk image cannot be opened
      */
     public static Machine incoming(MachineSpec spec, UartSink console) throws IOException {
-        return new Machine(spec, console, DiskOpener.BY_SPEC);
+        return new Machine(spec, console, DiskOpener.BY_SPEC, false);
     }
 
     /**
@@ -201,7 +250,7 @@ public final class Machine implements Pausable, AutoCloseable {
         if (opened.size() != spec.disks().size()) {
             throw new IllegalArgumentException(opened.size() + " opened disks for " + spec.disks().size() + " disk specs");
         }
-        return new Machine(spec, console, (index, disk) -> opened.get(index));
+        return new Machine(spec, console, (index, disk) -> opened.get(index), false);
     }
 
     private static InterruptLine pulse(Vm vm, int gsi) {
@@ -300,6 +349,16 @@ public final class Machine implements Pausable, AutoCloseable {
             vcpus.forEach(vcpu -> vcpu.setTscKhz(theirs.tscKhz()));
             cpu = theirs;
         }
+    }
+
+    /**
+     * Whether this machine runs a Linux kernel ({@link #bootLinux}) rather than the built-in guest,
+     * whose status block and commands ({@link #guestStatus}, {@link #command}) it then lacks.
+     *
+     * @return true for a Linux guest
+     */
+    public boolean runsLinux() {
+        return pc;
     }
 
     /**

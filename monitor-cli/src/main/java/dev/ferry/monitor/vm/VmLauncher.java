@@ -110,7 +110,10 @@ public final class VmLauncher {
         if (options.machine().equals("none")) {
             return DiskOnlyVm.boot(Drives.openAll(options.drives()), options.workload());
         }
-        return new GuestVm(Machine.boot(machineSpec(options), console(options.serial())), driveIds(options));
+        Machine machine = options.linux().isPresent()
+                ? Machine.bootLinux(machineSpec(options), options.linux().get(), console(options.serial()))
+                : Machine.boot(machineSpec(options), console(options.serial()));
+        return new GuestVm(machine, driveIds(options));
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */

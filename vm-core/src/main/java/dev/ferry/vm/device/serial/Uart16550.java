@@ -27,6 +27,7 @@ public final class Uart16550 implements BusDevice {
     private static final int LSR_DR = 0x01;
     private static final int LSR_THRE_TEMT = 0x60;
     private static final int MSR_CONNECTED = 0xb0; // DCD, DSR, CTS: a peer is always there
+    private static final int MCR_LOOP = 0x10;
     private static final int MAX_RX = 4096;
 
     private final UartSink sink;
@@ -88,10 +89,21 @@ public final class Uart16550 implements BusDevice {
             case 3 -> lcr;
             case 4 -> mcr;
             case 5 -> LSR_THRE_TEMT | (rx.isEmpty() ? 0 : LSR_DR);
-            case 6 -> MSR_CONNECTED;
+            case 6 -> modemStatus();
             case 7 -> scr;
             default -> 0xff;
         };
+    }
+
+    /**
+     * In loopback (MCR bit 4) the modem outputs come back as inputs, which Linux's 8250 driver
+     * tests when it probes a port: RTS to CTS, DTR to DSR, OUT1 to RI, OUT2 to DCD.
+     */
+    private int modemStatus() {
+        if ((mcr & MCR_LOOP) == 0) {
+            return MSR_CONNECTED;
+        }
+        return (mcr & 0x02) << 3 | (mcr & 0x01) << 5 | (mcr & 0x04) << 4 | (mcr & 0x08) << 4;
     }
 
     private int interruptId() {
