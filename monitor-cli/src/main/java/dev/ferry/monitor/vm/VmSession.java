@@ -225,6 +225,10 @@ public final class VmSession implements VmControl, AutoCloseable {
         if (now != RunState.RUNNING && now != RunState.PAUSED) {
             throw new MonitorException("migrate: the VM is " + now.describe());
         }
+        Optional<String> blocker = body.migrationBlocker();
+        if (blocker.isPresent()) {
+            throw new MonitorException("migrate: " + blocker.get());
+        }
         request = withCapabilities(request);
         List<BlockSourceSection> disks = storageSections(body, request);
         MigrationUri uri;
