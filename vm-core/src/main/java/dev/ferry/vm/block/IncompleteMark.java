@@ -4,10 +4,7 @@ import dev.ferry.vm.block.qcow2.Qcow2Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -38,7 +35,11 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
      * @return the mark file beside it
      */
     public static Path file(Path image) {
-        return image.resolveSibling(image.getFileName() + SUFFIX);
+        return sidecar(image).path();
+    }
+
+    private static SidecarFile sidecar(Path image) {
+        return SidecarFile.beside(image, SUFFIX);
     }
 
     /**
@@ -49,12 +50,11 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
      * @throws IOException if the mark file exists but cannot be read
      */
     public static Optional<IncompleteMark> read(Path image) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file(image));
-        } catch (NoSuchFileException e) {
+        Optional<String> content = sidecar(image).read();
+        if (content.isEmpty()) {
             return Optional.empty();
         }
+        String text = content.get();
         Instant since = Instant.EPOCH;
         String reason = "unreadable mark file " + file(image);
         boolean corruptBit = false;
@@ -113,7 +113,7 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
         if (mark.isPresent() && mark.get().corruptBit()) {
             setCorruptBit(image, false);
         }
-        Files.deleteIfExists(file(image));
+        sidecar(image).delete();
     }
 
     /**
@@ -126,14 +126,8 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
     }
 
     private static void write(Path image, IncompleteMark mark) throws IOException {
-        Path file = file(image);
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(temporary, "since: " + mark.since() + "\nreason: " + mark.reason() + "\n"
+        sidecar(image).write("since: " + mark.since() + "\nreason: " + mark.reason() + "\n"
                 + (mark.corruptBit() ? "qcow2-corrupt-bit: set\n" : ""));
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Sets or clears the corrupt bit of a qcow2 v3 image (v2 has no feature bits); false for any other image. */
