@@ -69,7 +69,11 @@ public record SetupHeader(int setupSects, int version, int loadflags, int xloadf
         return header;
     }
 
-    /** Where the protected-mode kernel starts in the file. */
+    /**
+     * Where the protected-mode kernel starts in the file.
+     *
+     * @return the byte offset after the setup sectors
+     */
     public long kernelOffset() {
         return (setupSects + 1L) * 512;
     }
