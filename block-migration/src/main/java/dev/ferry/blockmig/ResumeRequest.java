@@ -18,7 +18,7 @@ import java.util.UUID;
  * are what the destination keeps on disk between the break and the resume ({@link ReceivedGranules}).
  *
  * <p>Little-endian: migration id (u64 most, u64 least significant bits), u16 drive count, then per
- * drive: u8 id length (1..255), id (UTF-8), u64 size, u32 granule size (a power of two, 512 B ..
+ * drive: u8 id length (1..255), id (UTF-8, no control characters), u64 size, u32 granule size (a power of two, 512 B ..
  * 64 MiB), u32 word count (must match size and granule size), the words. Nothing may follow.
  * The parser checks every count against the bytes left before it allocates, and refuses bits past
  * a drive's end: a peer that claims granules a disk does not have is lying or corrupt.
@@ -99,6 +99,10 @@ record ResumeRequest(UUID migrationId, List<DriveGranules> drives) {
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(name)).toString();
         } catch (CharacterCodingException e) {
             throw refused("drive " + index + " has an id that is not UTF-8");
+        }
+        if (drive.chars().anyMatch(Character::isISOControl)) {
+            // the id goes into one-line messages on both sides
+            throw refused("drive " + index + " has an id with control characters");
         }
         long size = in.getLong();
         int granule = in.getInt();
