@@ -69,7 +69,6 @@ public final class TlsCredentials {
             if (server.isEmpty() && client.isEmpty()) {
                 throw new IOException(directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem");
             }
-            AesGcmWarmup.startOnce();
             return new TlsCredentials(directory, server, client);
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IOException(directory + ": cannot set up TLS: " + e.getMessage(), e);
