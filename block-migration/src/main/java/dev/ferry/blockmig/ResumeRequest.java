@@ -33,6 +33,15 @@ record ResumeRequest(UUID migrationId, List<DriveGranules> drives) {
 
     ResumeRequest {
         drives = List.copyOf(drives);
+        if (drives.size() > 0xFFFF) {
+            throw new IllegalArgumentException(drives.size() + " drives do not fit a RESUME frame");
+        }
+        for (DriveGranules drive : drives) {
+            int length = drive.drive().getBytes(StandardCharsets.UTF_8).length;
+            if (length == 0 || length > 255) {
+                throw new IllegalArgumentException("drive id of " + length + " bytes (1 to 255 fit a RESUME frame)");
+            }
+        }
     }
 
     byte[] encode() {
