@@ -77,6 +77,10 @@ class ResumeRecordsTest {
         huge.putLong(1).putLong(2).putShort((short) 1).put((byte) 2).put("d9".getBytes()).putLong(Long.MAX_VALUE / 2)
                 .putInt(1 << 26).putInt(-1);
         assertRefused("bitmap words for", () -> ResumeRequest.parse(huge.flip()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ResumeRequest(ID, List.of(new DriveGranules("d".repeat(256), 8192, 4096, new long[] {0}))));
+        byte[] newline = new ResumeRequest(ID, List.of(new DriveGranules("disk\n0", 8192, 4096, new long[] {0}))).encode();
+        assertRefused("has an id with control characters", () -> ResumeRequest.parse(ByteBuffer.wrap(newline)));
         ByteBuffer badGranule = ByteBuffer.wrap(new ResumeRequest(ID, List.of(held)).encode()).order(ByteOrder.LITTLE_ENDIAN);
         badGranule.putInt(18 + 1 + held.drive().length() + 8, 3000);
         assertRefused("is not a power of two", () -> ResumeRequest.parse(badGranule));
