@@ -17,6 +17,7 @@ module dev.ferry.vm {
     exports dev.ferry.vm.device.serial; // UartSink: where a Machine's console goes
     exports dev.ferry.vm.device.state;  // device state records, parts of MachineSnapshot
     exports dev.ferry.vm.guest;         // the built-in guest's commands and status, as Machine takes and reports them
+    exports dev.ferry.vm.linux;         // LinuxBoot: a Linux kernel, initrd and command line for Machine.bootLinux
     exports dev.ferry.vm.memory;        // GuestMemory, GuestRam, DirtyTracker: guest RAM and its dirty tracking
     exports dev.ferry.vm.migration;     // RamSection, RecordSection: a Machine's migration sections
     exports dev.ferry.vm.state;         // MachineSnapshot and configuration records: the stream's wire contract

@@ -4,7 +4,6 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -19,24 +18,40 @@ import java.util.Locale;
  *
  * @param size       virtual size of the backing device in bytes
  * @param regionSize bytes per entry of {@code regions}, a multiple of the sector size
- * @param regions    hex SHA-256 of each region of the content the guest reads through the backing
+ * @param xxh3Regions hex XXH3-128 ({@link ContentHash}) of each region of the content the guest
+ *                   reads through the backing; the name says the hash, so a peer that hashed
+ *                   with another (SHA-256 before block section version 4) fails on the record's
+ *                   shape, in one line, instead of reporting every region different
  */
-public record BackingIdentity(long size, long regionSize, List<String> regions) {
+public record BackingIdentity(long size, long regionSize, List<String> xxh3Regions) {
 
     /** Regions per identity at most: a few KiB on the wire, and a refusal that names a narrow range. */
     static final int MAX_REGIONS = 1024;
     private static final long MIN_REGION = 1L << 20;
     private static final int READ_BYTES = 4 << 20;
 
+    /**
+     * Copies the region list and checks that it covers {@code size}.
+     *
+     * @throws IllegalArgumentException if the sizes are negative or zero, or the regions do not cover the
+     *         device
+     */
     public BackingIdentity {
-        regions = List.copyOf(regions);
-        if (size < 0 || regionSize <= 0 || regions.size() != regionCount(size, regionSize)) {
-            throw new IllegalArgumentException("backing identity of " + size + " bytes: " + regions.size()
+        xxh3Regions = List.copyOf(xxh3Regions);
+        if (size < 0 || regionSize <= 0 || xxh3Regions.size() != regionCount(size, regionSize)) {
+            throw new IllegalArgumentException("backing identity of " + size + " bytes: " + xxh3Regions.size()
                     + " regions of " + regionSize + " bytes do not cover it");
         }
     }
 
-    /** The identity of {@code backing}'s content as the guest reads it, from the cache while its files are unchanged. */
+    /**
+     * The identity of {@code backing}'s content as the guest reads it, from the cache while its files are
+     * unchanged.
+     *
+     * @param backing the backing device of an overlay
+     * @return its identity
+     * @throws IOException if the backing cannot be read
+     */
     public static BackingIdentity of(BlockDevice backing) throws IOException {
         return BackingDigestCache.SHARED.identity(backing);
     }
@@ -46,7 +61,7 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
         long size = backing.size();
         long regionSize = regionSizeFor(size);
         List<String> regions = new ArrayList<>(regionCount(size, regionSize));
-        MessageDigest sha = ChunkDigests.sha256();
+        ContentHash hash = new ContentHash();
         HexFormat hex = HexFormat.of();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.min(READ_BYTES, Math.max(regionSize, 4096)), 4096);
@@ -55,10 +70,10 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
                 for (long at = region; at < end; ) {
                     MemorySegment slice = buffer.asSlice(0, Math.min(buffer.byteSize(), end - at));
                     backing.read(at, slice);
-                    sha.update(slice.asByteBuffer());
+                    hash.update(slice);
                     at += slice.byteSize();
                 }
-                regions.add(hex.formatHex(sha.digest()));
+                regions.add(hex.formatHex(hash.finish()));
             }
         }
         return new BackingIdentity(size, regionSize, regions);
@@ -80,6 +95,11 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
     /**
      * Fails unless {@code local}, the destination's backing named {@code where}, is the same as
      * this source identity; a difference is named by its first byte range and how many regions differ.
+     *
+     * @param local the destination's identity of its backing
+     * @param drive the drive id, for the message
+     * @param where the destination's backing file, for the message
+     * @throws BlockMigrationException if size, region size or any region differs
      */
     public void requireSame(BackingIdentity local, String drive, String where) throws BlockMigrationException {
         if (local.size != size) {
@@ -92,8 +112,8 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
         }
         int first = -1;
         int differing = 0;
-        for (int i = 0; i < regions.size(); i++) {
-            if (!regions.get(i).equals(local.regions.get(i))) {
+        for (int i = 0; i < xxh3Regions.size(); i++) {
+            if (!xxh3Regions.get(i).equals(local.xxh3Regions.get(i))) {
                 differing++;
                 first = first < 0 ? i : first;
             }
@@ -103,7 +123,7 @@ public record BackingIdentity(long size, long regionSize, List<String> regions) 
             long to = Math.min(size, from + regionSize);
             throw new BlockMigrationException(String.format(Locale.ROOT, "drive %s: backing file %s differs from the"
                     + " source's in bytes %d..%d (%d of %d regions of %d bytes differ)",
-                    drive, where, from, to - 1, differing, regions.size(), regionSize));
+                    drive, where, from, to - 1, differing, xxh3Regions.size(), regionSize));
         }
     }
 }

@@ -54,9 +54,15 @@ public final class BlockCopy {
      * Starts copying the drives {@code selection} picks out of {@code drives} (read-only ones are
      * left out) over {@code channel}; returns at once.
      *
+     * @param drives every drive, id → device, in the order they are sent
+     * @param selection which drives to copy
+     * @param options copy mode, chunk size and granularity
+     * @param migration bandwidth, downtime and convergence limits
      * @param writers paused at the switch, so that the last chunks and the digests are final;
      *                resumed if the copy fails
+     * @param channel writable and open; closed at the end
      * @param progress told of each disk's progress, on the migration thread
+     * @return the running copy
      * @throws IllegalArgumentException when the selection leaves no writable drive, or the channel
      *                                  is closed (a finished copy closes its channel)
      */
@@ -80,6 +86,9 @@ public final class BlockCopy {
      * stream ended and every disk's digest matched; images are created if missing and closed at
      * the end.
      *
+     * @param images one per drive the source sends
+     * @param channel readable and open; closed at the end
+     * @return what was received
      * @throws MigrationException naming the phase, drive and problem; the source then fails too
      */
     public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel) throws IOException {
@@ -104,12 +113,20 @@ public final class BlockCopy {
         }
     }
 
-    /** The migration's handle: state, statistics, await, cancel, bandwidth and downtime limits. */
+    /**
+     * The migration's handle: state, statistics, await, cancel, bandwidth and downtime limits.
+     *
+     * @return the driver, never null
+     */
     public MigrationDriver driver() {
         return driver;
     }
 
-    /** Every copied disk's progress, in stream order. */
+    /**
+     * Every copied disk's progress, in stream order.
+     *
+     * @return one entry per disk, a snapshot
+     */
     public List<DiskStats> disks() {
         return disks.stream().map(BlockSourceSection::stats).toList();
     }

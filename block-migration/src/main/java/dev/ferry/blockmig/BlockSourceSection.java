@@ -27,6 +27,14 @@ public final class BlockSourceSection implements LiveSection {
     private final DiskProgress progress;
     private volatile DiskMigration migration;
 
+    /**
+     * The section sending {@code device} as {@code drive}; nothing is read until setup.
+     *
+     * @param drive the drive id the destination receives it under
+     * @param device the source image, written to by its guest meanwhile
+     * @param options copy mode, chunk size and granularity
+     * @param progress told of this disk's progress on the migration thread
+     */
     public BlockSourceSection(String drive, BlockDevice device, CopyOptions options, DiskProgress progress) {
         this.drive = drive;
         this.device = device;
@@ -37,6 +45,12 @@ public final class BlockSourceSection implements LiveSection {
     /**
      * The sections of the drives {@code selection} picks out of {@code attached} (id → device, in
      * the VM's order), read-only drives left out: register them all in the source's registry.
+     *
+     * @param attached every drive of the VM, id → device, in the VM's order
+     * @param selection which drives to copy
+     * @param options copy mode, chunk size and granularity
+     * @param progress told of each disk's progress
+     * @return one section per selected writable drive, in the VM's order
      */
     public static List<BlockSourceSection> forDrives(SequencedMap<String, BlockDevice> attached, DriveSelection selection,
                                                      CopyOptions options, DiskProgress progress) {
@@ -48,6 +62,10 @@ public final class BlockSourceSection implements LiveSection {
     /**
      * Wraps the VM's (or the writers') {@link Pausable} for the driver: pausing first lets the
      * disks' throttled writers go, so the pause never waits out a throttle delay.
+     *
+     * @param vm what the driver pauses at the switch
+     * @param disks the sections whose throttles the pause releases
+     * @return a Pausable that releases the throttles, then pauses {@code vm}
      */
     public static Pausable releasingThrottles(Pausable vm, List<BlockSourceSection> disks) {
         return new Pausable() {
@@ -72,6 +90,11 @@ public final class BlockSourceSection implements LiveSection {
         }
     }
 
+    /**
+     * The drive id this section sends.
+     *
+     * @return the drive id
+     */
     public String drive() {
         return drive;
     }
@@ -81,7 +104,11 @@ public final class BlockSourceSection implements LiveSection {
         return new SectionId(BlockWire.idstr(drive), 0, BlockWire.VERSION);
     }
 
-    /** This disk's progress, safe to call from any thread. */
+    /**
+     * This disk's progress, safe to call from any thread.
+     *
+     * @return the latest progress
+     */
     public DiskStats stats() {
         DiskMigration running = migration;
         return running == null ? DiskStats.waiting(drive) : running.stats();

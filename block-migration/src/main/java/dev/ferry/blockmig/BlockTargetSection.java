@@ -33,16 +33,32 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
         this.opener = opener;
     }
 
-    /** Receives into {@code image}, created if missing; closing the section closes the image. */
+    /**
+     * Receives into {@code image}, created if missing; closing the section closes the image.
+     *
+     * @param image the drive id and where its image is
+     * @return a section that owns the image it opens
+     */
     public static BlockTargetSection of(TargetImage image) {
         return new BlockTargetSection(image.drive(), image::open);
     }
 
-    /** Receives into an image the caller opened and keeps: closing the section leaves it open. */
+    /**
+     * Receives into an image the caller opened and keeps: closing the section leaves it open.
+     *
+     * @param drive the drive id the source sends
+     * @param device a writable image of the source's size
+     * @return a section that leaves {@code device} open
+     */
     public static BlockTargetSection into(String drive, BlockDevice device) {
         return new BlockTargetSection(drive, spec -> new DiskTarget(spec, device));
     }
 
+    /**
+     * The drive id this section receives.
+     *
+     * @return the drive id
+     */
     public String drive() {
         return drive;
     }
@@ -52,7 +68,11 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
         return new SectionId(BlockWire.idstr(drive), 0, BlockWire.VERSION);
     }
 
-    /** The image, once the stream started this disk. */
+    /**
+     * The image, once the stream started this disk.
+     *
+     * @return the image, or empty before the disk's first frame
+     */
     public Optional<BlockDevice> device() {
         return Optional.ofNullable(target).map(DiskTarget::device);
     }
@@ -69,17 +89,21 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
         }
         BlockWire.apply(in, target).ifPresent(digest -> sourceDigest = digest);
         if (kind == FrameKind.END) {
-            target.flush();
+            target.startFlush(); // runs while the state sections and EOF arrive; verify waits for it
         }
     }
 
-    /** Fails unless the source's digest arrived and equals the digest of what the image holds. */
+    /**
+     * Fails unless the source's digest arrived and equals the digest of what the image holds, and
+     * what arrived is durable.
+     */
     @Override
     public void verify() throws IOException {
         if (sourceDigest == null) {
             throw new BlockMigrationException("drive " + drive + ": the source sent no digest");
         }
         target.verify(sourceDigest);
+        target.flush();
     }
 
     /** Releases the buffers, and the image if this section opened it. */
@@ -119,7 +143,12 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
                 + " register a BlockSourceSection on the source");
     }
 
-    /** Closes every section, whatever happened; a failure to close is added to the first. */
+    /**
+     * Closes every section, whatever happened; a failure to close is added to the first.
+     *
+     * @param sections the sections to close
+     * @throws IOException the first failure to close, the others suppressed in it
+     */
     public static void closeAll(Iterable<BlockTargetSection> sections) throws IOException {
         IOException first = null;
         for (BlockTargetSection section : sections) {

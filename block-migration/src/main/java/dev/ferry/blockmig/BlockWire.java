@@ -9,21 +9,23 @@ import java.util.Optional;
 
 /**
  * What a block section's frames hold (section version {@value #VERSION}; 2 added the hash granularity
- * to the {@link DiskSpec}, 3 made its backing identity a list of region digests over every byte).
+ * to the {@link DiskSpec}, 3 made its backing identity a list of region digests over every byte, 4
+ * hashes with XXH3-128 instead of SHA-256: a 16-byte DIGEST, and a peer of version 3 is refused at
+ * the section's START with both versions named).
  * START: the
  * {@link DiskSpec} record, which the destination checks before anything else. PART and END: a
  * sequence of messages, each a u8 tag then its fields, little-endian:
  * <ul>
  *   <li>{@code DATA}: u64 offset, u32 length, the bytes (one frame holds the whole message);
  *   <li>{@code ZERO}: u64 offset, u64 length: the range reads as zeroes;
- *   <li>{@code DIGEST}: 32 bytes of SHA-256, the source's digest of the disk, last in END.
+ *   <li>{@code DIGEST}: 16 bytes, the source's XXH3-128 digest of the disk ({@link ChunkDigests}), last in END.
  * </ul>
  * A message never crosses a chunk boundary, so the destination hashes what it received in runs
  * of granules inside one chunk, reading them back into a chunk-sized buffer.
  */
 final class BlockWire {
 
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     private static final byte DATA = 1;
     private static final byte ZERO = 2;
     private static final byte DIGEST = 3;
@@ -31,7 +33,7 @@ final class BlockWire {
     static final long DATA_HEADER_BYTES = 1 + 8 + 4;
     /** What a ZERO message costs. */
     static final long MARKER_BYTES = 1 + 8 + 8;
-    private static final int DIGEST_BYTES = 32;
+    private static final int DIGEST_BYTES = ContentHash.BYTES;
 
     private BlockWire() {
     }
@@ -95,9 +97,9 @@ final class BlockWire {
                 }
                 case ZERO -> target.zeroes(in.readLong(), in.readLong());
                 case DIGEST -> {
-                    byte[] sha = new byte[DIGEST_BYTES];
-                    in.read(sha);
-                    digest = Optional.of(HexFormat.of().formatHex(sha));
+                    byte[] hash = new byte[DIGEST_BYTES];
+                    in.read(hash);
+                    digest = Optional.of(HexFormat.of().formatHex(hash));
                 }
                 default -> throw new BlockMigrationException("drive " + drive + ": unknown message tag " + tag
                         + " in the block stream");

@@ -3,20 +3,15 @@ package dev.ferry.blockmig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The verification digest of one disk, a two-level hash tree: a SHA-256 per granule (the hash
- * granularity of the {@link DiskSpec}), a SHA-256 per node of {@value #NODE_GRANULES} granules
+ * The verification digest of one disk, a two-level hash tree: an XXH3-128 ({@link ContentHash})
+ * per granule (the hash granularity of the {@link DiskSpec}), one per node of {@value #NODE_GRANULES} granules
  * over which of them are covered and their hashes, and the disk's digest over the covered
  * nodes' hashes. Each side hashes a granule when it handles it (whole, even if only part of it
  * was re-sent), so only granules handled again are hashed again; a node's hash is brought up to
- * date as soon as hashing moves on to another node (2 KiB of hashes: cheap for each page re-sent
+ * date as soon as hashing moves on to another node (1 KiB of hashes: cheap for each page re-sent
  * at random), so the final digest, inside the guest's downtime, re-hashes at most the last node
  * and then the node table (at most 16 Ki nodes, see {@link DiskSpec#MAX_HASH_GRANULES}).
  * Only granules the copy covered count: in an incremental copy the rest is the backing file,
@@ -24,12 +19,12 @@ import java.util.HexFormat;
  *
  * <p>Bytes arrive through {@link #add} and {@link #addZeroes} in disk order within a granule,
  * starting at its first byte; a granule's hash is recorded when its last byte arrives. The
- * tables live off-heap in the owner's arena, 32 bytes per granule (see
+ * tables live off-heap in the owner's arena, 16 bytes per granule (see
  * {@link DiskSpec#hashGranularityFor}).
  */
 final class ChunkDigests {
 
-    private static final int HASH_BYTES = 32;
+    private static final int HASH_BYTES = ContentHash.BYTES;
     /** Granules per node: one 64-bit word of the coverage bitmap. */
     static final int NODE_GRANULES = 64;
 
@@ -41,10 +36,8 @@ final class ChunkDigests {
     private final DirtyBitmap coveredGranules;
     private final DirtyBitmap coveredNodes;
     private final DirtyBitmap staleNodes;
-    private final MessageDigest granuleSha = sha256();
-    private final MessageDigest treeSha = sha256();
-    private final byte[] hash = new byte[HASH_BYTES];
-    private final ByteBuffer index = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final ContentHash granuleHash = new ContentHash();
+    private final ContentHash treeHash = new ContentHash();
     private final byte[] zeroGranuleHash;
     /** The granule being hashed, or -1 between granules. */
     private long hashing = -1;
@@ -63,9 +56,9 @@ final class ChunkDigests {
         this.granuleHashes = arena.allocate(coveredGranules.chunks() * HASH_BYTES);
         this.nodeHashes = arena.allocate(coveredNodes.chunks() * HASH_BYTES);
         for (long left = granularity; left > 0; left -= ZeroChunks.ZERO_BYTES) {
-            granuleSha.update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)).asByteBuffer());
+            granuleHash.update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)));
         }
-        this.zeroGranuleHash = granuleSha.digest();
+        this.zeroGranuleHash = granuleHash.finish();
     }
 
     /**
@@ -78,7 +71,7 @@ final class ChunkDigests {
             long n = Math.min(length - at, granuleEnd(offset + at) - (offset + at));
             MemorySegment piece = bytes.asSlice(at, n);
             if (hashing < 0 && n == granularity && ZeroChunks.isZero(piece)) {
-                record((offset + at) >>> granuleShift, zeroGranuleHash);
+                recordZero((offset + at) >>> granuleShift);
             } else {
                 feed(offset + at, piece);
             }
@@ -91,7 +84,7 @@ final class ChunkDigests {
         for (long at = offset, end = offset + length; at < end; ) {
             long n = Math.min(end - at, granuleEnd(at) - at);
             if (hashing < 0 && n == granularity) {
-                record(at >>> granuleShift, zeroGranuleHash);
+                recordZero(at >>> granuleShift);
             } else {
                 feed(at, ZeroChunks.zeroes(Math.min(n, ZeroChunks.ZERO_BYTES)));
                 n = Math.min(n, ZeroChunks.ZERO_BYTES);
@@ -112,21 +105,22 @@ final class ChunkDigests {
                     + (hashing < 0 ? "the start of a granule" : next));
         }
         hashing = granule;
-        granuleSha.update(piece.asByteBuffer());
+        granuleHash.update(piece);
         next = offset + piece.byteSize();
         if (next == granuleEnd(offset)) {
-            try {
-                granuleSha.digest(hash, 0, HASH_BYTES);
-            } catch (DigestException e) {
-                throw new IllegalStateException("SHA-256 into a 32-byte array", e);
-            }
+            granuleHash.finishInto(granuleHashes, granule * HASH_BYTES);
             hashing = -1;
-            record(granule, hash);
+            record(granule);
         }
     }
 
-    private void record(long granule, byte[] granuleHash) {
-        MemorySegment.copy(granuleHash, 0, granuleHashes, ValueLayout.JAVA_BYTE, granule * HASH_BYTES, HASH_BYTES);
+    private void recordZero(long granule) {
+        MemorySegment.copy(zeroGranuleHash, 0, granuleHashes, ValueLayout.JAVA_BYTE, granule * HASH_BYTES, HASH_BYTES);
+        record(granule);
+    }
+
+    /** Marks {@code granule}, whose hash is in the table, covered. */
+    private void record(long granule) {
         coveredGranules.mark(granule << granuleShift, 1);
         long node = granule / NODE_GRANULES;
         if (node != lastNode && lastNode >= 0 && staleNodes.clear(lastNode)) {
@@ -139,14 +133,14 @@ final class ChunkDigests {
 
     /**
      * Hashes which granules of {@code node} are covered (a u64 bit mask) and then its part of the
-     * granule table, in one piece: a granule never covered has 32 zero bytes there.
+     * granule table, in one piece: a granule never covered has 16 zero bytes there.
      */
     private void hashNode(long node) {
         long first = node * NODE_GRANULES;
         int granules = (int) Math.min(NODE_GRANULES, coveredGranules.chunks() - first);
-        treeSha.update(index.clear().putLong(coveredGranules.bits(first, granules)).flip());
-        treeSha.update(granuleHashes.asSlice(first * HASH_BYTES, (long) granules * HASH_BYTES).asByteBuffer());
-        MemorySegment.copy(treeSha.digest(), 0, nodeHashes, ValueLayout.JAVA_BYTE, node * HASH_BYTES, HASH_BYTES);
+        treeHash.update(coveredGranules.bits(first, granules))
+                .update(granuleHashes.asSlice(first * HASH_BYTES, (long) granules * HASH_BYTES))
+                .finishInto(nodeHashes, node * HASH_BYTES);
     }
 
     /** The first covered granule from {@code granule} on, or -1. */
@@ -159,21 +153,10 @@ final class ChunkDigests {
         for (long node = staleNodes.takeNext(0); node >= 0; node = staleNodes.takeNext(node + 1)) {
             hashNode(node);
         }
-        ByteBuffer header = ByteBuffer.allocate(Long.BYTES * 2).order(ByteOrder.LITTLE_ENDIAN);
-        header.putLong(size).putLong(granularity).flip();
-        treeSha.update(header);
+        treeHash.update(size).update(granularity);
         for (long node = coveredNodes.nextSet(0); node >= 0; node = coveredNodes.nextSet(node + 1)) {
-            treeSha.update(index.clear().putLong(node).flip());
-            treeSha.update(nodeHashes.asSlice(node * HASH_BYTES, HASH_BYTES).asByteBuffer());
+            treeHash.update(node).update(nodeHashes.asSlice(node * HASH_BYTES, HASH_BYTES));
         }
-        return HexFormat.of().formatHex(treeSha.digest());
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return HexFormat.of().formatHex(treeHash.finish());
     }
 }

@@ -17,6 +17,12 @@ public record CopyOptions(CopyMode mode, int chunkSize, int granularity) {
     /** Default dirty-tracking unit: a page, what a guest's smallest usual write dirties anyway. */
     public static final int DEFAULT_GRANULARITY = 4096;
 
+    /**
+     * Checks the sizes.
+     *
+     * @throws IllegalArgumentException if a size is not a power of two of at least 4096, or the granularity
+     *         exceeds the chunk size
+     */
     public CopyOptions {
         Objects.requireNonNull(mode, "mode");
         if (chunkSize < 4096 || Integer.bitCount(chunkSize) != 1) {
@@ -28,16 +34,32 @@ public record CopyOptions(CopyMode mode, int chunkSize, int granularity) {
         }
     }
 
-    /** {@code mode} with 1 MiB chunks, dirty tracking in 4 KiB. */
+    /**
+     * {@code mode} with 1 MiB chunks, dirty tracking in 4 KiB.
+     *
+     * @param mode full or incremental
+     * @return the options
+     */
     public static CopyOptions of(CopyMode mode) {
         return new CopyOptions(mode, DiskSpec.DEFAULT_CHUNK_SIZE, DEFAULT_GRANULARITY);
     }
 
-    /** These options with {@code bytes} chunks; the granularity shrinks with them if it was larger. */
+    /**
+     * These options with {@code bytes} chunks; the granularity shrinks with them if it was larger.
+     *
+     * @param bytes chunk size, a power of two of at least 4096
+     * @return the new options
+     */
     public CopyOptions withChunkSize(int bytes) {
         return new CopyOptions(mode, bytes, Math.min(granularity, bytes));
     }
 
+    /**
+     * These options with writes tracked in granules of {@code bytes}.
+     *
+     * @param bytes a power of two from 4096 up to the chunk size
+     * @return the new options
+     */
     public CopyOptions withGranularity(int bytes) {
         return new CopyOptions(mode, chunkSize, bytes);
     }

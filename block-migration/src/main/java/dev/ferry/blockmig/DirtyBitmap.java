@@ -24,6 +24,10 @@ public final class DirtyBitmap {
     /**
      * A clear bitmap over {@code size} bytes in chunks of {@code chunkSize} bytes, a power of two;
      * the last chunk may be short.
+     *
+     * @param size bytes covered, positive
+     * @param chunkSize bytes per bit, a positive power of two
+     * @throws IllegalArgumentException if size is not positive or chunkSize not a power of two
      */
     public DirtyBitmap(long size, long chunkSize) {
         if (size <= 0) {
@@ -42,24 +46,48 @@ public final class DirtyBitmap {
         this.words = new long[(int) wordCount];
     }
 
+    /**
+     * Bytes per bit.
+     *
+     * @return a power of two
+     */
     public long chunkSize() {
         return 1L << chunkShift;
     }
 
+    /**
+     * Number of bits: chunks the size is split into.
+     *
+     * @return the chunk count
+     */
     public long chunks() {
         return chunks;
     }
 
-    /** Bytes the bitmap covers. */
+    /**
+     * Bytes the bitmap covers.
+     *
+     * @return bytes
+     */
     public long size() {
         return size;
     }
 
-    /** Number of set bits. */
+    /**
+     * Number of set bits.
+     *
+     * @return set bits, 0 to {@link #chunks()}
+     */
     public long count() {
         return count.get();
     }
 
+    /**
+     * Whether {@code chunk}'s bit is set.
+     *
+     * @param chunk a chunk index below {@link #chunks()}
+     * @return true if set
+     */
     public boolean isSet(long chunk) {
         return (word(chunk >>> 6) & (1L << chunk)) != 0;
     }
@@ -67,6 +95,10 @@ public final class DirtyBitmap {
     /**
      * The {@code count} bits from {@code fromChunk} on, as the low bits of a long (bit 0 is
      * {@code fromChunk}); the range must lie inside one aligned 64-bit word.
+     *
+     * @param fromChunk the first chunk
+     * @param count bits wanted, 1 to 64
+     * @return the bits, higher ones zero
      */
     public long bits(long fromChunk, int count) {
         if (count <= 0 || (fromChunk & 63) + count > 64) {
@@ -81,7 +113,13 @@ public final class DirtyBitmap {
         setChunks(0, chunks);
     }
 
-    /** Sets the bit of every chunk {@code [offset, offset + length)} touches; returns how many were clear. */
+    /**
+     * Sets the bit of every chunk {@code [offset, offset + length)} touches; returns how many were clear.
+     *
+     * @param offset the first byte written
+     * @param length bytes written
+     * @return bits that were clear and are now set
+     */
     public long mark(long offset, long length) {
         if (length <= 0) {
             return 0;
@@ -98,6 +136,11 @@ public final class DirtyBitmap {
      * so a bitmap of small dirty granules can defer to a bulk bitmap of whole chunks. Correct
      * without a lock because the write is in the image before the mark: if {@code except}'s bit
      * is cleared after we looked, the reader clears this bitmap's bits of the chunk before it reads.
+     *
+     * @param offset the first byte written
+     * @param length bytes written
+     * @param except the bulk pass's bitmap of chunks still to read
+     * @return bits that were clear and are now set
      */
     public long mark(long offset, long length, DirtyBitmap except) {
         if (length <= 0) {
@@ -145,7 +188,12 @@ public final class DirtyBitmap {
         return ones << firstBit;
     }
 
-    /** Clears one bit; returns whether it was set. */
+    /**
+     * Clears one bit; returns whether it was set.
+     *
+     * @param chunk a chunk index below {@link #chunks()}
+     * @return true if it was set
+     */
     public boolean clear(long chunk) {
         long bit = 1L << chunk;
         long old = (long) WORD.getAndBitwiseAnd(words, (int) (chunk >>> 6), ~bit);
@@ -156,7 +204,13 @@ public final class DirtyBitmap {
         return false;
     }
 
-    /** Clears the bits of chunks {@code [from, to)}; returns how many were set. */
+    /**
+     * Clears the bits of chunks {@code [from, to)}; returns how many were set.
+     *
+     * @param from the first chunk
+     * @param to the chunk after the last
+     * @return bits that were set
+     */
     public long clear(long from, long to) {
         long cleared = 0;
         for (long chunk = from; chunk < Math.min(to, chunks); ) {
@@ -176,6 +230,9 @@ public final class DirtyBitmap {
     /**
      * The first set bit at or after {@code fromChunk}, left set, or -1 when there is none. Skips
      * clear words 64 chunks at a time.
+     *
+     * @param fromChunk where to start looking
+     * @return a chunk index, or -1
      */
     public long nextSet(long fromChunk) {
         if (fromChunk >= chunks) {
@@ -196,6 +253,9 @@ public final class DirtyBitmap {
      * Finds the first set bit at or after {@code fromChunk}, clears it and returns its chunk, or
      * returns -1 when no bit at or after {@code fromChunk} is set. Skips clear words 64 chunks at a
      * time.
+     *
+     * @param fromChunk where to start looking
+     * @return the chunk whose bit was cleared, or -1
      */
     public long takeNext(long fromChunk) {
         for (long chunk = nextSet(fromChunk); chunk >= 0; chunk = nextSet(chunk)) {

@@ -29,7 +29,14 @@ import java.util.concurrent.atomic.LongAdder;
 public final class DiskMigration implements AutoCloseable {
 
     /** Where a disk's copy is. */
-    public enum Phase { BULK, DIRTY, COMPLETE }
+    public enum Phase {
+        /** The first pass, over every chunk of the disk. */
+        BULK,
+        /** Passes over the granules the guest wrote after they were sent. */
+        DIRTY,
+        /** The final sweep is done: the digest is final. */
+        COMPLETE
+    }
 
     /**
      * Bytes read first from a data run: if they are not all zero neither is the run, which then
@@ -104,6 +111,13 @@ public final class DiskMigration implements AutoCloseable {
      * Starts tracking {@code device}'s writes in granules of {@code options.granularity()} and
      * plans its bulk pass in chunks of {@code options.chunkSize()}. An incremental copy computes
      * the backing identity now, so the destination can refuse before data moves.
+     *
+     * @param drive the drive id
+     * @param device the image the guest keeps writing
+     * @param options copy mode, chunk size and granularity
+     * @return the copy, in the bulk phase
+     * @throws IOException if the device cannot be read or, for an incremental copy, its backing identity
+     *         cannot be computed
      */
     public static DiskMigration start(String drive, BlockDevice device, CopyOptions options) throws IOException {
         return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity());
@@ -129,16 +143,29 @@ public final class DiskMigration implements AutoCloseable {
         }
     }
 
-    /** What the destination must know and check before data moves. */
+    /**
+     * What the destination must know and check before data moves.
+     *
+     * @return the disk's spec
+     */
     public DiskSpec spec() {
         return spec;
     }
 
+    /**
+     * Where the copy is now; safe from any thread.
+     *
+     * @return the phase
+     */
     public Phase phase() {
         return phase;
     }
 
-    /** Bytes still to send: unsent bulk chunks plus dirty granules. */
+    /**
+     * Bytes still to send: unsent bulk chunks plus dirty granules.
+     *
+     * @return bytes
+     */
     public long pendingBytes() {
         return (bulk.count() << chunkShift) + (dirty.count() << granuleShift);
     }
@@ -147,6 +174,8 @@ public final class DiskMigration implements AutoCloseable {
      * The driver's stall guard fired for the {@code level}-th time: the copy is not converging.
      * A disk with something pending throttles its guest's writes to match (20% at level 1, one
      * step more per level, up to 99%); a disk the guest leaves alone stays free.
+     *
+     * @param level the stall count, 1 or more
      */
     public void notConverging(int level) {
         if (pendingBytes() > 0) {
@@ -159,6 +188,11 @@ public final class DiskMigration implements AutoCloseable {
      * a zero marker: a zero chunk costs little on the wire but still costs its scan), until the
      * end of the bulk pass or of a dirty pass, or until nothing is pending, so that the driver
      * weighs what is pending between passes; returns the bytes sent.
+     *
+     * @param sink where chunks and zero markers go
+     * @param budgetBytes disk bytes to cover this call, positive
+     * @return stream bytes sent by this call, chunk headers and zero markers included
+     * @throws IOException if the device cannot be read or the sink fails
      */
     public long iterate(ChunkSink sink, long budgetBytes) throws IOException {
         long sentBefore = transferred;
@@ -187,6 +221,9 @@ public final class DiskMigration implements AutoCloseable {
     /**
      * Sends everything still pending in one sweep (so it ends even if someone still writes);
      * call with the guest paused. Afterwards {@link #digest()} is final.
+     *
+     * @param sink where chunks and zero markers go
+     * @throws IOException if the device cannot be read or the sink fails
      */
     public void complete(ChunkSink sink) throws IOException {
         throttle.release();
@@ -200,7 +237,11 @@ public final class DiskMigration implements AutoCloseable {
         phase = Phase.COMPLETE;
     }
 
-    /** The verification digest of what was sent; after {@link #complete} it is the disk's content. */
+    /**
+     * The verification digest of what was sent; after {@link #complete} it is the disk's content.
+     *
+     * @return hex digest
+     */
     public String digest() {
         return digests.digest();
     }
@@ -411,6 +452,11 @@ public final class DiskMigration implements AutoCloseable {
         return true;
     }
 
+    /**
+     * This disk's progress now; safe from any thread.
+     *
+     * @return a snapshot
+     */
     public DiskStats stats() {
         return new DiskStats(spec.drive(), phase, totalBytes, transferred, resent, pendingBytes(), zeroChunks, passes,
                 dirtyRate, sendRate, throttle.percent());

@@ -10,5 +10,10 @@ public interface DiskProgress {
     /** Ignores every report. */
     DiskProgress NONE = stats -> { };
 
+    /**
+     * Takes one report.
+     *
+     * @param stats the disk's progress now
+     */
     void progress(DiskStats stats);
 }

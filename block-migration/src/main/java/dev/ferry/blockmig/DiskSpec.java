@@ -30,12 +30,21 @@ public record DiskSpec(String drive, long size, ImageFormat format, CopyMode mod
      * that keeps the digest table within {@link #MAX_HASH_GRANULES} entries, at most a chunk. A
      * granule re-sent is hashed whole on both sides, so granules of a page cost nothing extra for
      * 4 KiB writes (disks up to 4 GiB); larger disks trade re-hashing for memory.
+     *
+     * @param size the disk's virtual size in bytes
+     * @param chunkSize the chunk size in bytes, a power of two
+     * @return the granularity in bytes
      */
     public static int hashGranularityFor(long size, int chunkSize) {
         long wanted = Math.max(4096, Long.highestOneBit(Math.max(1, (size - 1) / MAX_HASH_GRANULES)) << 1);
         return (int) Math.min(wanted, chunkSize);
     }
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException for a blank drive id or a size that breaks the rules above
+     */
     public DiskSpec {
         if (drive == null || drive.isBlank()) {
             throw new IllegalArgumentException("disk spec without a drive id");

@@ -21,12 +21,21 @@ public record DiskStats(String drive, DiskMigration.Phase phase, long totalBytes
 
     private static final long MIB = 1 << 20;
 
-    /** A disk whose copy has not been set up yet. */
+    /**
+     * A disk whose copy has not been set up yet.
+     *
+     * @param drive the drive id
+     * @return stats in the bulk phase with every count at zero
+     */
     public static DiskStats waiting(String drive) {
         return new DiskStats(drive, DiskMigration.Phase.BULK, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
-    /** How the copy keeps up with the guest: "free" or "throttled 40%". */
+    /**
+     * How the copy keeps up with the guest: "free" or "throttled 40%".
+     *
+     * @return "free" or "throttled N%"
+     */
     public String convergence() {
         return throttlePercent == 0 ? "free" : "throttled " + throttlePercent + "%";
     }
@@ -34,6 +43,8 @@ public record DiskStats(String drive, DiskMigration.Phase phase, long totalBytes
     /**
      * One line for {@code info migrate}, e.g. "vda: dirty pass 3, 812/1024 MiB sent, 20 MiB
      * re-sent, 4 MiB remaining, 96 zero chunks, 110 MiB/s, dirtied 30 MiB/s, throttled 40%".
+     *
+     * @return the line, no newline
      */
     public String summary() {
         String where = switch (phase) {

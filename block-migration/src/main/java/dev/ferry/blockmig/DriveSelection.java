@@ -10,16 +10,26 @@ import java.util.SequencedMap;
 /**
  * Which drives a migration copies: {@code all}, or a comma-separated list of drive ids as the user
  * types it. Read-only drives are never copied: the destination must already have them.
+ *
+ * @param drives the selected drive ids in the order typed; empty for {@code all}
  */
 public record DriveSelection(List<String> drives) {
 
+    /** Every writable drive. */
     public static final DriveSelection ALL = new DriveSelection(List.of());
 
+    /** Copies the list. */
     public DriveSelection {
         drives = List.copyOf(drives);
     }
 
-    /** Parses {@code all} or {@code vda,vdb}; blanks and duplicates are errors. */
+    /**
+     * Parses {@code all} or {@code vda,vdb}; blanks and duplicates are errors.
+     *
+     * @param text {@code all} or comma-separated drive ids
+     * @return the selection
+     * @throws IllegalArgumentException for a blank or repeated id
+     */
     public static DriveSelection parse(String text) {
         if (text.strip().equals("all")) {
             return ALL;
@@ -37,6 +47,10 @@ public record DriveSelection(List<String> drives) {
     /**
      * The drives to copy out of {@code attached} (id → device, in the VM's order), read-only ones
      * left out; fails naming a selected id that is not attached.
+     *
+     * @param attached every drive of the VM, id → device, in the VM's order
+     * @return the selected writable drives, in the VM's order
+     * @throws IllegalArgumentException naming a selected id that is not attached
      */
     public SequencedMap<String, BlockDevice> select(SequencedMap<String, BlockDevice> attached) {
         List<String> wanted = drives.isEmpty() ? new ArrayList<>(attached.keySet()) : drives;

@@ -21,18 +21,32 @@ import java.util.Optional;
  */
 public record TargetImage(String drive, Path path, Optional<Path> backing) {
 
+    /** Checks that no component is null. */
     public TargetImage {
         Objects.requireNonNull(drive, "drive");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(backing, "backing");
     }
 
-    /** An image for a full copy, or an existing overlay for an incremental one. */
+    /**
+     * An image for a full copy, or an existing overlay for an incremental one.
+     *
+     * @param drive the drive id
+     * @param path the image file
+     * @return a target without backing
+     */
     public static TargetImage of(String drive, Path path) {
         return new TargetImage(drive, path, Optional.empty());
     }
 
-    /** An image for an incremental copy: the overlay {@code path} over {@code backing}. */
+    /**
+     * An image for an incremental copy: the overlay {@code path} over {@code backing}.
+     *
+     * @param drive the drive id
+     * @param path the overlay file
+     * @param backing the destination's copy of the backing file
+     * @return a target with backing
+     */
     public static TargetImage overlay(String drive, Path path, Path backing) {
         return new TargetImage(drive, path, Optional.of(backing));
     }

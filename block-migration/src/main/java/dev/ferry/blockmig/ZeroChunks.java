@@ -13,7 +13,12 @@ public final class ZeroChunks {
     private ZeroChunks() {
     }
 
-    /** Whether every byte of {@code bytes} is zero. */
+    /**
+     * Whether every byte of {@code bytes} is zero.
+     *
+     * @param bytes any segment
+     * @return true if every byte is zero, also when it is empty
+     */
     public static boolean isZero(MemorySegment bytes) {
         long length = bytes.byteSize();
         for (long at = 0; at < length; at += ZERO_BYTES) {

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -117,6 +118,19 @@ final class GuestWriter implements Pausable, AutoCloseable {
 
     long writes() {
         return writes.get();
+    }
+
+    /** Waits until at least {@code count} writes are done (each write's end notifies), at most 30 s. */
+    synchronized void awaitWrites(long count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (writes.get() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || failure != null) {
+                throw new AssertionError("the guest wrote " + writes.get() + " times, not " + count
+                        + (failure == null ? "" : ": " + failure));
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
     }
 
     /** Bytes written so far, data and zeroes. */

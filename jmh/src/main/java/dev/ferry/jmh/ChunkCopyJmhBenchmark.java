@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * time goes:
  * <ul>
  *   <li>{@code blockSection}: what a migration runs: a {@link BlockSourceSection} (zero probe,
- *       read straight into the frame, SHA-256 chunk digests, zero markers) through savevm's
+ *       read straight into the frame, XXH3-128 granule digests, zero markers) through savevm's
  *       frame writer (CRC32C per frame) with 4 MiB frames;
  *   <li>{@code readIntoFrame}: each 1 MiB chunk read into the frame writer's buffer, 4 per
  *       frame, CRC and write: framing without the section's logic;

@@ -24,17 +24,31 @@ public final class DirtyBitmap {
         return (pages + 63) / 64 * Long.BYTES;
     }
 
-    /** Pages the bitmap covers. */
+    /**
+     * Pages the bitmap covers.
+     *
+     * @return pages, from the slot's start
+     */
     public long pages() {
         return pages;
     }
 
-    /** True when page {@code page} (relative to the slot) is marked dirty. */
+    /**
+     * True when page {@code page} (relative to the slot) is marked dirty.
+     *
+     * @param page a page index relative to the slot
+     * @return true if dirty
+     */
     public boolean isDirty(long page) {
         return (bits.getAtIndex(JAVA_LONG, page >>> 6) & (1L << (page & 63))) != 0;
     }
 
-    /** The first dirty page at or after {@code from}, or -1 when none: walks a word (64 pages) at a time. */
+    /**
+     * The first dirty page at or after {@code from}, or -1 when none: walks a word (64 pages) at a time.
+     *
+     * @param from a page index relative to the slot
+     * @return a page index, or -1
+     */
     public long nextDirty(long from) {
         if (from >= pages) {
             return -1;
@@ -52,12 +66,20 @@ public final class DirtyBitmap {
         return page < pages ? page : -1;
     }
 
-    /** The dirty pages in ascending order. */
+    /**
+     * The dirty pages in ascending order.
+     *
+     * @return page indices relative to the slot
+     */
     public LongStream dirtyPages() {
         return LongStream.iterate(nextDirty(0), page -> page >= 0, page -> nextDirty(page + 1));
     }
 
-    /** Number of dirty pages. */
+    /**
+     * Number of dirty pages.
+     *
+     * @return dirty pages
+     */
     public long count() {
         long count = 0;
         for (long i = 0; i < bits.byteSize() / Long.BYTES; i++) {
@@ -66,7 +88,11 @@ public final class DirtyBitmap {
         return count;
     }
 
-    /** The raw bitmap, read-only. */
+    /**
+     * The raw bitmap, read-only.
+     *
+     * @return one bit per page, bit 0 of byte 0 first
+     */
     public MemorySegment segment() {
         return bits.asReadOnly();
     }

@@ -22,18 +22,31 @@ public final class EventFd implements AutoCloseable {
         this.nonBlocking = nonBlocking;
     }
 
-    /** A new eventfd, counter 0; {@code nonBlocking} makes {@link #read()} return 0 instead of waiting. */
+    /**
+     * A new eventfd, counter 0; {@code nonBlocking} makes {@link #read()} return 0 instead of waiting.
+     *
+     * @param nonBlocking whether reads return 0 instead of blocking
+     * @return the eventfd; close it when done
+     */
     public static EventFd create(boolean nonBlocking) {
         int flags = LibC.EFD_CLOEXEC | (nonBlocking ? LibC.EFD_NONBLOCK : 0);
         return new EventFd(Sys.check(LibC.eventfd(0, flags), "eventfd"), nonBlocking);
     }
 
-    /** The file descriptor, for KVM. */
+    /**
+     * The file descriptor, for KVM.
+     *
+     * @return the fd number
+     */
     public int fd() {
         return fd;
     }
 
-    /** Adds {@code value} (> 0) to the counter, waking a reader. */
+    /**
+     * Adds {@code value} (> 0) to the counter, waking a reader.
+     *
+     * @param value a positive amount
+     */
     public void signal(long value) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(JAVA_LONG);
@@ -44,7 +57,11 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
-    /** Returns the counter and resets it to 0; 0 when non-blocking and nothing was signalled. */
+    /**
+     * Returns the counter and resets it to 0; 0 when non-blocking and nothing was signalled.
+     *
+     * @return the counter before the reset
+     */
     public long read() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(JAVA_LONG);

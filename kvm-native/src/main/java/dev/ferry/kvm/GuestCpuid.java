@@ -14,11 +14,19 @@ public final class GuestCpuid {
     private static final int HYPERVISOR_BASE = 0x4000_0000;
     private static final int KVM_SIGNATURE_EBX = 0x4b4d_564b; // "KVMK"
     private static final int HYPERV_SIGNATURE_EBX = 0x7263_694d; // "Micr"
+    private static final int HYPERVISOR_BIT = 1 << 31;
 
     private GuestCpuid() {
     }
 
-    /** {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel LAPIC gets it. */
+    /**
+     * {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel
+     * LAPIC gets it.
+     *
+     * @param supported the host's supported CPUID
+     * @param lapicInKernel whether the VM has the in-kernel irqchip
+     * @return the guest's CPUID, without the PV features it may not use
+     */
     public static List<CpuidEntry> forVm(List<CpuidEntry> supported, boolean lapicInKernel) {
         OptionalInt base = kvmBase(supported);
         if (lapicInKernel || base.isEmpty()) {
@@ -35,6 +43,10 @@ public final class GuestCpuid {
      * APIC id of whichever host CPU ran the ioctl (leaf 1 EBX[31:24], the x2APIC id of leaves 0xB
      * and 0x1F, AMD's extended APIC id in 0x8000001E), so each vCPU gets its own, as QEMU does;
      * two VMs built alike then show their guests the same CPUID.
+     *
+     * @param cpuid the guest's CPUID
+     * @param apicId the vCPU's APIC id
+     * @return a copy with the APIC ids replaced
      */
     public static List<CpuidEntry> forVcpu(List<CpuidEntry> cpuid, int apicId) {
         return cpuid.stream().map(e -> switch (e.function()) {
@@ -46,7 +58,25 @@ public final class GuestCpuid {
         }).toList();
     }
 
-    /** KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves. */
+    /**
+     * {@code cpuid} with the "running under a hypervisor" bit (leaf 1 ECX bit 31) set, which KVM
+     * does not set itself: Linux looks for KVM's leaves (kvmclock, PV features) only when it is.
+     *
+     * @param cpuid the guest's CPUID
+     * @return the same entries with the bit set
+     */
+    public static List<CpuidEntry> announcingHypervisor(List<CpuidEntry> cpuid) {
+        return cpuid.stream().map(e -> e.function() != 1 ? e
+                : new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx() | HYPERVISOR_BIT, e.edx()))
+                .toList();
+    }
+
+    /**
+     * KVM_CPUID_FEATURES EAX as {@code cpuid} shows it; 0 when it has no KVM leaves.
+     *
+     * @param cpuid a CPUID table
+     * @return the feature bits, or 0
+     */
     public static int kvmFeatures(List<CpuidEntry> cpuid) {
         OptionalInt base = kvmBase(cpuid);
         if (base.isEmpty()) {
@@ -56,7 +86,12 @@ public final class GuestCpuid {
                 .orElse(0);
     }
 
-    /** True when {@code cpuid} presents Hyper-V ("Microsoft Hv" at the first hypervisor leaf). */
+    /**
+     * True when {@code cpuid} presents Hyper-V ("Microsoft Hv" at the first hypervisor leaf).
+     *
+     * @param cpuid a CPUID table
+     * @return true if the hypervisor signature is Hyper-V's
+     */
     public static boolean hyperV(List<CpuidEntry> cpuid) {
         return cpuid.stream().anyMatch(e -> e.function() == HYPERVISOR_BASE && e.ebx() == HYPERV_SIGNATURE_EBX);
     }

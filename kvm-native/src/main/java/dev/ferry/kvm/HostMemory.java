@@ -28,7 +28,13 @@ public final class HostMemory implements AutoCloseable {
         this.memfd = memfd;
     }
 
-    /** {@code size} bytes of zeroed anonymous shared memory; {@code hugePages} asks for THP (advice only). */
+    /**
+     * {@code size} bytes of zeroed anonymous shared memory; {@code hugePages} asks for THP (advice only).
+     *
+     * @param size bytes, a whole number of pages
+     * @param hugePages whether to advise transparent huge pages
+     * @return the memory; close it to unmap
+     */
     public static HostMemory anonymous(long size, boolean hugePages) {
         checkSize(size);
         HostMemory memory = new HostMemory(map(size, LibC.MAP_SHARED | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1), -1);
@@ -38,7 +44,13 @@ public final class HostMemory implements AutoCloseable {
         return memory;
     }
 
-    /** {@code size} bytes in a new memfd named {@code name}, mapped shared: another process can map the fd. */
+    /**
+     * {@code size} bytes in a new memfd named {@code name}, mapped shared: another process can map the fd.
+     *
+     * @param name the memfd's name, as /proc shows it
+     * @param size bytes, a whole number of pages
+     * @return the memory; close it to unmap and close the fd
+     */
     public static HostMemory memfd(String name, long size) {
         checkSize(size);
         int fd;
@@ -76,17 +88,29 @@ public final class HostMemory implements AutoCloseable {
         }
     }
 
-    /** The mapped bytes. */
+    /**
+     * The mapped bytes.
+     *
+     * @return the mapping, valid until close
+     */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** Bytes mapped. */
+    /**
+     * Bytes mapped.
+     *
+     * @return bytes
+     */
     public long size() {
         return segment.byteSize();
     }
 
-    /** The memfd behind the mapping, if any. */
+    /**
+     * The memfd behind the mapping, if any.
+     *
+     * @return the fd, or empty for anonymous memory
+     */
     public OptionalInt fd() {
         return memfd < 0 ? OptionalInt.empty() : OptionalInt.of(memfd);
     }

@@ -15,17 +15,27 @@ import java.util.Set;
 public record HostSupport(int apiVersion, Map<Capability, Integer> capabilities, Set<StateKind> states,
                           int vcpuMmapSize, int msrIndexCount) {
 
+    /** Copies the map and set. */
     public HostSupport {
         capabilities = Map.copyOf(capabilities);
         states = Set.copyOf(states);
     }
 
-    /** True when {@code capability} is present (its value is non-zero). */
+    /**
+     * True when {@code capability} is present (its value is non-zero).
+     *
+     * @param capability the capability
+     * @return true if present
+     */
     public boolean has(Capability capability) {
         return capabilities.getOrDefault(capability, 0) > 0;
     }
 
-    /** One line per missing capability and the supported states, for logs and `info kvm`. */
+    /**
+     * One line per missing capability and the supported states, for logs and `info kvm`.
+     *
+     * @return the summary, several lines
+     */
     public String summary() {
         StringBuilder text = new StringBuilder("KVM API ").append(apiVersion).append(", states ").append(states);
         capabilities.entrySet().stream().filter(e -> e.getValue() == 0).map(e -> e.getKey().name()).sorted()

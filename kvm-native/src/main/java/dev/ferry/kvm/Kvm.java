@@ -42,7 +42,11 @@ public final class Kvm implements AutoCloseable {
         this.msrIndexList = readMsrIndexList();
     }
 
-    /** Opens {@link #DEVICE}. */
+    /**
+     * Opens {@link #DEVICE}.
+     *
+     * @return the open device
+     */
     public static Kvm open() {
         return open(DEVICE);
     }
@@ -51,6 +55,9 @@ public final class Kvm implements AutoCloseable {
      * Opens the KVM device at {@code device}, failing fast with the fix in the message when native
      * access is off for this module, the device is missing or not accessible, or its API version is
      * not {@value KvmConstants#KVM_API_VERSION}.
+     *
+     * @param device the KVM device file, usually {@code /dev/kvm}
+     * @return the open device
      */
     public static Kvm open(Path device) {
         Module module = Kvm.class.getModule();
@@ -92,37 +99,68 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
-    /** KVM_GET_API_VERSION: 12. */
+    /**
+     * KVM_GET_API_VERSION: 12.
+     *
+     * @return the API version, always 12 once open
+     */
     public int apiVersion() {
         return Sys.ioctl(fd, Ioctls.KVM_GET_API_VERSION, 0L);
     }
 
-    /** KVM_CHECK_EXTENSION: 0 when {@code capability} is absent, else 1 or its value. */
+    /**
+     * KVM_CHECK_EXTENSION: 0 when {@code capability} is absent, else 1 or its value.
+     *
+     * @param capability the capability to probe
+     * @return KVM_CHECK_EXTENSION's value
+     */
     public int check(Capability capability) {
         return Sys.ioctl(fd, Ioctls.KVM_CHECK_EXTENSION, capability.number());
     }
 
-    /** True when {@code capability} is present. */
+    /**
+     * True when {@code capability} is present.
+     *
+     * @param capability the capability to probe
+     * @return true if KVM_CHECK_EXTENSION returns non-zero
+     */
     public boolean has(Capability capability) {
         return check(capability) > 0;
     }
 
-    /** Fails with one line naming {@code capability} and what needs it when this host lacks it. */
+    /**
+     * Fails with one line naming {@code capability} and what needs it when this host lacks it.
+     *
+     * @param capability the capability needed
+     * @param neededFor what needs it, for the message
+     */
     public void require(Capability capability, String neededFor) {
         Capability.require(capability, check(capability), neededFor);
     }
 
-    /** Bytes of a vCPU's kvm_run mapping (KVM_GET_VCPU_MMAP_SIZE). */
+    /**
+     * Bytes of a vCPU's kvm_run mapping (KVM_GET_VCPU_MMAP_SIZE).
+     *
+     * @return bytes to map per vCPU
+     */
     public int vcpuMmapSize() {
         return vcpuMmapSize;
     }
 
-    /** The MSRs KVM can save and restore (KVM_GET_MSR_INDEX_LIST). */
+    /**
+     * The MSRs KVM can save and restore (KVM_GET_MSR_INDEX_LIST).
+     *
+     * @return MSR indices, in KVM's order
+     */
     public List<Integer> msrIndexList() {
         return msrIndexList;
     }
 
-    /** The CPUID leaves KVM can give a guest (KVM_GET_SUPPORTED_CPUID), for {@link Vcpu#setCpuid}. */
+    /**
+     * The CPUID leaves KVM can give a guest (KVM_GET_SUPPORTED_CPUID), for {@link Vcpu#setCpuid}.
+     *
+     * @return the leaves, each with the host's supported bits
+     */
     public List<CpuidEntry> supportedCpuid() {
         for (int capacity = 128; ; capacity *= 2) {
             try (Arena arena = Arena.ofConfined()) {
@@ -151,6 +189,8 @@ public final class Kvm implements AutoCloseable {
      * The feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST) with the values this host offers (KVM_GET_MSRS
      * on the system fd): what a vCPU is given after its CPUID, as QEMU does. Empty without
      * KVM_CAP_GET_MSR_FEATURES.
+     *
+     * @return MSR indices and values, maybe empty
      */
     public List<Msr> featureMsrs() {
         if (!has(Capability.GET_MSR_FEATURES)) {
@@ -195,7 +235,11 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
-    /** Which capabilities and state kinds this host supports; nothing is assumed, nothing thrown for absences. */
+    /**
+     * Which capabilities and state kinds this host supports; nothing is assumed, nothing thrown for absences.
+     *
+     * @return what this host supports
+     */
     public HostSupport probe() {
         Map<Capability, Integer> caps = new EnumMap<>(Capability.class);
         for (Capability capability : Capability.values()) {
@@ -223,7 +267,11 @@ public final class Kvm implements AutoCloseable {
         }
     }
 
-    /** A new, empty VM (KVM_CREATE_VM, default machine type). */
+    /**
+     * A new, empty VM (KVM_CREATE_VM, default machine type).
+     *
+     * @return the new VM; close it to free its memory slots and vCPUs
+     */
     public Vm createVm() {
         return new Vm(this, Sys.ioctl(fd, Ioctls.KVM_CREATE_VM, 0L));
     }

@@ -11,18 +11,31 @@ import java.util.Set;
  * so those features are hidden there, and the MSRs of hidden features are not migrated.
  */
 public enum KvmPvFeature {
+    /** kvmclock at the legacy MSRs. */
     CLOCKSOURCE(0, false, 0x11, 0x12),
+    /** kvmclock at the KVM MSR range. */
     CLOCKSOURCE2(3, false, 0x4b56_4d00, 0x4b56_4d01),
+    /** Asynchronous page faults. */
     ASYNC_PF(4, true, 0x4b56_4d02),
+    /** Steal-time accounting. */
     STEAL_TIME(5, false, 0x4b56_4d03),
+    /** Paravirtual end of interrupt. */
     PV_EOI(6, true, 0x4b56_4d04),
+    /** Paravirtual spinlock kick (KVM_HC_KICK_CPU). */
     PV_UNHALT(7, true),
+    /** Paravirtual TLB flush. */
     PV_TLB_FLUSH(9, true),
+    /** Asynchronous page faults delivered as VM exits to a nested hypervisor. */
     ASYNC_PF_VMEXIT(10, true),
+    /** Paravirtual IPIs by hypercall. */
     PV_SEND_IPI(11, true),
+    /** Host-side halt polling control. */
     POLL_CONTROL(12, false, 0x4b56_4d05),
+    /** Yield to a preempted vCPU by hypercall. */
     PV_SCHED_YIELD(13, true),
+    /** Asynchronous page faults' "page ready" by interrupt. */
     ASYNC_PF_INT(14, true, 0x4b56_4d06, 0x4b56_4d07),
+    /** The guest tells whether it may be migrated. */
     MIGRATION_CONTROL(17, false, 0x4b56_4d08);
 
     private final int bit;
@@ -35,17 +48,30 @@ public enum KvmPvFeature {
         this.msrs = Set.of(msrs);
     }
 
-    /** Its bit in KVM_CPUID_FEATURES EAX. */
+    /**
+     * Its bit in KVM_CPUID_FEATURES EAX.
+     *
+     * @return a single-bit mask
+     */
     public int mask() {
         return 1 << bit;
     }
 
-    /** True when KVM accepts the feature only with an in-kernel LAPIC. */
+    /**
+     * True when KVM accepts the feature only with an in-kernel LAPIC.
+     *
+     * @return true if it needs the in-kernel LAPIC
+     */
     public boolean needsLapic() {
         return needsLapic;
     }
 
-    /** The feature that owns PV MSR {@code index}, if it is one. */
+    /**
+     * The feature that owns PV MSR {@code index}, if it is one.
+     *
+     * @param index an MSR number
+     * @return the feature, or empty
+     */
     public static Optional<KvmPvFeature> owning(int index) {
         for (KvmPvFeature feature : values()) {
             if (feature.msrs.contains(index)) {

@@ -22,7 +22,12 @@ public final class KvmReadiness {
     private KvmReadiness() {
     }
 
-    /** Empty when a machine can run on {@code device}; else what is missing, in one line. */
+    /**
+     * Empty when a machine can run on {@code device}; else what is missing, in one line.
+     *
+     * @param device the KVM device file
+     * @return empty, or one line naming what is missing
+     */
     public static Optional<String> problem(Path device) {
         try (Kvm kvm = Kvm.open(device)) {
             return missing(kvm::has);

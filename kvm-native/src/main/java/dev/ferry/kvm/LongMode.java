@@ -33,6 +33,9 @@ public final class LongMode {
      * keeps them out of the dirty log; AMD's nested paging treats every guest page-table access
      * as a write, so there the tables are logged dirty whenever the vCPU walked them.
      *
+     * @param ram guest RAM, mapped from guest address 0
+     * @param tablesGpa guest physical address of the tables
+     * @param user whether ring 3 may use the mapping
      * @return the value for CR3
      */
     public static long writeIdentityPageTables(MemorySegment ram, long tablesGpa, boolean user) {
@@ -57,6 +60,12 @@ public final class LongMode {
      * rooted at {@code cr3}: gives it the host's supported CPUID as {@link GuestCpuid} shapes it
      * for this VM and vCPU (KVM refuses EFER.LME without the long-mode CPUID bit), flat segments and CR0/CR4/EFER for
      * long mode.
+     *
+     * @param kvm to read the supported CPUID and feature MSRs
+     * @param vcpu a vCPU that has not run yet
+     * @param cr3 from {@link #writeIdentityPageTables}
+     * @param rip the entry point
+     * @param rsp the stack pointer
      */
     public static void enter(Kvm kvm, Vcpu vcpu, long cr3, long rip, long rsp) {
         vcpu.setCpuid(GuestCpuid.forVcpu(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()), vcpu.id()));

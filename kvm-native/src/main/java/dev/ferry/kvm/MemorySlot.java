@@ -32,27 +32,47 @@ public final class MemorySlot {
         this.bitmap = new DirtyBitmap(arena.allocate(DirtyBitmap.bytesFor(pages), Long.BYTES), pages);
     }
 
-    /** KVM's slot number. */
+    /**
+     * KVM's slot number.
+     *
+     * @return the slot number
+     */
     public int slot() {
         return slot;
     }
 
-    /** Guest physical address of the first byte. */
+    /**
+     * Guest physical address of the first byte.
+     *
+     * @return guest physical address
+     */
     public long guestAddress() {
         return guestAddress;
     }
 
-    /** Bytes of guest memory. */
+    /**
+     * Bytes of guest memory.
+     *
+     * @return bytes
+     */
     public long size() {
         return host.byteSize();
     }
 
-    /** The host memory behind the slot. */
+    /**
+     * The host memory behind the slot.
+     *
+     * @return the host memory
+     */
     public MemorySegment host() {
         return host;
     }
 
-    /** True while KVM logs the guest's writes to this slot. */
+    /**
+     * True while KVM logs the guest's writes to this slot.
+     *
+     * @return true while logging
+     */
     public synchronized boolean logsDirtyPages() {
         return (flags & KvmConstants.KVM_MEM_LOG_DIRTY_PAGES) != 0;
     }
@@ -61,6 +81,8 @@ public final class MemorySlot {
      * Starts or stops dirty logging on the live slot (KVM_SET_USER_MEMORY_REGION with
      * KVM_MEM_LOG_DIRTY_PAGES toggled). Starting resets the log: every page counts as clean
      * (or, with manual protect and INITIALLY_SET, as dirty).
+     *
+     * @param on whether to log
      */
     public synchronized void logDirtyPages(boolean on) {
         checkLive();
@@ -73,6 +95,8 @@ public final class MemorySlot {
      * Fetches the pages written since the last fetch (KVM_GET_DIRTY_LOG) into this slot's bitmap
      * and returns it. Without manual protect KVM also clears and re-protects them; with it (see
      * {@link Vm#enableManualDirtyLogProtect}) call {@link #clearDirtyLog} before copying the pages.
+     *
+     * @return this slot's bitmap, reused by the next fetch
      */
     public synchronized DirtyBitmap fetchDirtyLog() {
         checkLive();
@@ -91,6 +115,8 @@ public final class MemorySlot {
      * Clears the dirty bits set in {@code pages} and write-protects those pages again
      * (KVM_CLEAR_DIRTY_LOG), so writes after this call show up in the next fetch. Needs manual
      * dirty-log protect.
+     *
+     * @param pages the pages to clear, usually from {@link #fetchDirtyLog}
      */
     public synchronized void clearDirtyLog(DirtyBitmap pages) {
         checkLive();

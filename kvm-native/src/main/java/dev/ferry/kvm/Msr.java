@@ -1,6 +1,11 @@
 package dev.ferry.kvm;
 
-/** One model-specific register: its index and value. */
+/**
+ * One model-specific register: its index and value.
+ *
+ * @param index the MSR number, as for RDMSR
+ * @param value its 64-bit value
+ */
 public record Msr(int index, long value) {
 
     /** IA32_TSC: it advances on its own, so two reads differ. */

@@ -16,7 +16,13 @@ public final class MsrPolicy {
     private MsrPolicy() {
     }
 
-    /** The MSRs of {@code listed} that a guest with {@code cpuid} may own, in the listed order. */
+    /**
+     * The MSRs of {@code listed} that a guest with {@code cpuid} may own, in the listed order.
+     *
+     * @param listed KVM_GET_MSR_INDEX_LIST
+     * @param cpuid the guest's CPUID
+     * @return the migratable MSRs
+     */
     public static List<Integer> migratable(List<Integer> listed, List<CpuidEntry> cpuid) {
         int pv = GuestCpuid.kvmFeatures(cpuid);
         boolean hyperV = GuestCpuid.hyperV(cpuid);

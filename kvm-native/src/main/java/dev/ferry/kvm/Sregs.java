@@ -15,20 +15,49 @@ import java.util.List;
 /**
  * Special registers ({@code struct kvm_sregs}): segment registers, GDTR/IDTR, control registers,
  * EFER, the APIC base and the bitmap of pending external interrupts (without an in-kernel irqchip).
+ *
+ * @param cs code segment
+ * @param ds data segment
+ * @param es extra segment
+ * @param fs FS segment
+ * @param gs GS segment
+ * @param ss stack segment
+ * @param tr task register
+ * @param ldt local descriptor table register
+ * @param gdt GDTR
+ * @param idt IDTR
+ * @param cr0 CR0
+ * @param cr2 CR2, the last page-fault address
+ * @param cr3 CR3, the page-table root
+ * @param cr4 CR4
+ * @param cr8 CR8, the task priority
+ * @param efer the EFER MSR
+ * @param apicBase the APIC base MSR
+ * @param interruptBitmap 4 words, one bit per vector
  */
 public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, Segment ss, Segment tr,
                     Segment ldt, DTable gdt, DTable idt, long cr0, long cr2, long cr3, long cr4, long cr8,
                     long efer, long apicBase, List<Long> interruptBitmap) {
 
+    /** CR0.PE: protected mode. */
     public static final long CR0_PE = 1L;
+    /** CR0.ET: extension type, fixed to 1 on modern CPUs. */
     public static final long CR0_ET = 1L << 4;
+    /** CR0.NW: not write-through; with CD, caching off. */
     public static final long CR0_NW = 1L << 29;
+    /** CR0.CD: cache disable. */
     public static final long CR0_CD = 1L << 30;
+    /** CR0.NE: x87 errors as exceptions. */
     public static final long CR0_NE = 1L << 5;
+    /** CR0.WP: supervisor writes honour read-only pages. */
     public static final long CR0_WP = 1L << 16;
+    /** CR0.PG: paging. */
     public static final long CR0_PG = 1L << 31;
+    /** CR4.PAE: physical address extension, needed for long mode. */
     public static final long CR4_PAE = 1L << 5;
+    /** EFER.LME: long mode enable. */
     public static final long EFER_LME = 1L << 8;
+    /** EFER.LMA: long mode active. */
     public static final long EFER_LMA = 1L << 10;
 
     private static final long SEGMENTS = offset(KvmSregs.LAYOUT, "cs");
@@ -43,6 +72,11 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
     private static final long SEG_LIMIT = offset(KvmSegment.LAYOUT, "limit");
     private static final long SEG_SELECTOR = offset(KvmSegment.LAYOUT, "selector");
 
+    /**
+     * Copies the interrupt bitmap and checks its size.
+     *
+     * @throws IllegalArgumentException if the bitmap is not 4 words
+     */
     public Sregs {
         interruptBitmap = List.copyOf(interruptBitmap);
         if (interruptBitmap.size() != 4) {
@@ -54,11 +88,29 @@ public record Sregs(Segment cs, Segment ds, Segment es, Segment fs, Segment gs, 
      * This state switched to 64-bit long mode with paging rooted at {@code cr3}: CS/DS/ES/FS/GS/SS
      * flat at CPL0 (selectors 0x8 and 0x10; no GDT is read), CR0.PE|PG with caches on (CD, NW
      * cleared), CR4.PAE, EFER.LME|LMA.
+     *
+     * @param cr3 guest physical address of the PML4
+     * @return the new state
      */
     public Sregs withLongMode(long cr3) {
-        Segment code = Segment.code64(0x8, 0);
-        Segment data = Segment.data(0x10, 0);
-        return new Sregs(code, data, data, data, data, data, tr, ldt, gdt, idt,
+        return withLongMode(cr3, 0x8, 0x10, gdt);
+    }
+
+    /**
+     * As {@link #withLongMode(long)}, with the flat code and data segments under the selectors
+     * {@code codeSelector} and {@code dataSelector} of the descriptor table {@code table}, for a
+     * guest that reloads them from it (Linux's 64-bit boot protocol wants 0x10 and 0x18).
+     *
+     * @param cr3 the page-table root
+     * @param codeSelector CS
+     * @param dataSelector DS, ES, FS, GS and SS
+     * @param table the GDT the selectors index
+     * @return the long-mode state
+     */
+    public Sregs withLongMode(long cr3, int codeSelector, int dataSelector, DTable table) {
+        Segment code = Segment.code64(codeSelector, 0);
+        Segment data = Segment.data(dataSelector, 0);
+        return new Sregs(code, data, data, data, data, data, tr, ldt, table, idt,
                 cr0 & ~(CR0_CD | CR0_NW) | CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG, cr2, cr3, cr4 | CR4_PAE, cr8,
                 efer | EFER_LME | EFER_LMA, apicBase, interruptBitmap);
     }

@@ -17,27 +17,49 @@ public final class StructBytes {
         this.bytes = bytes;
     }
 
-    /** A copy of {@code source}'s bytes. */
+    /**
+     * A copy of {@code source}'s bytes.
+     *
+     * @param source the struct's memory
+     * @return the copy
+     */
     public static StructBytes copyOf(MemorySegment source) {
         return new StructBytes(source.toArray(ValueLayout.JAVA_BYTE));
     }
 
-    /** A copy of {@code source}. */
+    /**
+     * A copy of {@code source}.
+     *
+     * @param source the bytes
+     * @return the copy
+     */
     public static StructBytes copyOf(byte[] source) {
         return new StructBytes(source.clone());
     }
 
-    /** Number of bytes. */
+    /**
+     * Number of bytes.
+     *
+     * @return bytes
+     */
     public int size() {
         return bytes.length;
     }
 
-    /** A read-only view of the bytes. */
+    /**
+     * A read-only view of the bytes.
+     *
+     * @return the view
+     */
     public MemorySegment segment() {
         return MemorySegment.ofArray(bytes).asReadOnly();
     }
 
-    /** A fresh copy of the bytes, e.g. to write to a stream. */
+    /**
+     * A fresh copy of the bytes, e.g. to write to a stream.
+     *
+     * @return a new array
+     */
     public byte[] toArray() {
         return bytes.clone();
     }

@@ -60,7 +60,11 @@ public final class Vcpu implements AutoCloseable {
         return new Vcpu(vm, id, fd, address.reinterpret(size));
     }
 
-    /** The vCPU id given at creation. */
+    /**
+     * The vCPU id given at creation.
+     *
+     * @return the id
+     */
     public int id() {
         return id;
     }
@@ -73,7 +77,11 @@ public final class Vcpu implements AutoCloseable {
         return vm;
     }
 
-    /** The mapped {@code struct kvm_run} (and the pages after it), for what the typed API lacks. */
+    /**
+     * The mapped {@code struct kvm_run} (and the pages after it), for what the typed API lacks.
+     *
+     * @return the mapping, valid until close
+     */
     public MemorySegment kvmRun() {
         return run;
     }
@@ -81,6 +89,8 @@ public final class Vcpu implements AutoCloseable {
     /**
      * Runs the guest until it exits to the VMM (KVM_RUN). Returns {@link VcpuExit.Interrupted} when
      * {@link #kick()}ed or a signal arrived; other errors throw {@link KvmException}.
+     *
+     * @return why the guest stopped
      */
     public VcpuExit run() {
         pthread = LibC.pthreadSelf();
@@ -109,13 +119,21 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
-    /** The guest's TSC rate in kHz (KVM_GET_TSC_KHZ): what the guest must pace itself by. */
+    /**
+     * The guest's TSC rate in kHz (KVM_GET_TSC_KHZ): what the guest must pace itself by.
+     *
+     * @return kHz
+     */
     public long tscKhz() {
         vm.kvm().require(Capability.GET_TSC_KHZ, "to learn the guest's TSC rate");
         return Sys.ioctl(fd, Ioctls.KVM_GET_TSC_KHZ, 0L);
     }
 
-    /** Sets the guest's TSC rate (KVM_SET_TSC_KHZ), e.g. to a migration source's; needs TSC scaling. */
+    /**
+     * Sets the guest's TSC rate (KVM_SET_TSC_KHZ), e.g. to a migration source's; needs TSC scaling.
+     *
+     * @param khz the rate in kHz
+     */
     public void setTscKhz(long khz) {
         vm.kvm().require(Capability.TSC_CONTROL, "to give the guest a TSC rate other than this host's");
         Sys.ioctl(fd, Ioctls.KVM_SET_TSC_KHZ, khz);
@@ -126,99 +144,177 @@ public final class Vcpu implements AutoCloseable {
         Sys.ioctl(fd, Ioctls.KVM_NMI, 0L);
     }
 
-    /** KVM_GET_REGS. */
+    /**
+     * KVM_GET_REGS.
+     *
+     * @return the registers
+     */
     public Regs getRegs() {
         return Sys.read(fd, Ioctls.KVM_GET_REGS, KvmRegs.LAYOUT, Regs::read);
     }
 
-    /** KVM_SET_REGS. */
+    /**
+     * KVM_SET_REGS.
+     *
+     * @param regs the registers to load
+     */
     public void setRegs(Regs regs) {
         Sys.write(fd, Ioctls.KVM_SET_REGS, KvmRegs.LAYOUT, regs::write);
     }
 
-    /** KVM_GET_SREGS. */
+    /**
+     * KVM_GET_SREGS.
+     *
+     * @return the special registers
+     */
     public Sregs getSregs() {
         return Sys.read(fd, Ioctls.KVM_GET_SREGS, KvmSregs.LAYOUT, Sregs::read);
     }
 
-    /** KVM_SET_SREGS. */
+    /**
+     * KVM_SET_SREGS.
+     *
+     * @param sregs the special registers to load
+     */
     public void setSregs(Sregs sregs) {
         Sys.write(fd, Ioctls.KVM_SET_SREGS, KvmSregs.LAYOUT, sregs::write);
     }
 
-    /** KVM_GET_FPU. */
+    /**
+     * KVM_GET_FPU.
+     *
+     * @return the FPU state
+     */
     public Fpu getFpu() {
         return new Fpu(Sys.readBytes(fd, Ioctls.KVM_GET_FPU, KvmFpu.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_FPU. */
+    /**
+     * KVM_SET_FPU.
+     *
+     * @param fpu the state to load
+     */
     public void setFpu(Fpu fpu) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_FPU, KvmFpu.LAYOUT.byteSize(), fpu.bytes(), "Fpu");
     }
 
-    /** KVM_GET_XSAVE2 when the host has it (its full, possibly larger area), else KVM_GET_XSAVE. */
+    /**
+     * KVM_GET_XSAVE2 when the host has it (its full, possibly larger area), else KVM_GET_XSAVE.
+     *
+     * @return the xsave area
+     */
     public Xsave getXsave() {
         int size = vm.check(Capability.XSAVE2);
         return size > 0 ? new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE2, size))
                 : new Xsave(Sys.readBytes(fd, Ioctls.KVM_GET_XSAVE, KvmXsave.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_XSAVE. */
+    /**
+     * KVM_SET_XSAVE.
+     *
+     * @param xsave the area to load
+     */
     public void setXsave(Xsave xsave) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_XSAVE, KvmXsave.LAYOUT.byteSize(), xsave.bytes(), "Xsave");
     }
 
-    /** KVM_GET_XCRS. */
+    /**
+     * KVM_GET_XCRS.
+     *
+     * @return XCR0 and the other XCRs
+     */
     public Xcrs getXcrs() {
         return new Xcrs(Sys.readBytes(fd, Ioctls.KVM_GET_XCRS, KvmXcrs.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_XCRS. */
+    /**
+     * KVM_SET_XCRS.
+     *
+     * @param xcrs the XCRs to load
+     */
     public void setXcrs(Xcrs xcrs) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_XCRS, KvmXcrs.LAYOUT.byteSize(), xcrs.bytes(), "Xcrs");
     }
 
-    /** KVM_GET_LAPIC (needs the in-kernel irqchip). */
+    /**
+     * KVM_GET_LAPIC (needs the in-kernel irqchip).
+     *
+     * @return the LAPIC page
+     */
     public Lapic getLapic() {
         return new Lapic(Sys.readBytes(fd, Ioctls.KVM_GET_LAPIC, KvmLapicState.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_LAPIC. */
+    /**
+     * KVM_SET_LAPIC.
+     *
+     * @param lapic the page to load
+     */
     public void setLapic(Lapic lapic) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_LAPIC, KvmLapicState.LAYOUT.byteSize(), lapic.bytes(), "Lapic");
     }
 
-    /** KVM_GET_VCPU_EVENTS. */
+    /**
+     * KVM_GET_VCPU_EVENTS.
+     *
+     * @return the pending events
+     */
     public VcpuEvents getVcpuEvents() {
         return new VcpuEvents(Sys.readBytes(fd, Ioctls.KVM_GET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_VCPU_EVENTS: the flags inside the struct say which fields KVM takes (see {@link VcpuEvents#forRestore()}). */
+    /**
+     * KVM_SET_VCPU_EVENTS: the flags inside the struct say which fields KVM takes (see {@link
+     * VcpuEvents#forRestore()}).
+     *
+     * @param events the events to load
+     */
     public void setVcpuEvents(VcpuEvents events) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT.byteSize(), events.bytes(), "VcpuEvents");
     }
 
-    /** KVM_GET_DEBUGREGS. */
+    /**
+     * KVM_GET_DEBUGREGS.
+     *
+     * @return the debug registers
+     */
     public DebugRegs getDebugRegs() {
         return new DebugRegs(Sys.readBytes(fd, Ioctls.KVM_GET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize()));
     }
 
-    /** KVM_SET_DEBUGREGS. */
+    /**
+     * KVM_SET_DEBUGREGS.
+     *
+     * @param debugRegs the registers to load
+     */
     public void setDebugRegs(DebugRegs debugRegs) {
         Sys.writeBytes(fd, Ioctls.KVM_SET_DEBUGREGS, KvmDebugregs.LAYOUT.byteSize(), debugRegs.bytes(), "DebugRegs");
     }
 
-    /** KVM_GET_MP_STATE. */
+    /**
+     * KVM_GET_MP_STATE.
+     *
+     * @return the multiprocessing state
+     */
     public MpState getMpState() {
         return Sys.read(fd, Ioctls.KVM_GET_MP_STATE, KvmMpState.LAYOUT, struct -> MpState.of(struct.get(JAVA_INT, 0)));
     }
 
-    /** KVM_SET_MP_STATE; a second and later vCPU needs RUNNABLE before it runs. */
+    /**
+     * KVM_SET_MP_STATE; a second and later vCPU needs RUNNABLE before it runs.
+     *
+     * @param state the state to set
+     */
     public void setMpState(MpState state) {
         Sys.write(fd, Ioctls.KVM_SET_MP_STATE, KvmMpState.LAYOUT, struct -> struct.set(JAVA_INT, 0, state.ordinal()));
     }
 
-    /** KVM_GET_MSRS for {@code indices}; fails naming the first MSR KVM would not read. */
+    /**
+     * KVM_GET_MSRS for {@code indices}; fails naming the first MSR KVM would not read.
+     *
+     * @param indices MSR numbers
+     * @return their values, in the order asked
+     */
     public List<Msr> getMsrs(List<Integer> indices) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment msrs = KvmMsrs.allocate(arena, indices.size());
@@ -238,7 +334,11 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
-    /** KVM_SET_MSRS; fails naming the first MSR KVM refused. */
+    /**
+     * KVM_SET_MSRS; fails naming the first MSR KVM refused.
+     *
+     * @param values the MSRs to write
+     */
     public void setMsrs(List<Msr> values) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment msrs = KvmMsrs.allocate(arena, values.size());
@@ -260,6 +360,8 @@ public final class Vcpu implements AutoCloseable {
      * {@link Kvm#supportedCpuid()} (needed for long mode); it decides which MSRs {@link #saveState()}
      * carries. Then the host's feature MSRs ({@link Kvm#featureMsrs()}), which KVM checks against
      * the CPUID, as QEMU does; one KVM does not take for this CPUID is left at its default.
+     *
+     * @param entries the CPUID table
      */
     public void setCpuid(List<CpuidEntry> entries) {
         setCpuidOnly(entries);
@@ -272,7 +374,11 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
-    /** The CPUID last given with {@link #setCpuid}. */
+    /**
+     * The CPUID last given with {@link #setCpuid}.
+     *
+     * @return the table, empty before {@link #setCpuid}
+     */
     public List<CpuidEntry> cpuid() {
         return cpuid;
     }
@@ -299,7 +405,11 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
-    /** KVM_INTERRUPT: queues external interrupt {@code vector} (only without the in-kernel irqchip). */
+    /**
+     * KVM_INTERRUPT: queues external interrupt {@code vector} (only without the in-kernel irqchip).
+     *
+     * @param vector the interrupt vector, 0 to 255
+     */
     public void interrupt(int vector) {
         Sys.write(fd, Ioctls.KVM_INTERRUPT, KvmIrqLevel.INTERRUPT, struct -> struct.set(JAVA_INT, 0, vector));
     }
@@ -307,6 +417,8 @@ public final class Vcpu implements AutoCloseable {
     /**
      * The MSRs {@link #saveState()} carries: KVM_GET_MSR_INDEX_LIST filtered by {@link MsrPolicy} to
      * those this vCPU's CPUID gives the guest, then to those KVM_GET_MSRS reads here. Probed once.
+     *
+     * @return MSR indices
      */
     public synchronized List<Integer> savedMsrIndices() {
         if (savedMsrs == null) {
@@ -326,7 +438,11 @@ public final class Vcpu implements AutoCloseable {
         return savedMsrs;
     }
 
-    /** Every state of this vCPU the host supports, for migration; the vCPU must not be running. */
+    /**
+     * Every state of this vCPU the host supports, for migration; the vCPU must not be running.
+     *
+     * @return the state
+     */
     public VcpuState saveState() {
         Kvm kvm = vm.kvm();
         Xsave xsave = kvm.has(Capability.XSAVE) ? getXsave() : null;
@@ -345,6 +461,8 @@ public final class Vcpu implements AutoCloseable {
      * (a latched INIT in the events decides which MP states KVM accepts, and the LAPIC holds the
      * INIT/SIPI state it refers to); the TSC deadline MSR, which KVM takes only once the LAPIC is in
      * TSC-deadline mode; debug registers.
+     *
+     * @param state from {@link #saveState()}, maybe of another host
      */
     public void restoreState(VcpuState state) {
         setRegs(state.regs());

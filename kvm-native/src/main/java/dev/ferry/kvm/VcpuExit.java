@@ -10,19 +10,43 @@ import java.util.List;
  */
 public sealed interface VcpuExit {
 
-    /** The guest read {@code count} × {@code size} bytes from I/O port {@code port}; fill {@code data}. */
+    /**
+     * The guest read {@code count} × {@code size} bytes from I/O port {@code port}; fill {@code data}.
+     *
+     * @param port the I/O port
+     * @param size bytes per access: 1, 2 or 4
+     * @param count accesses (more than 1 for a string instruction)
+     * @param data {@code count * size} bytes inside kvm_run, valid until the next run
+     */
     record IoIn(int port, int size, int count, MemorySegment data) implements VcpuExit {
     }
 
-    /** The guest wrote {@code count} × {@code size} bytes in {@code data} to I/O port {@code port}. */
+    /**
+     * The guest wrote {@code count} × {@code size} bytes in {@code data} to I/O port {@code port}.
+     *
+     * @param port the I/O port
+     * @param size bytes per access: 1, 2 or 4
+     * @param count accesses (more than 1 for a string instruction)
+     * @param data {@code count * size} bytes inside kvm_run, valid until the next run
+     */
     record IoOut(int port, int size, int count, MemorySegment data) implements VcpuExit {
     }
 
-    /** The guest read {@code data.byteSize()} bytes at guest physical {@code address}; fill {@code data}. */
+    /**
+     * The guest read {@code data.byteSize()} bytes at guest physical {@code address}; fill {@code data}.
+     *
+     * @param address guest physical address
+     * @param data the bytes to fill, inside kvm_run, valid until the next run
+     */
     record MmioRead(long address, MemorySegment data) implements VcpuExit {
     }
 
-    /** The guest wrote {@code data} at guest physical {@code address}. */
+    /**
+     * The guest wrote {@code data} at guest physical {@code address}.
+     *
+     * @param address guest physical address
+     * @param data the bytes written, inside kvm_run, valid until the next run
+     */
     record MmioWrite(long address, MemorySegment data) implements VcpuExit {
     }
 
@@ -34,15 +58,30 @@ public sealed interface VcpuExit {
     record Shutdown() implements VcpuExit {
     }
 
-    /** The hardware refused to enter the guest; {@code reason} is its code (e.g. VMX exit reason). */
+    /**
+     * The hardware refused to enter the guest; {@code reason} is its code (e.g. VMX exit reason).
+     *
+     * @param reason the hardware's entry-failure code
+     * @param cpu the host CPU the entry was tried on
+     */
     record FailEntry(long reason, int cpu) implements VcpuExit {
     }
 
-    /** KVM could not continue, e.g. it failed to emulate an instruction ({@code suberror} 1). */
+    /**
+     * KVM could not continue, e.g. it failed to emulate an instruction ({@code suberror} 1).
+     *
+     * @param suberror KVM_INTERNAL_ERROR_* code
+     * @param data extra words KVM reported, maybe empty
+     */
     record InternalError(int suberror, List<Long> data) implements VcpuExit {
     }
 
-    /** A platform event: {@code type} is KVM_SYSTEM_EVENT_SHUTDOWN (1), RESET (2), CRASH (3), ... */
+    /**
+     * A platform event: {@code type} is KVM_SYSTEM_EVENT_SHUTDOWN (1), RESET (2), CRASH (3), ...
+     *
+     * @param type KVM_SYSTEM_EVENT_* code
+     * @param data extra words KVM reported, maybe empty
+     */
     record SystemEvent(int type, List<Long> data) implements VcpuExit {
     }
 
@@ -50,7 +89,12 @@ public sealed interface VcpuExit {
     record Interrupted() implements VcpuExit {
     }
 
-    /** An exit reason Ferry does not handle, with KVM's number (hardware reason for KVM_EXIT_UNKNOWN). */
+    /**
+     * An exit reason Ferry does not handle, with KVM's number (hardware reason for KVM_EXIT_UNKNOWN).
+     *
+     * @param reason KVM's exit reason
+     * @param hardwareReason the hardware's exit reason, for KVM_EXIT_UNKNOWN; else 0
+     */
     record Unknown(int reason, long hardwareReason) implements VcpuExit {
     }
 }

@@ -3,8 +3,8 @@ package dev.ferry.monitor;
 import picocli.CommandLine.Command;
 
 /** {@code ferry img}: raw and qcow2 images, with qemu-img's subcommands, options and outputs. */
-@Command(name = "img", description = "Create, describe, compare and convert raw and qcow2 disk images, as qemu-img.",
-        subcommands = {ImgCreate.class, ImgInfo.class, ImgCompare.class, ImgConvert.class})
+@Command(name = "img", description = "Create, describe, check, compare, convert and map raw and qcow2 disk images, as qemu-img.",
+        subcommands = {ImgCreate.class, ImgInfo.class, ImgCheck.class, ImgCompare.class, ImgConvert.class, ImgMap.class})
 final class ImgCommand implements Runnable {
 
     @picocli.CommandLine.Spec

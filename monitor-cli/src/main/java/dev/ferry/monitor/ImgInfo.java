@@ -1,14 +1,11 @@
 package dev.ferry.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.vm.block.BlockImages;
-import dev.ferry.vm.block.ImageFormat;
 import dev.ferry.vm.block.ImageInfo;
 import dev.ferry.vm.block.IncompleteMark;
 import java.io.IOException;
@@ -17,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,11 +24,8 @@ final class ImgInfo implements Callable<Integer> {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    @Option(names = "-f", paramLabel = "FORMAT", description = "The format the image must have.")
-    String format;
-
-    @Option(names = "--output", defaultValue = "human", paramLabel = "human|json", description = "Default ${DEFAULT-VALUE}.")
-    String output;
+    @Mixin
+    ImgReportOptions report;
 
     @Option(names = "--backing-chain", description = "Describe the backing files too.")
     boolean backingChain;
@@ -40,13 +35,11 @@ final class ImgInfo implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!output.equals("human") && !output.equals("json")) {
-            throw new IllegalArgumentException("--output " + output + " is not human or json");
-        }
+        boolean json = report.json();
         List<ImageInfo> chain = new ArrayList<>();
         ImageInfo top = BlockImages.info(file);
-        if (format != null && ImageFormat.fromId(format) != top.format()) {
-            throw new IllegalArgumentException(file + " is " + top.format().id() + ", not " + format);
+        if (report.format() != null && report.format() != top.format()) {
+            throw new IllegalArgumentException(file + " is " + top.format().id() + ", not " + report.format);
         }
         chain.add(top);
         while (backingChain && chain.getLast().backingFile().isPresent()) {
@@ -56,11 +49,10 @@ final class ImgInfo implements Callable<Integer> {
             }
             chain.add(BlockImages.info(next));
         }
-        if (output.equals("json")) {
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        if (json) {
             ArrayNode all = NODES.arrayNode();
             chain.forEach(info -> all.add(json(info)));
-            System.out.println(json.writeValueAsString(backingChain ? all : all.get(0)));
+            System.out.println(QemuJson.pretty(backingChain ? all : all.get(0)));
             return 0;
         }
         for (int i = 0; i < chain.size(); i++) {

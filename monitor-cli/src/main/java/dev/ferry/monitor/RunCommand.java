@@ -6,6 +6,8 @@ import dev.ferry.monitor.vm.RunOptions;
 import dev.ferry.monitor.vm.VmLauncher;
 import dev.ferry.monitor.vm.WorkloadSettings;
 import dev.ferry.transport.TlsCredentials;
+import dev.ferry.vm.linux.LinuxBoot;
+import dev.ferry.vm.linux.LinuxImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +36,17 @@ final class RunCommand implements Callable<Integer> {
             description = "kvm: the built-in guest on /dev/kvm; none: no vCPU, a host workload writes the first disk; "
                     + "auto (default): kvm when /dev/kvm is usable, else none.")
     String machine;
+
+    @Option(names = {"--kernel", "-kernel"}, paramLabel = "PATH",
+            description = "Boot this Linux kernel (a bzImage, x86-64 boot protocol 2.12+) instead of the built-in guest; --machine kvm.")
+    Path kernel;
+
+    @Option(names = {"--initrd", "-initrd"}, paramLabel = "PATH", description = "With --kernel: its initial RAM disk.")
+    Path initrd;
+
+    @Option(names = {"--append", "-append"}, defaultValue = "", paramLabel = "CMDLINE",
+            description = "With --kernel: its command line, e.g. 'console=ttyS0'.")
+    String append;
 
     @Option(names = "--workload-rate", defaultValue = "1M", paramLabel = "RATE",
             description = "Disk bytes per second the guest (or host workload) writes and reads back (default ${DEFAULT-VALUE}; 0: idle).")
@@ -97,12 +110,37 @@ final class RunCommand implements Callable<Integer> {
         if (readPercent < 0 || readPercent > 100) {
             throw new IllegalArgumentException("--workload-read-percent " + readPercent + " is out of range (0..100)");
         }
-        RunOptions options = new RunOptions(machine(), Sizes.parse(memory, 'M'), vcpus, drives,
+        long memoryBytes = Sizes.parse(memory, 'M');
+        Optional<LinuxBoot> linux = linux(memoryBytes);
+        RunOptions options = new RunOptions(linux.isPresent() ? "kvm" : machine(), memoryBytes, vcpus, drives, linux,
                 new WorkloadSettings(Sizes.parse(workloadRate, 'B'), Sizes.parse(memRate, 'B'),
                         Math.toIntExact(Sizes.parse(blockSize, 'B')), readPercent, seed),
                 serial.startsWith("file:") ? serial.substring("file:".length()) : serial, monitor,
                 Optional.ofNullable(qmp), Optional.ofNullable(incoming), Duration.ofSeconds(incomingTimeout), tls());
         return VmLauncher.run(options);
+    }
+
+    /** The Linux guest asked for, checked against the guest's RAM before anything starts. */
+    private Optional<LinuxBoot> linux(long memoryBytes) throws IOException {
+        if (kernel == null) {
+            if (initrd != null || !append.isEmpty()) {
+                throw new IllegalArgumentException((initrd != null ? "--initrd" : "--append") + " needs --kernel");
+            }
+            return Optional.empty();
+        }
+        if (incoming != null) {
+            throw new IllegalArgumentException("--kernel and --incoming: a Linux guest cannot migrate in yet");
+        }
+        if (!machine.equals("kvm") && !machine.equals("auto")) {
+            throw new IllegalArgumentException("--kernel needs --machine kvm, not " + machine);
+        }
+        LinuxBoot boot = new LinuxBoot(kernel, Optional.ofNullable(initrd), append);
+        LinuxImage.read(boot, memoryBytes);
+        Optional<String> problem = MachineChoice.kvmProblem();
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException("--kernel needs KVM, which is not usable here: " + problem.get());
+        }
+        return Optional.of(boot);
     }
 
     private Optional<TlsCredentials> tls() throws IOException {

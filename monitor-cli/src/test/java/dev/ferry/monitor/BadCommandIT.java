@@ -85,6 +85,14 @@ class BadCommandIT {
                 new Invocation(with(run, "--disk", missing), missing),
                 new Invocation(List.of("img", "info", missing), missing),
                 new Invocation(List.of("img", "create", "-f", "qcow2", "-b", missing, dir.resolve("top.qcow2").toString()), missing)));
+        List<String> linux = List.of("run", "--monitor", "none", "--serial", "none");
+        refuseEach("cli: bad Linux kernel, initrd or command line", List.of(
+                new Invocation(with(linux, "--kernel", missing), "kernel " + missing + ": no such file"),
+                new Invocation(with(linux, "--kernel", disk), disk + ": not a Linux kernel"),
+                new Invocation(with(linux, "--initrd", disk), "--initrd needs --kernel"),
+                new Invocation(with(linux, "--append", "console=ttyS0"), "--append needs --kernel"),
+                new Invocation(with(linux, "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm"),
+                new Invocation(with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), "cannot migrate in")));
         refuseEach("cli: malformed or out-of-range value", List.of(
                 new Invocation(with(run, "--disk", disk, "-m", "lots"), "lots"),
                 new Invocation(with(run, "--disk", disk, "--workload-rate", "-5M"), "-5M"),

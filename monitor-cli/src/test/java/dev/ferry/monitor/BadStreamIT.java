@@ -24,8 +24,10 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,9 +59,20 @@ class BadStreamIT {
     private static final AtomicInteger PROCESSES = new AtomicInteger();
 
     @BeforeAll
-    static void saveStreams() throws Exception {
+    static void setUp() throws IOException {
         logs = Files.createDirectory(work.resolve("logs"));
         streams = Files.createDirectory(work.resolve("streams"));
+        long seed = Long.getLong("ferry.fault.seed", System.nanoTime());
+        System.out.println("bad streams seeded with -Dferry.fault.seed=" + seed);
+        random = new SplittableRandom(seed);
+    }
+
+    /** The machine-none streams, saved before the first test that needs them (the nested KVM stage runs none). */
+    @BeforeEach
+    void saveStreams(TestInfo test) throws Exception {
+        if (full != null || test.getTags().contains("kvm")) {
+            return;
+        }
         Path source = Files.createDirectory(work.resolve("source"));
         Path disk = source.resolve("disk.img");
         LiveMigrationRig.fillRandom(disk, DISK_BYTES, 1);
@@ -71,9 +84,6 @@ class BadStreamIT {
         full = save(source, disk + ",format=raw", "-b");
         incremental = save(source, overlay.toString(), "-i");
         fullFrames = SavedStream.parse(full);
-        long seed = Long.getLong("ferry.fault.seed", System.nanoTime());
-        System.out.println("bad streams seeded with -Dferry.fault.seed=" + seed);
-        random = new SplittableRandom(seed);
     }
 
     @AfterAll
@@ -246,17 +256,17 @@ class BadStreamIT {
         bad[at] ^= (byte) (1 << random.nextInt(8));
         System.out.println("kvm stream: bit flipped at byte " + at);
         Path dir = fresh();
-        refused("kvm", bad, dir, "-m", "256M", "--disk", dir.resolve("disk.img") + ",format=raw");
+        refused("kvm", bad, dir, "-m", "64M", "--disk", dir.resolve("disk.img") + ",format=raw");
     }
 
-    /** A 256 MiB KVM machine's full migration, saved once with the guest paused. */
+    /** A 64 MiB KVM machine's full migration, saved once with the guest paused. */
     private static synchronized byte[] kvmStream() throws Exception {
         if (kvm == null) {
             Path source = fresh();
             Path disk = source.resolve("disk.img");
             LiveMigrationRig.fillRandom(disk, DISK_BYTES, 3);
             Path file = streams.resolve("kvm.bin");
-            try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "256M", "--disk", disk + ",format=raw")) {
+            try (FerryProcess vm = FerryProcess.start("kvm", "source-kvm", source, logs, "-m", "64M", "--disk", disk + ",format=raw")) {
                 LiveMigrationRig.assertWrites(vm);
                 assertEquals(List.of(), vm.command("stop"));
                 assertEquals(List.of("Migration status: completed"), vm.command("migrate -b exec:cat > " + file));

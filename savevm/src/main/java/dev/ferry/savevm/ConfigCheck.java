@@ -16,11 +16,23 @@ import java.util.Optional;
 @FunctionalInterface
 public interface ConfigCheck<C extends Record> {
 
+    /**
+     * Judges the source's configuration; returning normally accepts it.
+     *
+     * @param source the record the source sent, decoded
+     * @throws IOException a {@link MigrationException} in {@link Phase#CONFIG} to refuse it, or the I/O error
+     *         of opening what the migration will fill
+     */
     void check(C source) throws IOException;
 
     /**
      * A check that wants the source's record equal to {@code local}, component by component
      * (nested records and lists included); the message names the first differing path.
+     *
+     * @param <C> the configuration record type
+     * @param local the destination's own configuration
+     * @return a check that throws a {@link MigrationException} in {@link Phase#CONFIG} on the first
+     *         difference
      */
     static <C extends Record> ConfigCheck<C> sameAs(C local) {
         return source -> {

@@ -10,5 +10,11 @@ import java.io.IOException;
 @FunctionalInterface
 public interface ConfigSource {
 
+    /**
+     * Builds the configuration record; called once, on the migration thread.
+     *
+     * @return the record the destination's {@link ConfigCheck} will judge
+     * @throws IOException if it cannot be built; the migration then fails in {@link Phase#CONFIG}
+     */
     Record config() throws IOException;
 }

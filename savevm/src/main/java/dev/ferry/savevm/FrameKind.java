@@ -32,12 +32,20 @@ public enum FrameKind {
         this.code = code;
     }
 
-    /** The byte that stands for this kind on the wire. */
+    /**
+     * The byte that stands for this kind on the wire.
+     *
+     * @return the wire byte
+     */
     public int code() {
         return code;
     }
 
-    /** Whether frames of this kind carry section data (and so a section index). */
+    /**
+     * Whether frames of this kind carry section data (and so a section index).
+     *
+     * @return true for START, PART, END and FULL
+     */
     public boolean isSectionData() {
         return this == START || this == PART || this == END || this == FULL;
     }

@@ -19,8 +19,13 @@ public final class IncomingMigration {
      * Receives a migration into the sections of {@code registry}, blocking until the stream ends.
      * Every registered section must be in the stream; the channel is closed at the end.
      *
+     * @param <C> the configuration record type
+     * @param registry the destination's sections, registered before the call
      * @param configType the configuration record type both sides use
      * @param check judges the source's configuration
+     * @param channel readable and open; with a writable side the destination answers the configuration and
+     *         acknowledges the end
+     * @return what was received
      * @throws MigrationException naming the phase and the problem
      */
     public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,

@@ -17,18 +17,27 @@ import java.io.IOException;
  */
 public non-sealed interface LiveSection extends Section {
 
-    /** Source, VM running: starts tracking changes and writes what the destination needs first. */
+    /**
+     * Source, VM running: starts tracking changes and writes what the destination needs first.
+     *
+     * @param out where the setup data goes
+     * @throws IOException if tracking cannot start or the channel fails; the migration then fails
+     */
     void setup(SectionOutput out) throws IOException;
 
     /**
      * Source: a cheap estimate of the bytes still to send (e.g. known-dirty pages). Called from
      * the driver thread between iterations; must not block on the guest.
+     *
+     * @return bytes still to send, an estimate
      */
     long pendingBytes();
 
     /**
      * Source: an exact figure, called only when the estimate says the rest would fit the downtime
      * limit (e.g. after harvesting the dirty log). Defaults to the estimate.
+     *
+     * @return bytes still to send, exactly
      */
     default long exactPendingBytes() {
         return pendingBytes();
@@ -37,16 +46,27 @@ public non-sealed interface LiveSection extends Section {
     /**
      * Source, VM running: sends roughly {@code budgetBytes} of pending data (more by at most one
      * unit), or less if less is pending. The bandwidth limit is applied by the output.
+     *
+     * @param out where the data goes
+     * @param budgetBytes how many bytes this call should send, positive
+     * @throws IOException if the data cannot be read or sent; the migration then fails
      */
     void iterate(SectionOutput out, long budgetBytes) throws IOException;
 
-    /** Source, VM paused: sends everything still pending. */
+    /**
+     * Source, VM paused: sends everything still pending.
+     *
+     * @param out where the data goes
+     * @throws IOException if the data cannot be read or sent; the migration then fails and the VM resumes
+     */
     void complete(SectionOutput out) throws IOException;
 
     /**
      * Source, always called once at the end: stops dirty tracking and frees what setup took.
      * {@code succeeded} is false after a failure or cancel; the VM then keeps running with its
      * state intact, so this must leave it usable.
+     *
+     * @param succeeded whether the destination acknowledged the stream
      */
     void cleanup(boolean succeeded);
 
@@ -55,6 +75,8 @@ public non-sealed interface LiveSection extends Section {
      * {@code level}-th so far (1, 2, ...); a section that can slow the guest down (throttle vCPUs,
      * delay disk writes) should do so more as the level grows. The level never falls during a
      * migration; {@link #cleanup} ends any throttling.
+     *
+     * @param level the stall count so far, 1 or more, never falling
      */
     default void notConverging(int level) {
     }
@@ -63,6 +85,11 @@ public non-sealed interface LiveSection extends Section {
      * Destination: applies one frame of kind START, PART or END, written at stream
      * {@code version} (already checked by {@link #acceptsVersion}). Must consume the payload
      * exactly; leftover bytes fail the migration.
+     *
+     * @param kind START, PART or END
+     * @param in the frame's payload
+     * @param version the stream's version of this section
+     * @throws IOException if the payload is malformed or cannot be applied
      */
     void load(FrameKind kind, SectionInput in, int version) throws IOException;
 }

@@ -24,38 +24,71 @@ public final class MigrationChannel implements AutoCloseable {
         this.out = out;
     }
 
-    /** A bidirectional channel: stream one way, return path the other. */
+    /**
+     * A bidirectional channel: stream one way, return path the other.
+     *
+     * @param channel read and written by this end
+     * @return a channel with both sides
+     */
     public static MigrationChannel duplex(ByteChannel channel) {
         Objects.requireNonNull(channel, "channel");
         return new MigrationChannel(channel, channel);
     }
 
-    /** Two one-way channels, e.g. the ends of two pipes. */
+    /**
+     * Two one-way channels, e.g. the ends of two pipes.
+     *
+     * @param in the side read
+     * @param out the side written
+     * @return a channel with both sides
+     */
     public static MigrationChannel of(ReadableByteChannel in, WritableByteChannel out) {
         return new MigrationChannel(Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out"));
     }
 
-    /** Source side without return path: success means the stream was fully written. */
+    /**
+     * Source side without return path: success means the stream was fully written.
+     *
+     * @param out the stream
+     * @return a channel without a readable side
+     */
     public static MigrationChannel writeOnly(WritableByteChannel out) {
         return new MigrationChannel(null, Objects.requireNonNull(out, "out"));
     }
 
-    /** Destination side without return path (e.g. reading a saved stream from a file). */
+    /**
+     * Destination side without return path (e.g. reading a saved stream from a file).
+     *
+     * @param in the stream
+     * @return a channel without a writable side
+     */
     public static MigrationChannel readOnly(ReadableByteChannel in) {
         return new MigrationChannel(Objects.requireNonNull(in, "in"), null);
     }
 
-    /** The side this end reads from: the stream (destination) or the return path (source). */
+    /**
+     * The side this end reads from: the stream (destination) or the return path (source).
+     *
+     * @return the readable side, empty for a write-only channel
+     */
     public Optional<ReadableByteChannel> readable() {
         return Optional.ofNullable(in);
     }
 
-    /** The side this end writes to: the stream (source) or the return path (destination). */
+    /**
+     * The side this end writes to: the stream (source) or the return path (destination).
+     *
+     * @return the writable side, empty for a read-only channel
+     */
     public Optional<WritableByteChannel> writable() {
         return Optional.ofNullable(out);
     }
 
-    /** Whether every side this end has is still open: a finished migration closes its channel. */
+    /**
+     * Whether every side this end has is still open: a finished migration closes its channel.
+     *
+     * @return false once any side is closed
+     */
     public boolean isOpen() {
         return (in == null || in.isOpen()) && (out == null || out.isOpen());
     }

@@ -3,6 +3,7 @@ package dev.ferry.savevm;
 import dev.ferry.savevm.source.SourceMigration;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The source side of a migration, running on its own thread; this object is its handle.
@@ -26,10 +27,13 @@ public final class MigrationDriver {
     /**
      * Starts migrating the sections of {@code registry} over {@code channel}.
      *
+     * @param registry the VM's sections, registered before the call
      * @param vm paused at the switch, resumed on failure
      * @param config the source's configuration record, which the destination checks first
      * @param channel must be writable and open; with a readable side the driver waits for the
      *                destination's reply to the configuration before any section data, and for ACK after EOF
+     * @param options limits and timeouts
+     * @return the running migration; poll or await it
      * @throws IllegalArgumentException for a read-only or closed channel
      */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, Record config, MigrationChannel channel,
@@ -38,9 +42,39 @@ public final class MigrationDriver {
         return start(registry, vm, () -> config, channel, options);
     }
 
-    /** Like {@link #start(SectionRegistry, Pausable, Record, MigrationChannel, MigrationOptions)}, the config built on the migration thread. */
+    /**
+     * Like {@link #start(SectionRegistry, Pausable, Record, MigrationChannel, MigrationOptions)}, the config
+     * built on the migration thread.
+     *
+     * @param registry the VM's sections, registered before the call
+     * @param vm paused at the switch, resumed on failure
+     * @param config builds the source's configuration record on the migration thread
+     * @param channel must be writable and open
+     * @param options limits and timeouts
+     * @return the running migration; poll or await it
+     */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
                                         MigrationOptions options) {
+        return start(registry, vm, config, channel, options, state -> { });
+    }
+
+    /**
+     * Like {@link #start(SectionRegistry, Pausable, ConfigSource, MigrationChannel, MigrationOptions)},
+     * telling {@code listener} of every state the migration enters, in order and none skipped:
+     * {@link MigrationState.Setup} before this method returns, the others on the migration thread
+     * as they happen. The migration waits while the listener runs, so it must not block.
+     *
+     * @param registry the sections to migrate
+     * @param vm paused at the switch, resumed on failure
+     * @param config builds the source's configuration record on the migration thread
+     * @param channel must be writable and open
+     * @param options limits and timeouts
+     * @param listener told of each state change
+     * @return the running migration's handle
+     */
+    public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
+                                        MigrationOptions options, Consumer<MigrationState> listener) {
+        Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(options, "options");
@@ -48,17 +82,25 @@ public final class MigrationDriver {
             throw new IllegalArgumentException("the source needs a writable migration channel");
         }
         channel.requireOpen();
-        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options);
+        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options, listener);
         Thread.ofPlatform().name("savevm-migration").daemon(true).start(migration);
         return new MigrationDriver(migration);
     }
 
-    /** Where the migration is now. */
+    /**
+     * Where the migration is now.
+     *
+     * @return the current state
+     */
     public MigrationState state() {
         return migration.state();
     }
 
-    /** The latest statistics, refreshed every iteration and at every state change. */
+    /**
+     * The latest statistics, refreshed every iteration and at every state change.
+     *
+     * @return the latest statistics
+     */
     public MigrationStats stats() {
         return migration.stats();
     }
@@ -72,7 +114,13 @@ public final class MigrationDriver {
         migration.cancel();
     }
 
-    /** Waits up to {@code timeout} for the migration to end and returns its state then (maybe not final). */
+    /**
+     * Waits up to {@code timeout} for the migration to end and returns its state then (maybe not final).
+     *
+     * @param timeout the longest wait
+     * @return the state when it ended, or the current one after the timeout
+     * @throws InterruptedException if the waiting thread is interrupted; the migration goes on
+     */
     public MigrationState await(Duration timeout) throws InterruptedException {
         return migration.await(timeout);
     }
@@ -80,6 +128,7 @@ public final class MigrationDriver {
     /**
      * Changes the bandwidth limit, bytes per second ({@link Long#MAX_VALUE}: none); takes effect within ms.
      *
+     * @param bytesPerSecond the new limit, positive
      * @throws IllegalStateException once the migration has ended
      */
     public void setMaxBandwidth(long bytesPerSecond) {
@@ -90,6 +139,7 @@ public final class MigrationDriver {
     /**
      * Changes the downtime limit the switch decision uses from the next iteration on.
      *
+     * @param limit the new limit, not negative
      * @throws IllegalStateException once the migration has ended
      */
     public void setDowntimeLimit(Duration limit) {

@@ -24,12 +24,20 @@ public record MigrationOptions(
     /**
      * Unlimited bandwidth, 300 ms downtime, 30 s for the acknowledgement, 1 s stall windows, no
      * stall limit, auto-converge on.
+     *
+     * @return the default options
      */
     public static MigrationOptions defaults() {
         return new MigrationOptions(Long.MAX_VALUE, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(1), 0,
                 true);
     }
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if the bandwidth is not positive, a duration is negative, the stall
+     *         window zero or {@code maxStallWindows} negative
+     */
     public MigrationOptions {
         Objects.requireNonNull(downtimeLimit, "downtimeLimit");
         Objects.requireNonNull(ackTimeout, "ackTimeout");
@@ -45,22 +53,53 @@ public record MigrationOptions(
         }
     }
 
+    /**
+     * A copy with another bandwidth limit.
+     *
+     * @param bytesPerSecond positive; {@link Long#MAX_VALUE} for none
+     * @return the new options
+     */
     public MigrationOptions withMaxBandwidth(long bytesPerSecond) {
         return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
     }
 
+    /**
+     * A copy with another downtime limit.
+     *
+     * @param limit not negative
+     * @return the new options
+     */
     public MigrationOptions withDowntimeLimit(Duration limit) {
         return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
     }
 
+    /**
+     * A copy with another acknowledgement timeout.
+     *
+     * @param timeout not negative
+     * @return the new options
+     */
     public MigrationOptions withAckTimeout(Duration timeout) {
         return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows, autoConverge);
     }
 
+    /**
+     * A copy with other convergence windows.
+     *
+     * @param window the stall window, positive
+     * @param maxWindows throttle levels after which the migration fails; 0 for no limit
+     * @return the new options
+     */
     public MigrationOptions withStallWindow(Duration window, int maxWindows) {
         return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows, autoConverge);
     }
 
+    /**
+     * A copy with auto-converge on or off.
+     *
+     * @param on whether stalls throttle the guest
+     * @return the new options
+     */
     public MigrationOptions withAutoConverge(boolean on) {
         return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, on);
     }

@@ -9,12 +9,20 @@ import java.util.Locale;
  */
 public sealed interface MigrationState {
 
-    /** The lower-case word {@code info migrate} shows: the state's name. */
+    /**
+     * The lower-case word {@code info migrate} shows: the state's name.
+     *
+     * @return the state's name in lower case, e.g. {@code active}
+     */
     default String status() {
         return getClass().getSimpleName().toLowerCase(Locale.ROOT);
     }
 
-    /** Whether the migration has ended (nothing will change any more). */
+    /**
+     * Whether the migration has ended (nothing will change any more).
+     *
+     * @return true for Completed, Failed and Cancelled
+     */
     default boolean isFinal() {
         return this instanceof Completed || this instanceof Failed || this instanceof Cancelled;
     }
@@ -35,7 +43,12 @@ public sealed interface MigrationState {
     record Completed() implements MigrationState {
     }
 
-    /** The migration failed in {@code phase}; the source VM runs on. */
+    /**
+     * The migration failed in {@code phase}; the source VM runs on.
+     *
+     * @param phase where the migration was when it failed
+     * @param reason one line naming the thing at fault and the problem
+     */
     record Failed(Phase phase, String reason) implements MigrationState {
     }
 

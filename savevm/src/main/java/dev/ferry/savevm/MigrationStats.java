@@ -23,6 +23,9 @@ import java.util.Optional;
  *     converges on its own or auto-converge is off
  * @param throttleReason why the copy was judged not to converge (the dirty rate against the rate
  *     sent), with a note when auto-converge is off and nothing was throttled; empty while it converges
+ * @param downtimeNote once completed over the downtime limit: by how much and where the pause went
+ *     (the source's pause, the live sections' rest, state sections and EOF, the destination's checks);
+ *     empty otherwise
  * @param sections per live section
  */
 public record MigrationStats(
@@ -40,8 +43,10 @@ public record MigrationStats(
         Duration downtimeLimit,
         int throttleLevel,
         String throttleReason,
+        String downtimeNote,
         List<SectionStats> sections) {
 
+    /** Copies the section list. */
     public MigrationStats {
         sections = List.copyOf(sections);
     }

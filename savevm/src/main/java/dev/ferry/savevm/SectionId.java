@@ -8,12 +8,22 @@ import java.util.Objects;
  * {@code instance} tells apart several of the same kind, {@code version} is the layout of its
  * payload. Source and destination match sections by idstr and instance; the version decides
  * whether the destination can load it.
+ *
+ * @param idstr what the section is; 1 to {@value #MAX_IDSTR_BYTES} UTF-8 bytes
+ * @param instance which of several sections of one kind, from 0
+ * @param version the payload layout, not negative
  */
 public record SectionId(String idstr, int instance, int version) {
 
     /** The longest idstr the stream carries, in UTF-8 bytes. */
     public static final int MAX_IDSTR_BYTES = 255;
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if {@code idstr} is empty or too long, or instance or version is
+     *         negative
+     */
     public SectionId {
         Objects.requireNonNull(idstr, "idstr");
         int bytes = idstr.getBytes(StandardCharsets.UTF_8).length;
@@ -25,12 +35,22 @@ public record SectionId(String idstr, int instance, int version) {
         }
     }
 
-    /** The same section at another version: what a stream may announce. */
+    /**
+     * The same section at another version: what a stream may announce.
+     *
+     * @param otherVersion the version the stream announces
+     * @return this idstr and instance with {@code otherVersion}
+     */
     public SectionId withVersion(int otherVersion) {
         return new SectionId(idstr, instance, otherVersion);
     }
 
-    /** Whether {@code other} names the same section, whatever its version. */
+    /**
+     * Whether {@code other} names the same section, whatever its version.
+     *
+     * @param other a section id, maybe of another version
+     * @return true if idstr and instance are equal
+     */
     public boolean sameSection(SectionId other) {
         return idstr.equals(other.idstr) && instance == other.instance;
     }

@@ -13,12 +13,27 @@ import java.io.IOException;
  */
 public non-sealed interface StateSection<S extends Record> extends Section {
 
-    /** The record class, used to decode on the destination. */
+    /**
+     * The record class, used to decode on the destination.
+     *
+     * @return the state record's class
+     */
     Class<S> stateType();
 
-    /** Source, VM paused: the state to send. */
+    /**
+     * Source, VM paused: the state to send.
+     *
+     * @return the state, a record of {@link #stateType()}
+     * @throws IOException if the state cannot be read from the device
+     */
     S save() throws IOException;
 
-    /** Destination, VM not running: applies the state (already version-checked). */
+    /**
+     * Destination, VM not running: applies the state (already version-checked).
+     *
+     * @param state the decoded state
+     * @param version the stream's version of this section
+     * @throws IOException if the state cannot be applied
+     */
     void load(S state, int version) throws IOException;
 }

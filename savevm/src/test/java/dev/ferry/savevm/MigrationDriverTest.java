@@ -118,6 +118,19 @@ class MigrationDriverTest {
         }
     }
 
+    /** A limit no switch can meet (zero): the copy completes, and the stats say by how much and where the pause went. */
+    @Test
+    void aDowntimeOverTheLimitIsExplainedInTheStats() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withDowntimeLimit(Duration.ZERO));
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            String note = driver.stats().downtimeNote();
+            assertTrue(note.startsWith("over the 0 ms limit: pause ") && note.contains("destination's checks until ACK "), note);
+        }
+    }
+
     @Test
     void throttlesTheGuestWhenDirtyingOutrunsTheLink() throws Exception {
         Link link = Link.open();
@@ -190,6 +203,29 @@ class MigrationDriverTest {
     }
 
     /** The destination answers the configuration first: a refusal there means nothing was copied and nothing paused. */
+    /** Every state reaches the listener in order, even those that last microseconds. */
+    @Test
+    void theListenerHearsEveryStateInOrder() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(512, 1 << 20, true)) {
+            new Destination(512, null, link.destination());
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, () -> CONFIG,
+                    MigrationChannel.duplex(link.source()), MigrationOptions.defaults(), state -> heard.add(state.status()));
+            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(30)));
+            assertEquals(List.of("setup", "active", "device", "completed"), heard);
+        }
+        Link refusing = Link.open();
+        try (Source source = new Source(512, 1 << 20, true)) {
+            new Destination(512, null, refusing.destination());
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, () -> MachineConfig.of(32L << 20),
+                    MigrationChannel.duplex(refusing.source()), MigrationOptions.defaults(), state -> heard.add(state.status()));
+            assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            assertEquals(List.of("setup", "failed"), heard, "a migration refused at once still says setup first");
+        }
+    }
+
     @Test
     void aRefusedConfigurationEndsTheMigrationBeforeAnySectionStarts() throws Exception {
         Link link = Link.open();

@@ -19,17 +19,28 @@ import java.util.Optional;
  */
 public record DiskSpec(Path image, Optional<ImageFormat> format, boolean readOnly) {
 
+    /** Checks that no component is null. */
     public DiskSpec {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(format, "format");
     }
 
-    /** A writable image whose format is probed. */
+    /**
+     * A writable image whose format is probed.
+     *
+     * @param image the image file
+     * @return the spec
+     */
     public static DiskSpec of(Path image) {
         return new DiskSpec(image, Optional.empty(), false);
     }
 
-    /** Opens the image as its given format, or probes it when none is given. */
+    /**
+     * Opens the image as its given format, or probes it when none is given.
+     *
+     * @return the open device
+     * @throws IOException an {@link dev.ferry.vm.block.ImageException} naming the file if it cannot be opened
+     */
     public BlockDevice open() throws IOException {
         return format.isPresent() ? BlockImages.open(image, format.get(), readOnly) : BlockImages.open(image, readOnly);
     }

@@ -15,15 +15,31 @@ package dev.ferry.vm;
 public record GuestWorkload(long memRate, long diskRate, long diskBlocks, int blockSize, int readPercent, int batch,
                             int progressMillis, long seed) {
 
-    /** 4 MB/s of memory, 1 MB/s of 4 KiB blocks (30 % reads) on the first 4096 blocks, progress every second. */
+    /**
+     * 4 MB/s of memory, 1 MB/s of 4 KiB blocks (30 % reads) on the first 4096 blocks, progress every second.
+     *
+     * @return the defaults
+     */
     public static GuestWorkload defaults() {
         return new GuestWorkload(4_000_000, 1_000_000, 4096, 4096, 30, 8, 1000, 1);
     }
 
+    /**
+     * This workload with another memory rate.
+     *
+     * @param bytesPerSecond bytes per second; 0 off, -1 as fast as it can
+     * @return the new workload
+     */
     public GuestWorkload withMemRate(long bytesPerSecond) {
         return new GuestWorkload(bytesPerSecond, diskRate, diskBlocks, blockSize, readPercent, batch, progressMillis, seed);
     }
 
+    /**
+     * This workload with another disk rate.
+     *
+     * @param bytesPerSecond bytes per second; 0 off
+     * @return the new workload
+     */
     public GuestWorkload withDiskRate(long bytesPerSecond) {
         return new GuestWorkload(memRate, bytesPerSecond, diskBlocks, blockSize, readPercent, batch, progressMillis, seed);
     }

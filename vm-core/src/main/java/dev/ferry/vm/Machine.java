@@ -33,6 +33,9 @@ import dev.ferry.vm.guest.GuestCommand;
 import dev.ferry.vm.guest.GuestConfig;
 import dev.ferry.vm.guest.GuestImage;
 import dev.ferry.vm.guest.GuestStatus;
+import dev.ferry.vm.linux.LinuxBoot;
+import dev.ferry.vm.linux.LinuxImage;
+import dev.ferry.vm.linux.LinuxLoader;
 import dev.ferry.vm.memory.GuestRam;
 import dev.ferry.vm.memory.KvmRamSlots;
 import dev.ferry.vm.memory.RamLayout;
@@ -72,6 +75,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
     /** Three pages KVM needs for its real-mode TSS on Intel: in the device hole, never RAM. */
     private static final long TSS_ADDRESS = 0xfffb_d000L;
+    /** The page KVM needs on Intel for unpaged protected mode, just below the TSS (as QEMU places it). */
+    private static final long IDENTITY_MAP_ADDRESS = TSS_ADDRESS - 0x1000;
     private static final long CR0_MP = 1L << 1;
     private static final long CR4_OSFXSR = 1L << 9;
     private static final long CR4_OSXMMEXCPT = 1L << 10;
@@ -81,6 +86,8 @@ public final class Machine implements Pausable, AutoCloseable {
     private final Kvm kvm;
     private final Vm vm;
     private final boolean irqchip;
+    /** A PC for a Linux guest (PIT, CMOS clock, MP table) rather than the built-in guest's machine. */
+    private final boolean pc;
     private final GuestRam ram;
     private final KvmRamSlots slots;
     private final MachineDevices devices;
@@ -103,8 +110,13 @@ public final class Machine implements Pausable, AutoCloseable {
     /** Read once while no vCPU runs: vCPU ioctls wait for KVM_RUN to return. */
     private volatile CpuModel cpu;
 
-    private Machine(MachineSpec spec, UartSink console, DiskOpener disks) throws IOException {
+    /**
+     * @param pc also the PC parts a Linux guest needs: the in-kernel irqchip (required), PIT and
+     *     Intel's identity-map page, and CPUID saying it runs under a hypervisor
+     */
+    private Machine(MachineSpec spec, UartSink console, DiskOpener disks, boolean pc) throws IOException {
         this.spec = spec;
+        this.pc = pc;
         this.halted = new boolean[spec.vcpus()];
         Kvm openedKvm = Kvm.open();
         Vm createdVm = null;
@@ -112,9 +124,19 @@ public final class Machine implements Pausable, AutoCloseable {
         MachineDevices built = null;
         try {
             createdVm = openedKvm.createVm();
-            this.irqchip = spec.irqchip() && openedKvm.has(Capability.IRQCHIP);
+            this.irqchip = (pc || spec.irqchip()) && openedKvm.has(Capability.IRQCHIP);
+            if (pc) {
+                openedKvm.require(Capability.IRQCHIP, "to boot Linux (interrupt controllers in the kernel)");
+                openedKvm.require(Capability.PIT2, "to boot Linux (the i8254 timer in the kernel)");
+            }
             if (irqchip) {
                 createdVm.createIrqchip();
+            }
+            if (pc) {
+                createdVm.createPit2();
+                if (openedKvm.has(Capability.SET_IDENTITY_MAP_ADDR)) {
+                    createdVm.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
+                }
             }
             if (openedKvm.has(Capability.SET_TSS_ADDR)) {
                 createdVm.setTssAddress(TSS_ADDRESS);
@@ -123,8 +145,9 @@ public final class Machine implements Pausable, AutoCloseable {
             this.slots = new KvmRamSlots(createdVm, allocated);
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
-                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { });
-            List<CpuidEntry> cpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
+                    gsi -> irqchip ? pulse(irqVm, gsi) : () -> { }, pc);
+            List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
+            List<CpuidEntry> cpuid = pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
                 vcpu.setCpuid(GuestCpuid.forVcpu(cpuid, id));
@@ -157,11 +180,13 @@ public final class Machine implements Pausable, AutoCloseable {
      * Builds a machine with the built-in guest loaded and its workload configured, ready to
      * {@link #start}.
      *
+     * @param spec the machine's shape
      * @param console where the guest's UART output goes
+     * @return the machine, created
      * @throws IOException if a disk image cannot be opened
      */
     public static Machine boot(MachineSpec spec, UartSink console) throws IOException {
-        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC);
+        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC, false);
         try {
             machine.loadGuest();
         } catch (RuntimeException e) {
@@ -172,23 +197,60 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     /**
+     * Builds a machine with a Linux kernel loaded by the 64-bit boot protocol (with its initrd and
+     * command line, an MP table and an e820 map), ready to {@link #start}. The machine has KVM's
+     * in-kernel irqchip and PIT and the UART on IRQ 4, so {@code console=ttyS0} works. The kernel
+     * and initrd are read and checked first: bad input fails before any VM exists.
+     *
+     * @param spec the machine's shape; its workload is unused
+     * @param linux the kernel, initrd and command line
+     * @param console where the guest's UART output goes
+     * @return the machine, created
+     * @throws IOException if a file cannot be read or a disk image opened
+     * @throws IllegalArgumentException in one line, when the kernel cannot boot (see {@link LinuxImage#read})
+     */
+    public static Machine bootLinux(MachineSpec spec, LinuxBoot linux, UartSink console) throws IOException {
+        LinuxImage kernel = LinuxImage.read(linux, spec.memoryBytes());
+        Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC, true);
+        try {
+            Vcpu boot = machine.vcpus.getFirst();
+            LinuxLoader.load(machine.ram, kernel, machine.vcpus.size()).enter(boot);
+        } catch (RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+        return machine;
+    }
+
+    /**
      * Builds a machine whose memory and devices are ready but whose state comes from elsewhere:
      * {@link #receive} an incoming migration (or {@link #restore} a snapshot), then {@link #start}.
+     *
+     * @param spec the machine's shape, as the source's
+     * @param console where the guest's UART output goes
+     * @return the machine, created
+     * @throws IOException if a disk image cannot be opened
      */
     public static Machine incoming(MachineSpec spec, UartSink console) throws IOException {
-        return new Machine(spec, console, DiskOpener.BY_SPEC);
+        return new Machine(spec, console, DiskOpener.BY_SPEC, false);
     }
 
     /**
      * As {@link #incoming(MachineSpec, UartSink)}, over disks the caller has already opened and
      * checked (an incoming migration's destination images), one per {@code spec.disks()} entry and
      * in that order. The machine owns them from then on and closes them with itself.
+     *
+     * @param spec the machine's shape, as the source's
+     * @param console where the guest's UART output goes
+     * @param opened one open image per disk spec
+     * @return the machine, created
+     * @throws IOException if the machine cannot be built
      */
     public static Machine incoming(MachineSpec spec, UartSink console, List<BlockDevice> opened) throws IOException {
         if (opened.size() != spec.disks().size()) {
             throw new IllegalArgumentException(opened.size() + " opened disks for " + spec.disks().size() + " disk specs");
         }
-        return new Machine(spec, console, (index, disk) -> opened.get(index));
+        return new Machine(spec, console, (index, disk) -> opened.get(index), false);
     }
 
     private static InterruptLine pulse(Vm vm, int gsi) {
@@ -243,11 +305,20 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
+    /**
+     * What the machine was built from.
+     *
+     * @return the spec
+     */
     public MachineSpec spec() {
         return spec;
     }
 
-    /** The machine's shape and guest CPU, which a migration's destination checks first ({@link #accept}). */
+    /**
+     * The machine's shape and guest CPU, which a migration's destination checks first ({@link #accept}).
+     *
+     * @return the config
+     */
     public MachineConfig config() {
         List<DiskConfig> disks = IntStream.range(0, devices.disks.size())
                 .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
@@ -261,6 +332,9 @@ public final class Machine implements Pausable, AutoCloseable {
      * first difference unless this created machine can take the {@code source}'s state: the same
      * shape, the same guest CPUID, every MSR the source migrates, and its TSC rate (adopted here
      * through TSC scaling when it differs from this host's).
+     *
+     * @param source the source's config
+     * @throws IOException a {@link MigrationException} in CONFIG naming the first difference
      */
     public void accept(MachineConfig source) throws IOException {
         requireCreated("accept a migration");
@@ -277,64 +351,126 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** Whether KVM's in-kernel irqchip is in use (asked for and offered by the host). */
+    /**
+     * Whether this machine runs a Linux kernel ({@link #bootLinux}) rather than the built-in guest,
+     * whose status block and commands ({@link #guestStatus}, {@link #command}) it then lacks.
+     *
+     * @return true for a Linux guest
+     */
+    public boolean runsLinux() {
+        return pc;
+    }
+
+    /**
+     * Whether KVM's in-kernel irqchip is in use (asked for and offered by the host).
+     *
+     * @return true with the in-kernel irqchip
+     */
     public boolean irqchip() {
         return irqchip;
     }
 
-    /** The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio" per disk. */
+    /**
+     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio"
+     * per disk.
+     *
+     * @return the registry
+     */
     public SectionRegistry sections() {
         return sections;
     }
 
-    /** The RAM section, for its statistics. */
+    /**
+     * The RAM section, for its statistics.
+     *
+     * @return the RAM section
+     */
     public RamSection ram() {
         return ramSection;
     }
 
-    /** Guest RAM. */
+    /**
+     * Guest RAM.
+     *
+     * @return guest RAM
+     */
     public GuestRam memory() {
         return ram;
     }
 
-    /** The open disk images in bus order. */
+    /**
+     * The open disk images in bus order.
+     *
+     * @return an immutable list
+     */
     public List<BlockDevice> disks() {
         return List.copyOf(devices.disks);
     }
 
-    /** Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap). */
+    /**
+     * Whether guest writes are being tracked for a migration (KVM dirty log or DMA bitmap).
+     *
+     * @return true while tracking
+     */
     public boolean dirtyLogging() {
         return slots.logging() || ram.trackingDma();
     }
 
-    /** The share of time auto-converge holds the vCPUs, in percent. */
+    /**
+     * The share of time auto-converge holds the vCPUs, in percent.
+     *
+     * @return percent, 0 while not throttled
+     */
     public int throttlePercent() {
         return throttle.percent();
     }
 
+    /**
+     * Where the machine is in its life.
+     *
+     * @return the state
+     */
     public RunState state() {
         synchronized (lifecycle) {
             return state;
         }
     }
 
-    /** Why the machine is in its state (for SHUTDOWN and FAILED: what ended it). */
+    /**
+     * Why the machine is in its state (for SHUTDOWN and FAILED: what ended it).
+     *
+     * @return the reason, a short phrase
+     */
     public String stateReason() {
         synchronized (lifecycle) {
             return reason;
         }
     }
 
+    /**
+     * Adds a listener of every later state change.
+     *
+     * @param listener called on the thread that changes the state
+     */
     public void addListener(MachineListener listener) {
         listeners.add(listener);
     }
 
-    /** The guest's status block: its liveness counters, read without stopping it. */
+    /**
+     * The guest's status block: its liveness counters, read without stopping it.
+     *
+     * @return the status
+     */
     public GuestStatus guestStatus() {
         return GuestStatus.read(ram, image);
     }
 
-    /** Posts a command to the running guest (it answers on the UART and in its status block). */
+    /**
+     * Posts a command to the running guest (it answers on the UART and in its status block).
+     *
+     * @param command what to do
+     * @return the command's sequence number, which the guest echoes when done
+     */
     public synchronized int command(GuestCommand command) {
         int seq = ram.slice(image.configAddress() + COMMAND_SEQ, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) + 1;
         GuestConfig.post(ram, image, command, seq);
@@ -403,7 +539,13 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** Waits until the machine reaches a final state or {@code timeout} passes; returns the state then. */
+    /**
+     * Waits until the machine reaches a final state or {@code timeout} passes; returns the state then.
+     *
+     * @param timeout the longest wait
+     * @return the state then
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public RunState awaitEnd(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lifecycle) {
@@ -418,7 +560,11 @@ public final class Machine implements Pausable, AutoCloseable {
         }
     }
 
-    /** The state of every vCPU and device of a machine that is not running (paused, created or ended). */
+    /**
+     * The state of every vCPU and device of a machine that is not running (paused, created or ended).
+     *
+     * @return the snapshot
+     */
     public MachineSnapshot snapshot() {
         RunState now = state();
         if (now == RunState.RUNNING) {
@@ -435,6 +581,8 @@ public final class Machine implements Pausable, AutoCloseable {
     /**
      * Restores a snapshot into this created machine (made by {@link #incoming}, with a copy of the
      * source's memory and disks); then {@link #start} continues the guest where it was.
+     *
+     * @param snapshot from {@link #snapshot()} of a source machine of the same shape
      */
     public void restore(MachineSnapshot snapshot) {
         requireCreated("restore");
@@ -450,7 +598,13 @@ public final class Machine implements Pausable, AutoCloseable {
         devices.restoreVirtio(snapshot.disks());
     }
 
-    /** Starts migrating this running machine over {@code channel}; the driver pauses it at the switch. */
+    /**
+     * Starts migrating this running machine over {@code channel}; the driver pauses it at the switch.
+     *
+     * @param channel writable and open
+     * @param options limits and timeouts
+     * @return the running migration
+     */
     public MigrationDriver migrate(MigrationChannel channel, MigrationOptions options) {
         return MigrationDriver.start(sections, this, config(), channel, options);
     }
@@ -459,6 +613,10 @@ public final class Machine implements Pausable, AutoCloseable {
      * Receives an incoming migration into this created machine, blocking until the stream ended
      * and every section loaded and verified; then {@link #start} runs the guest. On failure the
      * machine stays created (never runs a partial state).
+     *
+     * @param channel readable and open
+     * @return what was received
+     * @throws MigrationException naming the phase and the problem
      */
     public IncomingStats receive(MigrationChannel channel) throws MigrationException {
         requireCreated("receive a migration");

@@ -5,6 +5,7 @@ import dev.ferry.vm.bus.Bus;
 import dev.ferry.vm.bus.InterruptLine;
 import dev.ferry.vm.device.ExitDevice;
 import dev.ferry.vm.device.GuestReport;
+import dev.ferry.vm.device.rtc.CmosRtc;
 import dev.ferry.vm.device.serial.Uart16550;
 import dev.ferry.vm.device.serial.UartSink;
 import dev.ferry.vm.device.state.VirtioMmioState;
@@ -12,6 +13,7 @@ import dev.ferry.vm.device.virtio.VirtioMmioTransport;
 import dev.ferry.vm.device.virtio.blk.VirtioBlk;
 import dev.ferry.vm.memory.GuestMemory;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -19,7 +21,8 @@ import java.util.function.IntFunction;
 
 /**
  * The machine's buses and devices: the UART at 0x3f8, the exit device at 0x501, and one
- * virtio-mmio virtio-blk per disk from {@value #VIRTIO_BASE_HEX} on, 0x200 bytes apart.
+ * virtio-mmio virtio-blk per disk from {@value #VIRTIO_BASE_HEX} on, 0x200 bytes apart; a PC
+ * machine (Linux) also has the CMOS clock at 0x70.
  */
 final class MachineDevices implements AutoCloseable {
 
@@ -38,12 +41,16 @@ final class MachineDevices implements AutoCloseable {
     /**
      * @param irq the interrupt line of a GSI (no-ops without an in-kernel irqchip)
      * @param reports what the guest writes to the exit device, on the vCPU thread
+     * @param pc whether to add the PC devices a Linux guest reads (the CMOS clock)
      */
     MachineDevices(GuestMemory memory, List<DiskSpec> specs, DiskOpener opener, UartSink console, Consumer<GuestReport> reports,
-                   IntFunction<InterruptLine> irq) throws IOException {
+                   IntFunction<InterruptLine> irq, boolean pc) throws IOException {
         uart = new Uart16550(console, irq.apply(UART_GSI));
         pio.register(UART_PORT, Uart16550.LENGTH, uart);
         pio.register(ExitDevice.PORT, ExitDevice.LENGTH, new ExitDevice(reports));
+        if (pc) {
+            pio.register(CmosRtc.PORT, CmosRtc.LENGTH, new CmosRtc(Clock.systemUTC()));
+        }
         try {
             for (DiskSpec spec : specs) {
                 int index = disks.size();

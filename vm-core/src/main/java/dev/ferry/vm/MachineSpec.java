@@ -15,10 +15,18 @@ import java.util.Objects;
  */
 public record MachineSpec(long memoryBytes, int vcpus, List<DiskSpec> disks, GuestWorkload workload, boolean irqchip) {
 
+    /** The least guest RAM a machine may have, in MiB. */
     public static final int MIN_MEMORY_MIB = 16;
+    /** The most vCPUs a machine may have. */
     public static final int MAX_VCPUS = 64;
+    /** The most disks a machine may have. */
     public static final int MAX_DISKS = 16;
 
+    /**
+     * Checks the sizes.
+     *
+     * @throws IllegalArgumentException naming the first bad value
+     */
     public MachineSpec {
         disks = List.copyOf(disks);
         Objects.requireNonNull(workload, "workload");
@@ -34,15 +42,33 @@ public record MachineSpec(long memoryBytes, int vcpus, List<DiskSpec> disks, Gue
         }
     }
 
-    /** One vCPU, no irqchip, the default workload. */
+    /**
+     * One vCPU, no irqchip, the default workload.
+     *
+     * @param memoryBytes guest RAM, a multiple of 2 MiB
+     * @param disks virtio-blk disks
+     * @return the spec
+     */
     public static MachineSpec of(long memoryBytes, List<DiskSpec> disks) {
         return new MachineSpec(memoryBytes, 1, disks, GuestWorkload.defaults(), false);
     }
 
+    /**
+     * This spec with another workload.
+     *
+     * @param other the workload
+     * @return the new spec
+     */
     public MachineSpec withWorkload(GuestWorkload other) {
         return new MachineSpec(memoryBytes, vcpus, disks, other, irqchip);
     }
 
+    /**
+     * This spec with other disks.
+     *
+     * @param other the disks
+     * @return the new spec
+     */
     public MachineSpec withDisks(List<DiskSpec> other) {
         return new MachineSpec(memoryBytes, vcpus, other, workload, irqchip);
     }

@@ -16,6 +16,7 @@ import org.jline.terminal.TerminalBuilder;
 public final class ConsoleMonitor implements MonitorEndpoint {
 
     private volatile Terminal terminal;
+    private volatile boolean closing;
 
     @Override
     public void serve(VmControl control) throws IOException {
@@ -34,6 +35,12 @@ public final class ConsoleMonitor implements MonitorEndpoint {
                     continue;
                 } catch (EndOfFileException e) {
                     return;
+                } catch (IllegalStateException e) {
+                    // close() shut the terminal under the reader (SIGTERM, quit from another monitor)
+                    if (closing) {
+                        return;
+                    }
+                    throw e;
                 }
                 if (!hmp.execute(line)) {
                     return;
@@ -46,6 +53,7 @@ public final class ConsoleMonitor implements MonitorEndpoint {
 
     @Override
     public void close() {
+        closing = true;
         Terminal current = terminal;
         if (current != null) {
             try {

@@ -58,6 +58,9 @@ public final class MigrationReport {
         lines.add("downtime limit: " + millis(stats.downtimeLimit()));
         lines.add("throttle level: " + stats.throttleLevel()
                 + (stats.throttleReason().isEmpty() ? "" : " (" + stats.throttleReason() + ")"));
+        if (!stats.downtimeNote().isEmpty()) {
+            lines.add("downtime note: " + stats.downtimeNote());
+        }
         for (SectionStats section : stats.sections()) {
             lines.add(String.format(Locale.ROOT, "section %s: transferred %s, remaining %s",
                     section.id().idstr(), bytes(section.transferredBytes()), bytes(section.remainingBytes())));

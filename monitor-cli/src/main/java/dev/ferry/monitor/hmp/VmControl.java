@@ -13,6 +13,12 @@ public interface VmControl {
 
     RunState runState();
 
+    /** From now on {@code listener} hears of every run-state and migration-status change. */
+    void addListener(VmListener listener);
+
+    /** {@code listener} hears nothing more. */
+    void removeListener(VmListener listener);
+
     /** Where a destination waits for its incoming migration, while it does. */
     Optional<String> incomingUri();
 

@@ -5,16 +5,20 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.monitor.hmp.RunState;
 import dev.ferry.monitor.hmp.VmControl;
+import dev.ferry.monitor.hmp.VmListener;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The asynchronous events of one QMP client: STOP and RESUME when the VM stops or runs again,
  * SHUTDOWN when it ends, and MIGRATION on each status change while the {@code events} capability
- * is on (as QEMU gates it). It samples the VM every 20 ms, so it stays out of the VM's code paths;
- * a status that lasts less than that may be skipped.
+ * is on (as QEMU gates it). The VM tells it of each change as it happens, so a status that lasts
+ * microseconds is still sent, in order; events wait in a queue for the client, so a slow client
+ * never holds up the VM or its migration.
  */
-final class QmpEvents implements AutoCloseable {
+final class QmpEvents implements VmListener, AutoCloseable {
 
     /** Where events go: the connection's serialised writer. */
     @FunctionalInterface
@@ -23,12 +27,11 @@ final class QmpEvents implements AutoCloseable {
     }
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final long PERIOD_MILLIS = 20;
 
     private final VmControl control;
     private final Sink sink;
+    private final BlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
     private volatile Thread thread;
-    private volatile boolean closed;
 
     QmpEvents(VmControl control, Sink sink) {
         this.control = control;
@@ -37,31 +40,32 @@ final class QmpEvents implements AutoCloseable {
 
     /** From now on (after capabilities negotiation) events flow. */
     void start() {
-        thread = Thread.ofPlatform().daemon().name("qmp-events").start(this::watch);
+        control.addListener(this);
+        thread = Thread.ofPlatform().daemon().name("qmp-events").start(this::deliver);
     }
 
-    private void watch() {
-        RunState state = control.runState();
-        String migration = control.migrationInfo().status();
+    @Override
+    public void runStateChanged(RunState from, RunState to) {
+        if (to == RunState.RUNNING) {
+            queue.add(event("RESUME", NODES.objectNode()));
+        } else if (to == RunState.SHUTDOWN) {
+            queue.add(event("SHUTDOWN", NODES.objectNode().put("guest", false).put("reason", "host-signal")));
+        } else if (from == RunState.RUNNING) {
+            queue.add(event("STOP", NODES.objectNode()));
+        }
+    }
+
+    @Override
+    public void migrationStatusChanged(String status) {
+        if (control.capabilities().events()) {
+            queue.add(event("MIGRATION", NODES.objectNode().put("status", status)));
+        }
+    }
+
+    private void deliver() {
         try {
-            while (!closed) {
-                Thread.sleep(PERIOD_MILLIS);
-                String nowMigration = control.migrationInfo().status();
-                if (!nowMigration.equals(migration) && control.capabilities().events()) {
-                    sink.send(event("MIGRATION", NODES.objectNode().put("status", nowMigration)));
-                }
-                migration = nowMigration;
-                RunState now = control.runState();
-                if (now != state) {
-                    if (now == RunState.RUNNING) {
-                        sink.send(event("RESUME", NODES.objectNode()));
-                    } else if (now == RunState.SHUTDOWN) {
-                        sink.send(event("SHUTDOWN", NODES.objectNode().put("guest", false).put("reason", "host-signal")));
-                    } else if (state == RunState.RUNNING) {
-                        sink.send(event("STOP", NODES.objectNode()));
-                    }
-                    state = now;
-                }
+            while (true) {
+                sink.send(queue.take());
             }
         } catch (InterruptedException | IOException e) {
             // The client left or the connection closes: no more events.
@@ -79,7 +83,7 @@ final class QmpEvents implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        control.removeListener(this);
         Thread running = thread;
         if (running != null) {
             running.interrupt();

@@ -79,6 +79,11 @@ final class DiskOnlyVm implements VmBody {
     }
 
     @Override
+    public Optional<String> migrationBlocker() {
+        return Optional.empty();
+    }
+
+    @Override
     public void registerSections(SectionRegistry registry) {
         workloads.forEach((drive, workload) -> registry.register(WorkloadSection.saving(drive, workload)));
     }

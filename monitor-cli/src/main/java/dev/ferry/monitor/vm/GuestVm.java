@@ -72,16 +72,25 @@ final class GuestVm implements VmBody {
     }
 
     @Override
+    public Optional<String> migrationBlocker() {
+        // A destination is built for the built-in guest; the Linux machine's extras would not move.
+        return machine.runsLinux()
+                ? Optional.of("a Linux guest cannot migrate yet (the stream does not carry its boot setup, PIT or CMOS clock)")
+                : Optional.empty();
+    }
+
+    @Override
     public List<String> workloadDrives() {
         return List.of();
     }
 
     @Override
     public List<String> guestLines() {
+        if (machine.runsLinux()) {
+            return List.of(machineLine(), "guest: Linux (its console is the serial port)");
+        }
         GuestStatus status = machine.guestStatus();
-        return List.of(
-                "machine: kvm, " + machine.state().name().toLowerCase(java.util.Locale.ROOT)
-                        + (machine.stateReason().isEmpty() ? "" : " (" + machine.stateReason() + ")"),
+        return List.of(machineLine(),
                 "guest: " + (status.valid() ? status.state().name().toLowerCase(java.util.Locale.ROOT) : "not up yet"),
                 "pages written " + status.pagesWritten() + ", blocks written " + status.blocksWritten()
                         + ", read " + status.blocksRead() + ", verified " + status.blocksVerified()
@@ -93,8 +102,16 @@ final class GuestVm implements VmBody {
                 });
     }
 
+    private String machineLine() {
+        return "machine: kvm, " + machine.state().name().toLowerCase(java.util.Locale.ROOT)
+                + (machine.stateReason().isEmpty() ? "" : " (" + machine.stateReason() + ")");
+    }
+
     @Override
     public String verify(Duration timeout) throws IOException {
+        if (machine.runsLinux()) {
+            throw new IOException("a Linux guest has no verify command (only the built-in guest checks its own writes)");
+        }
         if (machine.state() != RunState.RUNNING) {
             throw new IOException("the guest can only verify while it runs (it is " + machine.state() + ")");
         }

@@ -37,6 +37,7 @@ public final class IncomingDrives implements AutoCloseable {
     private final SequencedMap<String, BlockDevice> devices = new LinkedHashMap<>();
     private final List<BlockTargetSection> targets = new ArrayList<>();
     private final List<Path> created = new ArrayList<>();
+    private final List<Path> received = new ArrayList<>();
     private boolean done;
 
     private IncomingDrives() {
@@ -85,11 +86,14 @@ public final class IncomingDrives implements AutoCloseable {
         return targets;
     }
 
-    /** The migration succeeded: the drives are the VM's now, no longer marked as a migration's. */
+    /**
+     * The migration succeeded: the drives are the VM's now, no longer marked as a migration's
+     * (also an image an earlier, killed attempt had created and this one filled).
+     */
     public SequencedMap<String, BlockDevice> handOver() throws IOException {
         BlockTargetSection.closeAll(targets);
-        for (Path path : created) {
-            IncomingMark.clear(path);
+        for (Path path : received) {
+            IncomingMark.of(path).clear();
         }
         done = true;
         return devices;
@@ -99,13 +103,14 @@ public final class IncomingDrives implements AutoCloseable {
         Path path = spec.path();
         String drive = spec.id();
         boolean create = Files.notExists(path);
+        received.add(path);
         if (create) {
             create(spec, facts, incremental);
             created.add(path);
-            IncomingMark.set(path);
+            IncomingMark.of(path).set();
         }
         BlockDevice device = open(spec, facts);
-        if (!create && !spec.overwrite() && !IncomingMark.isSet(path)) {
+        if (!create && !spec.overwrite() && !IncomingMark.of(path).isSet()) {
             requireEmpty(drive, device, incremental);
         } else if (!create && incremental && holdsData(device)) {
             device = emptied(spec, device);
@@ -222,6 +227,7 @@ public final class IncomingDrives implements AutoCloseable {
         Drives.closeAll(devices);
         for (Path path : created) {
             try {
+                IncomingMark.of(path).clear();
                 if (Files.deleteIfExists(path)) {
                     LOG.info("removed {}, which the failed migration had created", path);
                 }

@@ -1,6 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.transport.TlsCredentials;
+import dev.ferry.vm.linux.LinuxBoot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.Optional;
  * @param memoryBytes guest RAM (kvm)
  * @param vcpus vCPU count (kvm)
  * @param drives the disks, in order
+ * @param linux the Linux kernel to boot instead of the built-in guest (kvm)
  * @param workload what the guest or host workload does
  * @param serial where the guest's UART goes: "stdio", "none" or a file path
  * @param monitor "stdio", "none" or "unix:PATH"
@@ -20,7 +22,8 @@ import java.util.Optional;
  * @param incomingTimeout how long to wait for the source to connect (zero: for ever)
  * @param tls the credentials every migration in and out runs TLS with, when given
  */
-public record RunOptions(String machine, long memoryBytes, int vcpus, List<DriveSpec> drives, WorkloadSettings workload,
+public record RunOptions(String machine, long memoryBytes, int vcpus, List<DriveSpec> drives, Optional<LinuxBoot> linux,
+                         WorkloadSettings workload,
                          String serial, String monitor, Optional<String> qmp, Optional<String> incoming, Duration incomingTimeout,
                          Optional<TlsCredentials> tls) {
 

@@ -26,6 +26,12 @@ sealed interface VmBody extends Pausable, AutoCloseable permits GuestVm, DiskOnl
     /** Every drive, id to open image, in the VM's order. */
     SequencedMap<String, BlockDevice> disks();
 
+    /**
+     * Why this VM cannot migrate, if it cannot (QEMU calls it a migration blocker): checked before
+     * any connection, so the source never pauses for a migration its destination could not take.
+     */
+    Optional<String> migrationBlocker();
+
     /** Starts the guest or the workloads. */
     void start();
 

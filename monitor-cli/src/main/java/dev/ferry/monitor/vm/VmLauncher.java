@@ -36,46 +36,30 @@ public final class VmLauncher {
 
     public static int run(RunOptions options) throws IOException, InterruptedException {
         MonitorEndpoint monitor = options.monitor().equals("none") ? null : MonitorEndpoint.parse(options.monitor());
-        QmpServer qmp = options.qmp().map(QmpServer::listen).orElse(null);
-        VmSession session;
         List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
-        if (options.incoming().isPresent()) {
-            VmSession incoming = new VmSession(options.tls());
-            session = incoming;
-            VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
-            if (options.incoming().get().equals("defer")) {
-                incoming.deferIncoming(starter);
-                System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
-            } else {
-                starter.listen(options.incoming().get());
-            }
-        } else {
-            IncomingImageMarks.refuseMarked(options.drives());
-            session = new VmSession(boot(options), options.tls());
-            session.start();
+        QmpServer qmp = null;
+        VmSession session;
+        try {
+            qmp = options.qmp().map(QmpServer::listen).orElse(null);
+            session = prepare(options, listeners);
+        } catch (IOException | RuntimeException e) {
+            // A start that fails leaves no socket behind: each one opened so far goes, its file too.
+            closeSockets(monitor, qmp, listeners);
+            throw e;
         }
         TerminationSignals.install(session::quit);
         if (qmp != null) {
-            VmSession served = session;
-            Thread.ofPlatform().daemon().name("qmp").start(() -> qmp.serve(served));
+            QmpServer served = qmp;
+            Thread.ofPlatform().daemon().name("qmp").start(() -> served.serve(session));
         }
         Thread monitorThread = null;
         if (monitor != null) {
-            VmSession served = session;
-            monitorThread = Thread.ofPlatform().name("monitor").start(() -> serve(monitor, served));
+            monitorThread = Thread.ofPlatform().name("monitor").start(() -> serve(monitor, session));
         }
         try {
             session.awaitEnd();
         } finally {
-            if (monitor != null) {
-                monitor.close();
-            }
-            if (qmp != null) {
-                qmp.close();
-            }
-            for (MigrationListener listener : listeners) {
-                listener.close();
-            }
+            closeSockets(monitor, qmp, listeners);
             session.close();
         }
         if (monitorThread != null) {
@@ -87,11 +71,49 @@ public final class VmLauncher {
         return session.exitStatus();
     }
 
+    /** The session: a booted VM that runs, or one waiting for its incoming migration. */
+    private static VmSession prepare(RunOptions options, List<MigrationListener> listeners) throws IOException {
+        if (options.incoming().isEmpty()) {
+            IncomingImageMarks.refuseMarked(options.drives());
+            VmSession session = new VmSession(boot(options), options.tls());
+            session.start();
+            return session;
+        }
+        VmSession incoming = new VmSession(options.tls());
+        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
+        if (options.incoming().get().equals("defer")) {
+            incoming.deferIncoming(starter);
+            System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
+        } else {
+            starter.listen(options.incoming().get());
+        }
+        return incoming;
+    }
+
+    private static void closeSockets(MonitorEndpoint monitor, QmpServer qmp, List<MigrationListener> listeners) {
+        if (monitor != null) {
+            monitor.close();
+        }
+        if (qmp != null) {
+            qmp.close();
+        }
+        for (MigrationListener listener : listeners) {
+            try {
+                listener.close();
+            } catch (IOException e) {
+                LOG.warn("closing the migration listener {}: {}", listener.uri(), e.getMessage());
+            }
+        }
+    }
+
     private static VmBody boot(RunOptions options) throws IOException {
         if (options.machine().equals("none")) {
             return DiskOnlyVm.boot(Drives.openAll(options.drives()), options.workload());
         }
-        return new GuestVm(Machine.boot(machineSpec(options), console(options.serial())), driveIds(options));
+        Machine machine = options.linux().isPresent()
+                ? Machine.bootLinux(machineSpec(options), options.linux().get(), console(options.serial()))
+                : Machine.boot(machineSpec(options), console(options.serial()));
+        return new GuestVm(machine, driveIds(options));
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */

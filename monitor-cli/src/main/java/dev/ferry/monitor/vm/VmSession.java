@@ -14,6 +14,7 @@ import dev.ferry.monitor.hmp.MonitorException;
 import dev.ferry.monitor.hmp.RunState;
 import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.monitor.hmp.VmControl;
+import dev.ferry.monitor.hmp.VmListener;
 import dev.ferry.savevm.ConfigSource;
 import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationOptions;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -48,6 +50,8 @@ public final class VmSession implements VmControl, AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** Told of state changes; also the lock that keeps changes and their notices in one order. */
+    private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     /** {@code --tls-creds}: outgoing migrations run TLS with these. */
     private final Optional<TlsCredentials> tls;
     private volatile VmBody body;
@@ -88,7 +92,7 @@ public final class VmSession implements VmControl, AutoCloseable {
     /** Starts the guest (or workload) and marks the VM running. */
     void start() {
         body.start();
-        state = RunState.RUNNING;
+        changeState(RunState.RUNNING);
     }
 
     /** The incoming migration delivered the VM: it runs from now on. */
@@ -96,6 +100,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         body = received;
         incomingUri = "";
         incoming.completed();
+        migrationStatusChanged("completed");
         start();
     }
 
@@ -104,6 +109,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         incomingUri = uri;
         if (uri.isEmpty()) {
             incoming.active();
+            migrationStatusChanged("active");
         } else {
             incoming.waiting(uri);
         }
@@ -135,9 +141,10 @@ public final class VmSession implements VmControl, AutoCloseable {
             return; // quit (or a signal) closed the listener: not a failure
         }
         incoming.failed(reason);
+        migrationStatusChanged("failed");
         endReason = "incoming migration failed: " + reason;
         exitStatus = 1;
-        state = RunState.SHUTDOWN;
+        changeState(RunState.SHUTDOWN);
         ended.countDown();
     }
 
@@ -167,15 +174,15 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         current.ended().ifPresent(reason -> {
             if (state != RunState.SHUTDOWN) {
-                state = RunState.SHUTDOWN;
                 endReason = reason;
                 exitStatus = reason.contains("failed") ? 1 : 0;
+                changeState(RunState.SHUTDOWN);
             }
         });
         Outgoing migration = outgoing;
         if (state != RunState.SHUTDOWN && migration != null && migration.driver().state() instanceof MigrationState.Completed) {
-            // The driver left the VM paused for good; the watcher may not have said so yet.
-            state = RunState.POSTMIGRATE;
+            // The driver left the VM paused for good; its listener may not have said so yet.
+            changeState(RunState.POSTMIGRATE);
         }
         return state;
     }
@@ -191,7 +198,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         requireNotMigrating("stop");
         if (runState() == RunState.RUNNING) {
             body.pause();
-            state = RunState.PAUSED;
+            changeState(RunState.PAUSED);
         }
     }
 
@@ -202,7 +209,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         switch (runState()) {
             case PAUSED -> {
                 body.resume();
-                state = RunState.RUNNING;
+                changeState(RunState.RUNNING);
             }
             case RUNNING -> {
             }
@@ -217,6 +224,10 @@ public final class VmSession implements VmControl, AutoCloseable {
         RunState now = runState();
         if (now != RunState.RUNNING && now != RunState.PAUSED) {
             throw new MonitorException("migrate: the VM is " + now.describe());
+        }
+        Optional<String> blocker = body.migrationBlocker();
+        if (blocker.isPresent()) {
+            throw new MonitorException("migrate: " + blocker.get());
         }
         request = withCapabilities(request);
         List<BlockSourceSection> disks = storageSections(body, request);
@@ -246,11 +257,10 @@ public final class VmSession implements VmControl, AutoCloseable {
             }
             return new VmConfig(body.machine(), body.kvmConfig(), facts, storage, copied, body.workloadDrives());
         };
+        String target = request.uri();
         MigrationDriver driver = MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(body, disks), config,
-                Channels.outgoing(uri, transport), options());
-        Outgoing started = new Outgoing(driver, disks, request);
-        outgoing = started;
-        Thread.ofPlatform().daemon().name("migration-watch").start(() -> watch(started));
+                Channels.outgoing(uri, transport), options(), entered -> outgoingStateChanged(target, entered));
+        outgoing = new Outgoing(driver, disks, request);
     }
 
     /** The {@code block} capability makes a plain {@code migrate} copy the disks, as QEMU's does. */
@@ -301,20 +311,45 @@ public final class VmSession implements VmControl, AutoCloseable {
         return disks;
     }
 
-    /** Follows a migration to its end: completed leaves this side paused for good. */
-    private void watch(Outgoing migration) {
-        try {
-            MigrationState last = migration.driver().await(Duration.ofDays(365));
-            switch (last) {
-                case MigrationState.Completed c -> {
-                    state = RunState.POSTMIGRATE;
-                    LOG.info("migration to {} completed", migration.request().uri());
-                }
-                case MigrationState.Failed failed -> LOG.warn("migration to {} failed: {}", migration.request().uri(), failed.reason());
-                default -> LOG.info("migration to {} ended: {}", migration.request().uri(), last.status());
+    /** On the migration thread, in order: the status for listeners; completed leaves this side paused for good. */
+    private void outgoingStateChanged(String uri, MigrationState now) {
+        migrationStatusChanged(now.status());
+        switch (now) {
+            case MigrationState.Completed c -> {
+                changeState(RunState.POSTMIGRATE);
+                LOG.info("migration to {} completed", uri);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            case MigrationState.Failed failed -> LOG.warn("migration to {} failed: {}", uri, failed.reason());
+            case MigrationState.Cancelled c -> LOG.info("migration to {} ended: {}", uri, now.status());
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void addListener(VmListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(VmListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Every run-state change goes through here, so listeners hear each one once and in order. */
+    private void changeState(RunState next) {
+        synchronized (listeners) {
+            RunState previous = state;
+            state = next;
+            if (previous != next) {
+                listeners.forEach(listener -> listener.runStateChanged(previous, next));
+            }
+        }
+    }
+
+    private void migrationStatusChanged(String status) {
+        synchronized (listeners) {
+            listeners.forEach(listener -> listener.migrationStatusChanged(status));
         }
     }
 
@@ -462,7 +497,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         if (current != null && !current.driver().state().isFinal()) {
             current.driver().cancel();
         }
-        state = RunState.SHUTDOWN;
+        changeState(RunState.SHUTDOWN);
         ended.countDown();
     }
 

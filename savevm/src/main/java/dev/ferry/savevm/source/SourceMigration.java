@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -76,6 +77,8 @@ public final class SourceMigration implements Runnable {
     private final long[] pending;
     private final FrameOutput[] outputs;
     private final Convergence convergence;
+    /** Told of each state entered, in order, on the migration thread (Setup on the starting thread). */
+    private final Consumer<MigrationState> listener;
 
     private volatile long maxBandwidth;
     private volatile Duration downtimeLimit;
@@ -97,6 +100,7 @@ public final class SourceMigration implements Runnable {
     private long endNanos = -1;
     private long pausedAt;
     private Duration actualDowntime;
+    private String downtimeNote = "";
     private Duration expectedDowntime = Duration.ZERO;
     private int iterations;
     private long dirtyRate;
@@ -105,7 +109,7 @@ public final class SourceMigration implements Runnable {
     private long sampleSent;
 
     public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, ConfigSource config,
-                           MigrationChannel channel, MigrationOptions options) {
+                           MigrationChannel channel, MigrationOptions options, Consumer<MigrationState> listener) {
         this.live = List.copyOf(live);
         this.states = List.copyOf(states);
         this.vm = vm;
@@ -118,7 +122,9 @@ public final class SourceMigration implements Runnable {
         this.pending = new long[live.size()];
         this.outputs = new FrameOutput[live.size()];
         this.convergence = new Convergence(options.stallWindow(), options.maxStallWindows());
+        this.listener = listener;
         publish();
+        listener.accept(state);
     }
 
     public MigrationState state() {
@@ -215,8 +221,7 @@ public final class SourceMigration implements Runnable {
         vm.pause();
         paused = true;
         long pauseDone = System.nanoTime();
-        state = new MigrationState.Device();
-        publish();
+        changeState(new MigrationState.Device());
         // The final burst is bounded by bandwidth x downtime already: it goes out unthrottled.
         bucket.setRate(TokenBucket.UNLIMITED);
         long sentBefore = meter.totalBytes();
@@ -241,9 +246,14 @@ public final class SourceMigration implements Runnable {
         }
         long acked = System.nanoTime();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
-        LOG.debug("downtime {} ms: pause {} ms, live sections' rest {} ms ({} bytes), state sections and EOF {} ms,"
-                        + " destination's checks until ACK {} ms", millis(acked - pausedAt), millis(pauseDone - pausedAt),
+        String breakdown = String.format(Locale.ROOT, "pause %s ms, live sections' rest %s ms (%d bytes), state"
+                        + " sections and EOF %s ms, destination's checks until ACK %s ms", millis(pauseDone - pausedAt),
                 millis(liveDone - pauseDone), liveBytes, millis(eofDone - liveDone), millis(acked - eofDone));
+        LOG.debug("downtime {} ms: {}", millis(acked - pausedAt), breakdown);
+        if (actualDowntime.compareTo(downtimeLimit) > 0) {
+            // The limit was not met: say where the pause went, so the operator sees why.
+            downtimeNote = String.format(Locale.ROOT, "over the %d ms limit: %s", downtimeLimit.toMillis(), breakdown);
+        }
         cleanUp(true);
     }
 
@@ -481,14 +491,23 @@ public final class SourceMigration implements Runnable {
 
     private void enter(Phase next, MigrationState nextState) {
         phase = next;
-        state = nextState;
-        publish();
+        changeState(nextState);
     }
 
     private void end(MigrationState last) {
         endNanos = System.nanoTime();
-        state = last;
+        changeState(last);
+    }
+
+    /** Statistics first, so a listener that asks for them sees the new state there too. */
+    private void changeState(MigrationState next) {
+        state = next;
         publish();
+        try {
+            listener.accept(next);
+        } catch (RuntimeException e) {
+            LOG.warn("migration state listener failed on {}: {}", next.status(), e.toString());
+        }
     }
 
     private void closeChannel() {
@@ -535,6 +554,6 @@ public final class SourceMigration implements Runnable {
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, throughput(now), dirtyRate, iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                options.autoConverge() ? convergence.level() : 0, throttleReason(), sections);
+                options.autoConverge() ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
     }
 }

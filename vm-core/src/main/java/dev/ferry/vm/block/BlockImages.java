@@ -1,6 +1,7 @@
 package dev.ferry.vm.block;
 
 import dev.ferry.vm.block.internal.PosixFile;
+import dev.ferry.vm.block.qcow2.Qcow2Check;
 import dev.ferry.vm.block.qcow2.Qcow2Creator;
 import dev.ferry.vm.block.qcow2.Qcow2Header;
 import dev.ferry.vm.block.qcow2.Qcow2Image;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.OptionalInt;
@@ -36,12 +38,27 @@ public final class BlockImages {
     private BlockImages() {
     }
 
-    /** Opens an image of a probed format with its whole backing chain (backing files read-only). */
+    /**
+     * Opens an image of a probed format with its whole backing chain (backing files read-only).
+     *
+     * @param path the image file
+     * @param readOnly whether to refuse writes
+     * @return the open device; closing it closes the chain
+     * @throws IOException an {@link ImageException} naming the file for a bad image or backing chain
+     */
     public static BlockDevice open(Path path, boolean readOnly) throws IOException {
         return open(path, null, readOnly, new HashSet<>());
     }
 
-    /** Opens an image of the given format with its whole backing chain (backing files read-only). */
+    /**
+     * Opens an image of the given format with its whole backing chain (backing files read-only).
+     *
+     * @param path the image file
+     * @param format its format, not probed
+     * @param readOnly whether to refuse writes
+     * @return the open device; closing it closes the chain
+     * @throws IOException an {@link ImageException} naming the file for a bad image or backing chain
+     */
     public static BlockDevice open(Path path, ImageFormat format, boolean readOnly) throws IOException {
         return open(path, format, readOnly, new HashSet<>());
     }
@@ -105,7 +122,14 @@ public final class BlockImages {
         return open(backingPath, format, true, chain);
     }
 
-    /** Where a backing file named in {@code overlay}'s header lives: relative names start in the overlay's folder. */
+    /**
+     * Where a backing file named in {@code overlay}'s header lives: relative names start in the overlay's
+     * folder.
+     *
+     * @param overlay the overlay file
+     * @param name the backing file name its header holds
+     * @return the backing file's path
+     */
     public static Path resolveBacking(Path overlay, String name) {
         Path named = Path.of(name);
         if (named.isAbsolute()) {
@@ -123,7 +147,13 @@ public final class BlockImages {
         }
     }
 
-    /** Creates a sparse raw image of {@code size} bytes; the file must not exist. */
+    /**
+     * Creates a sparse raw image of {@code size} bytes; the file must not exist.
+     *
+     * @param path the new file
+     * @param size virtual size in bytes, a multiple of 512
+     * @throws IOException if the file exists or cannot be created
+     */
     public static void createRaw(Path path, long size) throws IOException {
         if (size < 0 || size % BlockDevice.SECTOR_SIZE != 0) {
             throw new ImageException(path, "size " + size + " is not a multiple of " + BlockDevice.SECTOR_SIZE);
@@ -133,7 +163,14 @@ public final class BlockImages {
         }
     }
 
-    /** Creates an empty qcow2 (version 3) image; the file must not exist. */
+    /**
+     * Creates an empty qcow2 (version 3) image; the file must not exist.
+     *
+     * @param path the new file
+     * @param size virtual size in bytes, a multiple of 512
+     * @param clusterSize bytes per cluster, a power of two
+     * @throws IOException if the file exists or cannot be created
+     */
     public static void createQcow2(Path path, long size, int clusterSize) throws IOException {
         create(path, size, clusterSize, Optional.empty());
     }
@@ -141,16 +178,37 @@ public final class BlockImages {
     /**
      * Creates a qcow2 overlay of {@code backingPath} with its size. The header names the backing
      * file relative to the overlay's folder, so the pair can move together.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @throws IOException if the file exists, or the backing cannot be read
      */
     public static void createQcow2Overlay(Path path, Path backingPath) throws IOException {
         createQcow2Overlay(path, backingPath, DEFAULT_CLUSTER_SIZE);
     }
 
+    /**
+     * As {@link #createQcow2Overlay(Path, Path)}, with clusters of {@code clusterSize} bytes.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @param clusterSize bytes per cluster, a power of two
+     * @throws IOException if the file exists, or the backing cannot be read
+     */
     public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize) throws IOException {
         createQcow2Overlay(path, backingPath, clusterSize, OptionalLong.empty());
     }
 
-    /** As qemu-img does with {@code -b} and a SIZE: the overlay may be larger or smaller than its backing file. */
+    /**
+     * As qemu-img does with {@code -b} and a SIZE: the overlay may be larger or smaller than its backing
+     * file.
+     *
+     * @param path the new overlay file
+     * @param backingPath the backing image, raw or qcow2
+     * @param clusterSize bytes per cluster, a power of two
+     * @param size the overlay's virtual size; empty for the backing's
+     * @throws IOException if the file exists, or the backing cannot be read
+     */
     public static void createQcow2Overlay(Path path, Path backingPath, int clusterSize, OptionalLong size) throws IOException {
         Path folder = path.toAbsolutePath().getParent();
         String name = folder.relativize(backingPath.toAbsolutePath()).toString();
@@ -172,7 +230,13 @@ public final class BlockImages {
         }
     }
 
-    /** Describes an image from its header, without opening its backing chain. */
+    /**
+     * Describes an image from its header, without opening its backing chain.
+     *
+     * @param path the image file
+     * @return format, sizes, backing file and qcow2 flags as the header and the file say
+     * @throws IOException an {@link ImageException} if the header is bad
+     */
     public static ImageInfo info(Path path) throws IOException {
         if (!Files.exists(path)) {
             throw new ImageException(path, "no such file");
@@ -189,6 +253,36 @@ public final class BlockImages {
                     backingFormat, OptionalInt.of(header.clusterSize()), OptionalInt.of(header.version()),
                     header.dirty(), header.corrupt());
         }
+    }
+
+    /**
+     * Checks an image's consistency as {@code qemu-img check} does, without writing to it.
+     *
+     * @param path the image
+     * @param format its format, or null to probe it
+     * @return what the check found; empty for a format that has no checks (raw)
+     * @throws IOException if the file cannot be read or its header is not a qcow2 header Ferry reads
+     */
+    public static Optional<ImageCheck> check(Path path, ImageFormat format) throws IOException {
+        if (!Files.exists(path)) {
+            throw new ImageException(path, "no such file");
+        }
+        try (PosixFile file = PosixFile.open(path, true)) {
+            ImageFormat actual = format != null ? format : probe(file);
+            return actual == ImageFormat.RAW ? Optional.empty() : Optional.of(Qcow2Check.run(file));
+        }
+    }
+
+    /**
+     * The map of a device and its backing chain, as {@code qemu-img map} prints it: adjacent runs
+     * that one layer answers alike (and, with host offsets, contiguous in its file) are joined.
+     *
+     * @param device an image opened by this class
+     * @return the runs, covering the whole virtual size in order
+     * @throws IOException if a layer's metadata cannot be read
+     */
+    public static List<MapExtent> map(BlockDevice device) throws IOException {
+        return ImageMapper.map(device);
     }
 
     private static Optional<ImageFormat> knownFormat(String id) {
@@ -210,7 +304,12 @@ public final class BlockImages {
         return total;
     }
 
-    /** The backing file of a qcow2 overlay as its header names it, with its format and size. */
+    /**
+     * The backing file of a qcow2 overlay as its header names it, with its format and size.
+     *
+     * @param device an open image
+     * @return the backing file, or empty for raw or a qcow2 without backing
+     */
     public static Optional<BackingFile> backingFile(BlockDevice device) {
         if (!(device instanceof Qcow2Image qcow2) || device.backing().isEmpty()) {
             return Optional.empty();
@@ -220,7 +319,13 @@ public final class BlockImages {
                 backing.size()));
     }
 
-    /** SHA-256 of the device's whole virtual content (zero ranges are hashed without reading them). */
+    /**
+     * SHA-256 of the device's whole virtual content (zero ranges are hashed without reading them).
+     *
+     * @param device an open image
+     * @return 32 bytes
+     * @throws IOException if the device cannot be read
+     */
     public static byte[] sha256(BlockDevice device) throws IOException {
         MessageDigest digest;
         try {

@@ -4,10 +4,7 @@ import dev.ferry.vm.block.qcow2.Qcow2Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,19 +28,33 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
     private static final String SUFFIX = ".ferry-incomplete";
     private static final String IN_PROGRESS = "an incoming migration was writing it (the destination ended without finishing)";
 
-    /** The mark file of {@code image}. */
+    /**
+     * The mark file of {@code image}.
+     *
+     * @param image the image file
+     * @return the mark file beside it
+     */
     public static Path file(Path image) {
-        return image.resolveSibling(image.getFileName() + SUFFIX);
+        return sidecar(image).path();
     }
 
-    /** The mark of {@code image}, if it has one; a mark file that cannot be parsed still marks it. */
+    private static SidecarFile sidecar(Path image) {
+        return SidecarFile.beside(image, SUFFIX);
+    }
+
+    /**
+     * The mark of {@code image}, if it has one; a mark file that cannot be parsed still marks it.
+     *
+     * @param image the image file
+     * @return the mark, or empty
+     * @throws IOException if the mark file exists but cannot be read
+     */
     public static Optional<IncompleteMark> read(Path image) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file(image));
-        } catch (NoSuchFileException e) {
+        Optional<String> content = sidecar(image).read();
+        if (content.isEmpty()) {
             return Optional.empty();
         }
+        String text = content.get();
         Instant since = Instant.EPOCH;
         String reason = "unreadable mark file " + file(image);
         boolean corruptBit = false;
@@ -66,6 +77,9 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
     /**
      * Marks {@code image} before an incoming migration writes it; an earlier mark's corrupt bit is
      * cleared so the migration can open the image read-write.
+     *
+     * @param image the image file
+     * @throws IOException if the mark cannot be written
      */
     public static void begin(Path image) throws IOException {
         Optional<IncompleteMark> earlier = read(image);
@@ -75,36 +89,45 @@ public record IncompleteMark(Instant since, String reason, boolean corruptBit) {
         write(image, new IncompleteMark(Instant.now().truncatedTo(ChronoUnit.SECONDS), IN_PROGRESS, false));
     }
 
-    /** The incoming migration failed: the mark keeps its reason, and a qcow2 v3 image its corrupt bit. */
+    /**
+     * The incoming migration failed: the mark keeps its reason, and a qcow2 v3 image its corrupt bit.
+     *
+     * @param image the image file
+     * @param reason why the migration failed, one line
+     * @throws IOException if the mark cannot be written
+     */
     public static void fail(Path image, String reason) throws IOException {
         Instant since = read(image).map(IncompleteMark::since).orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
         boolean corruptBit = setCorruptBit(image, true);
         write(image, new IncompleteMark(since, "incoming migration failed: " + reason.replace('\n', ' '), corruptBit));
     }
 
-    /** The migration into {@code image} succeeded, or never touched it: no mark. */
+    /**
+     * The migration into {@code image} succeeded, or never touched it: no mark.
+     *
+     * @param image the image file
+     * @throws IOException if the mark file cannot be deleted
+     */
     public static void clear(Path image) throws IOException {
         Optional<IncompleteMark> mark = read(image);
         if (mark.isPresent() && mark.get().corruptBit()) {
             setCorruptBit(image, false);
         }
-        Files.deleteIfExists(file(image));
+        sidecar(image).delete();
     }
 
-    /** One line for {@code ferry run}'s refusal and {@code ferry img info}. */
+    /**
+     * One line for {@code ferry run}'s refusal and {@code ferry img info}.
+     *
+     * @return the line
+     */
     public String describe() {
         return "incomplete since " + since + ": " + reason;
     }
 
     private static void write(Path image, IncompleteMark mark) throws IOException {
-        Path file = file(image);
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(temporary, "since: " + mark.since() + "\nreason: " + mark.reason() + "\n"
+        sidecar(image).write("since: " + mark.since() + "\nreason: " + mark.reason() + "\n"
                 + (mark.corruptBit() ? "qcow2-corrupt-bit: set\n" : ""));
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Sets or clears the corrupt bit of a qcow2 v3 image (v2 has no feature bits); false for any other image. */

@@ -7,6 +7,11 @@ package dev.ferry.vm.block;
 @FunctionalInterface
 public interface WriteObserver {
 
-    /** {@code length} bytes at {@code offset} now hold new content. */
+    /**
+     * {@code length} bytes at {@code offset} now hold new content.
+     *
+     * @param offset byte offset of the write
+     * @param length bytes written
+     */
     void written(long offset, long length);
 }

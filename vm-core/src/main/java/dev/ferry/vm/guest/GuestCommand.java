@@ -13,6 +13,11 @@ public enum GuestCommand {
         this.code = code;
     }
 
+    /**
+     * The number the guest reads from its config block.
+     *
+     * @return the code
+     */
     public int code() {
         return code;
     }

@@ -18,14 +18,21 @@ import java.lang.foreign.ValueLayout;
  * @param readPercent share of requests that read back and verify a written block
  * @param batch requests per notify (each notify is an exit), 1..32
  * @param progressMillis period of progress lines; 0 for none
+ * @param seed seeds the guest's choices of pages and blocks, and the block contents
  */
 public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memRate, long diskMmio,
                           long diskRate, long diskBlocks, int blockSize, int readPercent, int batch,
                           int progressMillis, long seed) {
 
+    /** A {@code memRate} that rewrites pages as fast as the guest can. */
     public static final long UNLIMITED = -1;
     private static final long MAGIC = 0x4746435952524546L; // "FERRYCFG" little-endian
 
+    /**
+     * Checks the ranges the guest also checks.
+     *
+     * @throws IllegalArgumentException naming the first bad field
+     */
     public GuestConfig {
         if (blockSize < 512 || blockSize > 65536 || blockSize % 512 != 0) {
             throw new IllegalArgumentException("guest config: blockSize " + blockSize + " is not a multiple of 512 in 512..65536");
@@ -47,6 +54,13 @@ public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memR
     /**
      * A config using all RAM above the image (up to {@code ramSize}, at most the identity map),
      * dirtying memory at {@code memRate}, printing progress every second, no disk.
+     *
+     * @param image the guest image
+     * @param ramSize bytes of guest RAM
+     * @param tscKhz the guest's TSC rate
+     * @param memRate bytes per second of pages rewritten
+     * @return the config
+     * @throws IllegalArgumentException if the RAM leaves no room above the image
      */
     public static GuestConfig forRam(GuestImage image, long ramSize, long tscKhz, long memRate) {
         long base = (image.imageEnd() + 0x1fffff) & ~0x1fffffL;
@@ -57,12 +71,25 @@ public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memR
         return new GuestConfig(tscKhz, base, end - base, memRate, 0, 0, 0, 4096, 30, 8, 1000, 1);
     }
 
+    /**
+     * This config with a disk workload.
+     *
+     * @param mmio base of the disk's virtio-mmio window
+     * @param rate bytes per second of block requests; 0 off
+     * @param blocks blocks used from the disk's start; 0 for all
+     * @return the new config
+     */
     public GuestConfig withDisk(long mmio, long rate, long blocks) {
         return new GuestConfig(tscKhz, arenaBase, arenaSize, memRate, mmio, rate, blocks, blockSize,
                 readPercent, batch, progressMillis, seed);
     }
 
-    /** Writes the config block (before the guest starts; it reads it once). Field order is the block's. */
+    /**
+     * Writes the config block (before the guest starts; it reads it once). Field order is the block's.
+     *
+     * @param memory the guest's RAM
+     * @param image the guest image, which says where the block is
+     */
     public void writeTo(GuestMemory memory, GuestImage image) {
         MemorySegment c = memory.slice(image.configAddress(), 0x68);
         c.fill((byte) 0);
@@ -83,6 +110,11 @@ public record GuestConfig(long tscKhz, long arenaBase, long arenaSize, long memR
     /**
      * Posts a command the running guest picks up at its next loop turn; {@code seq} must differ
      * from the last one posted (the guest echoes it in {@link GuestStatus#commandDone()} when done).
+     *
+     * @param memory the guest's RAM
+     * @param image the guest image, which says where the block is
+     * @param command what to do
+     * @param seq the command's sequence number
      */
     public static void post(GuestMemory memory, GuestImage image, GuestCommand command, int seq) {
         MemorySegment c = memory.slice(image.configAddress() + 0x60, 8);

@@ -14,26 +14,49 @@ import java.nio.charset.StandardCharsets;
  * to {@link #loadAddress()}, zeroes the rest of the guest's own memory, writes a
  * {@link GuestConfig}, and enters {@link #entry()} in 64-bit mode at CPL0 with {@link #cr3()} and
  * {@link #stackPointer()}.
+ *
+ * @param bytes the image file, loaded from offset 0 at {@code loadAddress}
+ * @param loadAddress guest physical address of the image's first byte
+ * @param entry guest physical address of the 64-bit entry point
+ * @param cr3 the initial page-table root: an identity map of the first 4 GiB
+ * @param stackPointer the initial ring-0 stack top
+ * @param configAddress guest physical address of the config block
+ * @param statusAddress guest physical address of the status block
+ * @param imageEnd where the guest's own memory ends
+ * @param mappedLimit the end of the identity map
  */
 public record GuestImage(byte[] bytes, long loadAddress, long entry, long cr3, long stackPointer,
                          long configAddress, long statusAddress, long imageEnd, long mappedLimit) {
 
     /** The class-path resource the vm-core build produces. */
     public static final String RESOURCE = "ferry-guest.bin";
+    /** The header version this class reads. */
     public static final int VERSION = 1;
     private static final String MAGIC = "FERRYGST";
     private static final int HEADER_BYTES = 0x50;
 
+    /** Copies the bytes. */
     public GuestImage {
         bytes = bytes.clone();
     }
 
+    /**
+     * The image file's bytes, as a copy.
+     *
+     * @return the bytes
+     */
     @Override
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** The image built into vm-core. */
+    /**
+     * The image built into vm-core.
+     *
+     * @return the image
+     * @throws IllegalStateException if vm-core was built without the image
+     * @throws UncheckedIOException if the resource cannot be read
+     */
     public static GuestImage builtIn() {
         try (InputStream in = GuestImage.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
@@ -48,7 +71,9 @@ public record GuestImage(byte[] bytes, long loadAddress, long entry, long cr3, l
     /**
      * Parses and checks a guest image.
      *
+     * @param image the image file's bytes
      * @param name what the bytes are, for error messages
+     * @return the checked image
      * @throws IllegalArgumentException naming the bad header field
      */
     public static GuestImage parse(byte[] image, String name) {
@@ -88,7 +113,11 @@ public record GuestImage(byte[] bytes, long loadAddress, long entry, long cr3, l
         }
     }
 
-    /** Copies the image to its load address and zeroes the rest of its memory (stacks, blocks). */
+    /**
+     * Copies the image to its load address and zeroes the rest of its memory (stacks, blocks).
+     *
+     * @param memory the guest's RAM, which must hold the image up to {@link #imageEnd()}
+     */
     public void loadInto(GuestMemory memory) {
         memory.write(loadAddress, MemorySegment.ofArray(bytes));
         long fileEnd = loadAddress + bytes.length;

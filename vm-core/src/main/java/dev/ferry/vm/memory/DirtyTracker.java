@@ -15,6 +15,8 @@ public interface DirtyTracker {
     /**
      * Adds the pages written since {@link #start} or the previous harvest to {@code into}, one
      * bitmap per RAM region in region order, and clears them here.
+     *
+     * @param into one bitmap per RAM region, in region order
      */
     void harvest(List<PageBitmap> into);
 

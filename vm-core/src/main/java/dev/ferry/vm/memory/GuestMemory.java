@@ -9,26 +9,48 @@ import java.lang.foreign.MemorySegment;
  */
 public interface GuestMemory {
 
-    /** Bytes of guest RAM, across all regions. */
+    /**
+     * Bytes of guest RAM, across all regions.
+     *
+     * @return bytes
+     */
     long size();
 
     /**
      * A view of {@code length} bytes of guest memory at guest physical address {@code gpa}.
      *
+     * @param gpa guest physical address
+     * @param length bytes
+     * @return a view into the host mapping
      * @throws GuestMemoryException if the range is not wholly inside one RAM region
      */
     MemorySegment slice(long gpa, long length);
 
-    /** Records that the VMM wrote {@code length} bytes at {@code gpa}; call after the write. */
+    /**
+     * Records that the VMM wrote {@code length} bytes at {@code gpa}; call after the write.
+     *
+     * @param gpa guest physical address
+     * @param length bytes written
+     */
     void dirty(long gpa, long length);
 
-    /** Copies {@code src} into guest memory at {@code gpa} and marks it dirty. */
+    /**
+     * Copies {@code src} into guest memory at {@code gpa} and marks it dirty.
+     *
+     * @param gpa guest physical address
+     * @param src the bytes
+     */
     default void write(long gpa, MemorySegment src) {
         MemorySegment.copy(src, 0, slice(gpa, src.byteSize()), 0, src.byteSize());
         dirty(gpa, src.byteSize());
     }
 
-    /** Copies guest memory at {@code gpa} into {@code dst}. */
+    /**
+     * Copies guest memory at {@code gpa} into {@code dst}.
+     *
+     * @param gpa guest physical address
+     * @param dst where the bytes go; its size is the length read
+     */
     default void read(long gpa, MemorySegment dst) {
         MemorySegment.copy(slice(gpa, dst.byteSize()), 0, dst, 0, dst.byteSize());
     }

@@ -18,6 +18,8 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     private volatile boolean trackingDma;
 
     /**
+     * Guest RAM made of {@code regions}, DMA tracking off.
+     *
      * @param regions the RAM, in address order, not overlapping
      * @param release frees the host mappings on {@link #close}
      */
@@ -36,6 +38,10 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     /**
      * Maps zeroed anonymous shared memory for every range of {@code layout}; {@code hugePages}
      * advises transparent huge pages (first touches under KVM's shadow MMU are much faster).
+     *
+     * @param layout the RAM ranges
+     * @param hugePages whether to advise transparent huge pages
+     * @return the RAM; close it to unmap
      */
     public static GuestRam allocate(RamLayout layout, boolean hugePages) {
         List<HostMemory> mappings = new ArrayList<>();
@@ -53,11 +59,20 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
         return new GuestRam(regions, () -> mappings.forEach(HostMemory::close));
     }
 
+    /**
+     * The regions, in address order.
+     *
+     * @return an immutable list
+     */
     public List<RamRegion> regions() {
         return regions;
     }
 
-    /** The layout these regions form. */
+    /**
+     * The layout these regions form.
+     *
+     * @return the layout
+     */
     public RamLayout layout() {
         return new RamLayout(regions.stream().map(r -> new RamLayout.Range(r.gpa(), r.size())).toList());
     }
@@ -84,7 +99,11 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
         region.dma().mark(first, last - first + 1);
     }
 
-    /** Moves the pages the VMM wrote since the last drain into {@code into}, one bitmap per region. */
+    /**
+     * Moves the pages the VMM wrote since the last drain into {@code into}, one bitmap per region.
+     *
+     * @param into one bitmap per region, in region order
+     */
     public void drainDma(List<PageBitmap> into) {
         for (RamRegion region : regions) {
             region.dma().drainInto(into.get(region.index()));
@@ -94,6 +113,8 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     /**
      * Switches DMA tracking. Turning it on clears the bitmaps first, so they hold exactly the
      * writes made since.
+     *
+     * @param on whether to track
      */
     public void trackDma(boolean on) {
         if (on) {
@@ -102,11 +123,23 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
         trackingDma = on;
     }
 
+    /**
+     * Whether DMA tracking is on.
+     *
+     * @return true while on
+     */
     public boolean trackingDma() {
         return trackingDma;
     }
 
-    /** The region holding the whole range. */
+    /**
+     * The region holding the whole range.
+     *
+     * @param gpa guest physical address
+     * @param length bytes
+     * @return the region
+     * @throws GuestMemoryException if no region holds the whole range
+     */
     public RamRegion region(long gpa, long length) {
         for (RamRegion region : regions) {
             if (region.contains(gpa, length)) {

@@ -20,7 +20,12 @@ public final class KvmRamSlots implements DirtyTracker {
     private final boolean manualProtect;
     private boolean logging;
 
-    /** Maps every region of {@code ram} into {@code vm}; call before creating vCPUs. */
+    /**
+     * Maps every region of {@code ram} into {@code vm}; call before creating vCPUs.
+     *
+     * @param vm the VM
+     * @param ram the guest RAM
+     */
     public KvmRamSlots(Vm vm, GuestRam ram) {
         this.ram = ram;
         this.manualProtect = vm.enableManualDirtyLogProtect(false);
@@ -29,12 +34,20 @@ public final class KvmRamSlots implements DirtyTracker {
         }
     }
 
-    /** Whether harvests clear only the pages they found (manual dirty-log protect). */
+    /**
+     * Whether harvests clear only the pages they found (manual dirty-log protect).
+     *
+     * @return true with manual dirty-log protect
+     */
     public boolean manualProtect() {
         return manualProtect;
     }
 
-    /** Whether KVM logs dirty pages now. */
+    /**
+     * Whether KVM logs dirty pages now.
+     *
+     * @return true while logging
+     */
     public synchronized boolean logging() {
         return logging;
     }

@@ -16,6 +16,7 @@ public final class PageBitmap {
 
     /** Guest page size the bitmaps count in. */
     public static final int PAGE_SIZE = 4096;
+    /** log2 of {@link #PAGE_SIZE}. */
     public static final int PAGE_SHIFT = 12;
 
     private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
@@ -23,6 +24,12 @@ public final class PageBitmap {
     private final long pages;
     private final long[] words;
 
+    /**
+     * A clear bitmap of {@code pages} pages.
+     *
+     * @param pages pages covered
+     * @throws IllegalArgumentException if the count is negative or too large for one array
+     */
     public PageBitmap(long pages) {
         if (pages < 0 || (pages + 63) / 64 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bad page count " + pages);
@@ -31,16 +38,30 @@ public final class PageBitmap {
         this.words = new long[(int) ((pages + 63) / 64)];
     }
 
+    /**
+     * Pages covered.
+     *
+     * @return pages
+     */
     public long pages() {
         return pages;
     }
 
-    /** Bytes of a KVM dirty log for this many pages (whole 64-bit words). */
+    /**
+     * Bytes of a KVM dirty log for this many pages (whole 64-bit words).
+     *
+     * @return bytes, a multiple of 8
+     */
     public long byteSize() {
         return (long) words.length * Long.BYTES;
     }
 
-    /** Atomically marks {@code count} pages from {@code first}. */
+    /**
+     * Atomically marks {@code count} pages from {@code first}.
+     *
+     * @param first the first page
+     * @param count pages to mark
+     */
     public void mark(long first, long count) {
         forEachWord(first, count, (word, bits) -> {
             if ((words[word] & bits) != bits) {
@@ -49,7 +70,11 @@ public final class PageBitmap {
         });
     }
 
-    /** Atomically takes every mark out of this bitmap and adds it to {@code target}. */
+    /**
+     * Atomically takes every mark out of this bitmap and adds it to {@code target}.
+     *
+     * @param target the bitmap to add to, of the same size
+     */
     public void drainInto(PageBitmap target) {
         checkSameSize(target);
         for (int i = 0; i < words.length; i++) {
@@ -59,7 +84,11 @@ public final class PageBitmap {
         }
     }
 
-    /** Adds the marks of a KVM dirty log (little-endian 64-bit words) to this bitmap. */
+    /**
+     * Adds the marks of a KVM dirty log (little-endian 64-bit words) to this bitmap.
+     *
+     * @param log KVM_GET_DIRTY_LOG's bitmap for these pages
+     */
     public void addKvmLog(MemorySegment log) {
         if (log.byteSize() < byteSize()) {
             throw new IllegalArgumentException("KVM log of " + log.byteSize() + " bytes, need " + byteSize());
@@ -69,12 +98,23 @@ public final class PageBitmap {
         }
     }
 
+    /**
+     * Whether page {@code page} is marked.
+     *
+     * @param page a page index
+     * @return true if marked
+     */
     public boolean isSet(long page) {
         checkRange(page, 1);
         return (words[(int) (page >>> 6)] & (1L << (page & 63))) != 0;
     }
 
-    /** The first marked page at or after {@code from}, or -1. */
+    /**
+     * The first marked page at or after {@code from}, or -1.
+     *
+     * @param from a page index
+     * @return a page index, or -1
+     */
     public long nextSet(long from) {
         if (from >= pages) {
             return -1;
@@ -91,7 +131,12 @@ public final class PageBitmap {
         return page < pages ? page : -1;
     }
 
-    /** The first unmarked page at or after {@code from}, or {@link #pages()}. */
+    /**
+     * The first unmarked page at or after {@code from}, or {@link #pages()}.
+     *
+     * @param from a page index
+     * @return a page index, or {@link #pages()}
+     */
     public long nextClear(long from) {
         if (from >= pages) {
             return pages;
@@ -107,7 +152,12 @@ public final class PageBitmap {
         return Math.min(pages, ((long) word << 6) + Long.numberOfTrailingZeros(bits));
     }
 
-    /** Clears {@code count} pages from {@code first} (not atomic against concurrent marks). */
+    /**
+     * Clears {@code count} pages from {@code first} (not atomic against concurrent marks).
+     *
+     * @param first the first page
+     * @param count pages to clear
+     */
     public void clear(long first, long count) {
         forEachWord(first, count, (word, bits) -> words[word] &= ~bits);
     }
@@ -133,11 +183,16 @@ public final class PageBitmap {
         mark(0, pages);
     }
 
+    /** Clears every page (not atomic against concurrent marks). */
     public void clearAll() {
         Arrays.fill(words, 0L);
     }
 
-    /** Number of marked pages. */
+    /**
+     * Number of marked pages.
+     *
+     * @return pages
+     */
     public long count() {
         long n = 0;
         for (long w : words) {

@@ -6,9 +6,19 @@ import java.lang.foreign.MemorySegment;
  * One contiguous range of guest RAM: {@code host} is the VMM's mapping of guest physical
  * addresses {@code gpa .. gpa + host.byteSize()}. {@code dma} collects the pages the VMM itself
  * writes (KVM's dirty log cannot see them).
+ *
+ * @param index the region's place in address order, from 0
+ * @param gpa guest physical address of the first byte
+ * @param host the host mapping, a whole number of pages
+ * @param dma one bit per page the VMM wrote
  */
 public record RamRegion(int index, long gpa, MemorySegment host, PageBitmap dma) {
 
+    /**
+     * Checks that the host mapping and the bitmap agree.
+     *
+     * @throws IllegalArgumentException if the region is not page aligned or the bitmap does not cover it
+     */
     public RamRegion {
         if ((gpa & (PageBitmap.PAGE_SIZE - 1)) != 0 || (host.byteSize() & (PageBitmap.PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException(String.format("RAM region 0x%x+0x%x is not page aligned", gpa, host.byteSize()));
@@ -18,23 +28,51 @@ public record RamRegion(int index, long gpa, MemorySegment host, PageBitmap dma)
         }
     }
 
+    /**
+     * A region with a fresh, clear DMA bitmap.
+     *
+     * @param index the region's place in address order, from 0
+     * @param gpa guest physical address of the first byte
+     * @param host the host mapping, a whole number of pages
+     */
     public RamRegion(int index, long gpa, MemorySegment host) {
         this(index, gpa, host, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
     }
 
+    /**
+     * Bytes of RAM in the region.
+     *
+     * @return bytes
+     */
     public long size() {
         return host.byteSize();
     }
 
+    /**
+     * Pages in the region.
+     *
+     * @return pages of {@link PageBitmap#PAGE_SIZE} bytes
+     */
     public long pages() {
         return dma.pages();
     }
 
-    /** First guest physical address after the region. */
+    /**
+     * First guest physical address after the region.
+     *
+     * @return {@code gpa + size()}
+     */
     public long end() {
         return gpa + host.byteSize();
     }
 
+    /**
+     * Whether the range lies wholly inside this region.
+     *
+     * @param address guest physical address
+     * @param length bytes, not negative
+     * @return true if inside
+     */
     public boolean contains(long address, long length) {
         return address >= gpa && length >= 0 && address - gpa <= host.byteSize() - length;
     }

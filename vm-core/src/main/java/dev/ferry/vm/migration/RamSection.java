@@ -64,6 +64,8 @@ public final class RamSection implements LiveSection {
     private volatile long lastHarvestPages;
 
     /**
+     * The live "ram" section over {@code ram}, for either side of a migration.
+     *
      * @param ram the guest RAM (source: the running guest's; destination: fresh, not running)
      * @param tracker the dirty tracking of that RAM
      * @param throttle slows the vCPUs when the copy does not converge
@@ -159,7 +161,11 @@ public final class RamSection implements LiveSection {
         throttle.setLevel(level);
     }
 
-    /** Progress so far; safe to call from any thread. */
+    /**
+     * Progress so far; safe to call from any thread.
+     *
+     * @return the statistics
+     */
     public RamStats stats() {
         return new RamStats(ram.size() >>> PageBitmap.PAGE_SHIFT, bulkPagesLeft, dirtyPages, dataPages, zeroPages,
                 harvests, lastHarvestPages, throttle.percent());

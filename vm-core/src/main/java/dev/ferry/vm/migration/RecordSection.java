@@ -8,6 +8,8 @@ import java.util.function.Supplier;
 /**
  * A non-live section whose state is one record: read from a device or vCPU at the pause, handed
  * to its counterpart on the destination.
+ *
+ * @param <S> the state record type
  */
 public final class RecordSection<S extends Record> implements StateSection<S> {
 
@@ -16,6 +18,14 @@ public final class RecordSection<S extends Record> implements StateSection<S> {
     private final Supplier<S> save;
     private final Consumer<S> load;
 
+    /**
+     * A section that saves {@code save.get()} and loads with {@code load}.
+     *
+     * @param id the section's id
+     * @param type the state record's class
+     * @param save reads the state at the pause, on the migration thread
+     * @param load applies the state on the destination
+     */
     public RecordSection(SectionId id, Class<S> type, Supplier<S> save, Consumer<S> load) {
         this.id = id;
         this.type = type;

@@ -18,6 +18,7 @@ import java.util.Set;
  */
 public record CpuModel(List<CpuidEntry> cpuid, List<Integer> msrs, long tscKhz) {
 
+    /** Copies the lists. */
     public CpuModel {
         cpuid = List.copyOf(cpuid);
         msrs = List.copyOf(msrs);
@@ -27,6 +28,10 @@ public record CpuModel(List<CpuidEntry> cpuid, List<Integer> msrs, long tscKhz) 
      * Destination: fails, naming the first mismatch, unless a guest with the {@code source} model
      * can continue here, where vCPUs get {@code this} model and {@code canScaleTsc} says whether KVM
      * can give them another TSC rate (then the caller sets the source's rate).
+     *
+     * @param source the source's model
+     * @param canScaleTsc whether KVM here can set another TSC rate
+     * @throws MigrationException in {@link Phase#CONFIG}, naming the first mismatch
      */
     public void accept(CpuModel source, boolean canScaleTsc) throws MigrationException {
         if (!source.cpuid.equals(cpuid)) {

@@ -20,6 +20,19 @@ import java.util.function.Function;
  * One vCPU at a pause, as the migration stream carries it: every state KVM supports on the source
  * ({@link VcpuState}, absent ones empty, KVM's raw structs as bytes) plus whether the vCPU waits
  * halted for a wake-up. The record is the wire contract of the "cpu" sections.
+ *
+ * @param id the vCPU id
+ * @param regs general-purpose registers
+ * @param sregs segment and control registers
+ * @param fpu {@code struct kvm_fpu} bytes, where XSAVE is missing
+ * @param xsave {@code struct kvm_xsave} bytes, where the host has XSAVE
+ * @param xcrs {@code struct kvm_xcrs} bytes
+ * @param msrs the migrated MSRs
+ * @param mpState the multiprocessing state
+ * @param lapic {@code struct kvm_lapic_state} bytes, with an in-kernel irqchip
+ * @param vcpuEvents {@code struct kvm_vcpu_events} bytes
+ * @param debugRegs {@code struct kvm_debugregs} bytes
+ * @param halted whether the vCPU waits halted for a wake-up
  */
 public record CpuSnapshot(int id, Regs regs, Sregs sregs, Optional<byte[]> fpu, Optional<byte[]> xsave,
                           Optional<byte[]> xcrs, List<Msr> msrs, Optional<MpState> mpState, Optional<byte[]> lapic,
@@ -28,6 +41,11 @@ public record CpuSnapshot(int id, Regs regs, Sregs sregs, Optional<byte[]> fpu, 
     /** Bumped only on an incompatible change of this record or of the kvm records inside it. */
     public static final int VERSION = 1;
 
+    /**
+     * Copies the MSR list and checks that FPU or XSAVE state is there.
+     *
+     * @throws IllegalArgumentException if both fpu and xsave are empty
+     */
     public CpuSnapshot {
         msrs = List.copyOf(msrs);
         if (fpu.isEmpty() && xsave.isEmpty()) {
@@ -35,6 +53,14 @@ public record CpuSnapshot(int id, Regs regs, Sregs sregs, Optional<byte[]> fpu, 
         }
     }
 
+    /**
+     * The snapshot of a paused vCPU.
+     *
+     * @param id the vCPU id
+     * @param state from {@code Vcpu.saveState}
+     * @param halted whether the vCPU waits halted
+     * @return the snapshot
+     */
     public static CpuSnapshot of(int id, VcpuState state, boolean halted) {
         return new CpuSnapshot(id, state.regs(), state.sregs(), bytes(state.fpu(), Fpu::bytes),
                 bytes(state.xsave(), Xsave::bytes), bytes(state.xcrs(), Xcrs::bytes), state.msrs(),
@@ -42,7 +68,11 @@ public record CpuSnapshot(int id, Regs regs, Sregs sregs, Optional<byte[]> fpu, 
                 bytes(state.vcpuEvents(), VcpuEvents::bytes), bytes(state.debugRegs(), DebugRegs::bytes), halted);
     }
 
-    /** The state to give {@code Vcpu.restoreState}. */
+    /**
+     * The state to give {@code Vcpu.restoreState}.
+     *
+     * @return the state
+     */
     public VcpuState toVcpuState() {
         return new VcpuState(regs, sregs, fpu.map(b -> new Fpu(StructBytes.copyOf(b))).orElse(null),
                 xsave.map(b -> new Xsave(StructBytes.copyOf(b))).orElse(null),

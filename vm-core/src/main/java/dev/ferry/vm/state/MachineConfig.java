@@ -16,6 +16,7 @@ import java.util.Optional;
  */
 public record MachineConfig(long memoryBytes, int vcpus, boolean irqchip, List<DiskConfig> disks, Optional<CpuModel> cpu) {
 
+    /** Copies the disk list. */
     public MachineConfig {
         disks = List.copyOf(disks);
     }

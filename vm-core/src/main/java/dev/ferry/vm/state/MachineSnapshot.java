@@ -7,10 +7,16 @@ import java.util.List;
 /**
  * Everything of a paused machine but its RAM and disks: vCPUs, in-kernel devices, UART and
  * virtio-mmio disks. What a restore into a fresh machine needs beside copies of memory and disks.
+ *
+ * @param cpus one per vCPU, by id
+ * @param kvm the VM-wide KVM state
+ * @param uart the serial port
+ * @param disks one per virtio-mmio disk, in bus order
  */
 public record MachineSnapshot(List<CpuSnapshot> cpus, KvmVmSnapshot kvm, UartState uart,
                               List<VirtioMmioState> disks) {
 
+    /** Copies the lists. */
     public MachineSnapshot {
         cpus = List.copyOf(cpus);
         disks = List.copyOf(disks);

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class DiskWorkload implements AutoCloseable {
 
     /**
+     * What the workload does: its rate, block size and the part of the disk it uses.
+     *
      * @param seed the random walk and the block contents
      * @param bytesPerSecond write and read rate; 0 keeps the workload idle
      * @param blockSize bytes per block, a multiple of 512
@@ -30,6 +32,11 @@ public final class DiskWorkload implements AutoCloseable {
         /** 1 MiB of sequence numbers: 1 GiB of 4 KiB blocks. */
         public static final long MAX_BLOCKS = 1L << 18;
 
+        /**
+         * Checks the sizes and rates.
+         *
+         * @throws IllegalArgumentException naming the first bad value
+         */
         public Settings {
             if (blockSize < BlockDevice.SECTOR_SIZE || blockSize % BlockDevice.SECTOR_SIZE != 0 || blockSize > (1 << 20)) {
                 throw new IllegalArgumentException("workload block size " + blockSize + " must be a multiple of 512 up to 1 MiB");
@@ -45,24 +52,52 @@ public final class DiskWorkload implements AutoCloseable {
         /**
          * Settings that use a disk of {@code diskBytes} from its start, at most {@link #MAX_BLOCKS}
          * blocks: the sequence table travels in one state frame at the switch.
+         *
+         * @param diskBytes the disk's size
+         * @param seed the random walk and the block contents
+         * @param bytesPerSecond write and read rate; 0 idle
+         * @param blockSize bytes per block, a multiple of 512
+         * @param readPercent share of operations that read back a block
+         * @return the settings
          */
         public static Settings forDisk(long diskBytes, long seed, long bytesPerSecond, int blockSize, int readPercent) {
             return new Settings(seed, bytesPerSecond, blockSize, Math.min(diskBytes / blockSize, MAX_BLOCKS), readPercent);
         }
     }
 
-    /** What the workload did so far. */
+    /**
+     * What the workload did so far.
+     *
+     * @param blocksWritten blocks written
+     * @param blocksRead blocks read back and checked
+     * @param errors blocks whose check failed
+     */
     public record Counters(long blocksWritten, long blocksRead, long errors) {
     }
 
-    /** The outcome of checking every block the workload wrote. */
+    /**
+     * The outcome of checking every block the workload wrote.
+     *
+     * @param blocksChecked written blocks read and checked
+     * @param badBlocks blocks that failed the check
+     * @param firstBadBlock index of the first bad block, or -1
+     */
     public record Verification(long blocksChecked, long badBlocks, long firstBadBlock) {
 
+        /**
+         * Whether every block checked out.
+         *
+         * @return true if no block was bad
+         */
         public boolean ok() {
             return badBlocks == 0;
         }
 
-        /** One line in the guest's words. */
+        /**
+         * One line in the guest's words.
+         *
+         * @return the line, e.g. {@code verify ok blocks=4096}
+         */
         public String describe() {
             return ok() ? "verify ok blocks=" + blocksChecked
                     : "verify FAILED blocks=" + blocksChecked + " bad_blocks=" + badBlocks + " first=" + firstBadBlock;
@@ -111,19 +146,36 @@ public final class DiskWorkload implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name("disk-workload").unstarted(this::run);
     }
 
-    /** A fresh workload, paused: nothing written yet. */
+    /**
+     * A fresh workload, paused: nothing written yet.
+     *
+     * @param disk the disk it writes
+     * @param settings what it does
+     * @return the workload; {@link #resume()} starts it
+     */
     public static DiskWorkload create(BlockDevice disk, Settings settings) {
         long start = VerifiableBlock.mix64(settings.seed() ^ 0x72616e64L) | 1;
         return restore(disk, new DiskWorkloadState(settings, start, 0, new int[(int) settings.blocks()], 0, 0, 0));
     }
 
-    /** A workload that carries on from {@code state}, paused. */
+    /**
+     * A workload that carries on from {@code state}, paused.
+     *
+     * @param disk the disk it writes, holding the source's blocks
+     * @param state from the source's {@link #state()}
+     * @return the workload; {@link #resume()} starts it
+     */
     public static DiskWorkload restore(BlockDevice disk, DiskWorkloadState state) {
         DiskWorkload workload = new DiskWorkload(disk, state);
         workload.thread.start();
         return workload;
     }
 
+    /**
+     * What the workload does.
+     *
+     * @return the settings
+     */
     public Settings settings() {
         return settings;
     }
@@ -138,7 +190,11 @@ public final class DiskWorkload implements AutoCloseable {
         withLock(() -> paused = true);
     }
 
-    /** The state to carry elsewhere; call while paused. */
+    /**
+     * The state to carry elsewhere; call while paused.
+     *
+     * @return the state
+     */
     public DiskWorkloadState state() {
         lock.lock();
         try {
@@ -151,12 +207,21 @@ public final class DiskWorkload implements AutoCloseable {
         }
     }
 
-    /** A snapshot that never waits on the workload's lock (a throttled write may hold it for seconds). */
+    /**
+     * A snapshot that never waits on the workload's lock (a throttled write may hold it for seconds).
+     *
+     * @return the counters
+     */
     public Counters counters() {
         return new Counters(blocksWritten, blocksRead, errors);
     }
 
-    /** Reads back every block it ever wrote and checks each; holds writing off meanwhile. */
+    /**
+     * Reads back every block it ever wrote and checks each; holds writing off meanwhile.
+     *
+     * @return the outcome
+     * @throws IOException if the disk cannot be read
+     */
     public Verification verify() throws IOException {
         lock.lock();
         try {

@@ -16,6 +16,8 @@ import java.util.Optional;
  * outside the file or asks for a feature Ferry would misread.
  *
  * @param extensionsEnd where the header extensions end inside cluster 0
+ * @param snapshotCount internal snapshots (only a header read for a check may have any)
+ * @param snapshotsOffset where the snapshot table starts, 0 without snapshots
  */
 public record Qcow2Header(
         Path path,
@@ -31,7 +33,9 @@ public record Qcow2Header(
         int refcountOrder,
         Optional<String> backingFile,
         Optional<String> backingFormat,
-        int extensionsEnd) {
+        int extensionsEnd,
+        int snapshotCount,
+        long snapshotsOffset) {
 
     public static final int MAGIC = 0x514649fb;
     public static final long INCOMPATIBLE_DIRTY = 1;
@@ -71,8 +75,13 @@ public record Qcow2Header(
         return start.byteSize() >= 4 && start.get(INT, 0) == MAGIC;
     }
 
-    /** Reads and validates the header of {@code file}. */
+    /** Reads and validates the header of {@code file}; an image with internal snapshots is refused. */
     public static Qcow2Header read(PosixFile file) throws IOException {
+        return read(file, false);
+    }
+
+    /** As {@link #read(PosixFile)}; with {@code snapshotsAllowed} (a check only reads them) snapshots pass. */
+    public static Qcow2Header read(PosixFile file, boolean snapshotsAllowed) throws IOException {
         Path path = file.path();
         long length = file.length();
         try (Arena arena = Arena.ofConfined()) {
@@ -100,19 +109,19 @@ public record Qcow2Header(
             }
             MemorySegment cluster0 = arena.allocate(clusterSize);
             file.read(0, cluster0);
-            return parse(path, length, cluster0, version, clusterBits);
+            return parse(path, length, cluster0, version, clusterBits, snapshotsAllowed);
         }
     }
 
-    private static Qcow2Header parse(Path path, long length, MemorySegment c0, int version, int clusterBits)
-            throws ImageException {
+    private static Qcow2Header parse(Path path, long length, MemorySegment c0, int version, int clusterBits,
+            boolean snapshotsAllowed) throws ImageException {
         int clusterSize = 1 << clusterBits;
         int cryptMethod = c0.get(INT, 32);
         if (cryptMethod != 0) {
             throw new ImageException(path, "encrypted qcow2 images are not supported (crypt_method " + cryptMethod + ")");
         }
         int snapshots = c0.get(INT, 60);
-        if (snapshots != 0) {
+        if (snapshots != 0 && !snapshotsAllowed) {
             throw new ImageException(path, "has " + snapshots + " internal snapshot(s), which Ferry does not support");
         }
         long incompatible = version == 3 ? c0.get(LONG, 72) : 0;
@@ -194,7 +203,8 @@ public record Qcow2Header(
             at += (extLength + 7) & ~7;
         }
         return new Qcow2Header(path, version, clusterBits, size, l1Size, l1Offset, refcountTableOffset,
-                refcountTableClusters, incompatible, autoclear, refcountOrder, backingFile, backingFormat, at);
+                refcountTableClusters, incompatible, autoclear, refcountOrder, backingFile, backingFormat, at,
+                snapshots, c0.get(LONG, 64));
     }
 
     private static void checkFeatures(Path path, long incompatible) throws ImageException {

@@ -180,7 +180,8 @@ public final class Qcow2Image extends AbstractImage {
     /**
      * Resolves the guest range starting at {@code offset} (at most {@code length} bytes) into
      * its first run of clusters of one kind; with {@code contiguous}, DATA runs also stay
-     * contiguous in the file so one pread covers them.
+     * contiguous in the file so one pread covers them, and ZERO runs keep one kind of host space
+     * (none, or preallocated clusters contiguous in the file).
      *
      * <p>One call does bounded work whatever the virtual size: an unallocated L2 table is
      * skipped whole, and the run stops after one table's worth of entries. Without that, a
@@ -190,7 +191,8 @@ public final class Qcow2Image extends AbstractImage {
         long end = offset + length;
         long entry = l2Entry(offset >>> clusterBits);
         Kind kind = kindOf(entry, offset);
-        long host = (entry & OFFSET_MASK) + (offset & (clusterSize - 1));
+        long base = entry & OFFSET_MASK;
+        long host = base == 0 || kind == Kind.UNALLOCATED ? 0 : base + (offset & (clusterSize - 1));
         long runEnd = Math.min(end, ((offset >>> clusterBits) + 1) << clusterBits);
         long entriesRead = 1;
         while (runEnd < end && entriesRead < l2Entries) {
@@ -201,13 +203,34 @@ public final class Qcow2Image extends AbstractImage {
             }
             long next = l2Entry(cluster);
             entriesRead++;
-            if (kindOf(next, runEnd) != kind
-                    || (kind == Kind.DATA && contiguous && (next & OFFSET_MASK) != host + (runEnd - offset))) {
+            if (kindOf(next, runEnd) != kind || (contiguous && kind != Kind.UNALLOCATED
+                    && (next & OFFSET_MASK) != (host == 0 ? 0 : host + (runEnd - offset)))) {
                 break;
             }
             runEnd = Math.min(end, runEnd + clusterSize);
         }
-        return new ClusterRun(kind, offset, runEnd - offset, kind == Kind.DATA ? host : 0);
+        return new ClusterRun(kind, offset, runEnd - offset, host);
+    }
+
+    /**
+     * This layer alone at {@code offset} (its backing file not consulted), as {@code qemu-img map}
+     * reports it: the first run of one kind, contiguous in the file, with its host offset.
+     *
+     * @param offset a guest offset inside the image
+     * @param length how far the run may reach
+     * @return the run, at most {@code length} bytes
+     * @throws IOException if the metadata cannot be read or is invalid
+     */
+    public ClusterRun layerRun(long offset, long length) throws IOException {
+        if (offset < 0 || length <= 0 || offset + length > size()) {
+            throw new IllegalArgumentException("map query " + offset + "+" + length + " outside the image");
+        }
+        lock.readLock().lock();
+        try {
+            return lookup(offset, length, true);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     private Kind kindOf(long entry, long guestOffset) throws ImageException {

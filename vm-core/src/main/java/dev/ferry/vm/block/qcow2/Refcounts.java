@@ -208,6 +208,11 @@ final class Refcounts {
     }
 
     private long entry(MemorySegment block, long i) {
+        return entry(block, i, refcountBits);
+    }
+
+    /** Entry {@code i} of a refcount block whose entries are {@code refcountBits} wide. */
+    static long entry(MemorySegment block, long i, int refcountBits) {
         return switch (refcountBits) {
             case 8 -> Byte.toUnsignedLong(block.get(ValueLayout.JAVA_BYTE, i));
             case 16 -> Short.toUnsignedLong(block.get(Qcow2Header.SHORT, i * 2));

@@ -11,6 +11,10 @@ public final class MemoryUartSink implements UartSink {
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
+    /** An empty sink. */
+    public MemoryUartSink() {
+    }
+
     @Override
     public synchronized void accept(byte b) {
         bytes.write(b);
@@ -19,12 +23,23 @@ public final class MemoryUartSink implements UartSink {
         }
     }
 
-    /** Everything printed so far. */
+    /**
+     * Everything printed so far.
+     *
+     * @return the text, UTF-8 decoded
+     */
     public synchronized String text() {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    /** Waits until a complete line matches, or the timeout passes. */
+    /**
+     * Waits until a complete line matches, or the timeout passes.
+     *
+     * @param match tested on each complete line, without the line end
+     * @param timeout the longest wait
+     * @return the first matching line, or empty after the timeout
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public synchronized Optional<String> awaitLine(Predicate<String> match, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -27,6 +27,7 @@ public final class Uart16550 implements BusDevice {
     private static final int LSR_DR = 0x01;
     private static final int LSR_THRE_TEMT = 0x60;
     private static final int MSR_CONNECTED = 0xb0; // DCD, DSR, CTS: a peer is always there
+    private static final int MCR_LOOP = 0x10;
     private static final int MAX_RX = 4096;
 
     private final UartSink sink;
@@ -41,6 +42,12 @@ public final class Uart16550 implements BusDevice {
     private boolean thrPending;
     private final ArrayDeque<Byte> rx = new ArrayDeque<>();
 
+    /**
+     * A UART at its reset state that writes to {@code sink} and raises {@code irq}.
+     *
+     * @param sink where transmitted bytes go
+     * @param irq the interrupt line, raised while an enabled interrupt is pending
+     */
     public Uart16550(UartSink sink, InterruptLine irq) {
         this.sink = sink;
         this.irq = irq;
@@ -57,7 +64,11 @@ public final class Uart16550 implements BusDevice {
         writeRegister((int) offset, data.get(ValueLayout.JAVA_BYTE, 0) & 0xff);
     }
 
-    /** Queues bytes for the guest to read (console input); the overflow beyond 4 KiB is dropped. */
+    /**
+     * Queues bytes for the guest to read (console input); the overflow beyond 4 KiB is dropped.
+     *
+     * @param bytes the bytes, in order
+     */
     public synchronized void receive(byte[] bytes) {
         for (byte b : bytes) {
             if (rx.size() < MAX_RX) {
@@ -78,10 +89,21 @@ public final class Uart16550 implements BusDevice {
             case 3 -> lcr;
             case 4 -> mcr;
             case 5 -> LSR_THRE_TEMT | (rx.isEmpty() ? 0 : LSR_DR);
-            case 6 -> MSR_CONNECTED;
+            case 6 -> modemStatus();
             case 7 -> scr;
             default -> 0xff;
         };
+    }
+
+    /**
+     * In loopback (MCR bit 4) the modem outputs come back as inputs, which Linux's 8250 driver
+     * tests when it probes a port: RTS to CTS, DTR to DSR, OUT1 to RI, OUT2 to DCD.
+     */
+    private int modemStatus() {
+        if ((mcr & MCR_LOOP) == 0) {
+            return MSR_CONNECTED;
+        }
+        return (mcr & 0x02) << 3 | (mcr & 0x01) << 5 | (mcr & 0x04) << 4 | (mcr & 0x08) << 4;
     }
 
     private int interruptId() {
@@ -138,7 +160,11 @@ public final class Uart16550 implements BusDevice {
         }
     }
 
-    /** The registers, for a snapshot taken while the vCPUs are paused. */
+    /**
+     * The registers, for a snapshot taken while the vCPUs are paused.
+     *
+     * @return the registers and unread bytes
+     */
     public synchronized UartState state() {
         byte[] fifo = new byte[rx.size()];
         int i = 0;
@@ -148,7 +174,11 @@ public final class Uart16550 implements BusDevice {
         return new UartState(ier, lcr, mcr, scr, fcr, dll, dlm, thrPending, fifo);
     }
 
-    /** Takes a snapshot's registers (the record validated them when it was built). */
+    /**
+     * Takes a snapshot's registers (the record validated them when it was built).
+     *
+     * @param state from {@link #state()}
+     */
     public synchronized void restore(UartState state) {
         ier = state.ier() & 0x0f;
         lcr = state.lcr();

@@ -8,11 +8,19 @@ import java.io.UncheckedIOException;
 @FunctionalInterface
 public interface UartSink {
 
+    /**
+     * Takes one byte the guest wrote.
+     *
+     * @param b the byte
+     */
     void accept(byte b);
 
     /**
      * A sink over a stream (stdout, a file) that flushes at each line end, so a log follows the
      * guest without a flush per byte.
+     *
+     * @param out the stream; the sink does not close it
+     * @return the sink
      */
     static UartSink lines(OutputStream out) {
         return b -> {

@@ -3,6 +3,13 @@ package dev.ferry.vm.device.state;
 /**
  * A 16550 UART's registers at a pause. Each register field holds one byte (0..255).
  *
+ * @param ier interrupt enable register
+ * @param lcr line control register
+ * @param mcr modem control register
+ * @param scr scratch register
+ * @param fcr FIFO control register
+ * @param dll divisor latch, low byte
+ * @param dlm divisor latch, high byte
  * @param rxFifo bytes received but not yet read by the guest, oldest first
  * @param thrInterruptPending a transmitter-empty interrupt the guest has not yet seen
  */
@@ -27,6 +34,11 @@ public record UartState(int ier, int lcr, int mcr, int scr, int fcr, int dll, in
         rxFifo = rxFifo.clone();
     }
 
+    /**
+     * The received bytes not yet read, as a copy.
+     *
+     * @return bytes, oldest first
+     */
     @Override
     public byte[] rxFifo() {
         return rxFifo.clone();

@@ -54,6 +54,17 @@ class Uart16550Test {
     }
 
     @Test
+    void loopbackReflectsTheModemOutputsAsLinuxProbesThem() {
+        assertEquals(0xb0, in(6), "a peer is there: DCD, DSR, CTS");
+        out(4, 0x10 | 0x0a); // loop, OUT2, RTS: Linux's 8250 autoconfig expects DCD and CTS back
+        assertEquals(0x90, in(6) & 0xf0);
+        out(4, 0x10 | 0x05); // loop, OUT1, DTR
+        assertEquals(0x60, in(6) & 0xf0);
+        out(4, 0x08);
+        assertEquals(0xb0, in(6));
+    }
+
+    @Test
     void transmitterInterruptWhenEnabledAndAcknowledgedByIir() {
         out(1, 0x02);
         assertEquals(1, irqs.get(), "enabling with an empty transmitter interrupts at once");
