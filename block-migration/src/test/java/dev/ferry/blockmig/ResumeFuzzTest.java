@@ -32,13 +32,6 @@ class ResumeFuzzTest {
             if (drive.receivedCount() > drive.granules() || drive.receivedBytes() > drive.size()) {
                 throw new AssertionError(drive + " holds more than the drive");
             }
-            long[] send = ResumePlan.toSend(drive, new long[drive.received().length]);
-            long[] held = drive.received();
-            for (int i = 0; i < send.length; i++) {
-                if (Long.bitCount(send[i]) + Long.bitCount(held[i]) != Math.min(64, drive.granules() - 64L * i)) {
-                    throw new AssertionError(drive + ": word " + i + " neither held nor sent");
-                }
-            }
         }
     }
 }

@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -95,38 +93,6 @@ class ResumeRecordsTest {
         assertRefused("is not drive disk0 of 2147483648", () -> ResumePlan.check(ID, List.of(spec("disk0", 2 * GIB)), held));
     }
 
-    /**
-     * A 1 GiB copy in granule order, cut at {@code percent}; a writer dirtied 1 % of the disk at
-     * random before and after the cut (granules it dirtied after they were sent stay dirty). The
-     * resumed run sends the unsent rest and the dirtied, at most (1 - progress) + 10 % of the disk.
-     */
-    @ParameterizedTest
-    @ValueSource(ints = {30, 60, 90})
-    void resumedRunSendsOnlyTheRestAndWhatWasDirtied(int percent) throws IOException {
-        RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
-        double progress = percent / 100.0;
-        DriveGranules held = copied(GIB, progress, random);
-        DiskSpec disk = spec("disk0", GIB);
-        ResumeRequest request = ResumeRequest.parse(ByteBuffer.wrap(new ResumeRequest(ID, List.of(held)).encode()));
-        ResumePlan.check(ID, List.of(disk), request);
-        long granules = held.granules();
-        long[] dirty = new long[DriveGranules.words(granules)];
-        for (int i = 0; i < granules / 100; i++) {
-            long g = random.nextLong(granules);
-            dirty[(int) (g >>> 6)] |= 1L << g;
-        }
-        long[] send = ResumePlan.toSend(request.drives().getFirst(), dirty);
-        long sendBytes = 0;
-        for (long g = 0; g < granules; g++) {
-            boolean sending = (send[(int) (g >>> 6)] & (1L << g)) != 0;
-            boolean dirtied = (dirty[(int) (g >>> 6)] & (1L << g)) != 0;
-            assertTrue(sending || (held.has(g) && !dirtied), "granule " + g + " missing or dirty but not sent");
-            sendBytes += sending ? GRANULE : 0;
-        }
-        assertTrue(sendBytes <= (long) ((1 - progress + 0.10) * GIB), percent + " %: resumed run sends " + sendBytes + " bytes");
-        assertTrue(sendBytes >= (long) ((1 - progress) * GIB) - GRANULE, percent + " %: sends less than the unsent rest");
-    }
-
     /** The destination's record of a copy cut at {@code progress}: every granule before the cut, flushed. */
     private static DriveGranules copied(long size, double progress, RandomGenerator random) {
         ReceivedGranules received = new ReceivedGranules(ID, "disk0", size, GRANULE);
@@ -140,7 +106,8 @@ class ResumeRecordsTest {
     }
 
     private static DiskSpec spec(String drive, long size) {
-        return new DiskSpec(drive, size, ImageFormat.RAW, CopyMode.FULL, 1 << 20, GRANULE, java.util.Optional.empty());
+        return new DiskSpec(drive, size, ImageFormat.RAW, CopyMode.FULL, 1 << 20, GRANULE, java.util.Optional.empty(),
+                ID.toString());
     }
 
     private static void assertRefused(String words, org.junit.jupiter.api.function.Executable call) {

@@ -1,0 +1,105 @@
+package dev.ferry.blockmig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.savevm.IncomingStats;
+import dev.ferry.savevm.MigrationChannel;
+import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.MigrationState;
+import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.BlockImages;
+import dev.ferry.vm.block.ImageFormat;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A storage copy over real TCP whose link is cut mid-copy and resumed on a new one: the source
+ * pauses (precopy-paused), the destination keeps its image and waits, and the resumed link
+ * carries only what the destination lacks.
+ */
+class ResumeOverTcpTest {
+
+    private static final long GIB = 1L << 30;
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    /** 1 GiB of random bytes, cut when the link carried 30, 60, 90 % of it. */
+    @ParameterizedTest
+    @ValueSource(ints = {30, 60, 90})
+    void resumedLinkCarriesOnlyTheRest(int percent) throws Exception {
+        Path source = Images.randomRaw(dir.resolve("source.raw"), GIB, 17);
+        Path copy = dir.resolve("copy.raw");
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             LinkCutter cutter = new LinkCutter((InetSocketAddress) server.getLocalAddress());
+             BlockDevice device = BlockImages.open(source, ImageFormat.RAW, false)) {
+            CompletableFuture<IncomingStats> received = CompletableFuture.supplyAsync(() -> receive(server, copy, true));
+            BlockCopy sending = BlockCopy.sendResumable(drives(device), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
+                    MigrationOptions.defaults(), BlockCopy.QUIESCED, link(cutter), DiskProgress.NONE);
+            cutter.awaitForwarded(GIB * percent / 100, LIMIT);
+            cutter.cut();
+            long firstLink = cutter.forwarded();
+            awaitPaused(sending);
+
+            sending.driver().resume(link(cutter));
+            assertInstanceOf(MigrationState.Completed.class, sending.driver().await(LIMIT), () -> sending.driver().state().toString());
+            IncomingStats stats = received.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+            long secondLink = cutter.forwarded();
+            double progress = (double) firstLink / GIB;
+            System.out.printf(Locale.ROOT, "resume at %d %%: first link %d bytes (%.3f of the disk), resumed link %d bytes"
+                    + " (%.3f), allowed %.3f; received %d bytes in %s%n", percent, firstLink, progress, secondLink,
+                    (double) secondLink / GIB, 1 - progress + 0.10, stats.bytes(), stats.elapsed());
+            assertTrue(secondLink <= (1 - progress + 0.10) * GIB, percent + " %: the resumed link carried " + secondLink + " bytes");
+            try (BlockDevice copied = BlockImages.open(copy, ImageFormat.RAW, true)) {
+                Images.assertSameContent(device, copied);
+            }
+        }
+    }
+
+    private static IncomingStats receive(ServerSocketChannel server, Path copy, boolean resumable) {
+        try {
+            MigrationChannel first = MigrationChannel.duplex(server.accept());
+            List<TargetImage> images = List.of(TargetImage.of("vda", copy));
+            return resumable ? BlockCopy.receive(images, first, reason -> MigrationChannel.duplex(server.accept()))
+                    : BlockCopy.receive(images, first);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static MigrationChannel link(LinkCutter cutter) throws IOException {
+        return MigrationChannel.duplex(SocketChannel.open(cutter.address()));
+    }
+
+    private static LinkedHashMap<String, BlockDevice> drives(BlockDevice device) {
+        LinkedHashMap<String, BlockDevice> drives = new LinkedHashMap<>();
+        drives.put("vda", device);
+        return drives;
+    }
+
+    private static void awaitPaused(BlockCopy copy) throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (!(copy.driver().state() instanceof MigrationState.PrecopyPaused)) {
+            assertTrue(System.nanoTime() < deadline && !copy.driver().state().isFinal(),
+                    () -> "not precopy-paused: " + copy.driver().state());
+            Thread.sleep(5);
+        }
+        assertEquals("precopy-paused", copy.driver().state().status());
+    }
+}
