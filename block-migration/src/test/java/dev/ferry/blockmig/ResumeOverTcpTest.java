@@ -36,6 +36,8 @@ class ResumeOverTcpTest {
 
     private static final long GIB = 1L << 30;
     private static final Duration LIMIT = Duration.ofSeconds(60);
+    /** Each destination blocks on its own thread (the common pool may have one, on 2 cores). */
+    private static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon().start(task);
 
     @TempDir
     Path dir;
@@ -49,13 +51,13 @@ class ResumeOverTcpTest {
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
              LinkCutter cutter = new LinkCutter((InetSocketAddress) server.getLocalAddress());
              BlockDevice device = BlockImages.open(source, ImageFormat.RAW, false)) {
-            CompletableFuture<IncomingStats> received = CompletableFuture.supplyAsync(() -> receive(server, copy, true));
+            CompletableFuture<IncomingStats> received = CompletableFuture.supplyAsync(() -> receive(server, copy, true), OWN_THREAD);
             BlockCopy sending = BlockCopy.sendResumable(drives(device), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
                     MigrationOptions.defaults(), BlockCopy.QUIESCED, link(cutter), DiskProgress.NONE);
             cutter.awaitForwarded(GIB * percent / 100, LIMIT);
             cutter.cut();
             long firstLink = cutter.forwarded();
-            awaitPaused(sending);
+            awaitPaused(sending, "");
 
             sending.driver().resume(link(cutter));
             assertInstanceOf(MigrationState.Completed.class, sending.driver().await(LIMIT), () -> sending.driver().state().toString());
@@ -69,6 +71,107 @@ class ResumeOverTcpTest {
             try (BlockDevice copied = BlockImages.open(copy, ImageFormat.RAW, true)) {
                 Images.assertSameContent(device, copied);
             }
+        }
+    }
+
+    /**
+     * A source resuming onto another migration's waiting destination is refused in one line on
+     * both sides, nothing is written there, both stay paused, and each then resumes onto its own.
+     */
+    @Test
+    void resumeOntoAnotherMigrationsDestinationIsRefused() throws Exception {
+        long size = 64L << 20;
+        try (Pair a = new Pair(dir.resolve("a"), size); Pair b = new Pair(dir.resolve("b"), size)) {
+            a.cutHalfway();
+            b.cutHalfway();
+            byte[] before = java.nio.file.Files.readAllBytes(b.copy);
+
+            a.copy().driver().resume(link(b.cutter));
+            MigrationState refused = awaitPaused(a.copy(), "resume refused");
+            String reason = ((MigrationState.PrecopyPaused) refused).reason();
+            assertTrue(reason.startsWith("resume refused: the destination was part of migration "), reason);
+            assertTrue(!reason.contains("\n"), reason);
+            assertTrue(java.util.Arrays.equals(before, java.nio.file.Files.readAllBytes(b.copy)), "the refused destination was written");
+            assertTrue(!b.received.isDone(), "the refused destination stopped waiting");
+
+            a.copy().driver().resume(link(a.cutter));
+            b.copy().driver().resume(link(b.cutter));
+            a.assertCompleted();
+            b.assertCompleted();
+        }
+    }
+
+    /** A destination that was not asked to wait fails on the break, as before resume existed; the paused source can be cancelled. */
+    @Test
+    void destinationWithoutResumeFailsOnTheBreak() throws Exception {
+        long size = 64L << 20;
+        Images.randomRaw(dir.resolve("source.raw"), size, 5);
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             LinkCutter cutter = new LinkCutter((InetSocketAddress) server.getLocalAddress());
+             BlockDevice device = BlockImages.open(dir.resolve("source.raw"), ImageFormat.RAW, false)) {
+            CompletableFuture<IncomingStats> received =
+                    CompletableFuture.supplyAsync(() -> receive(server, dir.resolve("copy.raw"), false), OWN_THREAD);
+            BlockCopy sending = BlockCopy.sendResumable(drives(device), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
+                    MigrationOptions.defaults().withMaxBandwidth(32L << 20), BlockCopy.QUIESCED, link(cutter), DiskProgress.NONE);
+            cutter.awaitForwarded(size / 2, LIMIT);
+            cutter.cut();
+            java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> received.get(LIMIT.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(failed.getCause().getMessage().contains("stream ended before frame"), failed.getCause().getMessage());
+            awaitPaused(sending, "");
+            sending.driver().cancel();
+            assertInstanceOf(MigrationState.Cancelled.class, sending.driver().await(LIMIT));
+        }
+    }
+
+    /** One source disk and its waiting destination behind a cutter, copying at 32 MiB/s. */
+    private final class Pair implements AutoCloseable {
+        final Path copy;
+        final ServerSocketChannel server;
+        final LinkCutter cutter;
+        final BlockDevice device;
+        final CompletableFuture<IncomingStats> received;
+        final BlockCopy sending;
+        final long size;
+
+        Pair(Path where, long size) throws IOException {
+            java.nio.file.Files.createDirectories(where);
+            this.size = size;
+            this.copy = where.resolve("copy.raw");
+            this.server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+            this.cutter = new LinkCutter((InetSocketAddress) server.getLocalAddress());
+            this.device = BlockImages.open(Images.randomRaw(where.resolve("source.raw"), size, where.hashCode()), ImageFormat.RAW, false);
+            this.received = CompletableFuture.supplyAsync(() -> receive(server, copy, true), OWN_THREAD);
+            this.sending = BlockCopy.sendResumable(drives(device), DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
+                    MigrationOptions.defaults().withMaxBandwidth(32L << 20), BlockCopy.QUIESCED, link(cutter), DiskProgress.NONE);
+        }
+
+        BlockCopy copy() {
+            return sending;
+        }
+
+        void cutHalfway() throws Exception {
+            cutter.awaitForwarded(size / 2, LIMIT);
+            cutter.cut();
+            awaitPaused(sending, "");
+        }
+
+        void assertCompleted() throws Exception {
+            assertInstanceOf(MigrationState.Completed.class, sending.driver().await(LIMIT), () -> sending.driver().state().toString());
+            received.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+            try (BlockDevice copied = BlockImages.open(copy, ImageFormat.RAW, true)) {
+                Images.assertSameContent(device, copied);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!sending.driver().state().isFinal()) {
+                sending.driver().cancel();
+            }
+            device.close();
+            cutter.close();
+            server.close();
         }
     }
 
@@ -93,13 +196,15 @@ class ResumeOverTcpTest {
         return drives;
     }
 
-    private static void awaitPaused(BlockCopy copy) throws InterruptedException {
+    /** Waits for precopy-paused with a reason that starts with {@code reason}. */
+    private static MigrationState awaitPaused(BlockCopy copy, String reason) throws InterruptedException {
         long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (!(copy.driver().state() instanceof MigrationState.PrecopyPaused)) {
+        while (!(copy.driver().state() instanceof MigrationState.PrecopyPaused paused && paused.reason().startsWith(reason))) {
             assertTrue(System.nanoTime() < deadline && !copy.driver().state().isFinal(),
                     () -> "not precopy-paused: " + copy.driver().state());
             Thread.sleep(5);
         }
         assertEquals("precopy-paused", copy.driver().state().status());
+        return copy.driver().state();
     }
 }
