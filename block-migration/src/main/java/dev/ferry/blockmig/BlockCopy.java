@@ -1,7 +1,6 @@
 package dev.ferry.blockmig;
 
 import dev.ferry.savevm.IncomingMigration;
-import dev.ferry.savevm.IncomingResume;
 import dev.ferry.savevm.IncomingStats;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationDriver;
@@ -79,7 +78,7 @@ public final class BlockCopy {
      * Like {@link #send}, but a link that breaks during the copy (with a return path) pauses it,
      * {@link dev.ferry.savevm.MigrationState.PrecopyPaused}, instead of failing: the writers run on
      * and are tracked, and {@code driver().resume(link)} continues on a new link to a destination
-     * waiting in {@link #receive(List, MigrationChannel, Reconnect)}, sending only what it lacks.
+     * waiting in {@link #receive(List, MigrationChannel, BlockResume.Reconnect)}, sending only what it lacks.
      *
      * @param drives every drive, id → device, in the order they are sent
      * @param selection which drives to copy
@@ -126,19 +125,6 @@ public final class BlockCopy {
         return receive(images, channel, Optional.empty());
     }
 
-    /** Where a destination waiting after a broken link gets its next one. */
-    @FunctionalInterface
-    public interface Reconnect {
-        /**
-         * Blocks until a source connects again.
-         *
-         * @param reason one line: why the last link ended
-         * @return the new link, readable and writable
-         * @throws IOException to give up; the copy then fails
-         */
-        MigrationChannel next(String reason) throws IOException;
-    }
-
     /**
      * Like {@link #receive(List, MigrationChannel)}, but a link that breaks during the copy keeps
      * the images as they are and waits for {@code reconnect}'s next link, where it tells the
@@ -150,12 +136,13 @@ public final class BlockCopy {
      * @return what was received, over every link
      * @throws MigrationException naming the phase, drive and problem
      */
-    public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel, Reconnect reconnect)
+    public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel, BlockResume.Reconnect reconnect)
             throws IOException {
         return receive(images, channel, Optional.of(reconnect));
     }
 
-    private static IncomingStats receive(List<TargetImage> images, MigrationChannel channel, Optional<Reconnect> reconnect)
+    private static IncomingStats receive(List<TargetImage> images, MigrationChannel channel,
+                                         Optional<BlockResume.Reconnect> reconnect)
             throws IOException {
         List<String> expected = images.stream().map(TargetImage::drive).toList();
         try (Targets targets = new Targets(images.stream().map(BlockTargetSection::of).toList())) {
@@ -166,17 +153,7 @@ public final class BlockCopy {
                     throw new MigrationException(Phase.CONFIG, "the source sends drives " + source.drives()
                             + ", this destination expects " + expected);
                 }
-            }, channel, reconnect.map(next -> new IncomingResume() {
-                @Override
-                public byte[] held() throws IOException {
-                    return BlockResume.held(targets.sections);
-                }
-
-                @Override
-                public MigrationChannel reconnect(String reason) throws IOException {
-                    return next.next(reason);
-                }
-            }));
+            }, channel, reconnect.map(next -> BlockResume.incoming(() -> targets.sections, next)));
         }
     }
 

@@ -1,9 +1,13 @@
 package dev.ferry.blockmig;
 
+import dev.ferry.savevm.IncomingResume;
+import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.OutgoingResume;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Resuming a storage copy whose link broke: the two ends of the RESUME frame for the block
@@ -16,6 +20,40 @@ public final class BlockResume {
     private BlockResume() {
     }
 
+    /** Where a destination waiting after a broken link gets its next one. */
+    @FunctionalInterface
+    public interface Reconnect {
+        /**
+         * Blocks until a source connects again.
+         *
+         * @param reason one line: why the last link ended
+         * @return the new link, readable and writable
+         * @throws IOException to give up; the migration then fails
+         */
+        MigrationChannel next(String reason) throws IOException;
+    }
+
+    /**
+     * The destination's resume for savevm's loader: what {@code targets} hold, the next link from {@code next}.
+     *
+     * @param targets the destination's block sections, known once the configuration was checked
+     * @param next gives the next link after a break
+     * @return the resume to give {@link dev.ferry.savevm.IncomingMigration#receive}
+     */
+    public static IncomingResume incoming(Supplier<List<BlockTargetSection>> targets, Reconnect next) {
+        return new IncomingResume() {
+            @Override
+            public byte[] held() throws IOException {
+                return BlockResume.held(targets.get());
+            }
+
+            @Override
+            public MigrationChannel reconnect(String reason) throws IOException {
+                return next.next(reason);
+            }
+        };
+    }
+
     /**
      * The destination's RESUME payload: the migration id and, per disk in order, the granules its
      * image holds.
@@ -24,7 +62,7 @@ public final class BlockResume {
      * @return the payload
      * @throws BlockMigrationException if a disk's copy never began or the disks belong to different migrations
      */
-    public static byte[] held(List<BlockTargetSection> targets) throws BlockMigrationException {
+    static byte[] held(List<BlockTargetSection> targets) throws BlockMigrationException {
         if (targets.isEmpty()) {
             throw new BlockMigrationException("no disk is being copied: nothing to resume");
         }
