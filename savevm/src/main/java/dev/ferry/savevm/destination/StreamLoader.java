@@ -90,7 +90,7 @@ public final class StreamLoader<C extends Record> {
         try {
             readHeader(reader);
             readConfig(reader);
-            reply(FrameKind.ACK, "");
+            reply(FrameKind.ACK, resume.isPresent() ? StreamFormat.WAITS_FOR_RESUME : "");
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
                     StateCodec.prepare(state.stateType());

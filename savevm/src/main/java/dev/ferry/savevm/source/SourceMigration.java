@@ -240,9 +240,8 @@ public final class SourceMigration implements Runnable {
         // The destination checks every drive against the config before any data moves; nothing
         // is copied, and the VM never pauses, until it said yes.
         Optional<ReadableByteChannel> returnPath = channel.readable();
-        if (returnPath.isPresent()) {
-            awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT);
-        }
+        boolean destinationWaits = returnPath.isPresent()
+                && awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT).equals(StreamFormat.WAITS_FOR_RESUME);
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
             setUp++;
@@ -253,7 +252,7 @@ public final class SourceMigration implements Runnable {
         setupNanos = System.nanoTime() - startNanos;
         states.forEach(section -> StateCodec.prepare(section.stateType()));
         enter(Phase.ITERATE, new MigrationState.Active());
-        copyLive(returnPath.isPresent());
+        copyLive(destinationWaits);
 
         phase = Phase.DOWNTIME;
         checkCancel();
@@ -299,15 +298,16 @@ public final class SourceMigration implements Runnable {
 
     /**
      * Iterates until the rest fits the downtime; a link that breaks meanwhile pauses the
-     * migration until it resumes on a new one, if it can (a resumer and a return path).
+     * migration until it resumes on a new one, if it can: a resumer here, and a destination that
+     * said it waits.
      */
-    private void copyLive(boolean returnPath) throws IOException {
+    private void copyLive(boolean destinationWaits) throws IOException {
         while (true) {
             try {
                 iterateUntilConverged();
                 return;
             } catch (IOException e) {
-                if (resumer.isEmpty() || !returnPath || cancelRequested || !LinkBrokenException.isBreak(e)) {
+                if (resumer.isEmpty() || !destinationWaits || cancelRequested || !LinkBrokenException.isBreak(e)) {
                     throw e;
                 }
                 awaitResume(message(e));
@@ -470,8 +470,8 @@ public final class SourceMigration implements Runnable {
         writer.seal(FrameKind.FULL);
     }
 
-    /** Waits for ACK (returns) or NACK (throws with the destination's reason) about {@code what}. */
-    private void awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
+    /** Waits for ACK (returns its text) or NACK (throws with the destination's reason) about {@code what}. */
+    private String awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
         if (replies == null) {
             replies = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
         }
@@ -488,7 +488,9 @@ public final class SourceMigration implements Runnable {
                 throw new MigrationException(phase, "the destination did not answer about the " + what + ": " + e.getMessage(), e);
             }
             switch (frame.kind()) {
-                case ACK -> { }
+                case ACK -> {
+                    return frame.text();
+                }
                 case NACK -> {
                     replyFailed = true;
                     throw new MigrationException(phase, "the destination refused the migration: " + frame.text());
