@@ -82,7 +82,7 @@ public final class VmLauncher {
             return session;
         }
         VmSession incoming = new VmSession(options.tls());
-        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
+        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners));
         if (options.incoming().get().equals("defer")) {
             incoming.deferIncoming(starter);
             System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
@@ -119,7 +119,8 @@ public final class VmLauncher {
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */
-    private static MigrationListener listen(RunOptions options, VmSession session, String uri) throws IOException {
+    private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners)
+            throws IOException {
         IncomingTarget target = IncomingTarget.parse(uri);
         if (target.resume() && !options.machine().equals("none")) {
             throw new IllegalArgumentException("--incoming " + uri + ": resume=on needs --machine none (only the storage copy"
@@ -129,29 +130,28 @@ public final class VmLauncher {
         String bound = listener.boundUri().toString();
         session.listening(bound);
         System.err.println("ferry: waiting for an incoming migration on " + bound);
-        receiveInBackground(options, session, listener, target.resume());
+        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty());
         return listener;
     }
 
-    private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener, boolean resume) {
+    /** With {@code resumeListeners}, a broken storage copy listens again on the same address, registered there for quit to close. */
+    private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener,
+                                            Optional<List<MigrationListener>> resumeListeners) {
         Thread.ofPlatform().name("incoming").start(() -> {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
-                if (!resume) {
-                    listener.close();
-                }
+                listener.close();
                 session.listening("");
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
                 VmBody received;
                 try {
-                    received = receive(options, channel, resume ? Optional.of(reason -> awaitResume(session, listener, reason))
-                            : Optional.empty());
+                    received = receive(options, channel, resumeListeners.map(registered ->
+                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)));
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
                 }
-                listener.close();
                 marks.succeeded();
                 session.attach(received);
                 LOG.info("incoming migration done; the VM runs");
@@ -164,8 +164,10 @@ public final class VmLauncher {
     }
 
     /** Precopy-paused: says so in one line and waits on the same listener for the resuming source. */
-    private static MigrationChannel awaitResume(VmSession session, MigrationListener listener, String reason) throws IOException {
-        String uri = listener.boundUri().toString();
+    private static MigrationChannel awaitResume(RunOptions options, VmSession session, String uri,
+                                                List<MigrationListener> registered, String reason) throws IOException {
+        MigrationListener listener = Transports.listen(MigrationUri.parse(uri), options.tls());
+        registered.add(listener);
         session.incomingPaused(reason, uri);
         System.err.println("ferry: precopy-paused (" + reason + "): disks kept, waiting on " + uri + " for the source's migrate -r");
         MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(FOREVER));

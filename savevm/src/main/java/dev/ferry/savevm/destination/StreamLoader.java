@@ -116,8 +116,13 @@ public final class StreamLoader<C extends Record> {
         }
     }
 
+    /** Closes the current link; a second call does nothing (a failed reconnect leaves none open). */
     private void closeLink() {
+        if (reader == null) {
+            return;
+        }
         reader.close();
+        reader = null;
         if (replies != null) {
             replies.close();
             replies = null;
