@@ -123,6 +123,22 @@ class ResumeOverTcpTest {
         }
     }
 
+    /** A paused source cancels cleanly: Cancelled, its disk untouched and no longer tracked; a second resume is refused. */
+    @Test
+    void pausedSourceCancels() throws Exception {
+        try (Pair a = new Pair(dir.resolve("a"), 64L << 20)) {
+            a.cutHalfway();
+            a.copy().driver().cancel();
+            assertInstanceOf(MigrationState.Cancelled.class, a.copy().driver().await(LIMIT));
+            assertEquals(0, a.device.observerCount(), "the cancelled copy still tracks the disk");
+            try (MigrationChannel unused = link(a.cutter)) {
+                IllegalStateException late = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                        () -> a.copy().driver().resume(unused));
+                assertEquals("the migration is cancelled, not precopy-paused: nothing to resume", late.getMessage());
+            }
+        }
+    }
+
     /** One source disk and its waiting destination behind a cutter, copying at 32 MiB/s. */
     private final class Pair implements AutoCloseable {
         final Path copy;

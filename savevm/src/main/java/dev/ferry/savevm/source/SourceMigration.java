@@ -332,6 +332,7 @@ public final class SourceMigration implements Runnable {
             try {
                 new Relink(writer, replies, resumer.orElseThrow(), this::closeChannel).run(headerPayload());
                 LOG.info("migration resumed");
+                convergence.forgetWindow();
                 changeState(new MigrationState.Active());
                 return;
             } catch (IOException e) {
