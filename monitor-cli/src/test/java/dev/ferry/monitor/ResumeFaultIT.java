@@ -30,20 +30,10 @@ class ResumeFaultIT {
 
     @Test
     void cutCopyResumesWithMigrateR() throws Exception {
-        Path logs = Files.createDirectory(dir.resolve("logs"));
-        Path sourceDisk = Files.createDirectory(dir.resolve("source")).resolve("disk.img");
-        Path destinationDir = Files.createDirectory(dir.resolve("destination"));
-        LiveMigrationRig.fillRandom(sourceDisk, DISK, 41);
-        try (FerryProcess destination = FerryProcess.start("resume-destination", destinationDir, logs,
-                     "--disk", destinationDir.resolve("disk.img") + ",format=raw", "--incoming", "tcp:127.0.0.1:0,resume=on");
-             FerryProcess source = FerryProcess.start("resume-source", sourceDisk.getParent(), logs,
-                     "--disk", sourceDisk + ",format=raw", "--workload-rate", "1M");
-             TcpCutter first = TcpCutter.to(destination.incomingUri())) {
-            assertEquals(List.of(), source.command("migrate_set_speed 16M"));
-            assertEquals(List.of(), source.command("migrate -d -b " + first.uri()));
-            assertTrue(first.awaitForwarded(DISK / 2, OUTCOME), "the copy never reached half the disk");
-            first.cut();
-            long cutAt = first.forwarded();
+        try (CutCopy run = CutCopy.start(dir, "resume", "", "1M", 41)) {
+            FerryProcess source = run.source();
+            FerryProcess destination = run.destination();
+            long cutAt = run.cutHalfway();
 
             String paused = LiveMigrationRig.awaitStatus(source, s -> s.startsWith("Migration status: precopy-paused"), OUTCOME);
             assertTrue(paused.matches("Migration status: precopy-paused \\(.*reset.*\\)"), paused); // why, in one line
@@ -81,24 +71,15 @@ class ResumeFaultIT {
 
     @Test
     void sourceKilledWhilePausedLeavesTheOlderImageMarked() throws Exception {
-        Path logs = Files.createDirectory(dir.resolve("logs"));
-        Path sourceDisk = Files.createDirectory(dir.resolve("source")).resolve("disk.img");
-        Path destinationDir = Files.createDirectory(dir.resolve("destination"));
-        Path image = destinationDir.resolve("disk.img");
-        LiveMigrationRig.fillRandom(sourceDisk, DISK, 47);
+        Path image = Files.createDirectories(dir.resolve("destination")).resolve("disk.img");
         try (RandomAccessFile old = new RandomAccessFile(image.toFile(), "rw")) {
             old.setLength(DISK);
             old.write("an older disk".getBytes());
         }
-        try (FerryProcess destination = FerryProcess.start("killed-destination", destinationDir, logs,
-                     "--disk", image + ",format=raw,overwrite=on", "--incoming", "tcp:127.0.0.1:0,resume=on");
-             FerryProcess source = FerryProcess.start("killed-source", sourceDisk.getParent(), logs,
-                     "--disk", sourceDisk + ",format=raw", "--workload-rate", "0");
-             TcpCutter cutter = TcpCutter.to(destination.incomingUri())) {
-            assertEquals(List.of(), source.command("migrate_set_speed 16M"));
-            assertEquals(List.of(), source.command("migrate -d -b " + cutter.uri()));
-            assertTrue(cutter.awaitForwarded(DISK / 2, OUTCOME), "the copy never reached half the disk");
-            cutter.cut();
+        try (CutCopy run = CutCopy.start(dir, "killed", ",overwrite=on", "0", 47)) {
+            FerryProcess source = run.source();
+            FerryProcess destination = run.destination();
+            run.cutHalfway();
             LiveMigrationRig.awaitStatus(source, s -> s.startsWith("Migration status: precopy-paused"), OUTCOME);
             source.kill();
             try {
@@ -111,6 +92,52 @@ class ResumeFaultIT {
         }
         FerryImage.Result info = FerryImage.run(60, "img", "info", image.toString());
         assertTrue(info.stdout().contains("incomplete: yes, incomplete since "), info.stdout() + info.stderr());
+    }
+
+    /**
+     * A destination waiting with {@code resume=on} in {@code root/destination}, a source with a
+     * 64 MiB random disk in {@code root/source} migrating to it at 16 MiB/s through a cutter.
+     */
+    private record CutCopy(FerryProcess destination, FerryProcess source, TcpCutter cutter) implements AutoCloseable {
+
+        static CutCopy start(Path root, String name, String destinationDiskOptions, String workloadRate, long seed)
+                throws Exception {
+            Path logs = Files.createDirectories(root.resolve("logs"));
+            Path sourceDisk = Files.createDirectories(root.resolve("source")).resolve("disk.img");
+            Path destinationDir = Files.createDirectories(root.resolve("destination"));
+            LiveMigrationRig.fillRandom(sourceDisk, DISK, seed);
+            FerryProcess destination = FerryProcess.start(name + "-destination", destinationDir, logs, "--disk",
+                    destinationDir.resolve("disk.img") + ",format=raw" + destinationDiskOptions, "--incoming", "tcp:127.0.0.1:0,resume=on");
+            FerryProcess source = null;
+            try {
+                source = FerryProcess.start(name + "-source", sourceDisk.getParent(), logs,
+                        "--disk", sourceDisk + ",format=raw", "--workload-rate", workloadRate);
+                CutCopy run = new CutCopy(destination, source, TcpCutter.to(destination.incomingUri()));
+                assertEquals(List.of(), source.command("migrate_set_speed 16M"));
+                assertEquals(List.of(), source.command("migrate -d -b " + run.cutter.uri()));
+                return run;
+            } catch (Exception | Error e) {
+                if (source != null) {
+                    source.close();
+                }
+                destination.close();
+                throw e;
+            }
+        }
+
+        /** Cuts the link once half the disk passed; returns the bytes it passed. */
+        long cutHalfway() throws InterruptedException {
+            assertTrue(cutter.awaitForwarded(DISK / 2, OUTCOME), "the copy never reached half the disk");
+            cutter.cut();
+            return cutter.forwarded();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            cutter.close();
+            source.close();
+            destination.close();
+        }
     }
 
     private static void awaitRunning(FerryProcess process) throws Exception {
