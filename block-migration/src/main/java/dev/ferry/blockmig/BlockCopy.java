@@ -6,12 +6,14 @@ import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationOptions;
+import dev.ferry.savevm.OutgoingResume;
 import dev.ferry.savevm.Pausable;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -69,6 +71,33 @@ public final class BlockCopy {
     public static BlockCopy send(SequencedMap<String, BlockDevice> drives, DriveSelection selection, CopyOptions options,
                                  MigrationOptions migration, Pausable writers, MigrationChannel channel,
                                  DiskProgress progress) {
+        return send(drives, selection, options, migration, writers, channel, progress, false);
+    }
+
+    /**
+     * Like {@link #send}, but a link that breaks during the copy (with a return path) pauses it,
+     * {@link dev.ferry.savevm.MigrationState.PrecopyPaused}, instead of failing: the writers run on
+     * and are tracked, and {@code driver().resume(link)} continues on a new link to a destination
+     * waiting in {@link #receive(List, MigrationChannel, BlockResume.Reconnect)}, sending only what it lacks.
+     *
+     * @param drives every drive, id → device, in the order they are sent
+     * @param selection which drives to copy
+     * @param options copy mode, chunk size and granularity
+     * @param migration bandwidth, downtime and convergence limits
+     * @param writers paused at the switch, resumed if the copy fails
+     * @param channel writable and open, with a return path
+     * @param progress told of each disk's progress, on the migration thread
+     * @return the running copy
+     */
+    public static BlockCopy sendResumable(SequencedMap<String, BlockDevice> drives, DriveSelection selection,
+                                          CopyOptions options, MigrationOptions migration, Pausable writers,
+                                          MigrationChannel channel, DiskProgress progress) {
+        return send(drives, selection, options, migration, writers, channel, progress, true);
+    }
+
+    private static BlockCopy send(SequencedMap<String, BlockDevice> drives, DriveSelection selection, CopyOptions options,
+                                  MigrationOptions migration, Pausable writers, MigrationChannel channel,
+                                  DiskProgress progress, boolean resumable) {
         channel.requireOpen();
         List<BlockSourceSection> disks = BlockSourceSection.forDrives(drives, selection, options, progress);
         if (disks.isEmpty()) {
@@ -77,8 +106,9 @@ public final class BlockCopy {
         SectionRegistry registry = new SectionRegistry();
         disks.forEach(registry::register);
         BlockCopyConfig config = new BlockCopyConfig(disks.stream().map(BlockSourceSection::drive).toList());
-        return new BlockCopy(MigrationDriver.start(registry,
-                BlockSourceSection.releasingThrottles(writers, disks), config, channel, migration), disks);
+        Optional<OutgoingResume> resumer = resumable ? Optional.of(BlockResume.outgoing(disks)) : Optional.empty();
+        return new BlockCopy(MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(writers, disks),
+                () -> config, channel, migration, resumer, state -> { }), disks);
     }
 
     /**
@@ -92,6 +122,28 @@ public final class BlockCopy {
      * @throws MigrationException naming the phase, drive and problem; the source then fails too
      */
     public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel) throws IOException {
+        return receive(images, channel, Optional.empty());
+    }
+
+    /**
+     * Like {@link #receive(List, MigrationChannel)}, but a link that breaks during the copy keeps
+     * the images as they are and waits for {@code reconnect}'s next link, where it tells the
+     * resuming source what the images hold.
+     *
+     * @param images one per drive the source sends
+     * @param channel readable and writable, open; closed at the end
+     * @param reconnect gives the next link after a break
+     * @return what was received, over every link
+     * @throws MigrationException naming the phase, drive and problem
+     */
+    public static IncomingStats receive(List<TargetImage> images, MigrationChannel channel, BlockResume.Reconnect reconnect)
+            throws IOException {
+        return receive(images, channel, Optional.of(reconnect));
+    }
+
+    private static IncomingStats receive(List<TargetImage> images, MigrationChannel channel,
+                                         Optional<BlockResume.Reconnect> reconnect)
+            throws IOException {
         List<String> expected = images.stream().map(TargetImage::drive).toList();
         try (Targets targets = new Targets(images.stream().map(BlockTargetSection::of).toList())) {
             SectionRegistry registry = new SectionRegistry();
@@ -101,7 +153,7 @@ public final class BlockCopy {
                     throw new MigrationException(Phase.CONFIG, "the source sends drives " + source.drives()
                             + ", this destination expects " + expected);
                 }
-            }, channel);
+            }, channel, reconnect.map(next -> BlockResume.incoming(() -> targets.sections, next)));
         }
     }
 

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SequencedMap;
+import java.util.UUID;
 
 /**
  * The source side of one disk in a migration stream: a {@link DiskMigration} behind savevm's
@@ -25,6 +26,7 @@ public final class BlockSourceSection implements LiveSection {
     private final BlockDevice device;
     private final CopyOptions options;
     private final DiskProgress progress;
+    private final UUID migrationId;
     private volatile DiskMigration migration;
 
     /**
@@ -36,6 +38,11 @@ public final class BlockSourceSection implements LiveSection {
      * @param progress told of this disk's progress on the migration thread
      */
     public BlockSourceSection(String drive, BlockDevice device, CopyOptions options, DiskProgress progress) {
+        this(drive, device, options, progress, UUID.randomUUID());
+    }
+
+    private BlockSourceSection(String drive, BlockDevice device, CopyOptions options, DiskProgress progress, UUID migrationId) {
+        this.migrationId = migrationId;
         this.drive = drive;
         this.device = device;
         this.options = options;
@@ -55,7 +62,9 @@ public final class BlockSourceSection implements LiveSection {
     public static List<BlockSourceSection> forDrives(SequencedMap<String, BlockDevice> attached, DriveSelection selection,
                                                      CopyOptions options, DiskProgress progress) {
         List<BlockSourceSection> sections = new ArrayList<>();
-        selection.select(attached).forEach((id, device) -> sections.add(new BlockSourceSection(id, device, options, progress)));
+        UUID migrationId = UUID.randomUUID(); // one per migration: a resume checks it
+        selection.select(attached).forEach((id, device) ->
+                sections.add(new BlockSourceSection(id, device, options, progress, migrationId)));
         return List.copyOf(sections);
     }
 
@@ -116,9 +125,28 @@ public final class BlockSourceSection implements LiveSection {
 
     @Override
     public void setup(SectionOutput out) throws IOException {
-        migration = DiskMigration.start(drive, device, options);
+        migration = DiskMigration.start(drive, device, options, migrationId);
         out.writeRecord(migration.spec());
         progress.progress(migration.stats());
+    }
+
+    /** The migration these disks belong to. */
+    UUID migrationId() {
+        return migrationId;
+    }
+
+    /** This disk's spec; fails before setup. */
+    DiskSpec spec() throws BlockMigrationException {
+        DiskMigration running = migration;
+        if (running == null) {
+            throw new BlockMigrationException("drive " + drive + ": the link broke before this disk's copy began; nothing to resume");
+        }
+        return running.spec();
+    }
+
+    /** Marks what the destination lacks pending again (see {@link DiskMigration#resume}). */
+    void resume(DriveGranules held) {
+        migration.resume(held);
     }
 
     @Override

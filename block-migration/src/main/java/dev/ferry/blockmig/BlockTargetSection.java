@@ -8,6 +8,7 @@ import dev.ferry.savevm.SectionOutput;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The destination side of one disk in a migration stream. START carries the source's
@@ -75,6 +76,23 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
      */
     public Optional<BlockDevice> device() {
         return Optional.ofNullable(target).map(DiskTarget::device);
+    }
+
+    /** What this disk's image holds so far; fails before the disk's START arrived. */
+    DriveGranules held() throws BlockMigrationException {
+        return started().held();
+    }
+
+    /** The migration this disk's copy belongs to; fails before the disk's START arrived. */
+    UUID migrationId() throws BlockMigrationException {
+        return UUID.fromString(started().spec().migrationId());
+    }
+
+    private DiskTarget started() throws BlockMigrationException {
+        if (target == null) {
+            throw new BlockMigrationException("drive " + drive + ": the link broke before this disk's copy began; nothing to resume");
+        }
+        return target;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -53,6 +54,11 @@ public final class DiskMigration implements AutoCloseable {
     private final int hashGranularity;
     private final DirtyBitmap bulk;
     private final DirtyBitmap dirty;
+    /**
+     * Granules the dirty passes sent on the current link: if it breaks, the destination may hold
+     * an older copy of them, so a resume sends them again ({@link #resume}).
+     */
+    private final DirtyBitmap resentOnLink;
     private final ChunkDigests digests;
     private final WriteThrottle throttle = new WriteThrottle();
     private final Arena arena = Arena.ofShared();
@@ -75,7 +81,7 @@ public final class DiskMigration implements AutoCloseable {
     private long passDirtiedStart;
     private boolean closed;
 
-    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity)
+    private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity, UUID migrationId)
             throws IOException {
         this.device = device;
         Optional<BackingIdentity> backing = Optional.empty();
@@ -85,11 +91,13 @@ public final class DiskMigration implements AutoCloseable {
             backing = Optional.of(BackingIdentity.of(base));
         }
         this.hashGranularity = DiskSpec.hashGranularityFor(device.size(), chunkSize);
-        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, hashGranularity, backing);
+        this.spec = new DiskSpec(drive, device.size(), device.format(), mode, chunkSize, hashGranularity, backing,
+                migrationId.toString());
         this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
         this.granuleShift = Integer.numberOfTrailingZeros(granularity);
         this.bulk = new DirtyBitmap(device.size(), chunkSize);
         this.dirty = new DirtyBitmap(device.size(), granularity);
+        this.resentOnLink = new DirtyBitmap(device.size(), granularity);
         this.digests = new ChunkDigests(device.size(), hashGranularity, arena);
         this.buffer = arena.allocate(chunkSize, 4096);
         // Observe before scanning, so that a write landing during the scan is never missed.
@@ -120,7 +128,32 @@ public final class DiskMigration implements AutoCloseable {
      *         cannot be computed
      */
     public static DiskMigration start(String drive, BlockDevice device, CopyOptions options) throws IOException {
-        return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity());
+        return start(drive, device, options, UUID.randomUUID());
+    }
+
+    /** Like {@link #start(String, BlockDevice, CopyOptions)}, as one disk of migration {@code migrationId}. */
+    static DiskMigration start(String drive, BlockDevice device, CopyOptions options, UUID migrationId) throws IOException {
+        return new DiskMigration(drive, device, options.mode(), options.chunkSize(), options.granularity(), migrationId);
+    }
+
+    /**
+     * After a broken link, before the copy goes on over a new one: marks pending again every
+     * granule {@code held} lacks (unless the bulk pass has not reached it yet) and every granule
+     * the dirty passes sent on the broken link (it may have been lost after an older copy
+     * arrived). What the guest dirtied meanwhile is pending already: tracking never stopped.
+     *
+     * @param held what the destination holds of this disk, checked against {@link #spec} by the caller
+     */
+    void resume(DriveGranules held) {
+        long granule = held.granuleSize();
+        for (long g = 0, granules = held.granules(); g < granules; g++) {
+            if (!held.has(g)) {
+                dirty.mark(g * granule, Math.min(granule, device.size() - g * granule), bulk);
+            }
+        }
+        for (long g = resentOnLink.takeNext(0); g >= 0; g = resentOnLink.takeNext(g + 1)) {
+            dirty.mark(g << granuleShift, 1L << granuleShift, bulk);
+        }
     }
 
     private void markTopLayer() throws IOException {
@@ -289,6 +322,7 @@ public final class DiskMigration implements AutoCloseable {
         // asking the image where its data is: that costs syscalls per granule, the bulk of a small run.
         copy(start, end, spec.mode() == CopyMode.FULL ? List.of(new Run(Kind.DATA, start, end - start)) : runs(start, end),
                 sink);
+        resentOnLink.mark(start, end - start);
         resent += end - start;
         return end - start;
     }

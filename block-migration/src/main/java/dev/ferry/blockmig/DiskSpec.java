@@ -16,9 +16,11 @@ import java.util.Optional;
  *                    {@code chunkSize}, see {@link #hashGranularityFor}: the destination hashes in
  *                    the same granules
  * @param backing   for an incremental copy, the identity of the backing file both sides must share
+ * @param migrationId the migration this copy belongs to (a UUID, the same for every disk of it): a
+ *                    destination resumes only the migration it was part of
  */
 public record DiskSpec(String drive, long size, ImageFormat format, CopyMode mode, int chunkSize, int hashGranularity,
-                       Optional<BackingIdentity> backing) {
+                       Optional<BackingIdentity> backing, String migrationId) {
 
     /** Default bulk copy unit: 1 MiB. */
     public static final int DEFAULT_CHUNK_SIZE = 1 << 20;
@@ -60,6 +62,9 @@ public record DiskSpec(String drive, long size, ImageFormat format, CopyMode mod
         if (hashGranularity < hashGranularityFor(size, chunkSize)) {
             throw new IllegalArgumentException("drive " + drive + ": hash granularity " + hashGranularity + " makes more than "
                     + MAX_HASH_GRANULES + " digest entries for " + size + " bytes");
+        }
+        if (migrationId == null || migrationId.isBlank()) {
+            throw new IllegalArgumentException("drive " + drive + ": disk spec without a migration id");
         }
         if ((mode == CopyMode.INCREMENTAL) != backing.isPresent()) {
             throw new IllegalArgumentException("drive " + drive + ": a backing identity goes with incremental mode only");

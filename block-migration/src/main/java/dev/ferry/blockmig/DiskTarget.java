@@ -4,6 +4,7 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.UUID;
 
 /**
  * The destination side of one disk's copy: checks its image against the source's {@link DiskSpec}
@@ -23,6 +24,8 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     private final MemorySegment buffer;
     private final BackgroundFlush background;
     private final ReadBackVerifier verifier;
+    /** The granules written so far, what a resume after a broken link need not bring again. */
+    private final ReceivedGranules received;
     private boolean closed;
 
     /**
@@ -64,6 +67,20 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
         this.background = new BackgroundFlush(device, drive);
         this.verifier = new ReadBackVerifier(spec, device, arena);
+        this.received = new ReceivedGranules(migrationId(spec), drive, spec.size(), spec.hashGranularity());
+    }
+
+    private static UUID migrationId(DiskSpec spec) throws BlockMigrationException {
+        try {
+            return UUID.fromString(spec.migrationId());
+        } catch (IllegalArgumentException e) {
+            throw new BlockMigrationException("drive " + spec.drive() + ": migration id " + spec.migrationId() + " is not a UUID");
+        }
+    }
+
+    /** What this image holds of the copy so far, in hash granules, for a resuming source. */
+    DriveGranules held() {
+        return received.snapshot();
     }
 
     /**
@@ -94,6 +111,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     public void write(long offset, MemorySegment bytes) throws IOException {
         check(offset, bytes.byteSize());
         device.write(offset, bytes);
+        received.markWritten(offset, bytes.byteSize());
         verifier.written(offset, bytes.byteSize());
         background.written(bytes.byteSize());
     }
@@ -105,6 +123,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         MemorySegment room = buffer.asSlice(0, length);
         fill.into(offset, room);
         device.write(offset, room);
+        received.markWritten(offset, length);
         verifier.written(offset, length);
         background.written(length);
     }
@@ -113,6 +132,7 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
     public void zeroes(long offset, long length) throws IOException {
         check(offset, length);
         device.writeZeroes(offset, length, true);
+        received.markWritten(offset, length);
         verifier.written(offset, length);
         background.written(0);
     }

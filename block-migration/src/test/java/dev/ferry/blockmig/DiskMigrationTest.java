@@ -135,7 +135,7 @@ class DiskMigrationTest {
                     + " (1 of 8 regions of 1048576 bytes differ)", e.getMessage());
             DiskSpec spec = migration.spec();
             DiskSpec resized = new DiskSpec("vdb", 4 * MIB, spec.format(), spec.mode(), spec.chunkSize(),
-                    spec.hashGranularity(), spec.backing());
+                    spec.hashGranularity(), spec.backing(), spec.migrationId());
             e = assertThrows(BlockMigrationException.class, () -> new DiskTarget(resized, shortDestination));
             assertEquals("drive vdb: backing file " + shortBase + " has size 4194304 bytes,"
                     + " the source's backing file has 8388608", e.getMessage());

@@ -23,6 +23,8 @@ public enum FrameKind {
     ACK(0x20),
     /** Return path: the destination refused the stream; carries the reason. */
     NACK(0x21),
+    /** Return path, first frame of a resumed link: what the destination already holds (opaque to savevm). */
+    RESUME(0x22),
     /** The source gave up (cancel or failure); carries the reason. */
     ABORT(0x2F);
 

@@ -2,6 +2,7 @@ package dev.ferry.savevm;
 
 import dev.ferry.savevm.destination.StreamLoader;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The destination side of a migration: reads the stream into a VM that is not running. It checks
@@ -31,12 +32,33 @@ public final class IncomingMigration {
     public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,
                                                            ConfigCheck<C> check, MigrationChannel channel)
             throws MigrationException {
+        return receive(registry, configType, check, channel, Optional.empty());
+    }
+
+    /**
+     * Like {@link #receive(SectionRegistry, Class, ConfigCheck, MigrationChannel)}; with
+     * {@code resume}, a link that breaks during the live copy (after the configuration was
+     * accepted, before EOF) does not fail: the sections stay as they are, and the migration goes
+     * on over the next link {@code resume} returns, once its source accepted what this side holds.
+     *
+     * @param <C> the configuration record type
+     * @param registry the destination's sections, registered before the call
+     * @param configType the configuration record type both sides use
+     * @param check judges the source's configuration
+     * @param channel readable and open
+     * @param resume waits for the next link and says what this side holds; empty: a break fails
+     * @return what was received, over every link
+     * @throws MigrationException naming the phase and the problem
+     */
+    public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,
+                                                           ConfigCheck<C> check, MigrationChannel channel,
+                                                           Optional<IncomingResume> resume) throws MigrationException {
         Objects.requireNonNull(configType, "configType");
         Objects.requireNonNull(check, "check");
         if (channel.readable().isEmpty()) {
             throw new IllegalArgumentException("the destination needs a readable migration channel");
         }
         channel.requireOpen();
-        return new StreamLoader<>(registry, configType, check, channel).run();
+        return new StreamLoader<>(registry, configType, check, channel, resume).run();
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.savevm;
 import dev.ferry.savevm.source.SourceMigration;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -74,6 +75,28 @@ public final class MigrationDriver {
      */
     public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
                                         MigrationOptions options, Consumer<MigrationState> listener) {
+        return start(registry, vm, config, channel, options, Optional.empty(), listener);
+    }
+
+    /**
+     * Like {@link #start(SectionRegistry, Pausable, ConfigSource, MigrationChannel, MigrationOptions, Consumer)};
+     * with a {@code resumer} (and a return path), a link that breaks while the live sections are
+     * copied leaves the migration {@link MigrationState.PrecopyPaused} instead of failed, the VM
+     * running, until {@link #resume} or {@link #cancel}. Give a resumer only if it covers every live
+     * section: data lost with the link is sent again only where the resumer marks it.
+     *
+     * @param registry the sections to migrate
+     * @param vm paused at the switch, resumed on failure
+     * @param config builds the source's configuration record on the migration thread
+     * @param channel must be writable and open
+     * @param options limits and timeouts
+     * @param resumer checks a destination's RESUME and marks what to send again; empty: a break fails
+     * @param listener told of each state change
+     * @return the running migration's handle
+     */
+    public static MigrationDriver start(SectionRegistry registry, Pausable vm, ConfigSource config, MigrationChannel channel,
+                                        MigrationOptions options, Optional<OutgoingResume> resumer,
+                                        Consumer<MigrationState> listener) {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(config, "config");
@@ -82,7 +105,7 @@ public final class MigrationDriver {
             throw new IllegalArgumentException("the source needs a writable migration channel");
         }
         channel.requireOpen();
-        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options, listener);
+        SourceMigration migration = new SourceMigration(registry.live(), registry.state(), vm, config, channel, options, resumer, listener);
         Thread.ofPlatform().name("savevm-migration").daemon(true).start(migration);
         return new MigrationDriver(migration);
     }
@@ -123,6 +146,18 @@ public final class MigrationDriver {
      */
     public MigrationState await(Duration timeout) throws InterruptedException {
         return migration.await(timeout);
+    }
+
+    /**
+     * Continues a {@link MigrationState.PrecopyPaused} migration on a new link: the destination
+     * says what it holds, and only what it lacks or what changed since is sent again.
+     *
+     * @param link connected to the waiting destination, with a return path; the migration owns it
+     * @throws IllegalStateException unless the migration is precopy-paused with no resume under way
+     * @throws IllegalArgumentException for a link without a return path
+     */
+    public void resume(MigrationChannel link) {
+        migration.resume(link);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.ferry.savevm;
 import java.util.Locale;
 
 /**
- * Where a source migration is: {@link Setup} → {@link Active} → {@link Device} → one of
+ * Where a source migration is: {@link Setup} → {@link Active} (⇄ {@link PrecopyPaused} → {@link PrecopyRecover} after a broken link, if resumable) → {@link Device} → one of
  * {@link Completed}, {@link Failed}, {@link Cancelled}. {@link #status()} is what
  * {@code info migrate} prints.
  */
@@ -33,6 +33,27 @@ public sealed interface MigrationState {
 
     /** Live sections are being copied while the VM runs. */
     record Active() implements MigrationState {
+    }
+
+    /**
+     * The link broke during the live copy and the migration can resume: the VM runs on, its
+     * sections keep tracking changes, and {@link MigrationDriver#resume} reconnects.
+     *
+     * @param reason one line: why the link broke, or why the last resume was refused
+     */
+    record PrecopyPaused(String reason) implements MigrationState {
+        @Override
+        public String status() {
+            return "precopy-paused";
+        }
+    }
+
+    /** A new link is being set up: the destination says what it holds, the source checks it. */
+    record PrecopyRecover() implements MigrationState {
+        @Override
+        public String status() {
+            return "precopy-recover";
+        }
     }
 
     /** The VM is paused: last live data and device state are on their way. */

@@ -194,6 +194,9 @@ final class HmpCommands {
         @Option(names = "--drives", split = ",", paramLabel = "ID", description = "Copy only these drives (default: every writable drive).")
         List<String> drives = new ArrayList<>();
 
+        @Option(names = "-r", description = "Resume the precopy-paused migration on URI (its destination runs --incoming URI,resume=on).")
+        boolean resume;
+
         @Parameters(arity = "1..*", paramLabel = "URI", description = "Where to; an exec: command may be unquoted.")
         List<String> uri;
 
@@ -205,9 +208,12 @@ final class HmpCommands {
             if (!drives.isEmpty() && !full && !incremental) {
                 throw new MonitorException("migrate: --drives needs -b or -i");
             }
+            if (resume && (full || incremental || !drives.isEmpty())) {
+                throw new MonitorException("migrate: -r resumes the paused migration as it was started; drop -b, -i and --drives");
+            }
             MigrateRequest.StorageCopy storage = full ? MigrateRequest.StorageCopy.FULL
                     : incremental ? MigrateRequest.StorageCopy.INCREMENTAL : MigrateRequest.StorageCopy.NONE;
-            control.migrate(new MigrateRequest(String.join(" ", uri), storage, drives, detach));
+            control.migrate(new MigrateRequest(String.join(" ", uri), storage, drives, detach, resume));
             if (!detach) {
                 root.hmp.follow(control);
             }

@@ -159,7 +159,7 @@ final class QmpCommands {
         boolean inc = bool(args, "inc", false);
         MigrateRequest.StorageCopy storage = inc ? MigrateRequest.StorageCopy.INCREMENTAL
                 : blk ? MigrateRequest.StorageCopy.FULL : MigrateRequest.StorageCopy.NONE;
-        control.migrate(new MigrateRequest(string(args, "uri"), storage, List.of(), true));
+        control.migrate(new MigrateRequest(string(args, "uri"), storage, List.of(), true, bool(args, "resume", false)));
         return empty();
     }
 

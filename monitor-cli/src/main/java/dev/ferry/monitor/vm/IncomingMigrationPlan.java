@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.blockmig.BlockResume;
 import dev.ferry.savevm.IncomingMigration;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationException;
@@ -10,6 +11,7 @@ import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.state.MachineConfig;
 import dev.ferry.vm.workload.DiskWorkloadState;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,7 @@ final class IncomingMigrationPlan {
     }
 
     /** Receives a VM without vCPU ({@code --machine none}): disks and workload states. */
-    DiskOnlyVm receiveDiskOnly(MigrationChannel channel) throws IOException {
+    DiskOnlyVm receiveDiskOnly(MigrationChannel channel, Optional<BlockResume.Reconnect> resume) throws IOException {
         SectionRegistry registry = new SectionRegistry();
         Map<String, WorkloadSection> workloads = new LinkedHashMap<>();
         AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
@@ -46,7 +48,7 @@ final class IncomingMigrationPlan {
                     workloads.put(drive, section);
                     registry.register(section);
                 }
-            }, channel);
+            }, channel, resume.map(next -> BlockResume.incoming(() -> prepared.get().targets(), next)));
             Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
             workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
             return DiskOnlyVm.migrated(prepared.get().handOver(), states);

@@ -22,8 +22,17 @@ final class IncomingProgress {
 
     void active() {
         address = "";
-        startNanos = System.nanoTime();
+        if (!status.equals("precopy-paused")) {
+            startNanos = System.nanoTime();
+        }
         status = "active";
+    }
+
+    /** The link broke; the destination keeps what it received and waits on {@code uri} again. */
+    void paused(String reason, String uri) {
+        failure = reason;
+        address = uri;
+        status = "precopy-paused";
     }
 
     void completed() {
@@ -43,8 +52,9 @@ final class IncomingProgress {
     MigrationInfo info() {
         String now = status;
         Optional<Duration> total = now.equals("none") ? Optional.empty()
-                : Optional.of(Duration.ofNanos((now.equals("active") ? System.nanoTime() : endNanos) - startNanos));
-        return new MigrationInfo(now, now.equals("failed") ? Optional.of(failure) : Optional.empty(), total,
+                : Optional.of(Duration.ofNanos((now.equals("active") || now.equals("precopy-paused") ? System.nanoTime() : endNanos) - startNanos));
+        boolean says = now.equals("failed") || now.equals("precopy-paused");
+        return new MigrationInfo(now, says ? Optional.of(failure) : Optional.empty(), total,
                 address.isEmpty() ? Optional.empty() : Optional.of(address), Optional.empty());
     }
 }

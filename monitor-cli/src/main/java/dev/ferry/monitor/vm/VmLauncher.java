@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.blockmig.BlockResume;
 import dev.ferry.monitor.hmp.MonitorEndpoint;
 import dev.ferry.monitor.qmp.QmpServer;
 import dev.ferry.savevm.MigrationChannel;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -80,7 +82,7 @@ public final class VmLauncher {
             return session;
         }
         VmSession incoming = new VmSession(options.tls());
-        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri));
+        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners));
         if (options.incoming().get().equals("defer")) {
             incoming.deferIncoming(starter);
             System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
@@ -117,16 +119,24 @@ public final class VmLauncher {
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */
-    private static MigrationListener listen(RunOptions options, VmSession session, String uri) throws IOException {
-        MigrationListener listener = Transports.listen(MigrationUri.parse(uri), options.tls());
+    private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners)
+            throws IOException {
+        IncomingTarget target = IncomingTarget.parse(uri);
+        if (target.resume() && !options.machine().equals("none")) {
+            throw new IllegalArgumentException("--incoming " + uri + ": resume=on needs --machine none (only the storage copy"
+                    + " can resume; RAM cannot yet)");
+        }
+        MigrationListener listener = Transports.listen(MigrationUri.parse(target.uri()), options.tls());
         String bound = listener.boundUri().toString();
         session.listening(bound);
         System.err.println("ferry: waiting for an incoming migration on " + bound);
-        receiveInBackground(options, session, listener);
+        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty());
         return listener;
     }
 
-    private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener) {
+    /** With {@code resumeListeners}, a broken storage copy listens again on the same address, registered there for quit to close. */
+    private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener,
+                                            Optional<List<MigrationListener>> resumeListeners) {
         Thread.ofPlatform().name("incoming").start(() -> {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
@@ -136,7 +146,8 @@ public final class VmLauncher {
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
                 VmBody received;
                 try {
-                    received = receive(options, channel);
+                    received = receive(options, channel, resumeListeners.map(registered ->
+                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)));
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
@@ -152,10 +163,23 @@ public final class VmLauncher {
         });
     }
 
-    private static VmBody receive(RunOptions options, MigrationChannel channel) throws IOException {
+    /** Precopy-paused: says so in one line and waits on the same listener for the resuming source. */
+    private static MigrationChannel awaitResume(RunOptions options, VmSession session, String uri,
+                                                List<MigrationListener> registered, String reason) throws IOException {
+        MigrationListener listener = Transports.listen(MigrationUri.parse(uri), options.tls());
+        registered.add(listener);
+        session.incomingPaused(reason, uri);
+        System.err.println("ferry: precopy-paused (" + reason + "): disks kept, waiting on " + uri + " for the source's migrate -r");
+        MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(FOREVER));
+        session.listening("");
+        return channel;
+    }
+
+    private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume)
+            throws IOException {
         IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
         if (options.machine().equals("none")) {
-            return plan.receiveDiskOnly(channel);
+            return plan.receiveDiskOnly(channel, resume);
         }
         return plan.receiveGuest(disks -> Machine.incoming(machineSpec(options), console(options.serial()), disks),
                 driveIds(options), channel);

@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.blockmig.BlockResume;
 import dev.ferry.blockmig.BlockSourceSection;
 import dev.ferry.blockmig.CopyMode;
 import dev.ferry.blockmig.CopyOptions;
@@ -20,6 +21,7 @@ import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
 import dev.ferry.savevm.MigrationStats;
+import dev.ferry.savevm.OutgoingResume;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.transport.MigrationUri;
 import dev.ferry.transport.TlsCredentials;
@@ -135,6 +137,12 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
     }
 
+    /** The incoming link broke during the storage copy; the destination waits on {@code uri} for the source to resume. */
+    void incomingPaused(String reason, String uri) {
+        incoming.paused(reason, uri);
+        migrationStatusChanged("precopy-paused");
+    }
+
     /** The incoming migration failed: nothing runs, and the process ends with an error. */
     void incomingFailed(String reason) {
         if (state == RunState.SHUTDOWN) {
@@ -220,6 +228,10 @@ public final class VmSession implements VmControl, AutoCloseable {
     @Override
     public synchronized void migrate(MigrateRequest request) throws MonitorException {
         VmBody body = requireBody("migrate");
+        if (request.resume()) {
+            resumeMigration(request.uri());
+            return;
+        }
         requireNotMigrating("migrate");
         RunState now = runState();
         if (now != RunState.RUNNING && now != RunState.PAUSED) {
@@ -258,9 +270,27 @@ public final class VmSession implements VmControl, AutoCloseable {
             return new VmConfig(body.machine(), body.kvmConfig(), facts, storage, copied, body.workloadDrives());
         };
         String target = request.uri();
+        // Only the disks can say what a destination lacks after a break: with RAM in the stream a break fails.
+        Optional<OutgoingResume> resumer = !disks.isEmpty() && registry.live().size() == disks.size()
+                ? Optional.of(BlockResume.outgoing(disks)) : Optional.empty();
         MigrationDriver driver = MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(body, disks), config,
-                Channels.outgoing(uri, transport), options(), entered -> outgoingStateChanged(target, entered));
+                Channels.outgoing(uri, transport), options(), resumer, entered -> outgoingStateChanged(target, entered));
         outgoing = new Outgoing(driver, disks, request);
+    }
+
+    /** {@code migrate -r URI}: the precopy-paused migration goes on over a new link to URI. */
+    private void resumeMigration(String target) throws MonitorException {
+        Outgoing current = outgoing;
+        if (current == null || !(current.driver().state() instanceof MigrationState.PrecopyPaused)) {
+            throw new MonitorException("migrate -r: no migration is precopy-paused"
+                    + (current == null ? "" : " (it is " + current.driver().state().status() + ")"));
+        }
+        try {
+            MigrationUri uri = MigrationUri.parse(target);
+            current.driver().resume(Channels.outgoing(uri, Transports.connect(uri, CONNECT_TIMEOUT, tls)));
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new MonitorException("migrate -r: " + e.getMessage());
+        }
     }
 
     /** The {@code block} capability makes a plain {@code migrate} copy the disks, as QEMU's does. */
@@ -270,7 +300,7 @@ public final class VmSession implements VmControl, AutoCloseable {
         }
         MigrateRequest.StorageCopy storage = parameters.blockIncremental()
                 ? MigrateRequest.StorageCopy.INCREMENTAL : MigrateRequest.StorageCopy.FULL;
-        return new MigrateRequest(request.uri(), storage, request.drives(), request.detach());
+        return new MigrateRequest(request.uri(), storage, request.drives(), request.detach(), false);
     }
 
     private MigrationOptions options() {
@@ -320,6 +350,8 @@ public final class VmSession implements VmControl, AutoCloseable {
                 LOG.info("migration to {} completed", uri);
             }
             case MigrationState.Failed failed -> LOG.warn("migration to {} failed: {}", uri, failed.reason());
+            case MigrationState.PrecopyPaused paused -> System.err.println("ferry: migration to " + uri
+                    + " precopy-paused: " + paused.reason() + "; the VM runs on, resume with migrate -r URI");
             case MigrationState.Cancelled c -> LOG.info("migration to {} ended: {}", uri, now.status());
             default -> {
             }
@@ -375,8 +407,11 @@ public final class VmSession implements VmControl, AutoCloseable {
         Optional<MigrationInfo.Transfer> disk = current.disks().isEmpty() ? Optional.empty() : Optional.of(diskTransfer(current.disks()));
         MigrationInfo.SourceFigures figures = new MigrationInfo.SourceFigures(stats.setupTime(), stats.actualDowntime(),
                 state.isFinal() ? Optional.empty() : Optional.of(stats.expectedDowntime()), ram, disk, stats.iterations(), stats);
-        Optional<String> failure = state instanceof MigrationState.Failed failed
-                ? Optional.of(failed.phase().name().toLowerCase(Locale.ROOT) + ": " + failed.reason()) : Optional.empty();
+        Optional<String> failure = switch (state) {
+            case MigrationState.Failed failed -> Optional.of(failed.phase().name().toLowerCase(Locale.ROOT) + ": " + failed.reason());
+            case MigrationState.PrecopyPaused paused -> Optional.of(paused.reason());
+            default -> Optional.empty();
+        };
         return new MigrationInfo(state.status(), failure, Optional.of(stats.totalTime()), Optional.empty(), Optional.of(figures));
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.savevm.destination;
 
 import dev.ferry.savevm.ConfigCheck;
 import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.IncomingResume;
 import dev.ferry.savevm.IncomingStats;
 import dev.ferry.savevm.LiveSection;
 import dev.ferry.savevm.MigrationChannel;
@@ -16,6 +17,7 @@ import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameInput;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.LinkBrokenException;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
 import java.io.IOException;
@@ -38,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * EOF, then verification and ACK. With a return path it answers the configuration (ACK or NACK)
  * before it reads any section frame. A section index is opened by START or FULL, which name the
  * section; PART and END refer to an open live section; anything out of that order is refused.
+ * With an {@link IncomingResume}, a link that breaks after the configuration was accepted and
+ * before EOF keeps every section as it is; the loader waits for the next link, tells the source
+ * what it holds (RESUME) and, once the source answers ACK, reads on where it was.
  */
 public final class StreamLoader<C extends Record> {
 
@@ -46,7 +51,12 @@ public final class StreamLoader<C extends Record> {
     private final SectionRegistry registry;
     private final Class<C> configType;
     private final ConfigCheck<C> check;
-    private final MigrationChannel channel;
+    private final Optional<IncomingResume> resume;
+    /** The current link and its stream: replaced when a broken migration resumes. */
+    private MigrationChannel channel;
+    private FrameReader reader;
+    /** Bytes read on earlier links. */
+    private long earlierBytes;
     private final Map<Integer, Opened> opened = new HashMap<>();
     private final Set<Section> loaded = new LinkedHashSet<>();
     /** The return path's writer, one for its whole sequence (config reply, then ACK or NACK). */
@@ -65,28 +75,32 @@ public final class StreamLoader<C extends Record> {
         }
     }
 
-    public StreamLoader(SectionRegistry registry, Class<C> configType, ConfigCheck<C> check, MigrationChannel channel) {
+    public StreamLoader(SectionRegistry registry, Class<C> configType, ConfigCheck<C> check, MigrationChannel channel,
+                        Optional<IncomingResume> resume) {
         this.registry = registry;
         this.configType = configType;
         this.check = check;
         this.channel = channel;
+        this.resume = resume;
     }
 
     public IncomingStats run() throws MigrationException {
         long start = System.nanoTime();
-        try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
+        reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
+        try {
             readHeader(reader);
             readConfig(reader);
-            reply(FrameKind.ACK, "");
+            reply(FrameKind.ACK, resume.isPresent() ? StreamFormat.WAITS_FOR_RESUME : "");
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
                     StateCodec.prepare(state.stateType());
                 }
             });
-            loadSections(reader);
+            loadUntilEof();
             verify();
             reply(FrameKind.ACK, "");
-            return new IncomingStats(reader.bytesRead(), frames, loaded.size(), Duration.ofNanos(System.nanoTime() - start));
+            return new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
+                    Duration.ofNanos(System.nanoTime() - start));
         } catch (MigrationException e) {
             reply(FrameKind.NACK, e.getMessage());
             throw e;
@@ -98,14 +112,75 @@ public final class StreamLoader<C extends Record> {
             reply(FrameKind.NACK, failure.getMessage());
             throw failure;
         } finally {
-            if (replies != null) {
-                replies.close();
-            }
+            closeLink();
+        }
+    }
+
+    /** Closes the current link; a second call does nothing (a failed reconnect leaves none open). */
+    private void closeLink() {
+        if (reader == null) {
+            return;
+        }
+        reader.close();
+        reader = null;
+        if (replies != null) {
+            replies.close();
+            replies = null;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing the migration channel: {}", e.toString());
+        }
+    }
+
+    /** Loads section frames until EOF, over as many links as a resumable migration needs. */
+    private void loadUntilEof() throws IOException {
+        while (true) {
             try {
-                channel.close();
+                loadSections(reader);
+                return;
             } catch (IOException e) {
-                LOG.debug("closing the migration channel: {}", e.toString());
+                if (resume.isEmpty() || !LinkBrokenException.isBreak(e)) {
+                    throw e;
+                }
+                relink(resume.get(), e.getMessage() != null ? e.getMessage() : e.toString());
             }
+        }
+    }
+
+    /**
+     * Precopy-paused: waits for a source to connect again, tells it what this side holds and
+     * returns once it answered ACK. A source that refuses (ABORT) or a link that breaks again
+     * before that leaves this side waiting; nothing is written meanwhile.
+     */
+    private void relink(IncomingResume waiting, String reason) throws IOException {
+        LOG.warn("the migration link broke during the live copy ({}): precopy-paused, waiting for the source to resume", reason);
+        while (true) {
+            earlierBytes += reader.bytesRead();
+            closeLink();
+            channel = waiting.reconnect(reason);
+            reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
+            try {
+                readHeader(reader);
+                send(FrameKind.RESUME, waiting.held());
+                Frame answer = reader.next(Phase.LOAD);
+                frames++;
+                switch (answer.kind()) {
+                    case ACK -> {
+                        LOG.info("migration resumed");
+                        return;
+                    }
+                    case ABORT -> reason = "the source refused to resume: " + answer.text();
+                    default -> throw new MigrationException(Phase.LOAD, answer.describe() + ": expected ACK or ABORT after RESUME");
+                }
+            } catch (IOException e) {
+                if (!LinkBrokenException.isBreak(e)) {
+                    throw e;
+                }
+                reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            }
+            LOG.warn("precopy-paused: {}", reason);
         }
     }
 
@@ -278,18 +353,24 @@ public final class StreamLoader<C extends Record> {
 
     /** Sends ACK or NACK if there is a return path; a failure to send is only logged. */
     private void reply(FrameKind kind, String reason) {
-        Optional<WritableByteChannel> returnPath = channel.writable();
-        if (returnPath.isEmpty()) {
+        if (channel.writable().isEmpty()) {
             return;
         }
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        if (replies == null) {
-            replies = FrameWriter.unthrottled(returnPath.get(), StreamFormat.CONTROL_PAYLOAD);
-        }
         try {
-            replies.writeFrame(kind, 0, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
+            send(kind, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
         } catch (IOException e) {
             LOG.debug("{} not sent: {}", kind, e.toString());
         }
+    }
+
+    /** Writes one frame on the return path (RESUME may be larger than a reason: up to a full payload). */
+    private void send(FrameKind kind, byte[] payload) throws IOException {
+        WritableByteChannel returnPath = channel.writable().orElseThrow(() -> new MigrationException(Phase.LOAD,
+                "no return path to send " + kind + " on"));
+        if (replies == null) {
+            replies = FrameWriter.unthrottled(returnPath, StreamFormat.MAX_PAYLOAD);
+        }
+        replies.writeFrame(kind, 0, payload);
     }
 }

@@ -54,6 +54,12 @@ final class Convergence {
         return rose;
     }
 
+    /** Starts afresh after a pause for a broken link: a window spanning it says nothing about the guest. */
+    void forgetWindow() {
+        windowStart = -1;
+        lastStalled = false;
+    }
+
     private void restart(long now, long pending, long sent) {
         windowStart = now;
         startPending = pending;

@@ -8,6 +8,7 @@ import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
 import dev.ferry.savevm.MigrationStats;
+import dev.ferry.savevm.OutgoingResume;
 import dev.ferry.savevm.Pausable;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.SectionId;
@@ -18,6 +19,7 @@ import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameOutput;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.LinkBrokenException;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
 import dev.ferry.savevm.stream.ThroughputMeter;
@@ -46,7 +48,11 @@ import org.slf4j.LoggerFactory;
  * ({@link SwitchPoint}), pause, END and FULL frames,
  * EOF, acknowledgement. Any failure or cancel before the acknowledgement sends ABORT (if the
  * channel still works), resumes the VM if it was paused, and cleans every section up with
- * {@code succeeded = false}. Fields without volatile belong to the migration thread.
+ * {@code succeeded = false}. With an {@link OutgoingResume}, a link that breaks while the live
+ * sections are being copied pauses the migration instead ({@link MigrationState.PrecopyPaused}):
+ * the VM runs on, the sections keep tracking, and {@link #resume} continues on a new link after
+ * the destination said what it holds ({@link Relink}). Fields without volatile belong to the
+ * migration thread.
  */
 public final class SourceMigration implements Runnable {
 
@@ -67,7 +73,10 @@ public final class SourceMigration implements Runnable {
     private final List<StateSection<?>> states;
     private final Pausable vm;
     private final ConfigSource config;
-    private final MigrationChannel channel;
+    /** The current link: replaced when a paused migration resumes. */
+    private volatile MigrationChannel channel;
+    private final Optional<OutgoingResume> resumer;
+    private final ResumeGate gate = new ResumeGate();
     private final MigrationOptions options;
     private final TokenBucket bucket;
     private final ThroughputMeter meter = new ThroughputMeter();
@@ -89,6 +98,7 @@ public final class SourceMigration implements Runnable {
     private volatile Thread thread;
 
     private Phase phase = Phase.SETUP;
+    private FrameWriter writer;
     /** The destination's replies on the return path, one reader for its whole sequence. */
     private FrameReader replies;
     /** The destination answered with NACK (or the return path failed while we waited for it). */
@@ -109,13 +119,15 @@ public final class SourceMigration implements Runnable {
     private long sampleSent;
 
     public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, ConfigSource config,
-                           MigrationChannel channel, MigrationOptions options, Consumer<MigrationState> listener) {
+                           MigrationChannel channel, MigrationOptions options, Optional<OutgoingResume> resumer,
+                           Consumer<MigrationState> listener) {
         this.live = List.copyOf(live);
         this.states = List.copyOf(states);
         this.vm = vm;
         this.config = config;
         this.channel = channel;
         this.options = options;
+        this.resumer = resumer;
         this.maxBandwidth = options.maxBandwidth();
         this.downtimeLimit = options.downtimeLimit();
         this.bucket = new TokenBucket(options.maxBandwidth());
@@ -165,6 +177,23 @@ public final class SourceMigration implements Runnable {
         });
     }
 
+    /**
+     * Continues a paused migration on {@code link} (connected, with a return path).
+     *
+     * @throws IllegalStateException unless the migration is paused with no other resume under way
+     */
+    public void resume(MigrationChannel link) {
+        if (!(state instanceof MigrationState.PrecopyPaused)) {
+            throw new IllegalStateException("the migration is " + state.status() + ", not precopy-paused: nothing to resume");
+        }
+        if (link.readable().isEmpty()) {
+            throw new IllegalArgumentException("resuming needs a return path (tcp, unix or fd), the destination speaks first");
+        }
+        if (!gate.offer(link)) {
+            throw new IllegalStateException("a resume is already under way");
+        }
+    }
+
     /** Waits up to {@code timeout} for the end; returns the state then. */
     public MigrationState await(Duration timeout) throws InterruptedException {
         done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -174,18 +203,17 @@ public final class SourceMigration implements Runnable {
     @Override
     public void run() {
         thread = Thread.currentThread();
-        try (FrameWriter writer = new FrameWriter(channel.writable().orElseThrow(), StreamFormat.WRITER_PAYLOAD,
-                bucket, meter, this::checkCancel)) {
-            for (int i = 0; i < live.size(); i++) {
-                outputs[i] = new FrameOutput(writer, i + 1, live.get(i).id());
-            }
+        try {
+            connect(channel);
             try {
-                migrate(writer);
+                migrate();
                 end(new MigrationState.Completed());
             } catch (Exception | LinkageError | AssertionError e) {
-                fail(writer, e);
+                fail(e);
             }
         } finally {
+            writer.close();
+            gate.closeLeftover();
             closeChannel();
             if (replies != null) {
                 replies.close();
@@ -194,15 +222,26 @@ public final class SourceMigration implements Runnable {
         }
     }
 
-    private void migrate(FrameWriter writer) throws IOException {
+    /** Writes to {@code link} from now on: a new writer, and a new output per live section. */
+    private void connect(MigrationChannel link) {
+        if (writer != null) {
+            writer.close();
+        }
+        channel = link;
+        writer = new FrameWriter(link.writable().orElseThrow(), StreamFormat.WRITER_PAYLOAD, bucket, meter, this::checkCancel);
+        for (int i = 0; i < live.size(); i++) {
+            outputs[i] = new FrameOutput(writer, i + 1, live.get(i).id());
+        }
+    }
+
+    private void migrate() throws IOException {
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
         writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
         // The destination checks every drive against the config before any data moves; nothing
         // is copied, and the VM never pauses, until it said yes.
         Optional<ReadableByteChannel> returnPath = channel.readable();
-        if (returnPath.isPresent()) {
-            awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT);
-        }
+        boolean destinationWaits = returnPath.isPresent()
+                && awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT).equals(StreamFormat.WAITS_FOR_RESUME);
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
             setUp++;
@@ -213,7 +252,7 @@ public final class SourceMigration implements Runnable {
         setupNanos = System.nanoTime() - startNanos;
         states.forEach(section -> StateCodec.prepare(section.stateType()));
         enter(Phase.ITERATE, new MigrationState.Active());
-        iterateUntilConverged();
+        copyLive(destinationWaits);
 
         phase = Phase.DOWNTIME;
         checkCancel();
@@ -242,7 +281,7 @@ public final class SourceMigration implements Runnable {
         long eofDone = System.nanoTime();
         if (returnPath.isPresent()) {
             phase = Phase.HANDSHAKE;
-            awaitReply(returnPath.get(), "migration", options.ackTimeout());
+            awaitReply(channel.readable().orElseThrow(), "migration", options.ackTimeout());
         }
         long acked = System.nanoTime();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
@@ -255,6 +294,59 @@ public final class SourceMigration implements Runnable {
             downtimeNote = String.format(Locale.ROOT, "over the %d ms limit: %s", downtimeLimit.toMillis(), breakdown);
         }
         cleanUp(true);
+    }
+
+    /**
+     * Iterates until the rest fits the downtime; a link that breaks meanwhile pauses the
+     * migration until it resumes on a new one, if it can: a resumer here, and a destination that
+     * said it waits.
+     */
+    private void copyLive(boolean destinationWaits) throws IOException {
+        while (true) {
+            try {
+                iterateUntilConverged();
+                return;
+            } catch (IOException e) {
+                if (resumer.isEmpty() || !destinationWaits || cancelRequested || !LinkBrokenException.isBreak(e)) {
+                    throw e;
+                }
+                awaitResume(message(e));
+            }
+        }
+    }
+
+    /** Paused until a link is offered on which the destination's RESUME is accepted, or a cancel. */
+    private void awaitResume(String reason) throws IOException {
+        LOG.warn("the migration link broke during the live copy ({}): precopy-paused, the VM runs on; resume with migrate -r",
+                reason);
+        while (true) {
+            dropLink();
+            changeState(new MigrationState.PrecopyPaused(reason));
+            MigrationChannel link = gate.await(this::checkCancel);
+            changeState(new MigrationState.PrecopyRecover());
+            connect(link);
+            if (replies != null) {
+                replies.close();
+            }
+            replies = new FrameReader(link.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
+            try {
+                new Relink(writer, replies, resumer.orElseThrow(), this::closeChannel).run(headerPayload());
+                LOG.info("migration resumed");
+                convergence.forgetWindow();
+                changeState(new MigrationState.Active());
+                return;
+            } catch (IOException e) {
+                checkCancel();
+                reason = message(e);
+                LOG.warn("resume failed: {}", reason);
+            }
+        }
+    }
+
+    /** Closes the broken link; what was written into it and not delivered is the destination's to report. */
+    private void dropLink() {
+        writer.discard();
+        closeChannel();
     }
 
     private void iterateUntilConverged() throws IOException {
@@ -379,8 +471,8 @@ public final class SourceMigration implements Runnable {
         writer.seal(FrameKind.FULL);
     }
 
-    /** Waits for ACK (returns) or NACK (throws with the destination's reason) about {@code what}. */
-    private void awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
+    /** Waits for ACK (returns its text) or NACK (throws with the destination's reason) about {@code what}. */
+    private String awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
         if (replies == null) {
             replies = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
         }
@@ -397,7 +489,9 @@ public final class SourceMigration implements Runnable {
                 throw new MigrationException(phase, "the destination did not answer about the " + what + ": " + e.getMessage(), e);
             }
             switch (frame.kind()) {
-                case ACK -> { }
+                case ACK -> {
+                    return frame.text();
+                }
                 case NACK -> {
                     replyFailed = true;
                     throw new MigrationException(phase, "the destination refused the migration: " + frame.text());
@@ -431,7 +525,7 @@ public final class SourceMigration implements Runnable {
         }
     }
 
-    private void fail(FrameWriter writer, Throwable cause) {
+    private void fail(Throwable cause) {
         boolean cancelled = cancelRequested;
         String reason = cancelled ? "cancelled by the operator" : message(cause);
         aborting = true;

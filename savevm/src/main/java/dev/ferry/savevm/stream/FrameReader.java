@@ -52,10 +52,10 @@ public final class FrameReader implements AutoCloseable {
         String where = "frame " + Integer.toUnsignedString(sequence);
         long got = fill(0, StreamFormat.HEADER_BYTES);
         if (got == 0) {
-            throw new MigrationException(phase, "stream ended before " + where + " (no EOF frame: the source stopped or the connection dropped)");
+            throw new LinkBrokenException(phase, "stream ended before " + where + " (no EOF frame: the source stopped or the connection dropped)");
         }
         if (got < StreamFormat.HEADER_BYTES) {
-            throw new MigrationException(phase, where + ": stream truncated inside the frame header");
+            throw new LinkBrokenException(phase, where + ": stream truncated inside the frame header");
         }
         int code = Byte.toUnsignedInt(buffer.get(ValueLayout.JAVA_BYTE, StreamFormat.KIND));
         FrameKind kind = KINDS[code];
@@ -69,7 +69,7 @@ public final class FrameReader implements AutoCloseable {
         }
         long total = StreamFormat.HEADER_BYTES + length + StreamFormat.TRAILER_BYTES;
         if (fill(StreamFormat.HEADER_BYTES, total) < total - StreamFormat.HEADER_BYTES) {
-            throw new MigrationException(phase, where + " (" + kind + "): stream truncated inside the frame");
+            throw new LinkBrokenException(phase, where + " (" + kind + "): stream truncated inside the frame");
         }
         long covered = StreamFormat.HEADER_BYTES + length;
         int expectedCrc = StreamFormat.crc(buffer.asSlice(0, covered));

@@ -33,6 +33,11 @@ public final class StreamFormat {
     /** The payload limit on the return path, which carries only ACK and NACK. */
     public static final int CONTROL_PAYLOAD = 64 << 10;
     /** How a destination's NACK begins when it only echoes the source's ABORT. */
+    /**
+     * The destination's ACK to the configuration carries this when it will wait for a resume
+     * after a broken link; without it the source fails on a break, as the destination does.
+     */
+    public static final String WAITS_FOR_RESUME = "resume=on";
     public static final String SOURCE_ABORTED = "the source aborted the migration: ";
 
     static final int KIND = 0;
