@@ -31,6 +31,8 @@ final class BackgroundFlush implements AutoCloseable {
     private Thread thread;
     /** Bytes written since the last flush began. */
     private long unflushed;
+    /** Bytes the flush in progress makes durable. */
+    private long inFlush;
     private long lastFlushEnd = System.nanoTime();
     private boolean flushing;
     private boolean stopped;
@@ -62,6 +64,16 @@ final class BackgroundFlush implements AutoCloseable {
         }
     }
 
+    /** Bytes written but not yet durable: since the last flush began, and what the one in progress covers. */
+    long unflushedBytes() {
+        lock.lock();
+        try {
+            return unflushed + inFlush;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
         lock.lock();
         try {
@@ -71,6 +83,7 @@ final class BackgroundFlush implements AutoCloseable {
                     changed.awaitNanos(unflushed == 0 ? TimeUnit.SECONDS.toNanos(1) : wait);
                     continue;
                 }
+                inFlush = unflushed;
                 unflushed = 0;
                 flushing = true;
                 lock.unlock();
@@ -81,6 +94,7 @@ final class BackgroundFlush implements AutoCloseable {
                 } finally {
                     lock.lock();
                     flushing = false;
+                    inFlush = 0;
                     lastFlushEnd = System.nanoTime();
                     changed.signalAll();
                 }
@@ -99,14 +113,17 @@ final class BackgroundFlush implements AutoCloseable {
      * Stops flushing in the background and begins the last flush, which makes everything written
      * so far durable, on a thread of its own: the destination receives the rest of the stream
      * meanwhile. It does not wait for a background flush in progress first: a flush covers what
-     * was written before it began, whatever runs beside it. Call after the last write.
+     * was written before it began, whatever runs beside it; and it begins none if nothing was
+     * written since the last one began. Call after the last write.
      */
     void finishSoon() {
         lock.lock();
         try {
             stopped = true;
             changed.signalAll();
-            if (last == null) {
+            // Nothing written since the last flush began: that flush (done, or awaited by finish)
+            // covers everything, and a flush of nothing still waits on the file system's journal.
+            if (last == null && unflushed > 0) {
                 last = Thread.ofPlatform().daemon().name("last-flush-" + name).start(() -> {
                     try {
                         device.flush();

@@ -69,6 +69,11 @@ final class ReadBackVerifier implements AutoCloseable {
         }
     }
 
+    /** Bytes written but not read back yet: what {@link #finish} would read if called now. */
+    long unreadBytes() {
+        return marked.count() * granule;
+    }
+
     /** Full sweeps over the covered granules so far (tests wait on it). */
     long sweeps() {
         return sweeps;

@@ -15,7 +15,7 @@ import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameInput;
 import dev.ferry.savevm.stream.FrameReader;
-import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
 import java.io.IOException;
@@ -49,9 +49,11 @@ public final class StreamLoader<C extends Record> {
     private final MigrationChannel channel;
     private final Map<Integer, Opened> opened = new HashMap<>();
     private final Set<Section> loaded = new LinkedHashSet<>();
-    /** The return path's writer, one for its whole sequence (config reply, then ACK or NACK). */
-    private FrameWriter replies;
+    /** The return path, one for its whole sequence (config reply, PROGRESS reports, then ACK or NACK). */
+    private ReturnPath replies;
     private long frames;
+    /** Stream bytes applied so far (the reports' thread reads it). */
+    private volatile long applied;
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
     private static final class Opened {
@@ -75,15 +77,23 @@ public final class StreamLoader<C extends Record> {
     public IncomingStats run() throws MigrationException {
         long start = System.nanoTime();
         try (FrameReader reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD)) {
-            readHeader(reader);
+            int sourceMinor = readHeader(reader);
             readConfig(reader);
-            reply(FrameKind.ACK, "");
+            boolean reports = sourceMinor >= StreamFormat.MINOR_PROGRESS;
+            reply(FrameKind.ACK, reports ? StreamFormat.REPORTS_PROGRESS : "");
+            applied = reader.bytesRead();
+            if (reports && replies != null) {
+                replies.startReports(() -> new ProgressReport(applied, backlog()));
+            }
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
                     StateCodec.prepare(state.stateType());
                 }
             });
             loadSections(reader);
+            if (replies != null) {
+                replies.stopReports();
+            }
             verify();
             reply(FrameKind.ACK, "");
             return new IncomingStats(reader.bytesRead(), frames, loaded.size(), Duration.ofNanos(System.nanoTime() - start));
@@ -118,7 +128,8 @@ public final class StreamLoader<C extends Record> {
         return frame;
     }
 
-    private void readHeader(FrameReader reader) throws IOException {
+    /** Reads the HEADER frame; returns the source's minor version. */
+    private int readHeader(FrameReader reader) throws IOException {
         Frame frame;
         try {
             frame = next(reader, Phase.HEADER);
@@ -138,6 +149,7 @@ public final class StreamLoader<C extends Record> {
             throw new MigrationException(Phase.HEADER, "stream format version " + major + "." + minor
                     + " is not supported: this build reads major version " + StreamFormat.MAJOR);
         }
+        return minor;
     }
 
     private void readConfig(FrameReader reader) throws IOException {
@@ -169,6 +181,7 @@ public final class StreamLoader<C extends Record> {
                 }
                 default -> throw new MigrationException(Phase.LOAD, frame.describe() + ": not allowed in the section stream");
             }
+            applied = reader.bytesRead();
         }
     }
 
@@ -276,6 +289,17 @@ public final class StreamLoader<C extends Record> {
         }
     }
 
+    /** What the live sections still owe on what they applied (the reports' thread asks). */
+    private long backlog() {
+        long total = 0;
+        for (Section section : registry.sections()) {
+            if (section instanceof LiveSection live) {
+                total += live.backlogBytes();
+            }
+        }
+        return total;
+    }
+
     /** Sends ACK or NACK if there is a return path; a failure to send is only logged. */
     private void reply(FrameKind kind, String reason) {
         Optional<WritableByteChannel> returnPath = channel.writable();
@@ -284,12 +308,11 @@ public final class StreamLoader<C extends Record> {
         }
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
         if (replies == null) {
-            replies = FrameWriter.unthrottled(returnPath.get(), StreamFormat.CONTROL_PAYLOAD);
+            replies = new ReturnPath(returnPath.get());
         }
-        try {
-            replies.writeFrame(kind, 0, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
-        } catch (IOException e) {
-            LOG.debug("{} not sent: {}", kind, e.toString());
+        if (kind == FrameKind.NACK) {
+            replies.stopReports();
         }
+        replies.send(kind, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
     }
 }

@@ -21,8 +21,12 @@ public final class StreamFormat {
     public static final byte[] MAGIC = "FERRYMIG".getBytes(StandardCharsets.US_ASCII);
     /** Bumped on any change an older reader would misread; readers refuse another major. */
     public static final int MAJOR = 2;
-    /** Bumped on compatible additions; informational. */
-    public static final int MINOR = 0;
+    /** Bumped on compatible additions; 1 added PROGRESS reports on the return path. */
+    public static final int MINOR = 1;
+    /** The first minor version whose source reads PROGRESS frames on the return path. */
+    public static final int MINOR_PROGRESS = 1;
+    /** The configuration's ACK text with which a destination says it sends PROGRESS reports. */
+    public static final String REPORTS_PROGRESS = "progress";
 
     public static final int HEADER_BYTES = 16;
     public static final int TRAILER_BYTES = 4;
@@ -30,7 +34,7 @@ public final class StreamFormat {
     public static final int MAX_PAYLOAD = 16 << 20;
     /** The payload size the source writer fills before sealing a frame. */
     public static final int WRITER_PAYLOAD = 4 << 20;
-    /** The payload limit on the return path, which carries only ACK and NACK. */
+    /** The payload limit on the return path, which carries only ACK, NACK and PROGRESS. */
     public static final int CONTROL_PAYLOAD = 64 << 10;
     /** How a destination's NACK begins when it only echoes the source's ABORT. */
     public static final String SOURCE_ABORTED = "the source aborted the migration: ";
