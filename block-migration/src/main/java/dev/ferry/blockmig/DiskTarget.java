@@ -157,6 +157,11 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         return verifier.unreadBytes() + background.unflushedBytes();
     }
 
+    /** Flushes of the image begun so far (tests count them). */
+    long flushes() {
+        return background.flushes();
+    }
+
     /** Full sweeps of the background read-back so far (tests wait on it). */
     long sweeps() {
         return verifier.sweeps();
