@@ -246,10 +246,14 @@ public final class SourceMigration implements Runnable {
         long sentBefore = meter.totalBytes();
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
+            long started = System.nanoTime();
             outputs[i].open(FrameKind.PART);
             live.get(i).complete(outputs[i]);
+            long completed = System.nanoTime();
             outputs[i].finish(true);
             pending[i] = 0;
+            LOG.debug("section {}: rest in {} µs, END written in {} µs", live.get(i).id(), (completed - started) / 1000,
+                    (System.nanoTime() - completed) / 1000);
         }
         long liveDone = System.nanoTime();
         long liveBytes = meter.totalBytes() - sentBefore;
@@ -438,7 +442,9 @@ public final class SourceMigration implements Runnable {
 
     private void writeFull(FrameWriter writer, int index, StateSection<?> section) throws IOException {
         SectionId id = section.id();
+        long started = System.nanoTime();
         byte[] body = StateCodec.encode(section.save());
+        long encoded = System.nanoTime();
         long size = SectionDescriptor.size(id) + body.length;
         if (size > writer.maxPayload()) {
             throw new MigrationException(Phase.DOWNTIME, "section " + id + ": state of " + body.length
@@ -448,6 +454,8 @@ public final class SourceMigration implements Runnable {
         SectionDescriptor.write(id, writer.claim(SectionDescriptor.size(id)));
         MemorySegment.copy(MemorySegment.ofArray(body), 0, writer.claim(body.length), 0, body.length);
         writer.seal(FrameKind.FULL);
+        LOG.debug("section {}: {} bytes of state saved in {} µs, written in {} µs", id, body.length, (encoded - started) / 1000,
+                (System.nanoTime() - encoded) / 1000);
     }
 
     /** Waits for ACK (returns its text) or NACK (throws with the destination's reason) about {@code what}. */

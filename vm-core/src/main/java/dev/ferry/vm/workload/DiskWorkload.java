@@ -29,7 +29,7 @@ public final class DiskWorkload implements AutoCloseable {
      */
     public record Settings(long seed, long bytesPerSecond, int blockSize, long blocks, int readPercent) {
 
-        /** 1 MiB of sequence numbers: 1 GiB of 4 KiB blocks. */
+        /** 1 GiB of 4 KiB blocks: at most 2 MiB of state (two ints per written block), inside one frame. */
         public static final long MAX_BLOCKS = 1L << 18;
 
         /**
@@ -136,7 +136,7 @@ public final class DiskWorkload implements AutoCloseable {
                     + " bytes but " + disk.path() + " has " + disk.size());
         }
         this.diskSeed = VerifiableBlock.diskSeed(settings.seed());
-        this.seqs = state.seqs().clone();
+        this.seqs = state.seqsPerBlock();
         this.random = state.random();
         this.lastSeq = state.lastSeq();
         this.blocksWritten = state.blocksWritten();
@@ -155,7 +155,7 @@ public final class DiskWorkload implements AutoCloseable {
      */
     public static DiskWorkload create(BlockDevice disk, Settings settings) {
         long start = VerifiableBlock.mix64(settings.seed() ^ 0x72616e64L) | 1;
-        return restore(disk, new DiskWorkloadState(settings, start, 0, new int[(int) settings.blocks()], 0, 0, 0));
+        return restore(disk, new DiskWorkloadState(settings, start, 0, new int[0], new int[0], 0, 0, 0));
     }
 
     /**
@@ -201,7 +201,7 @@ public final class DiskWorkload implements AutoCloseable {
             if (!paused) {
                 throw new IllegalStateException("disk workload state taken while it runs");
             }
-            return new DiskWorkloadState(settings, random, lastSeq, seqs.clone(), blocksWritten, blocksRead, errors);
+            return DiskWorkloadState.of(settings, random, lastSeq, seqs, blocksWritten, blocksRead, errors);
         } finally {
             lock.unlock();
         }
