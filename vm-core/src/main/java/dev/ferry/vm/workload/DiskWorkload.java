@@ -4,6 +4,7 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -112,6 +113,8 @@ public final class DiskWorkload implements AutoCloseable {
     private final Settings settings;
     private final long diskSeed;
     private final int[] seqs;
+    /** The blocks whose {@link #seqs} entry is not 0. */
+    private final BitSet written = new BitSet();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer;
     private final ReentrantLock lock = new ReentrantLock();
@@ -137,6 +140,9 @@ public final class DiskWorkload implements AutoCloseable {
         }
         this.diskSeed = VerifiableBlock.diskSeed(settings.seed());
         this.seqs = state.seqsPerBlock();
+        for (int block : state.writtenBlocks()) {
+            written.set(block);
+        }
         this.random = state.random();
         this.lastSeq = state.lastSeq();
         this.blocksWritten = state.blocksWritten();
@@ -201,7 +207,7 @@ public final class DiskWorkload implements AutoCloseable {
             if (!paused) {
                 throw new IllegalStateException("disk workload state taken while it runs");
             }
-            return DiskWorkloadState.of(settings, random, lastSeq, seqs, blocksWritten, blocksRead, errors);
+            return DiskWorkloadState.of(settings, random, lastSeq, written, seqs, blocksWritten, blocksRead, errors);
         } finally {
             lock.unlock();
         }
@@ -295,6 +301,7 @@ public final class DiskWorkload implements AutoCloseable {
         VerifiableBlock.fill(buffer, diskSeed, block, seq);
         disk.write(offset, buffer);
         seqs[block] = seq;
+        written.set(block);
         blocksWritten++;
     }
 

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,11 +103,14 @@ class DiskWorkloadTest {
         int[] seqs = new int[(int) settings.blocks()];
         seqs[7] = 3;
         seqs[70_000] = 9;
-        DiskWorkloadState state = DiskWorkloadState.of(settings, 1, 9, seqs, 2, 0, 0);
+        BitSet written = new BitSet();
+        written.set(7);
+        written.set(70_000);
+        DiskWorkloadState state = DiskWorkloadState.of(settings, 1, 9, written, seqs, 2, 0, 0);
         assertArrayEquals(new int[] {7, 70_000}, state.writtenBlocks());
         assertArrayEquals(new int[] {3, 9}, state.writtenSeqs());
         assertArrayEquals(seqs, state.seqsPerBlock());
-        assertEquals(0, DiskWorkloadState.of(settings, 1, 0, new int[seqs.length], 0, 0, 0).writtenBlocks().length);
+        assertEquals(0, DiskWorkloadState.of(settings, 1, 0, new BitSet(), new int[seqs.length], 0, 0, 0).writtenBlocks().length);
     }
 
     /** Tries to slip a malformed table past the state's checks (it arrives from another host). */
