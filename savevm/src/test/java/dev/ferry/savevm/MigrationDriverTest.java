@@ -330,6 +330,23 @@ class MigrationDriverTest {
         }
     }
 
+    /** Tries to slip a malformed PROGRESS report past the source: the copy fails at once, naming it, and the VM runs on. */
+    @Test
+    void aMalformedProgressReportFailsTheCopyAndTheVmRunsOn() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(1 << 20));
+            try (FrameWriter replies = FrameWriter.unthrottled(link.destination(), StreamFormat.CONTROL_PAYLOAD)) {
+                replies.writeFrame(FrameKind.ACK, 0, StreamFormat.REPORTS_PROGRESS.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                replies.writeFrame(FrameKind.PROGRESS, 0, new byte[3]);
+                MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+                assertEquals(Phase.ITERATE, failed.phase());
+                assertTrue(failed.reason().endsWith("PROGRESS payload of 3 bytes, expected 16"), failed.reason());
+                assertRunningAndClean(source, 0);
+            }
+        }
+    }
+
     @Test
     void destinationVanishingMidStreamFailsTheSourceSafely() throws Exception {
         Link link = Link.open();

@@ -36,7 +36,6 @@ final class ReturnPathReader {
     private final Runnable onReport;
     private final CompletableFuture<Answer> answer = new CompletableFuture<>();
     private volatile ProgressReport latest = new ProgressReport(0, 0);
-    private volatile boolean reported;
     /** The smallest report latency of the current and of the last window (reader thread only, read anywhere). */
     private volatile long latencyNow = Long.MAX_VALUE;
     private volatile long latencyBefore = Long.MAX_VALUE;
@@ -85,13 +84,12 @@ final class ReturnPathReader {
             }
         }
         latest = report;
-        reported = true;
         onReport.run();
     }
 
-    /** Whether any report arrived yet. */
-    boolean reported() {
-        return reported;
+    /** Whether the answer (or the failure to read one) is in: during the copy, something went wrong. */
+    boolean answered() {
+        return answer.isDone();
     }
 
     /**

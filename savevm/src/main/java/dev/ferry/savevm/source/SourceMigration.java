@@ -283,6 +283,7 @@ public final class SourceMigration implements Runnable {
     private void iterateUntilConverged() throws IOException {
         while (true) {
             checkCancel();
+            checkReturnPath();
             long now = System.nanoTime();
             long total = estimatePending();
             long lag = destinationLag();
@@ -380,11 +381,24 @@ public final class SourceMigration implements Runnable {
     }
 
     /**
+     * Fails the copy at once if the destination answered before the end of the stream (a NACK, a
+     * broken or malformed return path) instead of sending on until the final wait.
+     */
+    private void checkReturnPath() throws IOException {
+        if (returnReader != null && returnReader.answered()) {
+            awaitReply(null, "migration", Duration.ZERO);
+            replyFailed = true;
+            throw new MigrationException(phase, "return path: the destination acknowledged before the end of the stream");
+        }
+    }
+
+    /**
      * Bytes the destination does not have in hand yet (in flight, not read back, not flushed), as
-     * its last report says; 0 once that is at most {@link #CAUGHT_UP_BYTES}, or if it does not report.
+     * its last report says (before the first, nothing counts as applied); 0 once that is at most
+     * {@link #CAUGHT_UP_BYTES}, or if it does not report.
      */
     private long destinationLag() {
-        if (returnReader == null || !returnReader.reported()) {
+        if (returnReader == null) {
             return 0;
         }
         long lag = returnReader.lag(meter.totalBytes());
