@@ -3,6 +3,7 @@ package dev.ferry.blockmig;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -31,6 +32,10 @@ final class BackgroundFlush implements AutoCloseable {
     private Thread thread;
     /** Bytes written since the last flush began. */
     private long unflushed;
+    /** Bytes the background flush in progress makes durable. */
+    private long inFlush;
+    /** Bytes the last flush makes durable, until it is done. */
+    private long inLastFlush;
     private long lastFlushEnd = System.nanoTime();
     private boolean flushing;
     private boolean stopped;
@@ -38,6 +43,8 @@ final class BackgroundFlush implements AutoCloseable {
     /** The last flush, once {@link #finishSoon} began it. */
     private Thread last;
     private volatile IOException lastFailure;
+    /** Flushes begun so far, background and last (tests count them). */
+    private final AtomicLong flushes = new AtomicLong();
 
     BackgroundFlush(BlockDevice device, String name) {
         this.device = device;
@@ -62,6 +69,21 @@ final class BackgroundFlush implements AutoCloseable {
         }
     }
 
+    /** Flushes begun so far. */
+    long flushes() {
+        return flushes.get();
+    }
+
+    /** Bytes written but not yet durable: since the last flush began, and what the one in progress covers. */
+    long unflushedBytes() {
+        lock.lock();
+        try {
+            return unflushed + inFlush + inLastFlush;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
         lock.lock();
         try {
@@ -71,16 +93,19 @@ final class BackgroundFlush implements AutoCloseable {
                     changed.awaitNanos(unflushed == 0 ? TimeUnit.SECONDS.toNanos(1) : wait);
                     continue;
                 }
+                inFlush = unflushed;
                 unflushed = 0;
                 flushing = true;
                 lock.unlock();
                 try {
+                    flushes.incrementAndGet();
                     device.flush();
                 } catch (IOException e) {
                     failure = e;
                 } finally {
                     lock.lock();
                     flushing = false;
+                    inFlush = 0;
                     lastFlushEnd = System.nanoTime();
                     changed.signalAll();
                 }
@@ -99,24 +124,39 @@ final class BackgroundFlush implements AutoCloseable {
      * Stops flushing in the background and begins the last flush, which makes everything written
      * so far durable, on a thread of its own: the destination receives the rest of the stream
      * meanwhile. It does not wait for a background flush in progress first: a flush covers what
-     * was written before it began, whatever runs beside it. Call after the last write.
+     * was written before it began, whatever runs beside it; and it begins none if nothing was
+     * written since the last one began. Call after the last write.
      */
     void finishSoon() {
         lock.lock();
         try {
             stopped = true;
             changed.signalAll();
-            if (last == null) {
-                last = Thread.ofPlatform().daemon().name("last-flush-" + name).start(() -> {
-                    try {
-                        device.flush();
-                    } catch (IOException e) {
-                        lastFailure = e;
-                    }
-                });
+            // Nothing written since the last flush began: that flush (done, or awaited by finish)
+            // covers everything, and a flush of nothing still waits on the file system's journal.
+            if (last == null && unflushed > 0) {
+                inLastFlush = unflushed;
+                unflushed = 0;
+                last = Thread.ofPlatform().daemon().name("last-flush-" + name).start(this::flushLast);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void flushLast() {
+        try {
+            flushes.incrementAndGet();
+            device.flush();
+        } catch (IOException e) {
+            lastFailure = e;
+        } finally {
+            lock.lock();
+            try {
+                inLastFlush = 0;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -125,10 +165,10 @@ final class BackgroundFlush implements AutoCloseable {
         finishSoon();
         long started = System.nanoTime();
         awaitLast();
-        LOG.debug("{}: waited {} µs for the last flush", name, (System.nanoTime() - started) / 1000);
         lock.lock();
         try {
             stop();
+            LOG.debug("{}: waited {} µs for the last flush", name, (System.nanoTime() - started) / 1000);
             if (failure != null) {
                 throw failure;
             }

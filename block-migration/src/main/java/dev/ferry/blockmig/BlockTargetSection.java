@@ -26,7 +26,8 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
 
     private final String drive;
     private final Opener opener;
-    private DiskTarget target;
+    /** Set by the loading thread at START; the progress reports read it from theirs. */
+    private volatile DiskTarget target;
     private String sourceDigest;
 
     private BlockTargetSection(String drive, Opener opener) {
@@ -135,6 +136,12 @@ public final class BlockTargetSection implements LiveSection, AutoCloseable {
     @Override
     public void setup(SectionOutput out) throws IOException {
         throw sendsNothing();
+    }
+
+    @Override
+    public long backlogBytes() {
+        DiskTarget opened = target;
+        return opened == null ? 0 : opened.backlogBytes();
     }
 
     @Override

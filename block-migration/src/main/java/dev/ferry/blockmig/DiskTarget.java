@@ -167,6 +167,21 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         }
     }
 
+    /**
+     * Bytes that arrived but are not yet read back for the digest or not yet durable: what
+     * {@link #verify} and {@link #flush} would still do at the switch. Safe from any thread.
+     *
+     * @return bytes still owed, 0 once caught up
+     */
+    public long backlogBytes() {
+        return verifier.unreadBytes() + background.unflushedBytes();
+    }
+
+    /** Flushes of the image begun so far (tests count them). */
+    long flushes() {
+        return background.flushes();
+    }
+
     /** Full sweeps of the background read-back so far (tests wait on it). */
     long sweeps() {
         return verifier.sweeps();

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
 final class ReadBackVerifier implements AutoCloseable {
 
     static final int SWEEP_SHARE_PERCENT = 20;
+    /**
+     * The most a sweep reads at once: {@link #finish} waits for the read under way when it stops
+     * the thread, inside the guest's downtime, so a sweep's reads stay short.
+     */
+    static final long SWEEP_RUN_BYTES = 64 << 10;
     /** Runs shorter than this are read back without asking the image's map where its zeroes are. */
     static final long MAP_MIN_BYTES = 64 << 10;
     /** How long the thread sleeps at most while nothing is marked and no sweep is due. */
@@ -42,6 +47,7 @@ final class ReadBackVerifier implements AutoCloseable {
     private final MemorySegment buffer;
     private final long granule;
     private final long perRun;
+    private final long perSweepRun;
     private final Thread thread;
     private volatile boolean stopping;
     private volatile Exception failure;
@@ -56,6 +62,7 @@ final class ReadBackVerifier implements AutoCloseable {
         this.device = device;
         this.granule = spec.hashGranularity();
         this.perRun = spec.chunkSize() / granule;
+        this.perSweepRun = Math.max(1, SWEEP_RUN_BYTES / granule);
         this.digests = new ChunkDigests(spec.size(), spec.hashGranularity(), arena);
         this.marked = new DirtyBitmap(spec.size(), granule);
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
@@ -67,6 +74,11 @@ final class ReadBackVerifier implements AutoCloseable {
         if (marked.mark(offset, length) > 0) {
             LockSupport.unpark(thread);
         }
+    }
+
+    /** Bytes written but not read back yet: what {@link #finish} would read if called now. */
+    long unreadBytes() {
+        return marked.count() * granule;
     }
 
     /** Full sweeps over the covered granules so far (tests wait on it). */
@@ -121,7 +133,7 @@ final class ReadBackVerifier implements AutoCloseable {
             return;
         }
         long end = first + 1;
-        while (end - first < perRun && digests.nextCovered(end) == end) {
+        while (end - first < perSweepRun && digests.nextCovered(end) == end) {
             end++;
         }
         sweepCursor = end;

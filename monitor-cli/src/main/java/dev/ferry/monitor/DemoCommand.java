@@ -62,7 +62,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
-                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls);
+                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls,
+                Logging.verbose());
         return new Demo(settings, launcher(), System.out).run();
     }
 

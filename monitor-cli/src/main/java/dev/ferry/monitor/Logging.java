@@ -18,4 +18,9 @@ final class Logging {
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         return verbose;
     }
+
+    /** Whether {@link #configure} turned debug logging on. */
+    static boolean verbose() {
+        return "debug".equals(System.getProperty("org.slf4j.simpleLogger.defaultLogLevel"));
+    }
 }

@@ -23,8 +23,14 @@ public enum FrameKind {
     ACK(0x20),
     /** Return path: the destination refused the stream; carries the reason. */
     NACK(0x21),
+    /**
+     * Return path, while the copy runs: how many stream bytes the destination applied and how
+     * many bytes of work (read-back, flush) it still owes; sent only to a source of minor version
+     * 1 or later, which learns of it from the configuration's ACK.
+     */
+    PROGRESS(0x22),
     /** Return path, first frame of a resumed link: what the destination already holds (opaque to savevm). */
-    RESUME(0x22),
+    RESUME(0x23),
     /** The source gave up (cancel or failure); carries the reason. */
     ABORT(0x2F);
 

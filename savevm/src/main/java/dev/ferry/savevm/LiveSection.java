@@ -92,4 +92,16 @@ public non-sealed interface LiveSection extends Section {
      * @throws IOException if the payload is malformed or cannot be applied
      */
     void load(FrameKind kind, SectionInput in, int version) throws IOException;
+
+    /**
+     * Destination: bytes this section applied but has not finished with yet (read back for its
+     * digest, made durable), which its {@link #verify} would otherwise do inside the guest's
+     * downtime. Reported to the source, which pauses only once the destination caught up. Called
+     * from another thread than {@link #load}; the default owes nothing.
+     *
+     * @return bytes still to be checked or flushed, 0 if none
+     */
+    default long backlogBytes() {
+        return 0;
+    }
 }

@@ -15,7 +15,9 @@ import java.util.Optional;
  * @param throughput bytes per second the channel took over the last measuring window
  * @param dirtyRate bytes per second the live sections' pending grew by, beside what was sent
  * @param iterations passes over the live sections so far
- * @param expectedDowntime remaining bytes at the measured bandwidth
+ * @param expectedDowntime the pause if it switched now: the remaining bytes, plus what the destination
+ *     does not have in hand yet (in flight, not read back, not flushed), at the measured bandwidth,
+ *     plus the destination's measured round trip
  * @param actualDowntime from pause to completion, once known
  * @param maxBandwidth the current limit in bytes per second ({@link Long#MAX_VALUE}: none)
  * @param downtimeLimit the current downtime limit
@@ -23,9 +25,10 @@ import java.util.Optional;
  *     converges on its own or auto-converge is off
  * @param throttleReason why the copy was judged not to converge (the dirty rate against the rate
  *     sent), with a note when auto-converge is off and nothing was throttled; empty while it converges
- * @param downtimeNote once completed over the downtime limit: by how much and where the pause went
- *     (the source's pause, the live sections' rest, state sections and EOF, the destination's checks);
- *     empty otherwise
+ * @param downtimeNote while the copy runs, why the downtime limit cannot be met if it cannot (the
+ *     destination's round trip alone exceeds it); once completed over the limit: by how much and where
+ *     the pause went (the source's pause, the live sections' rest, state sections and EOF, the
+ *     destination's checks); empty otherwise
  * @param sections per live section
  */
 public record MigrationStats(

@@ -131,6 +131,64 @@ class MigrationDriverTest {
         }
     }
 
+    /**
+     * The destination reports that it is behind (a backlog of work on what it loaded): the source
+     * does not pause the guest until a report says it caught up, though the rest fit long before.
+     */
+    @Test
+    void theGuestPausesOnlyOnceTheDestinationCaughtUp() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            destination.ram.owe(64L << 30); // more than any bandwidth here moves within the limit
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!(driver.stats().state() instanceof MigrationState.Active && driver.stats().remainingBytes() == 0
+                    && driver.stats().transferredBytes() >= 256 * SyntheticRam.PAGE) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(300); // every page sent: only the destination's backlog holds the switch now
+            assertEquals(0, source.vm.pauses(), "paused while the destination was 64 GiB behind");
+            assertTrue(driver.stats().expectedDowntime().compareTo(Duration.ofMillis(1)) > 0,
+                    "the backlog counts in the expected downtime: " + driver.stats());
+            long caughtUp = System.nanoTime();
+            destination.ram.owe(0);
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            assertTrue(source.vm.pausedAt() > caughtUp, "paused before the destination caught up");
+        }
+    }
+
+    /** A destination that never catches up does not hold the switch for ever: it waits {@code MAX_SETTLE_MILLIS} at most. */
+    @Test
+    void aDestinationThatNeverCatchesUpDoesNotHoldTheSwitch() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            destination.ram.owe(1L << 20);
+            assertCopied(source.migrate(link, MigrationOptions.defaults()), Duration.ofSeconds(30), source, destination);
+        }
+    }
+
+    /** With a limit below the destination's round trip, {@code info migrate}'s note says so while the copy runs. */
+    @Test
+    void aLimitBelowTheRoundTripIsExplainedWhileTheCopyRuns() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(1024, 0, false)) {
+            Destination destination = new Destination(1024, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(2 << 20)
+                    .withDowntimeLimit(Duration.ZERO));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String note = "";
+            while (!note.startsWith("the 0 ms limit cannot be met") && System.nanoTime() < deadline
+                    && !driver.state().isFinal()) {
+                Thread.sleep(5);
+                note = driver.stats().downtimeNote();
+            }
+            assertTrue(note.startsWith("the 0 ms limit cannot be met: the destination's round trip alone takes "), note);
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+        }
+    }
+
     @Test
     void throttlesTheGuestWhenDirtyingOutrunsTheLink() throws Exception {
         Link link = Link.open();
@@ -269,6 +327,23 @@ class MigrationDriverTest {
                     + "disk digest differs", failed.reason());
             assertEquals(Phase.VERIFY, destination.failure().phase());
             assertRunningAndClean(source, 1);
+        }
+    }
+
+    /** Tries to slip a malformed PROGRESS report past the source: the copy fails at once, naming it, and the VM runs on. */
+    @Test
+    void aMalformedProgressReportFailsTheCopyAndTheVmRunsOn() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withMaxBandwidth(1 << 20));
+            try (FrameWriter replies = FrameWriter.unthrottled(link.destination(), StreamFormat.CONTROL_PAYLOAD)) {
+                replies.writeFrame(FrameKind.ACK, 0, StreamFormat.REPORTS_PROGRESS.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                replies.writeFrame(FrameKind.PROGRESS, 0, new byte[3]);
+                MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+                assertEquals(Phase.ITERATE, failed.phase());
+                assertTrue(failed.reason().endsWith("PROGRESS payload of 3 bytes, expected 16"), failed.reason());
+                assertRunningAndClean(source, 0);
+            }
         }
     }
 

@@ -22,6 +22,8 @@ final class SyntheticRam implements LiveSection {
     private volatile int throttleLevel;
     private volatile int maxThrottleLevel;
     private int loadedFrames;
+    /** What this side says it still owes on what it loaded (a destination behind its stream). */
+    private volatile long backlog;
 
     SyntheticRam(String idstr, int pages) {
         this.id = new SectionId(idstr, 0, 1);
@@ -64,6 +66,16 @@ final class SyntheticRam implements LiveSection {
 
     synchronized boolean tracking() {
         return tracking;
+    }
+
+    /** The destination owes {@code bytes} of work on what it loaded until set to 0 again. */
+    void owe(long bytes) {
+        backlog = bytes;
+    }
+
+    @Override
+    public long backlogBytes() {
+        return backlog;
     }
 
     synchronized int loadedFrames() {

@@ -18,6 +18,7 @@ final class SyntheticVm implements Pausable, AutoCloseable {
     private volatile boolean stop;
     private boolean paused;
     private int pauses;
+    private long pausedAt;
     private int resumes;
 
     /** Dirties {@code bytesPerSecond} (0: never). */
@@ -59,6 +60,7 @@ final class SyntheticVm implements Pausable, AutoCloseable {
         synchronized (gate) {
             paused = true;
             pauses++;
+            pausedAt = System.nanoTime();
         }
     }
 
@@ -74,6 +76,13 @@ final class SyntheticVm implements Pausable, AutoCloseable {
     boolean paused() {
         synchronized (gate) {
             return paused;
+        }
+    }
+
+    /** System.nanoTime() of the last pause, 0 if none. */
+    long pausedAt() {
+        synchronized (gate) {
+            return pausedAt;
         }
     }
 

@@ -65,6 +65,11 @@ final class ChildVm implements AutoCloseable {
         return monitor;
     }
 
+    /** The name it was started with ("source", "destination"). */
+    String name() {
+        return name;
+    }
+
     List<String> command(String line) throws IOException {
         return monitor().command(line);
     }

@@ -64,6 +64,9 @@ public final class Demo {
         }
         String format = settings.mode().equals("inc") ? "qcow2" : "raw";
         List<String> common = new ArrayList<>(List.of("--machine", settings.machine(), "--workload-rate", Long.toString(settings.writeRate())));
+        if (settings.verbose()) {
+            common.add("-v");
+        }
         if (settings.tls()) {
             Path creds = ScratchCredentials.newCa(dir.resolve("tls-ca"), "ferry-demo-ca").writeSet(dir.resolve("tls"));
             common.addAll(List.of("--tls-creds", creds.toString()));
@@ -91,6 +94,11 @@ public final class Demo {
             String verdict = running ? String.join(" ", destination.command("guest_verify --timeout 120")) : "not run";
             boolean guestOk = running && verdict.contains("verify ok") && !verdict.contains("FAILED");
             report(figures, completed, running, guestOk, verdict, destination);
+            if (settings.verbose()) {
+                // The per-step timings of the switch are the VMs' debug lines; their files go with the demo's folder.
+                copyLog(sourceVm);
+                copyLog(destination);
+            }
             return completed && running && guestOk ? 0 : 1;
         }
     }
@@ -183,6 +191,10 @@ public final class Demo {
                 : "no: the destination did not start" + destinationError(destination)));
         out.println("  guest          " + (guestOk ? "kept running on the destination and passed its own checks (" + verdict + ")"
                 : "FAILED: " + verdict));
+    }
+
+    private static void copyLog(ChildVm vm) throws IOException {
+        vm.errors().lines().forEach(line -> System.err.println(vm.name() + ": " + line));
     }
 
     private static String jsonText(String text) {

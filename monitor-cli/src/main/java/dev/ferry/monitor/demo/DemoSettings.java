@@ -14,7 +14,9 @@ import java.time.Duration;
  * @param json print one JSON line instead of the summary
  * @param timeout the longest the migration may take
  * @param tls migrate over TLS, with credentials from a scratch CA
+ * @param verbose run both VMs with {@code -v} and copy their logs to stderr afterwards
  */
 public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate, long incBytes,
-                           boolean json, Duration timeout, boolean tls) {
+                           boolean json, Duration timeout, boolean tls,
+                           boolean verbose) {
 }

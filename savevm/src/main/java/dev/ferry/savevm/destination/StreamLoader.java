@@ -16,19 +16,20 @@ import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameInput;
 import dev.ferry.savevm.stream.FrameReader;
-import dev.ferry.savevm.stream.FrameWriter;
 import dev.ferry.savevm.stream.LinkBrokenException;
+import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,9 +60,13 @@ public final class StreamLoader<C extends Record> {
     private long earlierBytes;
     private final Map<Integer, Opened> opened = new HashMap<>();
     private final Set<Section> loaded = new LinkedHashSet<>();
-    /** The return path's writer, one for its whole sequence (config reply, then ACK or NACK). */
-    private FrameWriter replies;
+    /** The return path, one for its whole sequence (config reply, PROGRESS reports, then ACK or NACK). */
+    private ReturnPath replies;
+    /** Whether the source reads PROGRESS reports (its minor version). */
+    private boolean reports;
     private long frames;
+    /** Stream bytes applied so far (the reports' thread reads it). */
+    private volatile long applied;
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
     private static final class Opened {
@@ -88,15 +93,25 @@ public final class StreamLoader<C extends Record> {
         long start = System.nanoTime();
         reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
         try {
-            readHeader(reader);
+            int sourceMinor = readHeader(reader);
             readConfig(reader);
-            reply(FrameKind.ACK, resume.isPresent() ? StreamFormat.WAITS_FOR_RESUME : "");
+            reports = sourceMinor >= StreamFormat.MINOR_PROGRESS;
+            List<String> offers = new ArrayList<>();
+            if (reports) {
+                offers.add(StreamFormat.REPORTS_PROGRESS);
+            }
+            resume.ifPresent(waiting -> offers.add(StreamFormat.WAITS_FOR_RESUME));
+            reply(FrameKind.ACK, StreamFormat.answer(offers));
+            startReports();
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
                     StateCodec.prepare(state.stateType());
                 }
             });
             loadUntilEof();
+            if (replies != null) {
+                replies.stopReports();
+            }
             verify();
             reply(FrameKind.ACK, "");
             return new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
@@ -163,12 +178,13 @@ public final class StreamLoader<C extends Record> {
             reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
             try {
                 readHeader(reader);
-                send(FrameKind.RESUME, waiting.held());
+                returnPath().deliver(FrameKind.RESUME, waiting.held());
                 Frame answer = reader.next(Phase.LOAD);
                 frames++;
                 switch (answer.kind()) {
                     case ACK -> {
                         LOG.info("migration resumed");
+                        startReports();
                         return;
                     }
                     case ABORT -> reason = "the source refused to resume: " + answer.text();
@@ -193,7 +209,8 @@ public final class StreamLoader<C extends Record> {
         return frame;
     }
 
-    private void readHeader(FrameReader reader) throws IOException {
+    /** Reads the HEADER frame; returns the source's minor version. */
+    private int readHeader(FrameReader reader) throws IOException {
         Frame frame;
         try {
             frame = next(reader, Phase.HEADER);
@@ -213,6 +230,7 @@ public final class StreamLoader<C extends Record> {
             throw new MigrationException(Phase.HEADER, "stream format version " + major + "." + minor
                     + " is not supported: this build reads major version " + StreamFormat.MAJOR);
         }
+        return minor;
     }
 
     private void readConfig(FrameReader reader) throws IOException {
@@ -244,6 +262,7 @@ public final class StreamLoader<C extends Record> {
                 }
                 default -> throw new MigrationException(Phase.LOAD, frame.describe() + ": not allowed in the section stream");
             }
+            applied = reader.bytesRead();
         }
     }
 
@@ -351,26 +370,45 @@ public final class StreamLoader<C extends Record> {
         }
     }
 
+    /** What the live sections still owe on what they applied (the reports' thread asks). */
+    private long backlog() {
+        long total = 0;
+        for (Section section : registry.sections()) {
+            if (section instanceof LiveSection live) {
+                total += live.backlogBytes();
+            }
+        }
+        return total;
+    }
+
     /** Sends ACK or NACK if there is a return path; a failure to send is only logged. */
     private void reply(FrameKind kind, String reason) {
         if (channel.writable().isEmpty()) {
             return;
         }
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        try {
-            send(kind, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
-        } catch (IOException e) {
-            LOG.debug("{} not sent: {}", kind, e.toString());
+        if (replies == null) {
+            replies = new ReturnPath(channel.writable().orElseThrow());
         }
+        if (kind == FrameKind.NACK) {
+            replies.stopReports();
+        }
+        returnPath().send(kind, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
     }
 
-    /** Writes one frame on the return path (RESUME may be larger than a reason: up to a full payload). */
-    private void send(FrameKind kind, byte[] payload) throws IOException {
-        WritableByteChannel returnPath = channel.writable().orElseThrow(() -> new MigrationException(Phase.LOAD,
-                "no return path to send " + kind + " on"));
+    /** The current link's return path, made on first use (callers know the link has one). */
+    private ReturnPath returnPath() {
         if (replies == null) {
-            replies = FrameWriter.unthrottled(returnPath, StreamFormat.MAX_PAYLOAD);
+            replies = new ReturnPath(channel.writable().orElseThrow());
         }
-        replies.writeFrame(kind, 0, payload);
+        return replies;
+    }
+
+    /** With a source that reads them, PROGRESS reports of this link's applied bytes until the stream's end. */
+    private void startReports() {
+        applied = reader.bytesRead();
+        if (reports && channel.writable().isPresent()) {
+            returnPath().startReports(() -> new ProgressReport(applied, backlog()));
+        }
     }
 }

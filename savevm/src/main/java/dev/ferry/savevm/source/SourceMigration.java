@@ -38,6 +38,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,12 @@ public final class SourceMigration implements Runnable {
     private static final long SAMPLE_NANOS = 100_000_000L;
     private static final long MIN_BUDGET = 64 << 10;
     private static final long MAX_BUDGET = 64 << 20;
+    /**
+     * What the destination may still have in hand (in flight, not yet read back or flushed) and
+     * count as caught up: a couple of milliseconds of its work, which the reports' own period
+     * (2 ms) keeps in view anyway.
+     */
+    static final long CAUGHT_UP_BYTES = 256 << 10;
 
     private final List<LiveSection> live;
     private final List<StateSection<?>> states;
@@ -97,10 +104,17 @@ public final class SourceMigration implements Runnable {
     private volatile MigrationStats stats;
     private volatile Thread thread;
 
-    private Phase phase = Phase.SETUP;
+    /** Volatile: the return path's reader names it in its errors. */
+    private volatile Phase phase = Phase.SETUP;
     private FrameWriter writer;
     /** The destination's replies on the return path, one reader for its whole sequence. */
     private FrameReader replies;
+    /** Reads the return path once the copy runs, with a destination that reports its progress. */
+    private ReturnPathReader returnReader;
+    /** The destination said it sends PROGRESS reports (on every link of this migration). */
+    private boolean reportsProgress;
+    /** Since when the rest fits but the destination is behind, or -1. */
+    private long drainSince = -1;
     /** The destination answered with NACK (or the return path failed while we waited for it). */
     private boolean replyFailed;
     private int setUp;
@@ -215,6 +229,9 @@ public final class SourceMigration implements Runnable {
             writer.close();
             gate.closeLeftover();
             closeChannel();
+            if (returnReader != null) {
+                returnReader.join();
+            }
             if (replies != null) {
                 replies.close();
             }
@@ -240,8 +257,13 @@ public final class SourceMigration implements Runnable {
         // The destination checks every drive against the config before any data moves; nothing
         // is copied, and the VM never pauses, until it said yes.
         Optional<ReadableByteChannel> returnPath = channel.readable();
-        boolean destinationWaits = returnPath.isPresent()
-                && awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT).equals(StreamFormat.WAITS_FOR_RESUME);
+        boolean destinationWaits = false;
+        if (returnPath.isPresent()) {
+            String answer = awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT);
+            destinationWaits = StreamFormat.offers(answer, StreamFormat.WAITS_FOR_RESUME);
+            reportsProgress = StreamFormat.offers(answer, StreamFormat.REPORTS_PROGRESS);
+            startReturnReader(0);
+        }
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
             setUp++;
@@ -266,10 +288,14 @@ public final class SourceMigration implements Runnable {
         long sentBefore = meter.totalBytes();
         for (int i = 0; i < live.size(); i++) {
             checkCancel();
+            long started = System.nanoTime();
             outputs[i].open(FrameKind.PART);
             live.get(i).complete(outputs[i]);
+            long completed = System.nanoTime();
             outputs[i].finish(true);
             pending[i] = 0;
+            LOG.debug("section {}: rest in {} µs, END written in {} µs", live.get(i).id(), (completed - started) / 1000,
+                    (System.nanoTime() - completed) / 1000);
         }
         long liveDone = System.nanoTime();
         long liveBytes = meter.totalBytes() - sentBefore;
@@ -329,9 +355,12 @@ public final class SourceMigration implements Runnable {
                 replies.close();
             }
             replies = new FrameReader(link.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
+            long base = meter.totalBytes();
             try {
                 new Relink(writer, replies, resumer.orElseThrow(), this::closeChannel).run(headerPayload());
                 LOG.info("migration resumed");
+                startReturnReader(base);
+                drainSince = -1;
                 convergence.forgetWindow();
                 changeState(new MigrationState.Active());
                 return;
@@ -347,13 +376,27 @@ public final class SourceMigration implements Runnable {
     private void dropLink() {
         writer.discard();
         closeChannel();
+        if (returnReader != null) {
+            returnReader.join(); // its read fails on the closed channel
+            returnReader = null;
+        }
+    }
+
+    /** With a destination that reports, reads its return path on a thread of its own from now on. */
+    private void startReturnReader(long base) {
+        if (reportsProgress) {
+            Thread migration = Thread.currentThread();
+            returnReader = new ReturnPathReader(replies, meter, base, () -> phase, () -> LockSupport.unpark(migration));
+        }
     }
 
     private void iterateUntilConverged() throws IOException {
         while (true) {
             checkCancel();
+            checkReturnPath();
             long now = System.nanoTime();
             long total = estimatePending();
+            long lag = destinationLag();
             sample(now, total);
             if (convergence.observe(now, total, meter.totalBytes())) {
                 int level = convergence.level();
@@ -370,15 +413,21 @@ public final class SourceMigration implements Runnable {
                         + "); raise the downtime limit or the bandwidth");
             }
             long bandwidth = effectiveBandwidth();
+            Duration fixed = fixedCost();
             if (bandwidth > 0) {
-                expectedDowntime = downtime(total, bandwidth);
+                expectedDowntime = downtime(total + lag, bandwidth).plus(fixed);
             }
+            noteLimit(fixed);
             publish();
-            boolean fits = fits(total, bandwidth) && fits(exactPending(), bandwidth);
-            if (switchPoint.observe(now, sum(), fits)) {
-                expectedDowntime = downtime(sum(), bandwidth);
-                LOG.debug("pausing: {}; expected downtime {} ms at {} B/s", switchPoint.describe(now, sum()),
-                        expectedDowntime.toMillis(), bandwidth);
+            boolean fits = fits(total + lag, bandwidth, fixed) && fits(exactPending() + lag, bandwidth, fixed);
+            if (waitForDestination(now, fits, lag)) {
+                // The rest fits but the destination is behind: pausing now would make the guest
+                // wait for it. Go on sending what is pending (or wait for its next report).
+                LOG.trace("destination {} bytes behind", lag);
+            } else if (switchPoint.observe(now, sum() + lag, fits)) {
+                expectedDowntime = downtime(sum() + lag, bandwidth).plus(fixed);
+                LOG.debug("pausing: {}; destination {} bytes behind; expected downtime {} ms at {} B/s and {} ms round trip",
+                        switchPoint.describe(now, sum() + lag), lag, expectedDowntime.toMillis(), bandwidth, fixed.toMillis());
                 return;
             }
             long budget = budget(bandwidth > 0 ? bandwidth : maxBandwidth);
@@ -441,8 +490,70 @@ public final class SourceMigration implements Runnable {
         return Math.min(pipeline.rate(), maxBandwidth);
     }
 
-    private boolean fits(long bytes, long bandwidth) {
-        return bytes == 0 || (bandwidth > 0 && downtime(bytes, bandwidth).compareTo(downtimeLimit) <= 0);
+    /**
+     * Fails the copy at once if the destination answered before the end of the stream (a NACK, a
+     * broken or malformed return path) instead of sending on until the final wait.
+     */
+    private void checkReturnPath() throws IOException {
+        if (returnReader != null && returnReader.answered()) {
+            Optional<IOException> broken = returnReader.failure().filter(LinkBrokenException::isBreak);
+            if (broken.isPresent()) {
+                throw broken.get(); // a resumable migration pauses on it
+            }
+            awaitReply(null, "migration", Duration.ZERO);
+            replyFailed = true;
+            throw new MigrationException(phase, "return path: the destination acknowledged before the end of the stream");
+        }
+    }
+
+    /**
+     * Bytes the destination does not have in hand yet (in flight, not read back, not flushed), as
+     * its last report says (before the first, nothing counts as applied); 0 once that is at most
+     * {@link #CAUGHT_UP_BYTES}, or if it does not report.
+     */
+    private long destinationLag() {
+        if (returnReader == null) {
+            return 0;
+        }
+        long lag = returnReader.lag(meter.totalBytes());
+        return lag <= CAUGHT_UP_BYTES ? 0 : lag;
+    }
+
+    /** What the pause costs however little is left: the destination's measured round trip (0 if it does not report). */
+    private Duration fixedCost() {
+        return returnReader == null ? Duration.ZERO : returnReader.roundTrip();
+    }
+
+    /**
+     * Whether to hold the switch while the destination catches up: the rest fits, the
+     * destination is behind, and it has been so for less than {@link SwitchPoint#MAX_SETTLE_MILLIS}
+     * (a destination that never catches up must not hold the migration forever).
+     */
+    private boolean waitForDestination(long now, boolean fits, long lag) {
+        if (!fits || lag == 0) {
+            drainSince = -1;
+            return false;
+        }
+        if (drainSince < 0) {
+            drainSince = now;
+        }
+        return now - drainSince < SwitchPoint.MAX_SETTLE_MILLIS * 1_000_000L;
+    }
+
+    /** While the copy runs: if the fixed cost alone exceeds the limit, say so (the limit cannot be met). */
+    private void noteLimit(Duration fixed) {
+        downtimeNote = fixed.compareTo(downtimeLimit) > 0
+                ? String.format(Locale.ROOT, "the %d ms limit cannot be met: the destination's round trip alone takes %d ms;"
+                        + " pausing once nothing is left to send", downtimeLimit.toMillis(), fixed.toMillis())
+                : "";
+    }
+
+    /**
+     * Whether {@code bytes} at {@code bandwidth}, plus the {@code fixed} cost, fit the limit.
+     * Nothing left always fits: with a fixed cost over the limit that is the best there is.
+     */
+    private boolean fits(long bytes, long bandwidth, Duration fixed) {
+        return bytes == 0 || (bandwidth > 0 && downtime(bytes, bandwidth).plus(fixed).compareTo(downtimeLimit) <= 0);
     }
 
     private static Duration downtime(long bytes, long bandwidth) {
@@ -459,7 +570,9 @@ public final class SourceMigration implements Runnable {
 
     private void writeFull(FrameWriter writer, int index, StateSection<?> section) throws IOException {
         SectionId id = section.id();
+        long started = System.nanoTime();
         byte[] body = StateCodec.encode(section.save());
+        long encoded = System.nanoTime();
         long size = SectionDescriptor.size(id) + body.length;
         if (size > writer.maxPayload()) {
             throw new MigrationException(Phase.DOWNTIME, "section " + id + ": state of " + body.length
@@ -469,39 +582,68 @@ public final class SourceMigration implements Runnable {
         SectionDescriptor.write(id, writer.claim(SectionDescriptor.size(id)));
         MemorySegment.copy(MemorySegment.ofArray(body), 0, writer.claim(body.length), 0, body.length);
         writer.seal(FrameKind.FULL);
+        LOG.debug("section {}: {} bytes of state saved in {} µs, written in {} µs", id, body.length, (encoded - started) / 1000,
+                (System.nanoTime() - encoded) / 1000);
     }
 
     /** Waits for ACK (returns its text) or NACK (throws with the destination's reason) about {@code what}. */
     private String awaitReply(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
+        ReturnPathReader.Answer answer = returnReader != null ? awaitReader(what, timeout) : readAnswer(returnPath, what, timeout);
+        switch (answer.kind()) {
+            case ACK -> {
+                return answer.text();
+            }
+            case NACK -> {
+                replyFailed = true;
+                throw new MigrationException(phase, "the destination refused the migration: " + answer.text());
+            }
+            default -> {
+                replyFailed = true;
+                throw new MigrationException(phase, "return path: expected ACK or NACK, got " + answer.description());
+            }
+        }
+    }
+
+    /** Reads the next frame of the return path on this thread, under a deadline. */
+    private ReturnPathReader.Answer readAnswer(ReadableByteChannel returnPath, String what, Duration timeout) throws IOException {
         if (replies == null) {
             replies = new FrameReader(returnPath, StreamFormat.CONTROL_PAYLOAD);
         }
         try (Watchdog watchdog = new Watchdog(timeout, this::closeChannel)) {
-            Frame frame;
             try {
-                frame = replies.next(phase);
+                Frame frame = replies.next(phase);
+                return new ReturnPathReader.Answer(frame.kind(), frame.text(), frame.describe());
             } catch (IOException e) {
                 replyFailed = true;
-                if (watchdog.fired()) {
-                    throw new MigrationException(phase, "no answer from the destination about the " + what
-                            + " within " + timeout.toMillis() + " ms");
-                }
-                throw new MigrationException(phase, "the destination did not answer about the " + what + ": " + e.getMessage(), e);
-            }
-            switch (frame.kind()) {
-                case ACK -> {
-                    return frame.text();
-                }
-                case NACK -> {
-                    replyFailed = true;
-                    throw new MigrationException(phase, "the destination refused the migration: " + frame.text());
-                }
-                default -> {
-                    replyFailed = true;
-                    throw new MigrationException(phase, "return path: expected ACK or NACK, got " + frame.describe());
-                }
+                throw answerFailed(what, timeout, e, watchdog.fired());
             }
         }
+    }
+
+    /** Takes the answer the return path's reader thread got. */
+    private ReturnPathReader.Answer awaitReader(String what, Duration timeout) throws IOException {
+        try {
+            return returnReader.await(timeout);
+        } catch (TimeoutException e) {
+            replyFailed = true;
+            closeChannel();
+            throw answerFailed(what, timeout, null, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            replyFailed = true;
+            throw new MigrationException(phase, "interrupted while waiting for the destination's answer about the " + what);
+        } catch (IOException e) {
+            replyFailed = true;
+            throw answerFailed(what, timeout, e, false);
+        }
+    }
+
+    private MigrationException answerFailed(String what, Duration timeout, IOException cause, boolean timedOut) {
+        if (timedOut) {
+            return new MigrationException(phase, "no answer from the destination about the " + what + " within "
+                    + timeout.toMillis() + " ms");
+        }
+        return new MigrationException(phase, "the destination did not answer about the " + what + ": " + cause.getMessage(), cause);
     }
 
     /**
@@ -512,6 +654,18 @@ public final class SourceMigration implements Runnable {
         Optional<ReadableByteChannel> returnPath = channel.readable();
         if (returnPath.isEmpty() || replyFailed) {
             return Optional.empty();
+        }
+        if (returnReader != null) {
+            try {
+                ReturnPathReader.Answer answer = returnReader.await(ABORT_GRACE);
+                return answer.kind() == FrameKind.NACK ? Optional.of(answer.text()) : Optional.empty();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                LOG.debug("no reason from the destination: {}", e.toString());
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
         if (replies == null) {
             replies = new FrameReader(returnPath.get(), StreamFormat.CONTROL_PAYLOAD);

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -21,8 +22,20 @@ public final class StreamFormat {
     public static final byte[] MAGIC = "FERRYMIG".getBytes(StandardCharsets.US_ASCII);
     /** Bumped on any change an older reader would misread; readers refuse another major. */
     public static final int MAJOR = 2;
-    /** Bumped on compatible additions; informational. */
-    public static final int MINOR = 0;
+    /** Bumped on compatible additions; 1 added PROGRESS reports on the return path. */
+    public static final int MINOR = 1;
+    /** The first minor version whose source reads PROGRESS frames on the return path. */
+    public static final int MINOR_PROGRESS = 1;
+    /**
+     * The configuration's ACK offer with which a destination says it sends PROGRESS reports. The
+     * ACK's text lists offers separated by commas ({@link #offers}); an empty text offers nothing.
+     */
+    public static final String REPORTS_PROGRESS = "progress";
+    /**
+     * The configuration's ACK offer with which the destination says it will wait for a resume
+     * after a broken link; without it the source fails on a break, as the destination does.
+     */
+    public static final String WAITS_FOR_RESUME = "resume=on";
 
     public static final int HEADER_BYTES = 16;
     public static final int TRAILER_BYTES = 4;
@@ -30,14 +43,9 @@ public final class StreamFormat {
     public static final int MAX_PAYLOAD = 16 << 20;
     /** The payload size the source writer fills before sealing a frame. */
     public static final int WRITER_PAYLOAD = 4 << 20;
-    /** The payload limit on the return path, which carries only ACK and NACK. */
+    /** The payload limit on the return path, which carries only ACK, NACK and PROGRESS. */
     public static final int CONTROL_PAYLOAD = 64 << 10;
     /** How a destination's NACK begins when it only echoes the source's ABORT. */
-    /**
-     * The destination's ACK to the configuration carries this when it will wait for a resume
-     * after a broken link; without it the source fails on a break, as the destination does.
-     */
-    public static final String WAITS_FOR_RESUME = "resume=on";
     public static final String SOURCE_ABORTED = "the source aborted the migration: ";
 
     static final int KIND = 0;
@@ -49,6 +57,27 @@ public final class StreamFormat {
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * The configuration's ACK text for these offers.
+     *
+     * @param offers what the destination offers ({@link #REPORTS_PROGRESS}, {@link #WAITS_FOR_RESUME})
+     * @return them separated by commas
+     */
+    public static String answer(List<String> offers) {
+        return String.join(",", offers);
+    }
+
+    /**
+     * Whether the configuration's ACK text makes {@code offer}.
+     *
+     * @param answer the ACK's text
+     * @param offer one offer
+     * @return true if the text lists it
+     */
+    public static boolean offers(String answer, String offer) {
+        return List.of(answer.split(",")).contains(offer);
+    }
 
     /** CRC32C of {@code bytes} (through a direct ByteBuffer view, so the intrinsic applies). */
     static int crc(MemorySegment bytes) {

@@ -2,12 +2,19 @@ package dev.ferry.savevm.stream;
 
 /**
  * Counts the stream's bytes and its throughput over short windows (100 ms): bytes per
- * wall-clock second, what {@code info migrate} shows. Written by the writer thread, read by
- * anyone.
+ * wall-clock second, what {@code info migrate} shows; and remembers when the last
+ * {@value #TIMES} frames went out, so a report that the destination applied the stream up to
+ * some byte tells how long that byte took. Written by the writer thread, read by anyone.
  */
 public final class ThroughputMeter {
 
     private static final long WINDOW_NANOS = 100_000_000L;
+    private static final int TIMES = 1024;
+
+    /** Stream offset after each of the last frames and when it was written, a ring. */
+    private final long[] endOffsets = new long[TIMES];
+    private final long[] endNanos = new long[TIMES];
+    private int next;
 
     private long windowStart = System.nanoTime();
     private long windowBytes;
@@ -19,11 +26,35 @@ public final class ThroughputMeter {
         totalBytes += bytes;
         windowBytes += bytes;
         long now = System.nanoTime();
+        synchronized (endOffsets) {
+            endOffsets[next] = totalBytes;
+            endNanos[next] = now;
+            next = (next + 1) % TIMES;
+        }
         long elapsed = now - windowStart;
         if (elapsed >= WINDOW_NANOS) {
             throughput = (long) (windowBytes * 1e9 / elapsed);
             windowStart = now;
             windowBytes = 0;
+        }
+    }
+
+    /**
+     * When the frame that ends at stream offset {@code offset} was written; -1 if it is not among
+     * the last frames remembered (or no frame ends there).
+     */
+    public long writtenAt(long offset) {
+        synchronized (endOffsets) {
+            for (int i = 1; i <= TIMES; i++) {
+                int at = Math.floorMod(next - i, TIMES);
+                if (endOffsets[at] == offset && endNanos[at] != 0) {
+                    return endNanos[at];
+                }
+                if (endOffsets[at] < offset) {
+                    return -1;
+                }
+            }
+            return -1;
         }
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,7 +30,7 @@ public final class DiskWorkload implements AutoCloseable {
      */
     public record Settings(long seed, long bytesPerSecond, int blockSize, long blocks, int readPercent) {
 
-        /** 1 MiB of sequence numbers: 1 GiB of 4 KiB blocks. */
+        /** 1 GiB of 4 KiB blocks: at most 2 MiB of state (two ints per written block), inside one frame. */
         public static final long MAX_BLOCKS = 1L << 18;
 
         /**
@@ -112,6 +113,8 @@ public final class DiskWorkload implements AutoCloseable {
     private final Settings settings;
     private final long diskSeed;
     private final int[] seqs;
+    /** The blocks whose {@link #seqs} entry is not 0. */
+    private final BitSet written = new BitSet();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer;
     private final ReentrantLock lock = new ReentrantLock();
@@ -136,7 +139,10 @@ public final class DiskWorkload implements AutoCloseable {
                     + " bytes but " + disk.path() + " has " + disk.size());
         }
         this.diskSeed = VerifiableBlock.diskSeed(settings.seed());
-        this.seqs = state.seqs().clone();
+        this.seqs = state.seqsPerBlock();
+        for (int block : state.writtenBlocks()) {
+            written.set(block);
+        }
         this.random = state.random();
         this.lastSeq = state.lastSeq();
         this.blocksWritten = state.blocksWritten();
@@ -155,7 +161,7 @@ public final class DiskWorkload implements AutoCloseable {
      */
     public static DiskWorkload create(BlockDevice disk, Settings settings) {
         long start = VerifiableBlock.mix64(settings.seed() ^ 0x72616e64L) | 1;
-        return restore(disk, new DiskWorkloadState(settings, start, 0, new int[(int) settings.blocks()], 0, 0, 0));
+        return restore(disk, new DiskWorkloadState(settings, start, 0, new int[0], new int[0], 0, 0, 0));
     }
 
     /**
@@ -201,7 +207,7 @@ public final class DiskWorkload implements AutoCloseable {
             if (!paused) {
                 throw new IllegalStateException("disk workload state taken while it runs");
             }
-            return new DiskWorkloadState(settings, random, lastSeq, seqs.clone(), blocksWritten, blocksRead, errors);
+            return DiskWorkloadState.of(settings, random, lastSeq, written, seqs, blocksWritten, blocksRead, errors);
         } finally {
             lock.unlock();
         }
@@ -295,6 +301,7 @@ public final class DiskWorkload implements AutoCloseable {
         VerifiableBlock.fill(buffer, diskSeed, block, seq);
         disk.write(offset, buffer);
         seqs[block] = seq;
+        written.set(block);
         blocksWritten++;
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.vm.workload;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +96,37 @@ class DiskWorkloadTest {
         }
     }
 
+    /** The state lists only written blocks: an idle workload's is a few bytes whatever the disk. */
+    @Test
+    void theStateListsOnlyWrittenBlocks() {
+        DiskWorkload.Settings settings = DiskWorkload.Settings.forDisk(1L << 30, 1, 0, 4096, 0);
+        int[] seqs = new int[(int) settings.blocks()];
+        seqs[7] = 3;
+        seqs[70_000] = 9;
+        BitSet written = new BitSet();
+        written.set(7);
+        written.set(70_000);
+        DiskWorkloadState state = DiskWorkloadState.of(settings, 1, 9, written, seqs, 2, 0, 0);
+        assertArrayEquals(new int[] {7, 70_000}, state.writtenBlocks());
+        assertArrayEquals(new int[] {3, 9}, state.writtenSeqs());
+        assertArrayEquals(seqs, state.seqsPerBlock());
+        assertEquals(0, DiskWorkloadState.of(settings, 1, 0, new BitSet(), new int[seqs.length], 0, 0, 0).writtenBlocks().length);
+    }
+
+    /** Tries to slip a malformed table past the state's checks (it arrives from another host). */
+    @Test
+    void aStateWithBlocksOutOfOrderOutsideTheRegionOrWithoutSequenceIsRefused() {
+        DiskWorkload.Settings settings = DiskWorkload.Settings.forDisk(1L << 20, 1, 0, 4096, 0);
+        assertThrows(IllegalArgumentException.class,
+                () -> new DiskWorkloadState(settings, 1, 2, new int[] {5, 3}, new int[] {1, 2}, 2, 0, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DiskWorkloadState(settings, 1, 2, new int[] {256}, new int[] {1}, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DiskWorkloadState(settings, 1, 2, new int[] {4}, new int[] {0}, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DiskWorkloadState(settings, 1, 2, new int[] {4}, new int[] {1, 2}, 1, 0, 0));
+    }
+
     @Test
     void aLargeDiskUsesABoundedRegionSoItsStateFitsOneFrame() {
         DiskWorkload.Settings settings = DiskWorkload.Settings.forDisk(16L << 30, 1, 0, 4096, 0);
@@ -111,11 +144,9 @@ class DiskWorkloadTest {
     }
 
     private static int firstWritten(DiskWorkloadState state) {
-        for (int i = 0; i < state.seqs().length; i++) {
-            if (state.seqs()[i] != 0) {
-                return i;
-            }
+        if (state.writtenBlocks().length == 0) {
+            throw new AssertionError("nothing written");
         }
-        throw new AssertionError("nothing written");
+        return state.writtenBlocks()[0];
     }
 }
