@@ -348,8 +348,17 @@ public final class DiskMigration implements AutoCloseable {
 
     private enum Kind { DATA, ZERO, SKIP }
 
-    /** A range of one kind: following extents of the same kind are merged into one message. */
-    private record Run(Kind kind, long offset, long length) {
+    /**
+     * A range of one kind: following extents of the same kind are merged into one message. A data
+     * run the comparison with the backing file already read has its bytes at {@code copied} in
+     * {@code topCopy}, so they are not read again; otherwise {@code copied} is -1.
+     */
+    private record Run(Kind kind, long offset, long length, long copied) {
+
+        Run(Kind kind, long offset, long length) {
+            this(kind, offset, length, -1);
+        }
+
         long end() {
             return offset + length;
         }
@@ -382,15 +391,17 @@ public final class DiskMigration implements AutoCloseable {
                 append(refined, run.kind, run.offset, run.end());
                 continue;
             }
-            MemorySegment top = topCopy.asSlice(0, comparable);
-            MemorySegment below = baseCopy.asSlice(0, comparable);
+            // Each run at its place in the chunk: the runs are sent after all of them were compared.
+            long inChunk = run.offset & ((1L << chunkShift) - 1);
+            MemorySegment top = topCopy.asSlice(inChunk, comparable);
+            MemorySegment below = baseCopy.asSlice(inChunk, comparable);
             device.read(run.offset, top);
             backing.read(run.offset, below);
             long granule = 1L << granuleShift;
             for (long at = 0; at < comparable; ) {
                 long to = Math.min(comparable, ((run.offset + at) & -granule) + granule - run.offset);
                 boolean same = MemorySegment.mismatch(top, at, to, below, at, to) == -1;
-                append(refined, same ? Kind.SKIP : Kind.DATA, run.offset + at, run.offset + to);
+                append(refined, same ? Kind.SKIP : Kind.DATA, run.offset + at, run.offset + to, same ? -1 : inChunk + at);
                 at = to;
             }
             if (comparable < run.length) {
@@ -402,11 +413,16 @@ public final class DiskMigration implements AutoCloseable {
 
     /** Adds {@code [from, to)} of {@code kind}, merged into the last run if that has the same kind. */
     private static void append(List<Run> runs, Kind kind, long from, long to) {
+        append(runs, kind, from, to, -1);
+    }
+
+    /** Likewise for a range whose bytes are at {@code copied} in {@code topCopy} (-1: not read yet). */
+    private static void append(List<Run> runs, Kind kind, long from, long to, long copied) {
         Run last = runs.isEmpty() ? null : runs.getLast();
-        if (last != null && last.kind == kind && last.end() == from) {
-            runs.set(runs.size() - 1, new Run(kind, last.offset, to - last.offset));
+        if (last != null && last.kind == kind && last.end() == from && (last.copied < 0) == (copied < 0)) {
+            runs.set(runs.size() - 1, new Run(kind, last.offset, to - last.offset, last.copied));
         } else {
-            runs.add(new Run(kind, from, to - from));
+            runs.add(new Run(kind, from, to - from, copied));
         }
     }
 
@@ -470,6 +486,9 @@ public final class DiskMigration implements AutoCloseable {
      * no copy here.
      */
     private boolean sendData(Run run, ChunkSink sink, boolean hash) throws IOException {
+        if (run.copied >= 0) {
+            return sendContent(run, topCopy.asSlice(run.copied, run.length), sink, hash);
+        }
         long probe = Math.min(PROBE_BYTES, run.length);
         MemorySegment head = buffer.asSlice(0, probe);
         device.read(run.offset, head);
@@ -487,6 +506,11 @@ public final class DiskMigration implements AutoCloseable {
             device.read(run.offset + probe, content.asSlice(probe));
         }
         // A short run (a page re-sent) is whole in the probe already: sent from here, not read again.
+        return sendContent(run, content, sink, hash);
+    }
+
+    /** Sends {@code run}, whose bytes are {@code content}, unless they are all zero (then returns false). */
+    private boolean sendContent(Run run, MemorySegment content, ChunkSink sink, boolean hash) throws IOException {
         if (hash) {
             digests.add(run.offset, content);
         }
