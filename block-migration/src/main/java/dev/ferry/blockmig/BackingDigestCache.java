@@ -1,34 +1,75 @@
 package dev.ferry.blockmig;
 
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.SidecarFile;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backing identities per version of their files: the key is every file of the backing chain with
- * its size, modification time and inode, so a file written since (even one byte, which moves
- * its mtime) or replaced (a new inode) is hashed again. The config check and the disk's START
- * ask for the same identity, and it is read once.
+ * Backing identities per version of their files, in memory and in a sidecar file beside the
+ * backing file ({@code BACKING.ferry-identity}), so a backing file that did not change is hashed
+ * once, not once per migration and side. The key is every file of the backing chain with its
+ * device and inode, size, mtime and ctime: a write moves ctime even when mtime is put back
+ * ({@code touch -d}), and a replaced file has a new inode.
+ *
+ * <p>A file changed within the file system's timestamp granularity after it was hashed would keep
+ * its key, so an identity is kept on disk only when every file of the chain was last changed
+ * {@link #settled} before the hash began. A sidecar that cannot be written (a read-only
+ * directory) is skipped; one that does not parse, or whose key differs, is ignored and replaced.
+ * Anyone who can write the sidecar can also replace the backing file: the sidecar does not widen
+ * who can make a migration accept another backing file.
  */
 final class BackingDigestCache {
 
-    static final BackingDigestCache SHARED = new BackingDigestCache();
+    static final BackingDigestCache SHARED = new BackingDigestCache(Duration.ofSeconds(2));
     private static final Logger LOG = LoggerFactory.getLogger(BackingDigestCache.class);
+    private static final String SUFFIX = ".ferry-identity";
+    private static final String FORMAT = "ferry backing identity 1";
+    private static final String END = "end";
 
     /** One file of a backing chain as the file system describes it now. */
-    private record FileVersion(String path, long size, long mtimeNanos, Object inode) {
+    private record FileVersion(String path, String inode, long size, long mtimeNanos, long ctimeNanos) {
+
+        static FileVersion of(Path file) throws IOException {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            FileTime ctime = (FileTime) Files.getAttribute(file, "unix:ctime");
+            return new FileVersion(file.toRealPath().toString(), String.valueOf(attributes.fileKey()), attributes.size(),
+                    nanos(attributes.lastModifiedTime()), nanos(ctime));
+        }
+
+        Instant changed() {
+            return Instant.EPOCH.plusNanos(Math.max(mtimeNanos, ctimeNanos));
+        }
+
+        String line() {
+            return "file " + inode + " " + size + " " + mtimeNanos + " " + ctimeNanos + " " + path;
+        }
+
+        private static long nanos(FileTime time) {
+            Instant instant = time.toInstant();
+            return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+        }
     }
 
+    private final Duration settled;
     private final Map<List<FileVersion>, BackingIdentity> identities = new ConcurrentHashMap<>();
+
+    /** @param settled how long before a hash the chain's files must have last changed for it to be kept on disk */
+    BackingDigestCache(Duration settled) {
+        this.settled = settled;
+    }
 
     BackingIdentity identity(BlockDevice backing) throws IOException {
         List<FileVersion> key = versions(backing);
@@ -36,12 +77,22 @@ final class BackingDigestCache {
         if (known != null) {
             return known;
         }
-        long started = System.nanoTime();
+        SidecarFile sidecar = SidecarFile.beside(backing.path(), SUFFIX);
+        Optional<BackingIdentity> stored = read(sidecar, key);
+        if (stored.isPresent()) {
+            LOG.info("backing file {}: identity from {} (unchanged since it was hashed)", backing.path(), sidecar.path());
+            identities.put(key, stored.get());
+            return stored.get();
+        }
+        Instant started = Instant.now();
         BackingIdentity computed = BackingIdentity.compute(backing);
-        LOG.info("backing file {}: {} bytes hashed in {} ms", backing.path(), computed.size(),
-                (System.nanoTime() - started) / 1_000_000);
+        LOG.info("backing file {}: {} bytes hashed in {} ms on {} threads", backing.path(), computed.size(),
+                Duration.between(started, Instant.now()).toMillis(), BackingIdentity.HASH_THREADS);
         if (key.equals(versions(backing))) {
             identities.put(key, computed);
+            if (key.stream().allMatch(file -> file.changed().plus(settled).isBefore(started))) {
+                write(sidecar, key, computed);
+            }
         }
         return computed;
     }
@@ -49,12 +100,53 @@ final class BackingDigestCache {
     private static List<FileVersion> versions(BlockDevice device) throws IOException {
         List<FileVersion> chain = new ArrayList<>();
         for (Optional<BlockDevice> layer = Optional.of(device); layer.isPresent(); layer = layer.get().backing()) {
-            BasicFileAttributes attributes = Files.readAttributes(layer.get().path(), BasicFileAttributes.class);
-            chain.add(new FileVersion(layer.get().path().toRealPath().toString(), attributes.size(),
-                    attributes.lastModifiedTime().toInstant().getEpochSecond() * 1_000_000_000L
-                            + attributes.lastModifiedTime().toInstant().getNano(),
-                    Objects.requireNonNullElse(attributes.fileKey(), "")));
+            chain.add(FileVersion.of(layer.get().path()));
         }
         return List.copyOf(chain);
+    }
+
+    private static String header(List<FileVersion> key) {
+        StringBuilder text = new StringBuilder(FORMAT).append('\n');
+        key.forEach(file -> text.append(file.line()).append('\n'));
+        return text.toString();
+    }
+
+    /** The stored identity if the sidecar holds one for exactly this key and parses whole. */
+    private static Optional<BackingIdentity> read(SidecarFile sidecar, List<FileVersion> key) {
+        try {
+            Optional<String> text = sidecar.read();
+            String header = header(key);
+            if (text.isEmpty() || !text.get().startsWith(header)) {
+                return Optional.empty();
+            }
+            List<String> lines = text.get().substring(header.length()).lines().toList();
+            if (lines.size() < 3 || !lines.getLast().equals(END)) {
+                return Optional.empty();
+            }
+            List<String> regions = lines.subList(2, lines.size() - 1);
+            if (!regions.stream().allMatch(BackingDigestCache::isHash)) {
+                return Optional.empty();
+            }
+            return Optional.of(new BackingIdentity(Long.parseLong(lines.get(0)), Long.parseLong(lines.get(1)), regions));
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.debug("{}: not a usable backing identity ({})", sidecar.path(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isHash(String line) {
+        return line.length() == 2 * ContentHash.BYTES && line.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+    }
+
+    private static void write(SidecarFile sidecar, List<FileVersion> key, BackingIdentity identity) {
+        StringBuilder text = new StringBuilder(header(key));
+        text.append(identity.size()).append('\n').append(identity.regionSize()).append('\n');
+        identity.xxh3Regions().forEach(region -> text.append(region).append('\n'));
+        text.append(END).append('\n');
+        try {
+            sidecar.write(text.toString());
+        } catch (IOException e) {
+            LOG.debug("{}: backing identity not kept ({})", sidecar.path(), e.getMessage());
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.ferry.blockmig;
 
+import dev.ferry.vm.block.Allocation;
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.Extent;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,9 +14,10 @@ import java.util.Locale;
 /**
  * What an incremental migration checks before any data moves: the destination's backing file
  * must read the same as the source's, or its overlay would show the guest other bytes. Every
- * byte is hashed, in regions, so a refusal names the byte range that differs; the hashes are kept
- * per file version ({@link BackingDigestCache}), so each side reads a backing file once per
- * process while it stays unchanged.
+ * byte is hashed, in regions (on every core; holes are known to be zeroes and not read), so a
+ * refusal names the byte range that differs; the hashes are kept per file version, in memory and
+ * beside the backing file ({@link BackingDigestCache}), so a backing file that stays unchanged is
+ * read once, not on every migration.
  *
  * @param size       virtual size of the backing device in bytes
  * @param regionSize bytes per entry of {@code regions}, a multiple of the sector size
@@ -29,6 +32,8 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
     static final int MAX_REGIONS = 1024;
     private static final long MIN_REGION = 1L << 20;
     private static final int READ_BYTES = 4 << 20;
+    /** Threads that hash a backing file: one per core, a few at most. */
+    static final int HASH_THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
     /**
      * Copies the region list and checks that it covers {@code size}.
@@ -56,27 +61,85 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
         return BackingDigestCache.SHARED.identity(backing);
     }
 
-    /** Hashes every byte of {@code backing}. */
+    /**
+     * Hashes every byte of {@code backing}, on up to {@link #HASH_THREADS} threads, each over a
+     * contiguous stripe of regions (sequential reads). A region the backing maps as zeroes
+     * throughout (a hole) is not read: its hash is that of so many zero bytes.
+     */
     static BackingIdentity compute(BlockDevice backing) throws IOException {
         long size = backing.size();
         long regionSize = regionSizeFor(size);
-        List<String> regions = new ArrayList<>(regionCount(size, regionSize));
-        ContentHash hash = new ContentHash();
+        int count = regionCount(size, regionSize);
+        byte[][] hashes = new byte[count][];
+        int workers = Math.max(1, Math.min(HASH_THREADS, count));
+        List<Thread> helpers = new ArrayList<>();
+        Exception[] failures = new Exception[workers];
+        for (int w = 1; w < workers; w++) {
+            int worker = w;
+            helpers.add(Thread.ofPlatform().name("backing-hash-" + w).start(() -> {
+                try {
+                    hashStripe(backing, regionSize, hashes, worker * count / workers, (worker + 1) * count / workers);
+                } catch (IOException | RuntimeException e) {
+                    failures[worker] = e;
+                }
+            }));
+        }
+        try {
+            hashStripe(backing, regionSize, hashes, 0, count / workers);
+        } finally {
+            helpers.forEach(Joins::uninterruptibly);
+        }
+        for (Exception failure : failures) {
+            if (failure instanceof IOException e) {
+                throw e;
+            } else if (failure != null) {
+                throw (RuntimeException) failure;
+            }
+        }
         HexFormat hex = HexFormat.of();
+        List<String> regions = new ArrayList<>(count);
+        for (byte[] hash : hashes) {
+            regions.add(hex.formatHex(hash));
+        }
+        return new BackingIdentity(size, regionSize, regions);
+    }
+
+    /** Hashes regions {@code from} (inclusive) to {@code to} (exclusive) into {@code hashes}. */
+    private static void hashStripe(BlockDevice backing, long regionSize, byte[][] hashes, int from, int to)
+            throws IOException {
+        long size = backing.size();
+        ContentHash hash = new ContentHash();
+        byte[] holeHash = null;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.min(READ_BYTES, Math.max(regionSize, 4096)), 4096);
-            for (long region = 0; region < size; region += regionSize) {
+            for (int i = from; i < to; i++) {
+                long region = i * regionSize;
                 long end = Math.min(size, region + regionSize);
+                boolean hole = readsZero(backing, region, end);
+                if (hole && holeHash != null && end - region == regionSize) {
+                    hashes[i] = holeHash;
+                    continue;
+                }
                 for (long at = region; at < end; ) {
-                    MemorySegment slice = buffer.asSlice(0, Math.min(buffer.byteSize(), end - at));
-                    backing.read(at, slice);
+                    MemorySegment slice = hole ? ZeroChunks.zeroes(Math.min(ZeroChunks.ZERO_BYTES, end - at))
+                            : buffer.asSlice(0, Math.min(buffer.byteSize(), end - at));
+                    if (!hole) {
+                        backing.read(at, slice);
+                    }
                     hash.update(slice);
                     at += slice.byteSize();
                 }
-                regions.add(hex.formatHex(hash.finish()));
+                hashes[i] = hash.finish();
+                if (hole && end - region == regionSize) {
+                    holeHash = hashes[i];
+                }
             }
         }
-        return new BackingIdentity(size, regionSize, regions);
+    }
+
+    private static boolean readsZero(BlockDevice backing, long from, long to) throws IOException {
+        Extent extent = backing.allocation(from, to - from);
+        return extent.allocation() == Allocation.ZERO && extent.end() >= to;
     }
 
     /** The smallest power of two from 1 MiB that keeps the regions within {@link #MAX_REGIONS}. */

@@ -63,6 +63,10 @@ public final class DiskMigration implements AutoCloseable {
     private final WriteThrottle throttle = new WriteThrottle();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer;
+    /** Incremental only: the backing file, and room to compare an allocated range with it. */
+    private final Optional<BlockDevice> base;
+    private final MemorySegment topCopy;
+    private final MemorySegment baseCopy;
     private final LongAdder dirtiedBytes = new LongAdder();
     private final long totalBytes;
     private final BlockDevice.Registration registration;
@@ -100,6 +104,9 @@ public final class DiskMigration implements AutoCloseable {
         this.resentOnLink = new DirtyBitmap(device.size(), granularity);
         this.digests = new ChunkDigests(device.size(), hashGranularity, arena);
         this.buffer = arena.allocate(chunkSize, 4096);
+        this.base = mode == CopyMode.INCREMENTAL ? device.backing() : Optional.empty();
+        this.topCopy = base.isPresent() ? arena.allocate(chunkSize, 4096) : MemorySegment.NULL;
+        this.baseCopy = base.isPresent() ? arena.allocate(chunkSize, 4096) : MemorySegment.NULL;
         // Observe before scanning, so that a write landing during the scan is never missed.
         this.registration = device.observe(this::written);
         try {
@@ -293,7 +300,7 @@ public final class DiskMigration implements AutoCloseable {
         long start = chunk << chunkShift;
         long end = Math.min(start + buffer.byteSize(), device.size());
         dirty.clear(start >>> granuleShift, (end + (1L << granuleShift) - 1) >>> granuleShift);
-        copy(start, end, runs(start, end), sink);
+        copy(start, end, base.isPresent() ? withoutBackingCopies(runs(start, end)) : runs(start, end), sink);
         return end - start;
     }
 
@@ -375,8 +382,17 @@ public final class DiskMigration implements AutoCloseable {
 
     private enum Kind { DATA, ZERO, SKIP }
 
-    /** A range of one kind: following extents of the same kind are merged into one message. */
-    private record Run(Kind kind, long offset, long length) {
+    /**
+     * A range of one kind: following extents of the same kind are merged into one message. A data
+     * run the comparison with the backing file already read has its bytes at {@code copied} in
+     * {@code topCopy}, so they are not read again; otherwise {@code copied} is -1.
+     */
+    private record Run(Kind kind, long offset, long length, long copied) {
+
+        Run(Kind kind, long offset, long length) {
+            this(kind, offset, length, -1);
+        }
+
         long end() {
             return offset + length;
         }
@@ -386,16 +402,62 @@ public final class DiskMigration implements AutoCloseable {
         List<Run> runs = new ArrayList<>(2);
         for (long at = start; at < end; ) {
             Extent extent = device.allocation(at, end - at);
-            Kind kind = kind(extent.allocation());
-            Run last = runs.isEmpty() ? null : runs.getLast();
-            if (last != null && last.kind == kind) {
-                runs.set(runs.size() - 1, new Run(kind, last.offset, extent.end() - last.offset));
-            } else {
-                runs.add(new Run(kind, at, extent.length()));
-            }
+            append(runs, kind(extent.allocation()), at, extent.end());
             at = extent.end();
         }
         return runs;
+    }
+
+    /**
+     * The bulk pass of an incremental copy sends, of each range the top layer holds, only the
+     * granules that differ from the backing file: a 4 KiB write into an unallocated qcow2 cluster
+     * made the layer copy the rest of the cluster from the backing file, and the destination's
+     * overlay reads those bytes from its own, identical backing file (checked by
+     * {@link BackingIdentity}). Only the first time a chunk is sent: a granule re-sent later may
+     * have reached the destination with other bytes before, so the dirty passes send what they find.
+     */
+    private List<Run> withoutBackingCopies(List<Run> runs) throws IOException {
+        BlockDevice backing = base.orElseThrow();
+        List<Run> refined = new ArrayList<>(runs.size());
+        for (Run run : runs) {
+            long comparable = Math.min(run.end(), backing.size()) - run.offset;
+            if (run.kind != Kind.DATA || comparable <= 0) {
+                append(refined, run.kind, run.offset, run.end());
+                continue;
+            }
+            // Each run at its place in the chunk: the runs are sent after all of them were compared.
+            long inChunk = run.offset & ((1L << chunkShift) - 1);
+            MemorySegment top = topCopy.asSlice(inChunk, comparable);
+            MemorySegment below = baseCopy.asSlice(inChunk, comparable);
+            device.read(run.offset, top);
+            backing.read(run.offset, below);
+            long granule = 1L << granuleShift;
+            for (long at = 0; at < comparable; ) {
+                long to = Math.min(comparable, ((run.offset + at) & -granule) + granule - run.offset);
+                boolean same = MemorySegment.mismatch(top, at, to, below, at, to) == -1;
+                append(refined, same ? Kind.SKIP : Kind.DATA, run.offset + at, run.offset + to, same ? -1 : inChunk + at);
+                at = to;
+            }
+            if (comparable < run.length) {
+                append(refined, Kind.DATA, run.offset + comparable, run.end());
+            }
+        }
+        return refined;
+    }
+
+    /** Adds {@code [from, to)} of {@code kind}, merged into the last run if that has the same kind. */
+    private static void append(List<Run> runs, Kind kind, long from, long to) {
+        append(runs, kind, from, to, -1);
+    }
+
+    /** Likewise for a range whose bytes are at {@code copied} in {@code topCopy} (-1: not read yet). */
+    private static void append(List<Run> runs, Kind kind, long from, long to, long copied) {
+        Run last = runs.isEmpty() ? null : runs.getLast();
+        if (last != null && last.kind == kind && last.end() == from && (last.copied < 0) == (copied < 0)) {
+            runs.set(runs.size() - 1, new Run(kind, last.offset, to - last.offset, last.copied));
+        } else {
+            runs.add(new Run(kind, from, to - from, copied));
+        }
     }
 
     private Kind kind(Allocation allocation) {
@@ -458,6 +520,9 @@ public final class DiskMigration implements AutoCloseable {
      * no copy here.
      */
     private boolean sendData(Run run, ChunkSink sink, boolean hash) throws IOException {
+        if (run.copied >= 0) {
+            return sendContent(run, topCopy.asSlice(run.copied, run.length), sink, hash);
+        }
         long probe = Math.min(PROBE_BYTES, run.length);
         MemorySegment head = buffer.asSlice(0, probe);
         device.read(run.offset, head);
@@ -475,6 +540,11 @@ public final class DiskMigration implements AutoCloseable {
             device.read(run.offset + probe, content.asSlice(probe));
         }
         // A short run (a page re-sent) is whole in the probe already: sent from here, not read again.
+        return sendContent(run, content, sink, hash);
+    }
+
+    /** Sends {@code run}, whose bytes are {@code content}, unless they are all zero (then returns false). */
+    private boolean sendContent(Run run, MemorySegment content, ChunkSink sink, boolean hash) throws IOException {
         if (hash) {
             digests.add(run.offset, content);
         }

@@ -1,10 +1,12 @@
 package dev.ferry.blockmig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.ferry.vm.block.Allocation;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +62,83 @@ class BackingIdentityTest {
         Files.setLastModifiedTime(base, FileTime.fromMillis(mtime.toMillis() + 1000));
         try (BlockDevice device = BlockImages.open(base, false)) {
             assertNotEquals(first, BackingIdentity.of(device));
+        }
+    }
+
+    /**
+     * The identity kept beside the backing file serves a later process (shown by a tampered region hash
+     * coming back), and a byte written with the mtime put back ({@code touch -d}) still moves the key: ctime.
+     */
+    @Test
+    void aByteChangedWithItsMtimeKeptIsHashedAgainByTheNextProcess() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("base.raw"), 4 * Images.MIB, 6);
+        Path sidecar = dir.resolve("base.raw.ferry-identity");
+        Thread.sleep(50); // past the file system's timestamp tick, so the fresh file counts as settled
+        BackingIdentity first;
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            first = new BackingDigestCache(Duration.ZERO).identity(device);
+            String text = Files.readString(sidecar);
+            Files.writeString(sidecar, text.replace(first.xxh3Regions().getFirst(), "0".repeat(32)));
+            BackingIdentity stored = new BackingDigestCache(Duration.ZERO).identity(device);
+            assertEquals("0".repeat(32), stored.xxh3Regions().getFirst(), "a new process reads the sidecar");
+        }
+        FileTime mtime = Files.getLastModifiedTime(base);
+        Thread.sleep(50);
+        flip(base, 4096);
+        Files.setLastModifiedTime(base, mtime);
+        assertEquals(mtime, Files.getLastModifiedTime(base));
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            BackingIdentity again = new BackingDigestCache(Duration.ZERO).identity(device);
+            BlockMigrationException e = assertThrows(BlockMigrationException.class,
+                    () -> first.requireSame(again, "vdb", base.toString()));
+            assertEquals("drive vdb: backing file " + base + " differs from the source's in bytes 0..1048575"
+                    + " (1 of 4 regions of 1048576 bytes differ)", e.getMessage());
+        }
+    }
+
+    /** A file written just before it was hashed could change again within one timestamp tick: not kept on disk. */
+    @Test
+    void aFreshlyWrittenFileIsNotKeptOnDisk() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("fresh.raw"), 2 * Images.MIB, 7);
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            new BackingDigestCache(Duration.ofSeconds(2)).identity(device);
+        }
+        assertFalse(Files.exists(dir.resolve("fresh.raw.ferry-identity")));
+    }
+
+    /** A sidecar cut short (two processes writing it at once, a full disk) is ignored, not trusted. */
+    @Test
+    void aTruncatedSidecarIsHashedAgain() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("cut.raw"), 4 * Images.MIB, 8);
+        Path sidecar = dir.resolve("cut.raw.ferry-identity");
+        Thread.sleep(50);
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            BackingIdentity first = new BackingDigestCache(Duration.ZERO).identity(device);
+            String text = Files.readString(sidecar);
+            Files.writeString(sidecar, text.substring(0, text.length() - 20));
+            assertEquals(first, new BackingDigestCache(Duration.ZERO).identity(device));
+        }
+    }
+
+    /** Holes are not read but hashed as the zeroes they read as: the same identity as written zeroes. */
+    @Test
+    void aHoleHasTheIdentityOfWrittenZeroes() throws Exception {
+        Path sparse = dir.resolve("sparse.raw");
+        Path dense = dir.resolve("dense.raw");
+        try (BlockDevice a = Images.raw(sparse, 8 * Images.MIB); BlockDevice b = Images.raw(dense, 8 * Images.MIB)) {
+            Images.fillRandom(a, 0, 3 * Images.MIB, 9);
+            Images.fillRandom(b, 0, 3 * Images.MIB, 9);
+            Images.zeroData(b, 3 * Images.MIB, 5 * Images.MIB);
+            assertEquals(Allocation.ZERO, a.allocation(4 * Images.MIB, Images.MIB).allocation());
+            assertEquals(Allocation.DATA, b.allocation(4 * Images.MIB, Images.MIB).allocation());
+            BackingIdentity.compute(a).requireSame(BackingIdentity.compute(b), "vdb", dense.toString());
+        }
+        flip(dense, 6 * Images.MIB + 17);
+        try (BlockDevice a = BlockImages.open(sparse, false); BlockDevice b = BlockImages.open(dense, false)) {
+            BlockMigrationException e = assertThrows(BlockMigrationException.class,
+                    () -> BackingIdentity.compute(a).requireSame(BackingIdentity.compute(b), "vdb", dense.toString()));
+            assertEquals("drive vdb: backing file " + dense + " differs from the source's in bytes 6291456..7340031"
+                    + " (1 of 8 regions of 1048576 bytes differ)", e.getMessage());
         }
     }
 

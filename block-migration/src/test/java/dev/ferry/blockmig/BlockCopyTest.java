@@ -111,6 +111,39 @@ class BlockCopyTest {
         }
     }
 
+    /**
+     * 4 KiB writes into unallocated 64 KiB clusters: the qcow2 layer copies the rest of each
+     * cluster from the backing file, and the copy sends only the written granules (the destination's
+     * identical backing file supplies the rest), not the clusters.
+     */
+    @Test
+    void scatteredPageWritesIntoAnOverlaySendThePagesNotTheirClusters() throws Exception {
+        QemuImg.assumeInstalled();
+        Images.Bases bases = Images.Bases.random(dir, 32 * MIB, 11);
+        Path topPath = dir.resolve("top.qcow2");
+        Path copyPath = dir.resolve("top-copy.qcow2");
+        int pages = 64;
+        try (BlockDevice source = Images.overlay(topPath, bases.source())) {
+            for (int i = 0; i < pages; i++) {
+                fillRandom(source, i * 512L * 1024 + 8192, 4096, 100 + i);
+            }
+            source.flush();
+            Outcome outcome = copy(drives("vdb", source), DriveSelection.ALL, CopyOptions.of(CopyMode.INCREMENTAL),
+                    MigrationOptions.defaults(), BlockCopy.QUIESCED, DiskProgress.NONE,
+                    List.of(TargetImage.overlay("vdb", copyPath, bases.destination())));
+            outcome.assertCompleted();
+            long sent = outcome.copy.disks().getFirst().transferredBytes();
+            assertEquals(pages * (4096 + BlockWire.DATA_HEADER_BYTES), sent, pages + " pages written, " + sent
+                    + " bytes sent (whole clusters: " + pages * (65536 + BlockWire.DATA_HEADER_BYTES) + ")");
+            try (BlockDevice copy = BlockImages.open(copyPath, ImageFormat.QCOW2, true)) {
+                assertEquals(Images.topLayer(source), Images.topLayer(copy), "the same clusters allocated");
+                assertSameContent(source, copy);
+            }
+            QemuImg.assertIdentical(topPath, copyPath);
+            QemuImg.assertClean(copyPath);
+        }
+    }
+
     @Test
     void aDestinationWhoseBackingFileDiffersRefusesAndTheSourceRunsOn() throws Exception {
         Path base = Images.randomRaw(dir.resolve("base.raw"), 8 * MIB, 8);

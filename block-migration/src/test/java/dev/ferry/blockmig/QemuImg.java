@@ -25,13 +25,21 @@ final class QemuImg {
 
     /** Fails unless qemu-img finds the two images' guest-visible contents identical. */
     static void assertIdentical(Path a, Path b) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(List.of("qemu-img", "compare", "-U", a.toString(), b.toString()))
-                .redirectErrorStream(true).start();
+        assertSucceeds(List.of("qemu-img", "compare", "-U", a.toString(), b.toString()));
+    }
+
+    /** Fails unless {@code qemu-img check} finds no error and no leak in the image. */
+    static void assertClean(Path image) throws IOException, InterruptedException {
+        assertSucceeds(List.of("qemu-img", "check", "-U", image.toString()));
+    }
+
+    private static void assertSucceeds(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("qemu-img compare did not finish within 60 s");
+            throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
         }
-        assertEquals(0, process.exitValue(), "qemu-img compare " + a + " " + b + ": " + output);
+        assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + output);
     }
 }
