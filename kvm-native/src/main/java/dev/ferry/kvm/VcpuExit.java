@@ -74,6 +74,21 @@ public sealed interface VcpuExit {
      * @param data extra words KVM reported, maybe empty
      */
     record InternalError(int suberror, List<Long> data) implements VcpuExit {
+
+        /**
+         * What {@code suberror} means, in the words of linux/kvm.h's KVM_INTERNAL_ERROR_* comments.
+         *
+         * @return e.g. "instruction emulation failed", or "suberror N" for a code KVM added later
+         */
+        public String meaning() {
+            return switch (suberror) {
+                case 1 -> "instruction emulation failed";
+                case 2 -> "simultaneous exceptions";
+                case 3 -> "exit while delivering an event";
+                case 4 -> "unexpected exit reason";
+                default -> "suberror " + suberror;
+            };
+        }
     }
 
     /**

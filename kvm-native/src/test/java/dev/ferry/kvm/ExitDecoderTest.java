@@ -93,6 +93,8 @@ class ExitDecoderTest {
         run.set(JAVA_LONG, KvmRun.INTERNAL_DATA, 5);
         run.set(JAVA_LONG, KvmRun.INTERNAL_DATA + 8, 6);
         assertEquals(new VcpuExit.InternalError(1, List.of(5L, 6L)), decoder.decode());
+        assertEquals("instruction emulation failed", new VcpuExit.InternalError(1, List.of()).meaning());
+        assertEquals("suberror 9", new VcpuExit.InternalError(9, List.of()).meaning());
 
         set("exit_reason", 4, KvmConstants.KVM_EXIT_SYSTEM_EVENT);
         set("system_event.type", 4, 2);

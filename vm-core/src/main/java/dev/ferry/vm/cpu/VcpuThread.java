@@ -134,8 +134,9 @@ public final class VcpuThread {
                         : VcpuStop.failure("vCPU " + vcpu.id() + ": system event " + event.type() + " " + event.data()));
             }
             case VcpuExit.InternalError error -> {
-                return stop(VcpuStop.failure("vCPU " + vcpu.id() + ": KVM internal error, suberror " + error.suberror()
-                        + " data " + hex(error) + " at rip " + rip()));
+                // No reset happens here: rip is the instruction KVM gave up on.
+                return stop(VcpuStop.failure("vCPU " + vcpu.id() + ": KVM internal error (KVM_EXIT_INTERNAL_ERROR): "
+                        + error.meaning() + ", suberror " + error.suberror() + " data " + hex(error) + " at rip " + rip()));
             }
             case VcpuExit.FailEntry fail -> {
                 return stop(VcpuStop.failure("vCPU " + vcpu.id() + ": KVM could not enter the guest, reason 0x"
