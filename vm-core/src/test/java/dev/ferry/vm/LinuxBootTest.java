@@ -51,7 +51,7 @@ class LinuxBootTest {
         MachineSpec spec = new MachineSpec(256L << 20, 1, List.of(), GuestWorkload.defaults(), true);
         long start = System.nanoTime();
         try (Machine machine = Machine.bootLinux(spec, new LinuxBoot(guest.kernel(), Optional.of(guest.initrd()),
-                "console=ttyS0 panic=-1"), b -> {
+                "console=ttyS0 panic=-1 " + System.getenv().getOrDefault("FERRY_LINUX_APPEND", "")), b -> {
                     console.accept(b);
                     file.accept(b);
                 }); log) {
@@ -79,8 +79,10 @@ class LinuxBootTest {
                 return line.get();
             }
         }
+        String probe = GuestHangProbe.sample(machine, 5);
+        LOG.error("no console line '{}': the guest now\n{}", marker, probe);
         throw new AssertionError("no console line '" + marker + "' within " + timeout + "; machine " + machine.state()
-                + " (" + machine.stateReason() + "); console:\n" + console.text());
+                + " (" + machine.stateReason() + "); guest state:\n" + probe + "\nconsole:\n" + console.text());
     }
 
     private static double uptime(String line) {
