@@ -4,6 +4,7 @@ import dev.ferry.vm.state.CpuSnapshot;
 import dev.ferry.vm.state.MachineSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,6 +48,23 @@ final class GuestHangProbe {
             Thread.sleep(1000);
         }
         return String.join("\n", lines);
+    }
+
+    /**
+     * Sends a running {@code machine} an NMI and gives its guest {@code wait} to print: Linux booted
+     * with {@code unknown_nmi_panic} panics with the stack of what it was doing.
+     */
+    static void nmi(Machine machine, Duration wait) throws InterruptedException {
+        if (machine.state() != RunState.RUNNING) {
+            return;
+        }
+        machine.pause();
+        try {
+            machine.injectNmi();
+        } finally {
+            machine.resume();
+        }
+        Thread.sleep(wait.toMillis());
     }
 
     private static String cpu(CpuSnapshot cpu) {

@@ -51,7 +51,7 @@ class LinuxBootTest {
         MachineSpec spec = new MachineSpec(256L << 20, 1, List.of(), GuestWorkload.defaults(), true);
         long start = System.nanoTime();
         try (Machine machine = Machine.bootLinux(spec, new LinuxBoot(guest.kernel(), Optional.of(guest.initrd()),
-                "console=ttyS0 panic=-1 " + System.getenv().getOrDefault("FERRY_LINUX_APPEND", "")), b -> {
+                "console=ttyS0 panic=-1 unknown_nmi_panic " + System.getenv().getOrDefault("FERRY_LINUX_APPEND", "")), b -> {
                     console.accept(b);
                     file.accept(b);
                 }); log) {
@@ -80,6 +80,7 @@ class LinuxBootTest {
             }
         }
         String probe = GuestHangProbe.sample(machine, 5);
+        GuestHangProbe.nmi(machine, Duration.ofSeconds(10L * SCALE));
         LOG.error("no console line '{}': the guest now\n{}", marker, probe);
         throw new AssertionError("no console line '" + marker + "' within " + timeout + "; machine " + machine.state()
                 + " (" + machine.stateReason() + "); guest state:\n" + probe + "\nconsole:\n" + console.text());
