@@ -58,6 +58,8 @@ public enum Capability {
     GET_TSC_KHZ(KvmConstants.KVM_CAP_GET_TSC_KHZ),
     /** The most vCPUs a VM may have. */
     MAX_VCPUS(KvmConstants.KVM_CAP_MAX_VCPUS),
+    /** The in-kernel LAPIC timer has TSC-deadline mode (not in KVM_GET_SUPPORTED_CPUID: the VMM offers it). */
+    TSC_DEADLINE_TIMER(KvmConstants.KVM_CAP_TSC_DEADLINE_TIMER),
     /** KVM_SIGNAL_MSI. */
     SIGNAL_MSI(KvmConstants.KVM_CAP_SIGNAL_MSI),
     /** Read-only memory slots (KVM_MEM_READONLY). */

@@ -15,21 +15,30 @@ public final class GuestCpuid {
     private static final int KVM_SIGNATURE_EBX = 0x4b4d_564b; // "KVMK"
     private static final int HYPERV_SIGNATURE_EBX = 0x7263_694d; // "Micr"
     private static final int HYPERVISOR_BIT = 1 << 31;
+    private static final int TSC_DEADLINE_BIT = 1 << 24;
 
     private GuestCpuid() {
     }
 
     /**
      * {@code supported} (from {@link Kvm#supportedCpuid()}) as a guest of a VM with or without an in-kernel
-     * LAPIC gets it.
+     * LAPIC gets it. With the in-kernel LAPIC the guest also learns that its timer has TSC-deadline
+     * mode when KVM emulates it ({@link Capability#TSC_DEADLINE_TIMER}), which KVM_GET_SUPPORTED_CPUID
+     * leaves to the VMM to say, as QEMU does: Linux then programs its timer in TSC ticks at the
+     * rate kvmclock reports instead of calibrating the LAPIC timer against the PIT, a measurement
+     * whose outcome on a slow host (the nested KVM) decided whether the LAPIC timer was used at all.
      *
      * @param supported the host's supported CPUID
      * @param lapicInKernel whether the VM has the in-kernel irqchip
+     * @param tscDeadline whether KVM has {@link Capability#TSC_DEADLINE_TIMER}
      * @return the guest's CPUID, without the PV features it may not use
      */
-    public static List<CpuidEntry> forVm(List<CpuidEntry> supported, boolean lapicInKernel) {
+    public static List<CpuidEntry> forVm(List<CpuidEntry> supported, boolean lapicInKernel, boolean tscDeadline) {
         OptionalInt base = kvmBase(supported);
-        if (lapicInKernel || base.isEmpty()) {
+        if (lapicInKernel) {
+            return tscDeadline ? withLeaf1Ecx(supported, TSC_DEADLINE_BIT) : List.copyOf(supported);
+        }
+        if (base.isEmpty()) {
             return List.copyOf(supported);
         }
         int features = base.getAsInt() + 1;
@@ -66,8 +75,12 @@ public final class GuestCpuid {
      * @return the same entries with the bit set
      */
     public static List<CpuidEntry> announcingHypervisor(List<CpuidEntry> cpuid) {
+        return withLeaf1Ecx(cpuid, HYPERVISOR_BIT);
+    }
+
+    private static List<CpuidEntry> withLeaf1Ecx(List<CpuidEntry> cpuid, int bits) {
         return cpuid.stream().map(e -> e.function() != 1 ? e
-                : new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx() | HYPERVISOR_BIT, e.edx()))
+                : new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx() | bits, e.edx()))
                 .toList();
     }
 

@@ -68,7 +68,8 @@ public final class LongMode {
      * @param rsp the stack pointer
      */
     public static void enter(Kvm kvm, Vcpu vcpu, long cr3, long rip, long rsp) {
-        vcpu.setCpuid(GuestCpuid.forVcpu(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip()), vcpu.id()));
+        vcpu.setCpuid(GuestCpuid.forVcpu(GuestCpuid.forVm(kvm.supportedCpuid(), vcpu.vm().hasIrqchip(),
+                kvm.has(Capability.TSC_DEADLINE_TIMER)), vcpu.id()));
         vcpu.setSregs(vcpu.getSregs().withLongMode(cr3));
         vcpu.setRegs(Regs.entry(rip, rsp));
     }

@@ -5,8 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Each vCPU's CPUID carries its own APIC id, whatever host CPU answered KVM_GET_SUPPORTED_CPUID. */
+/**
+ * Each vCPU's CPUID carries its own APIC id, whatever host CPU answered KVM_GET_SUPPORTED_CPUID;
+ * TSC-deadline mode is offered exactly when KVM emulates it in an in-kernel LAPIC.
+ */
 class GuestCpuidTest {
+
+    private static final int TSC_DEADLINE = 1 << 24;
+
+    @Test
+    void tscDeadlineIsOfferedOnlyWithTheInKernelLapicThatEmulatesIt() {
+        List<CpuidEntry> supported = List.of(new CpuidEntry(1, 0, 0, 0x60fb1, 0x0800, 0x7, 0x8),
+                new CpuidEntry(7, 0, 1, 0, 0, 0, 0));
+        assertEquals(0x7 | TSC_DEADLINE, leaf1Ecx(GuestCpuid.forVm(supported, true, true)));
+        assertEquals(0x7, leaf1Ecx(GuestCpuid.forVm(supported, true, false)));
+        assertEquals(0x7, leaf1Ecx(GuestCpuid.forVm(supported, false, true)));
+        assertEquals(supported.get(1), GuestCpuid.forVm(supported, true, true).get(1));
+    }
+
+    private static int leaf1Ecx(List<CpuidEntry> cpuid) {
+        return cpuid.stream().filter(e -> e.function() == 1).findFirst().orElseThrow().ecx();
+    }
 
     @Test
     void everyApicIdFieldIsTheVcpusOwn() {

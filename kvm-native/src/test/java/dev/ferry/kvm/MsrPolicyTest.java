@@ -45,12 +45,12 @@ class MsrPolicyTest {
             all |= feature.mask();
         }
         List<CpuidEntry> supported = kvmLeaves(all);
-        assertEquals(all, GuestCpuid.kvmFeatures(GuestCpuid.forVm(supported, true)));
-        int userspaceLapic = GuestCpuid.kvmFeatures(GuestCpuid.forVm(supported, false));
+        assertEquals(all, GuestCpuid.kvmFeatures(GuestCpuid.forVm(supported, true, false)));
+        int userspaceLapic = GuestCpuid.kvmFeatures(GuestCpuid.forVm(supported, false, false));
         for (KvmPvFeature feature : KvmPvFeature.values()) {
             assertEquals(!feature.needsLapic(), (userspaceLapic & feature.mask()) != 0, feature.name());
         }
         assertEquals(List.of(0x10, 0x11, 0x12, 0x4b56_4d00, 0x4b56_4d01, 0xc000_0080),
-                MsrPolicy.migratable(LISTED, GuestCpuid.forVm(supported, false)));
+                MsrPolicy.migratable(LISTED, GuestCpuid.forVm(supported, false, false)));
     }
 }

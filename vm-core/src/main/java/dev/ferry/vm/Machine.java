@@ -146,7 +146,8 @@ public final class Machine implements Pausable, AutoCloseable {
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
                     gsi -> irqchip ? pulse(irqVm, gsi) : () -> { }, pc);
-            List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip);
+            List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip,
+                    openedKvm.has(Capability.TSC_DEADLINE_TIMER));
             List<CpuidEntry> cpuid = pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
@@ -526,6 +527,20 @@ public final class Machine implements Pausable, AutoCloseable {
         } finally {
             control.unlock();
         }
+    }
+
+    /**
+     * Sends every vCPU of this paused machine a non-maskable interrupt, as QEMU's {@code nmi}
+     * monitor command does: a Linux guest booted with {@code unknown_nmi_panic} then panics and
+     * prints the stack it was on, which is how a guest that hangs with interrupts off shows where.
+     *
+     * @throws IllegalStateException unless paused
+     */
+    public void injectNmi() {
+        if (state() != RunState.PAUSED) {
+            throw new IllegalStateException("an NMI is injected only while paused, the machine is " + state());
+        }
+        vcpus.forEach(Vcpu::nmi);
     }
 
     /** Stops the machine for good (state SHUTDOWN) and waits for the vCPU threads to end. */

@@ -94,6 +94,7 @@ class MachineTest {
 
             machine.resume();
             awaitStatus(machine, s -> s.iterations() > frozen, "running again after resume");
+            assertThrows(IllegalStateException.class, machine::injectNmi, "an NMI only while paused");
             machine.shutdown();
             assertEquals(RunState.SHUTDOWN, machine.state());
             assertEquals("shut down by the VMM", machine.stateReason());
