@@ -45,7 +45,7 @@ public record SidecarFile(Path path) {
 
     /**
      * Replaces the file with {@code text}, on disk before this returns (written beside it, forced,
-     * then renamed over it).
+     * renamed over it, then the directory forced so the new name survives a crash too).
      *
      * @param text the whole new content
      * @throws IOException if it cannot be written
@@ -57,6 +57,14 @@ public record SidecarFile(Path path) {
             channel.force(true);
         }
         Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
+    }
+
+    // A rename lives in the directory's entries: without this a crash can bring back the old file.
+    private void forceDirectory() throws IOException {
+        try (FileChannel directory = FileChannel.open(path.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     /**
@@ -65,6 +73,8 @@ public record SidecarFile(Path path) {
      * @throws IOException if it exists and cannot be removed
      */
     public void delete() throws IOException {
-        Files.deleteIfExists(path);
+        if (Files.deleteIfExists(path)) {
+            forceDirectory();
+        }
     }
 }
