@@ -24,6 +24,10 @@ import java.util.zip.CRC32C;
  * one, and never a bit for data still in the page cache. A granule the copy writes again later
  * stays marked: the source re-sends it because it is dirty on its side, not because it is missing.
  *
+ * <p>A destination waiting in the same process after a break sends its marks as they are (what
+ * it wrote is in the kernel's page cache or on disk either way, see {@link DiskTarget#held}).
+ * The checkpoint is for a record that must outlive the process; nothing writes one yet.
+ *
  * <p>File: {@code "FERRYRCV"}, the {@link ResumeRequest} encoding of this one drive, CRC32C of
  * both (u32 little-endian). One migration thread owns an instance.
  */

@@ -285,10 +285,21 @@ public final class VmSession implements VmControl, AutoCloseable {
             throw new MonitorException("migrate -r: no migration is precopy-paused"
                     + (current == null ? "" : " (it is " + current.driver().state().status() + ")"));
         }
+        dev.ferry.savevm.MigrationChannel link;
         try {
             MigrationUri uri = MigrationUri.parse(target);
-            current.driver().resume(Channels.outgoing(uri, Transports.connect(uri, CONNECT_TIMEOUT, tls)));
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            link = Channels.outgoing(uri, Transports.connect(uri, CONNECT_TIMEOUT, tls));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MonitorException("migrate -r: " + e.getMessage());
+        }
+        try {
+            current.driver().resume(link);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            try {
+                link.close(); // not taken: nothing was sent on it
+            } catch (IOException closing) {
+                LOG.debug("closing the unused link: {}", closing.toString());
+            }
             throw new MonitorException("migrate -r: " + e.getMessage());
         }
     }
