@@ -25,7 +25,8 @@ class DemoIT {
 
     /**
      * The incremental case writes slowly: each 4 KiB guest write into an unallocated qcow2 cluster
-     * allocates a whole 64 KiB cluster in the overlay, which the copy then carries too.
+     * allocates a whole 64 KiB cluster in the overlay (the copy sends only the granules that differ
+     * from the backing file, but the overlay still grows by whole clusters).
      */
     @ParameterizedTest(name = "{0} over {1}, guest writing {2}/s")
     @CsvSource({"full, tcp, 2M", "full, unix, 2M", "full, exec, 2M", "inc, tcp, 64K"})
