@@ -67,12 +67,14 @@ public final class DiskTarget implements ChunkSink, AutoCloseable {
         this.buffer = arena.allocate(spec.chunkSize(), 4096);
         this.background = new BackgroundFlush(device, drive);
         this.verifier = new ReadBackVerifier(spec, device, arena);
-        this.received = new ReceivedGranules(migrationId(spec), drive, spec.size(), spec.hashGranularity());
+        checkMigrationId(spec);
+        this.received = new ReceivedGranules(drive, spec.size(), spec.hashGranularity());
     }
 
-    private static UUID migrationId(DiskSpec spec) throws BlockMigrationException {
+    /** A resume names the migration by this id (BlockTargetSection reads it back): refuse what is not one. */
+    private static void checkMigrationId(DiskSpec spec) throws BlockMigrationException {
         try {
-            return UUID.fromString(spec.migrationId());
+            UUID.fromString(spec.migrationId());
         } catch (IllegalArgumentException e) {
             throw new BlockMigrationException("drive " + spec.drive() + ": migration id " + spec.migrationId() + " is not a UUID");
         }

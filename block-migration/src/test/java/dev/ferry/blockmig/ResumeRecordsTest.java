@@ -10,17 +10,13 @@ import dev.ferry.vm.block.ImageFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The resume records on their own: the destination's durable received-granule file, the RESUME
- * payload and its refusals, and the source's choice of what to send again, on a 1 GiB drive cut
+ * The resume records on their own: the RESUME payload and its refusals, and the source's choice of what to send again, on a 1 GiB drive cut
  * at 30, 60 and 90 % of its copy while a writer dirties it.
  */
 class ResumeRecordsTest {
@@ -28,33 +24,6 @@ class ResumeRecordsTest {
     private static final long GIB = 1L << 30;
     private static final int GRANULE = 4096;
     private static final UUID ID = UUID.randomUUID();
-
-    @TempDir
-    Path dir;
-
-    @Test
-    void checkpointSurvivesAndIsTiedToItsMigrationAndDrive() throws IOException {
-        ReceivedGranules received = new ReceivedGranules(ID, "disk0", GIB + 512, GRANULE);
-        received.markWritten(0, 1 << 20);
-        received.markWritten(GIB, 512); // the short last granule, written to the end
-        received.markWritten(3 * GRANULE + 1, GRANULE); // covers no whole granule
-        Path file = dir.resolve("disk0.ferry-received");
-        received.checkpoint(file);
-        DriveGranules loaded = ReceivedGranules.load(file, ID, "disk0", GIB + 512, GRANULE).snapshot();
-        assertEquals(received.snapshot(), loaded);
-        assertEquals((1 << 20) / GRANULE + 1, loaded.receivedCount());
-        assertEquals((1 << 20) + 512, loaded.receivedBytes());
-        assertFalse(Files.exists(dir.resolve("disk0.ferry-received.tmp")));
-
-        assertRefused("belongs to migration", () -> ReceivedGranules.load(file, UUID.randomUUID(), "disk0", GIB + 512, GRANULE));
-        assertRefused("not drive disk1", () -> ReceivedGranules.load(file, ID, "disk1", GIB + 512, GRANULE));
-        assertRefused("not drive disk0 of 1073741824", () -> ReceivedGranules.load(file, ID, "disk0", GIB, GRANULE));
-        assertRefused("no received-granule record", () -> ReceivedGranules.load(dir.resolve("none"), ID, "disk0", GIB, GRANULE));
-        byte[] bytes = Files.readAllBytes(file);
-        bytes[40] ^= 1;
-        Files.write(file, bytes);
-        assertRefused("CRC32C mismatch", () -> ReceivedGranules.load(file, ID, "disk0", GIB + 512, GRANULE));
-    }
 
     @Test
     void resumePayloadRoundTripsAndLiesAreRefused() throws IOException {
@@ -95,7 +64,7 @@ class ResumeRecordsTest {
 
     /** The destination's record of a copy cut at {@code progress}: every granule before the cut, flushed. */
     private static DriveGranules copied(long size, double progress, RandomGenerator random) {
-        ReceivedGranules received = new ReceivedGranules(ID, "disk0", size, GRANULE);
+        ReceivedGranules received = new ReceivedGranules("disk0", size, GRANULE);
         long cut = (long) (size * progress) / (1 << 20) * (1 << 20);
         for (long offset = 0; offset < cut; offset += 1 << 20) {
             received.markWritten(offset, 1 << 20);
