@@ -3,18 +3,11 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,14 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QmpEventsIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** A destination that hangs up at once: the migration fails within milliseconds of its setup. */
     @Test
     void shortLivedStatesAreEmittedInOrder(@TempDir Path dir) throws Exception {
         Path disk = dir.resolve("disk.img");
         LiveMigrationRig.fillRandom(disk, 4L << 20, 17);
-        int port = freePort();
+        int port = QmpClient.freePort();
         try (ServerSocket hangsUp = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
              FerryProcess vm = FerryProcess.start("vm", dir, Files.createDirectory(dir.resolve("logs")),
                      "--disk", disk + ",format=raw", "--qmp", "tcp:127.0.0.1:" + port + ",server,nowait")) {
@@ -51,7 +42,7 @@ class QmpEventsIT {
                 }
             });
             try (Socket socket = new Socket("127.0.0.1", port)) {
-                Qmp qmp = new Qmp(socket);
+                QmpClient qmp = new QmpClient(socket);
                 qmp.execute("{\"execute\":\"qmp_capabilities\"}");
                 qmp.execute("{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
                         + "[{\"capability\":\"events\",\"state\":true}]}}");
@@ -95,65 +86,6 @@ class QmpEventsIT {
                 assertFalse(Files.exists(monitor), qmp + " left the monitor socket behind: " + result.stderr());
                 assertFalse(Files.exists(dir.resolve("qmp.sock")), qmp + " left the QMP socket behind: " + result.stderr());
             }
-        }
-    }
-
-    /** A raw QMP client: commands answered in order, events collected as they come between answers. */
-    private static final class Qmp {
-        private final BufferedReader in;
-        private final OutputStream out;
-        private final List<String> events = new ArrayList<>();
-
-        Qmp(Socket socket) throws IOException {
-            socket.setSoTimeout(60_000);
-            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            out = socket.getOutputStream();
-            assertTrue(in.readLine().startsWith("{\"QMP\":"));
-        }
-
-        void execute(String command) throws IOException {
-            execute(command, 1);
-        }
-
-        /** Sends {@code commands} (lines) at once and reads their {@code answers}. */
-        void execute(String commands, int answers) throws IOException {
-            out.write((commands + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            for (int i = 0; i < answers; i++) {
-                JsonNode answer = next();
-                while (answer.has("event")) {
-                    answer = next();
-                }
-                assertTrue(answer.has("return"), commands + " answered " + answer);
-            }
-        }
-
-        void awaitEvent(String name, String status) throws IOException {
-            String wanted = status == null ? name : name + " " + status;
-            while (!events.contains(wanted)) {
-                next();
-            }
-        }
-
-        List<String> events() {
-            return events;
-        }
-
-        JsonNode next() throws IOException {
-            String line = in.readLine();
-            assertTrue(line != null, "the QMP connection closed; events so far: " + events);
-            JsonNode node = JSON.readTree(line);
-            if (node.has("event")) {
-                JsonNode status = node.path("data").path("status");
-                events.add(node.get("event").asText() + (status.isMissingNode() ? "" : " " + status.asText()));
-            }
-            return node;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.RandomAccessFile;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +62,44 @@ class ResumeFaultIT {
         }
     }
 
+    /**
+     * The same cut, driven over QMP as a management tool would: {@code query-migrate} shows the
+     * pause and {@code migrate} with {@code resume: true} goes on; asked while nothing is paused,
+     * it is refused with a GenericError of one line.
+     */
+    @Test
+    void cutCopyResumesOverQmp() throws Exception {
+        int port = QmpClient.freePort();
+        try (CutCopy run = CutCopy.start(dir, "qmp", "", "1M", 53, "--qmp", "tcp:127.0.0.1:" + port + ",server,nowait");
+             Socket socket = new Socket("127.0.0.1", port)) {
+            FerryProcess source = run.source();
+            FerryProcess destination = run.destination();
+            QmpClient qmp = new QmpClient(socket);
+            qmp.execute("{\"execute\":\"qmp_capabilities\"}");
+            JsonNode early = qmp.ask(resume("tcp:127.0.0.1:1"));
+            assertEquals("GenericError", early.path("error").path("class").asText(), early.toString());
+            String desc = early.path("error").path("desc").asText();
+            assertTrue(desc.contains("no migration is precopy-paused") && desc.lines().count() == 1, desc);
+
+            run.cutHalfway();
+            assertEquals("precopy-paused", awaitMigrateStatus(qmp, s -> !s.equals("setup") && !s.equals("active")));
+            assertEquals("running", qmp.ask("{\"execute\":\"query-status\"}").path("return").path("status").asText());
+            LiveMigrationRig.awaitStatus(destination, s -> s.startsWith("Migration status: precopy-paused"), OUTCOME);
+
+            try (TcpCutter second = TcpCutter.to(destination.incomingUri())) {
+                qmp.execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1073741824}}");
+                assertEquals("{\"return\":{}}", qmp.ask(resume(second.uri())).toString());
+                String status = awaitMigrateStatus(qmp, s -> !s.matches("precopy-.*|active|device"));
+                assertEquals("completed", status, () -> source.stderr() + destination.stderr());
+                assertTrue(second.forwarded() > 0, "the resumed link carried nothing");
+            }
+            awaitRunning(destination);
+            LiveMigrationRig.assertVerified(destination);
+            assertEquals(0, destination.quit(), destination.stderr());
+            assertEquals(0, source.quit(), source.stderr());
+        }
+    }
+
     @Test
     void resumeNeedsAPausedMigration() throws Exception {
         Path logs = Files.createDirectory(dir.resolve("logs"));
@@ -100,8 +142,8 @@ class ResumeFaultIT {
      */
     private record CutCopy(FerryProcess destination, FerryProcess source, TcpCutter cutter) implements AutoCloseable {
 
-        static CutCopy start(Path root, String name, String destinationDiskOptions, String workloadRate, long seed)
-                throws Exception {
+        static CutCopy start(Path root, String name, String destinationDiskOptions, String workloadRate, long seed,
+                String... sourceOptions) throws Exception {
             Path logs = Files.createDirectories(root.resolve("logs"));
             Path sourceDisk = Files.createDirectories(root.resolve("source")).resolve("disk.img");
             Path destinationDir = Files.createDirectories(root.resolve("destination"));
@@ -110,8 +152,9 @@ class ResumeFaultIT {
                     destinationDir.resolve("disk.img") + ",format=raw" + destinationDiskOptions, "--incoming", "tcp:127.0.0.1:0,resume=on");
             FerryProcess source = null;
             try {
-                source = FerryProcess.start(name + "-source", sourceDisk.getParent(), logs,
-                        "--disk", sourceDisk + ",format=raw", "--workload-rate", workloadRate);
+                List<String> sourceArgs = new ArrayList<>(List.of("--disk", sourceDisk + ",format=raw", "--workload-rate", workloadRate));
+                sourceArgs.addAll(List.of(sourceOptions));
+                source = FerryProcess.start(name + "-source", sourceDisk.getParent(), logs, sourceArgs.toArray(String[]::new));
                 CutCopy run = new CutCopy(destination, source, TcpCutter.to(destination.incomingUri()));
                 assertEquals(List.of(), source.command("migrate_set_speed 16M"));
                 assertEquals(List.of(), source.command("migrate -d -b " + run.cutter.uri()));
@@ -138,6 +181,21 @@ class ResumeFaultIT {
             source.close();
             destination.close();
         }
+    }
+
+    private static String resume(String uri) {
+        return "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"" + uri + "\",\"resume\":true}}";
+    }
+
+    /** Polls {@code query-migrate} until its status is {@code done}; gives that status. */
+    private static String awaitMigrateStatus(QmpClient qmp, Predicate<String> done) throws Exception {
+        long deadline = System.nanoTime() + OUTCOME.toNanos();
+        String status;
+        while (!done.test(status = qmp.ask("{\"execute\":\"query-migrate\"}").path("return").path("status").asText())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return status;
     }
 
     private static void awaitRunning(FerryProcess process) throws Exception {
