@@ -107,7 +107,7 @@ class ResumeFaultIT {
         LiveMigrationRig.fillRandom(sourceDisk, DISK, 43);
         try (FerryProcess source = FerryProcess.start("resume-nothing", sourceDisk.getParent(), logs,
                 "--disk", sourceDisk + ",format=raw", "--workload-rate", "0")) {
-            assertEquals(List.of("migrate -r: no migration is precopy-paused"), source.command("migrate -r tcp:127.0.0.1:1"));
+            assertEquals(List.of("resume: no migration is precopy-paused"), source.command("migrate -r tcp:127.0.0.1:1"));
         }
     }
 

@@ -282,7 +282,7 @@ public final class VmSession implements VmControl, AutoCloseable {
     private void resumeMigration(String target) throws MonitorException {
         Outgoing current = outgoing;
         if (current == null || !(current.driver().state() instanceof MigrationState.PrecopyPaused)) {
-            throw new MonitorException("migrate -r: no migration is precopy-paused"
+            throw new MonitorException("resume: no migration is precopy-paused"
                     + (current == null ? "" : " (it is " + current.driver().state().status() + ")"));
         }
         dev.ferry.savevm.MigrationChannel link;
@@ -290,7 +290,7 @@ public final class VmSession implements VmControl, AutoCloseable {
             MigrationUri uri = MigrationUri.parse(target);
             link = Channels.outgoing(uri, Transports.connect(uri, CONNECT_TIMEOUT, tls));
         } catch (IOException | IllegalArgumentException e) {
-            throw new MonitorException("migrate -r: " + e.getMessage());
+            throw new MonitorException("resume: " + e.getMessage());
         }
         try {
             current.driver().resume(link);
@@ -300,7 +300,7 @@ public final class VmSession implements VmControl, AutoCloseable {
             } catch (IOException closing) {
                 LOG.debug("closing the unused link: {}", closing.toString());
             }
-            throw new MonitorException("migrate -r: " + e.getMessage());
+            throw new MonitorException("resume: " + e.getMessage());
         }
     }
 
