@@ -58,6 +58,7 @@ class DiskTargetSwitchTest {
                 target.flush();
                 assertEquals(flushes + 1, target.flushes(), "one flush covers the last page");
                 assertEquals(0, target.backlogBytes());
+                assertEquals(0, target.unflushedBytes());
             }
             Images.assertSameContent(source, destination);
         }
@@ -66,9 +67,10 @@ class DiskTargetSwitchTest {
     /** Waits until everything that arrived was read back and flushed. */
     private static void awaitCaughtUp(DiskTarget target) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_NANOS;
-        while (target.backlogBytes() > 0) {
+        while (target.backlogBytes() > 0 || target.unflushedBytes() > 0) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the destination still owes " + target.backlogBytes() + " bytes after 60 s");
+                throw new AssertionError("the destination still owes " + target.backlogBytes() + " bytes of read-back and "
+                        + target.unflushedBytes() + " of flushing after 60 s");
             }
             Thread.sleep(2);
         }

@@ -20,12 +20,23 @@ public record ProgressReport(long appliedBytes, long backlogBytes) {
     /** Payload size: two u64. */
     public static final int BYTES = 16;
 
-    /** Both counts as two little-endian u64. */
+    /**
+     * Both counts as two little-endian u64.
+     *
+     * @return the 16-byte payload
+     */
     public byte[] encode() {
         return ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(appliedBytes).putLong(backlogBytes).array();
     }
 
-    /** Reads a PROGRESS payload; fails in {@code phase} if it is not two non-negative u64. */
+    /**
+     * Reads a PROGRESS payload.
+     *
+     * @param payload the frame's payload
+     * @param phase where the reader is, for the error
+     * @return the report
+     * @throws MigrationException in {@code phase} if it is not two non-negative u64
+     */
     public static ProgressReport decode(MemorySegment payload, Phase phase) throws MigrationException {
         if (payload.byteSize() != BYTES) {
             throw new MigrationException(phase, "PROGRESS payload of " + payload.byteSize() + " bytes, expected " + BYTES);
