@@ -88,7 +88,8 @@ public final class Vcpu implements AutoCloseable {
 
     /**
      * Runs the guest until it exits to the VMM (KVM_RUN). Returns {@link VcpuExit.Interrupted} when
-     * {@link #kick()}ed or a signal arrived; other errors throw {@link KvmException}.
+     * {@link #kick()}ed or a signal arrived, or when an application processor's wait for INIT/SIPI
+     * ended (EAGAIN); other errors throw {@link KvmException}.
      *
      * @return why the guest stopped
      */
@@ -101,6 +102,10 @@ public final class Vcpu implements AutoCloseable {
             int errno = LibC.errno();
             if (errno == LibC.EINTR) {
                 KvmRun.immediateExit(run, false);
+                return ExitDecoder.INTERRUPTED;
+            }
+            if (errno == LibC.EAGAIN) {
+                // An application processor left its wait for INIT/SIPI: run it again (as QEMU does).
                 return ExitDecoder.INTERRUPTED;
             }
             throw new KvmException(Ioctls.KVM_RUN.name(), errno);
