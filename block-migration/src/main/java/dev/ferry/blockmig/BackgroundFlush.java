@@ -1,5 +1,6 @@
 package dev.ferry.blockmig;
 
+import dev.ferry.savevm.Joins;
 import dev.ferry.vm.block.BlockDevice;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package dev.ferry.blockmig;
 
+import dev.ferry.savevm.Joins;
 import dev.ferry.vm.block.Allocation;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.Extent;

@@ -1,8 +1,8 @@
 package dev.ferry.savevm.destination;
 
 import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.Joins;
 import dev.ferry.savevm.stream.FrameWriter;
-import dev.ferry.savevm.stream.Joins;
 import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.StreamFormat;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.ferry.savevm.source;
 
 import dev.ferry.savevm.FrameKind;
+import dev.ferry.savevm.Joins;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameReader;
-import dev.ferry.savevm.stream.Joins;
 import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.ThroughputMeter;
 import java.io.IOException;

@@ -1,6 +1,10 @@
-package dev.ferry.savevm.stream;
+package dev.ferry.savevm;
 
-/** Waiting for a helper thread of either end of the stream (the return path's) on a path that must not give up. */
+/**
+ * Waiting for a helper thread on a path that must not give up: closing, the switch. The driver's
+ * return-path threads and the live sections' own helpers (a block section's flush and read-back)
+ * use it.
+ */
 public final class Joins {
 
     private Joins() {
