@@ -79,7 +79,9 @@ public final class DirtyBitmap {
      * @return set bits, 0 to {@link #chunks()}
      */
     public long count() {
-        return count.get();
+        // A mark adds its bits to the count after setting them; a clear in between subtracts
+        // first, so the raw figure can dip below zero for a moment.
+        return Math.max(0, count.get());
     }
 
     /**

@@ -55,6 +55,8 @@ class QmpIT {
                      "--disk", destinationDir.resolve("disk.img") + ",format=raw", "--incoming", "tcp:127.0.0.1:0",
                      "--qmp", "unix:" + destinationQmp)) {
             String uri = destination.incomingUri();
+            // The QMP socket is bound before the HMP monitor: once HMP answers, QMP is there.
+            assertEquals("VM status: running", source.answer("info status"));
             List<String> before = show(dir, sourceQmp);
             assertTrue(before.contains("query-status status=\"running\""), before.toString());
             assertTrue(before.contains("query-migrate status=<missing>"), "no migration yet: QEMU answers {}");
@@ -172,6 +174,7 @@ class QmpIT {
                 "--qmp", "unix:" + ferryQmp);
              FerryProcess destination = FerryProcess.start("destination", destinationDir, logs,
                      "--disk", destinationDir.resolve("disk.img") + ",format=raw", "--incoming", "tcp:127.0.0.1:0")) {
+            assertEquals("VM status: running", source.answer("info status")); // its QMP socket is bound by now
             Run migrate = run(dir, Duration.ofSeconds(150), List.of(qmpcheck.toString(), "migrate", ferryQmp.toString(),
                     destination.incomingUri(), "blk"));
             assertTrue(migrate.output().contains("query-migrate status=completed"), migrate.output());
