@@ -7,12 +7,15 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a guest that went silent is doing: a few samples, a second apart, of each vCPU's RIP,
  * interrupt flag, MP state and local APIC timer and interrupt registers, plus the IOAPIC's
  * redirection entries of the timer and UART pins. A test prints them when a boot times out, so a
- * hang in the nested VM leaves evidence (a RIP to look up in the kernel's System.map).
+ * hang in the nested VM leaves evidence (a RIP to look up in the kernel's System.map). {@link
+ * #wedged} tells a guest spinning inside an interrupt handler with interrupts off from one that is
+ * merely slow.
  */
 final class GuestHangProbe {
 
@@ -35,19 +38,58 @@ final class GuestHangProbe {
     static String sample(Machine machine, int samples) throws InterruptedException {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < samples && machine.state() == RunState.RUNNING; i++) {
-            machine.pause();
-            try {
-                MachineSnapshot snapshot = machine.snapshot();
-                snapshot.cpus().forEach(cpu -> lines.add(cpu(cpu)));
-                if (snapshot.kvm().irqchips().size() == 3) {
-                    lines.add(ioapic(snapshot.kvm().irqchips().get(2)));
-                }
-            } finally {
-                machine.resume();
+            MachineSnapshot snapshot = snapshotOf(machine);
+            snapshot.cpus().forEach(cpu -> lines.add(cpu(cpu)));
+            if (snapshot.kvm().irqchips().size() == 3) {
+                lines.add(ioapic(snapshot.kvm().irqchips().get(2)));
             }
             Thread.sleep(1000);
         }
         return String.join("\n", lines);
+    }
+
+    /**
+     * Whether some vCPU of a running {@code machine} is wedged: at the same RIP, with interrupts off
+     * and an interrupt in service, in two samples {@code apart} from each other. A guest that is only
+     * slow moves in between; one spinning on a lock its own interrupted context holds never does.
+     *
+     * @return that vCPU's two samples, or empty when every vCPU moved, enabled interrupts or halted
+     */
+    static Optional<String> wedged(Machine machine, Duration apart) throws InterruptedException {
+        if (machine.state() != RunState.RUNNING) {
+            return Optional.empty();
+        }
+        List<CpuSnapshot> before = snapshotOf(machine).cpus();
+        Thread.sleep(apart.toMillis());
+        if (machine.state() != RunState.RUNNING) {
+            return Optional.empty();
+        }
+        List<CpuSnapshot> after = snapshotOf(machine).cpus();
+        for (int i = 0; i < Math.min(before.size(), after.size()); i++) {
+            CpuSnapshot a = before.get(i);
+            CpuSnapshot b = after.get(i);
+            if (a.regs().rip() == b.regs().rip() && spinsInHandler(a) && spinsInHandler(b)) {
+                return Optional.of(cpu(a) + "\n" + cpu(b));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean spinsInHandler(CpuSnapshot cpu) {
+        boolean interruptsOff = (cpu.regs().rflags() & (1 << 9)) == 0;
+        boolean inService = cpu.lapic()
+                .map(page -> !vectors(ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN), LAPIC_ISR).isEmpty())
+                .orElse(false);
+        return interruptsOff && inService;
+    }
+
+    private static MachineSnapshot snapshotOf(Machine machine) {
+        machine.pause();
+        try {
+            return machine.snapshot();
+        } finally {
+            machine.resume();
+        }
     }
 
     /**
