@@ -120,16 +120,17 @@ final class RunCommand implements Callable<Integer> {
         return VmLauncher.run(options);
     }
 
-    /** The Linux guest asked for, checked against the guest's RAM before anything starts. */
+    /**
+     * The Linux guest asked for, checked against the guest's RAM before anything starts. With
+     * --incoming it is checked and not loaded, as QEMU users give a destination the source's command
+     * line: the kernel arrives in the migrated RAM, and the source's machine says it is a Linux PC.
+     */
     private Optional<LinuxBoot> linux(long memoryBytes) throws IOException {
         if (kernel == null) {
             if (initrd != null || !append.isEmpty()) {
                 throw new IllegalArgumentException((initrd != null ? "--initrd" : "--append") + " needs --kernel");
             }
             return Optional.empty();
-        }
-        if (incoming != null) {
-            throw new IllegalArgumentException("--kernel and --incoming: a Linux guest cannot migrate in yet");
         }
         if (!machine.equals("kvm") && !machine.equals("auto")) {
             throw new IllegalArgumentException("--kernel needs --machine kvm, not " + machine);

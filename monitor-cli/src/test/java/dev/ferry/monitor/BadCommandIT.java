@@ -92,7 +92,7 @@ class BadCommandIT {
                 new Invocation(with(linux, "--initrd", disk), "--initrd needs --kernel"),
                 new Invocation(with(linux, "--append", "console=ttyS0"), "--append needs --kernel"),
                 new Invocation(with(linux, "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm"),
-                new Invocation(with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), "cannot migrate in")));
+                new Invocation(with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), disk + ": not a Linux kernel")));
         refuseEach("cli: malformed or out-of-range value", List.of(
                 new Invocation(with(run, "--disk", disk, "-m", "lots"), "lots"),
                 new Invocation(with(run, "--disk", disk, "--workload-rate", "-5M"), "-5M"),

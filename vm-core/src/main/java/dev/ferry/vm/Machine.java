@@ -26,7 +26,9 @@ import dev.ferry.vm.cpu.VcpuStop;
 import dev.ferry.vm.cpu.VcpuThread;
 import dev.ferry.vm.cpu.VcpuThrottle;
 import dev.ferry.vm.device.GuestReport;
+import dev.ferry.vm.device.rtc.CmosRtc;
 import dev.ferry.vm.device.serial.UartSink;
+import dev.ferry.vm.device.state.CmosState;
 import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.state.VirtioMmioState;
 import dev.ferry.vm.guest.GuestCommand;
@@ -248,10 +250,27 @@ public final class Machine implements Pausable, AutoCloseable {
      * @throws IOException if the machine cannot be built
      */
     public static Machine incoming(MachineSpec spec, UartSink console, List<BlockDevice> opened) throws IOException {
+        return incoming(spec, console, opened, false);
+    }
+
+    /**
+     * As {@link #incoming(MachineSpec, UartSink, List)}, for the machine the source's {@link
+     * MachineConfig#linux} names: with {@code linux}, the PC a Linux kernel runs on, as {@link
+     * #bootLinux} builds it but with nothing loaded (the kernel is in the RAM that arrives).
+     *
+     * @param spec the machine's shape, as the source's
+     * @param console where the guest's UART output goes
+     * @param opened one open image per disk spec
+     * @param linux whether to build the Linux PC
+     * @return the machine, created
+     * @throws IOException if the machine cannot be built
+     */
+    public static Machine incoming(MachineSpec spec, UartSink console, List<BlockDevice> opened, boolean linux)
+            throws IOException {
         if (opened.size() != spec.disks().size()) {
             throw new IllegalArgumentException(opened.size() + " opened disks for " + spec.disks().size() + " disk specs");
         }
-        return new Machine(spec, console, (index, disk) -> opened.get(index), false);
+        return new Machine(spec, console, (index, disk) -> opened.get(index), linux);
     }
 
     private static InterruptLine pulse(Vm vm, int gsi) {
@@ -296,6 +315,11 @@ public final class Machine implements Pausable, AutoCloseable {
                     requireCreated("restore the UART");
                     devices.uart.restore(uart);
                 }));
+        devices.cmos.ifPresent(cmos -> sections.register(new RecordSection<>(new SectionId("cmos", 0, CmosState.VERSION),
+                CmosState.class, cmos::state, state -> {
+                    requireCreated("restore the CMOS clock");
+                    cmos.restore(state);
+                })));
         for (int i = 0; i < devices.virtio.size(); i++) {
             var transport = devices.virtio.get(i);
             sections.register(new RecordSection<>(new SectionId("virtio-mmio", i, VirtioMmioState.VERSION),
@@ -325,7 +349,7 @@ public final class Machine implements Pausable, AutoCloseable {
                 .mapToObj(i -> new DiskConfig(MachineDevices.diskId(i), devices.disks.get(i).size(),
                         devices.disks.get(i).readOnly()))
                 .toList();
-        return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, disks, Optional.of(cpu));
+        return new MachineConfig(spec.memoryBytes(), spec.vcpus(), irqchip, pc, disks, Optional.of(cpu));
     }
 
     /**
@@ -340,7 +364,7 @@ public final class Machine implements Pausable, AutoCloseable {
     public void accept(MachineConfig source) throws IOException {
         requireCreated("accept a migration");
         MachineConfig local = config();
-        ConfigCheck.sameAs(new MachineConfig(local.memoryBytes(), local.vcpus(), local.irqchip(), local.disks(),
+        ConfigCheck.sameAs(new MachineConfig(local.memoryBytes(), local.vcpus(), local.irqchip(), local.linux(), local.disks(),
                 source.cpu())).check(source);
         CpuModel theirs = source.cpu().orElseThrow(() -> new MigrationException(Phase.CONFIG,
                 "the source sent no guest CPU model"));
@@ -363,6 +387,28 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     /**
+     * Why this machine cannot migrate from this host, if it cannot: a Linux guest needs its PIT
+     * (KVM_CAP_PIT_STATE2) and its kvmclock (KVM_CAP_ADJUST_CLOCK) saved and restored, or its timer
+     * and its time would not survive the move; the built-in guest keeps time by the TSC alone.
+     *
+     * @return the reason, in one line, or empty
+     */
+    public Optional<String> migrationBlocker() {
+        if (!pc) {
+            return Optional.empty();
+        }
+        List<String> missing = new ArrayList<>();
+        if (!kvm.has(Capability.PIT_STATE2)) {
+            missing.add("KVM_CAP_PIT_STATE2 (to save the PIT)");
+        }
+        if (!kvm.has(Capability.ADJUST_CLOCK)) {
+            missing.add("KVM_CAP_ADJUST_CLOCK (to carry the kvmclock)");
+        }
+        return missing.isEmpty() ? Optional.empty()
+                : Optional.of("a Linux guest cannot migrate from this host: KVM lacks " + String.join(" and ", missing));
+    }
+
+    /**
      * Whether KVM's in-kernel irqchip is in use (asked for and offered by the host).
      *
      * @return true with the in-kernel irqchip
@@ -372,8 +418,8 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     /**
-     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "virtio-mmio"
-     * per disk.
+     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "cmos" on
+     * the Linux PC, "virtio-mmio" per disk.
      *
      * @return the registry
      */
@@ -590,7 +636,8 @@ public final class Machine implements Pausable, AutoCloseable {
             joinThreads();
         }
         List<CpuSnapshot> cpus = IntStream.range(0, vcpus.size()).mapToObj(this::cpuSnapshot).toList();
-        return new MachineSnapshot(cpus, KvmVmSnapshot.of(vm.saveState()), devices.uart.state(), devices.virtioStates());
+        return new MachineSnapshot(cpus, KvmVmSnapshot.of(vm.saveState()), devices.uart.state(),
+                devices.cmos.map(CmosRtc::state), devices.virtioStates());
     }
 
     /**
@@ -610,6 +657,11 @@ public final class Machine implements Pausable, AutoCloseable {
         }
         restoreKvm(snapshot.kvm());
         devices.uart.restore(snapshot.uart());
+        if (snapshot.cmos().isPresent() != devices.cmos.isPresent()) {
+            throw new IllegalArgumentException("snapshot " + (snapshot.cmos().isPresent() ? "has" : "lacks")
+                    + " a CMOS clock, this machine " + (devices.cmos.isPresent() ? "has one" : "has none"));
+        }
+        snapshot.cmos().ifPresent(cmos -> devices.cmos.orElseThrow().restore(cmos));
         devices.restoreVirtio(snapshot.disks());
     }
 

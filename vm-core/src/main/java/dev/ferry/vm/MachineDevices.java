@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -35,6 +36,7 @@ final class MachineDevices implements AutoCloseable {
     final Bus pio = new Bus("pio");
     final Bus mmio = new Bus("mmio");
     final Uart16550 uart;
+    final Optional<CmosRtc> cmos;
     final List<BlockDevice> disks = new ArrayList<>();
     final List<VirtioMmioTransport> virtio = new ArrayList<>();
 
@@ -48,9 +50,8 @@ final class MachineDevices implements AutoCloseable {
         uart = new Uart16550(console, irq.apply(UART_GSI));
         pio.register(UART_PORT, Uart16550.LENGTH, uart);
         pio.register(ExitDevice.PORT, ExitDevice.LENGTH, new ExitDevice(reports));
-        if (pc) {
-            pio.register(CmosRtc.PORT, CmosRtc.LENGTH, new CmosRtc(Clock.systemUTC()));
-        }
+        cmos = pc ? Optional.of(new CmosRtc(Clock.systemUTC())) : Optional.empty();
+        cmos.ifPresent(rtc -> pio.register(CmosRtc.PORT, CmosRtc.LENGTH, rtc));
         try {
             for (DiskSpec spec : specs) {
                 int index = disks.size();

@@ -259,14 +259,16 @@ class MachineTest {
             moreMsrs.add(0x4b56_4d06);
             assertRefused(destination, withCpu(own, new CpuModel(cpu.cpuid(), moreMsrs, cpu.tscKhz())), "MSR 0x4b564d06");
 
-            assertRefused(destination, new MachineConfig(own.memoryBytes() * 2, own.vcpus(), own.irqchip(), own.disks(),
-                    own.cpu()), "memoryBytes");
+            assertRefused(destination, new MachineConfig(own.memoryBytes() * 2, own.vcpus(), own.irqchip(), own.linux(),
+                    own.disks(), own.cpu()), "memoryBytes");
+            assertRefused(destination, new MachineConfig(own.memoryBytes(), own.vcpus(), own.irqchip(), true,
+                    own.disks(), own.cpu()), "linux");
             assertRefused(destination, withCpu(own, null), "no guest CPU model");
         }
     }
 
     private static MachineConfig withCpu(MachineConfig config, CpuModel cpu) {
-        return new MachineConfig(config.memoryBytes(), config.vcpus(), config.irqchip(), config.disks(),
+        return new MachineConfig(config.memoryBytes(), config.vcpus(), config.irqchip(), config.linux(), config.disks(),
                 java.util.Optional.ofNullable(cpu));
     }
 

@@ -73,10 +73,7 @@ final class GuestVm implements VmBody {
 
     @Override
     public Optional<String> migrationBlocker() {
-        // A destination is built for the built-in guest; the Linux machine's extras would not move.
-        return machine.runsLinux()
-                ? Optional.of("a Linux guest cannot migrate yet (the stream does not carry its boot setup, PIT or CMOS clock)")
-                : Optional.empty();
+        return machine.migrationBlocker();
     }
 
     @Override

@@ -60,14 +60,18 @@ final class IncomingMigrationPlan {
         }
     }
 
-    /** Builds the KVM machine over the destination's drives, opened and checked in the CONFIG stage. */
+    /**
+     * Builds the KVM machine over the destination's drives, opened and checked in the CONFIG stage:
+     * the Linux PC when the source's machine is one ({@code linux}).
+     */
     @FunctionalInterface
     interface MachineFactory {
-        Machine create(List<BlockDevice> disks) throws IOException;
+        Machine create(List<BlockDevice> disks, boolean linux) throws IOException;
     }
 
     /**
-     * Receives the built-in guest ({@code --machine kvm}). The machine is built only after the
+     * Receives a KVM guest ({@code --machine kvm}): the built-in guest, or a Linux kernel when the
+     * source's machine is the Linux PC. The machine is built only after the
      * source's configuration was checked and {@link IncomingDrives} settled every drive (creating
      * missing images with the source's sizes), over those very devices. On any failure the
      * machine is closed unstarted and the images this migration created are deleted again.
@@ -84,7 +88,7 @@ final class IncomingMigrationPlan {
                         () -> new MigrationException(Phase.CONFIG, "the source sent no KVM machine shape"));
                 IncomingDrives disks = IncomingDrives.prepare(drives, source);
                 prepared.set(disks);
-                Machine machine = createMachine(factory, disks);
+                Machine machine = createMachine(factory, disks, shape.linux());
                 guest.set(new GuestVm(machine, driveIds));
                 machine.accept(shape);
                 disks.targets().forEach(registry::register);
@@ -104,9 +108,10 @@ final class IncomingMigrationPlan {
         }
     }
 
-    private static Machine createMachine(MachineFactory factory, IncomingDrives disks) throws MigrationException {
+    private static Machine createMachine(MachineFactory factory, IncomingDrives disks, boolean linux)
+            throws MigrationException {
         try {
-            return factory.create(List.copyOf(disks.devices().values()));
+            return factory.create(List.copyOf(disks.devices().values()), linux);
         } catch (IOException e) {
             throw new MigrationException(Phase.CONFIG, "cannot build the destination's machine: " + e.getMessage(), e);
         }

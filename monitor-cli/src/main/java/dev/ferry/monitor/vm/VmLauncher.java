@@ -181,7 +181,7 @@ public final class VmLauncher {
         if (options.machine().equals("none")) {
             return plan.receiveDiskOnly(channel, resume);
         }
-        return plan.receiveGuest(disks -> Machine.incoming(machineSpec(options), console(options.serial()), disks),
+        return plan.receiveGuest((disks, linux) -> Machine.incoming(machineSpec(options), console(options.serial()), disks, linux),
                 driveIds(options), channel);
     }
 

@@ -165,7 +165,7 @@ class RamSectionTest {
         fillSome(source);
         RamSection sending = new RamSection(source, dmaTracker(source), throttle);
         RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
@@ -209,7 +209,7 @@ class RamSectionTest {
         GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
         RamSection sending = new RamSection(source, dmaTracker(source), throttle);
         RamSection receiving = new RamSection(smaller, dmaTracker(smaller), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
@@ -234,7 +234,7 @@ class RamSectionTest {
         GuestRam source = ram();
         fillSome(source);
         RamSection sending = new RamSection(source, dmaTracker(source), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, List.of(), Optional.empty());
+        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
         DmaWriter writer = new DmaWriter(source);
         MigrationDriver cancelled = migrate(sending, writer, config, MigrationOptions.defaults().withMaxBandwidth(4L << 20));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -74,7 +74,7 @@ class StateSectionsStreamTest {
         UartState uart = new UartState(1, 3, 8, 0, 0xc7, 12, 0, true, new byte[] {'h', 'i'});
         VirtioMmioState virtio = new VirtioMmioState(2, 1L << 32 | 0x244, 1L << 32, 1, 0, 0, 0xf, 1, 3,
                 List.of(new QueueState(128, true, 0x200000, 0x201000, 0x202000, 17, 17)));
-        MachineConfig config = new MachineConfig(64L << 20, 1, true, List.of(new DiskConfig("disk0", 8L << 20, false)), Optional.empty());
+        MachineConfig config = new MachineConfig(64L << 20, 1, true, false, List.of(new DiskConfig("disk0", 8L << 20, false)), Optional.empty());
 
         AtomicReference<CpuSnapshot> gotCpu = new AtomicReference<>();
         AtomicReference<KvmVmSnapshot> gotKvm = new AtomicReference<>();

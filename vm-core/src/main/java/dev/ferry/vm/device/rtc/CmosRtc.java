@@ -1,6 +1,7 @@
 package dev.ferry.vm.device.rtc;
 
 import dev.ferry.vm.bus.BusDevice;
+import dev.ferry.vm.device.state.CmosState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Clock;
@@ -31,7 +32,7 @@ public final class CmosRtc implements BusDevice {
     private static final int A_DIVIDER = 0x26; // 32.768 kHz base, 1024 Hz rate, UIP clear
 
     private final Clock clock;
-    private final byte[] cmos = new byte[128];
+    private final byte[] cmos = new byte[CmosState.RAM_BYTES];
     private int index;
 
     /**
@@ -59,6 +60,25 @@ public final class CmosRtc implements BusDevice {
         } else if (index != REG_C && index != REG_D && !isTime(index)) {
             cmos[index] = (byte) value;
         }
+    }
+
+    /**
+     * The CMOS RAM and selected index, for a migration or snapshot.
+     *
+     * @return the state
+     */
+    public synchronized CmosState state() {
+        return new CmosState(index, cmos);
+    }
+
+    /**
+     * Takes a state from {@link #state()} of another clock (the time itself stays the host's).
+     *
+     * @param state the state
+     */
+    public synchronized void restore(CmosState state) {
+        index = state.index();
+        System.arraycopy(state.ram(), 0, cmos, 0, CmosState.RAM_BYTES);
     }
 
     private int register(int reg) {

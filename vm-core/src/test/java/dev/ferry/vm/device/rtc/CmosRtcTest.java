@@ -1,6 +1,10 @@
 package dev.ferry.vm.device.rtc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.vm.device.state.CmosState;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -55,5 +59,33 @@ class CmosRtcTest {
         assertEquals(0x26, in(0x0a), "UIP stays clear");
         out(0x40, 0x5a);
         assertEquals(0x5a, in(0x40));
+    }
+
+    @Test
+    void aRestoredClockKeepsItsRamModeAndSelectedRegisterButTellsTheHostsTime() {
+        out(0x0b, 0x06);
+        out(0x40, 0x5a);
+        b.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x40);
+        rtc.write(0, b);
+        CmosRtc moved = new CmosRtc(Clock.fixed(Instant.parse("2026-12-05T04:32:07Z"), ZoneOffset.UTC));
+        moved.restore(rtc.state());
+        moved.read(1, b);
+        assertEquals(0x5a, b.get(ValueLayout.JAVA_BYTE, 0) & 0xff, "the register the guest selected before the move");
+        b.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x00);
+        moved.write(0, b);
+        moved.read(1, b);
+        assertEquals(7, b.get(ValueLayout.JAVA_BYTE, 0), "binary mode moved; the seconds are the new host's");
+    }
+
+    @Test
+    void aStateFromAStreamIsCheckedBeforeAClockTakesIt() {
+        var index = assertThrows(IllegalArgumentException.class, () -> new CmosState(128, new byte[128]));
+        assertTrue(index.getMessage().contains("index 128"), index.getMessage());
+        var shortRam = assertThrows(IllegalArgumentException.class, () -> new CmosState(0, new byte[64]));
+        assertTrue(shortRam.getMessage().contains("64 bytes"), shortRam.getMessage());
+        byte[] ram = new byte[128];
+        CmosState state = new CmosState(1, ram);
+        ram[0] = 9;
+        assertEquals(0, state.ram()[0], "the state keeps its own copy");
     }
 }
