@@ -153,6 +153,11 @@ final class TlsMigrationChannel implements MigrationChannel {
         }
     }
 
+    /** The protocol and cipher suite the handshake agreed on, e.g. {@code TLSv1.3 TLS_AES_128_GCM_SHA256}. */
+    String negotiated() {
+        return engine.getSession().getProtocol() + " " + engine.getSession().getCipherSuite();
+    }
+
     @Override
     public MigrationUri uri() {
         return uri;
