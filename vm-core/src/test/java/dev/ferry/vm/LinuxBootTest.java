@@ -122,6 +122,15 @@ class LinuxBootTest {
     }
 
     @Test
+    void moreDisksThanTheIoapicHasPinsForAreRefusedBeforeAnyVmExists() {
+        List<DiskSpec> nine = java.util.stream.IntStream.range(0, 9).mapToObj(i -> DiskSpec.of(dir.resolve("d" + i))).toList();
+        MachineSpec spec = new MachineSpec(256L << 20, 1, nine, GuestWorkload.defaults(), true);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Machine.bootLinux(spec, new LinuxBoot(dir.resolve("no-kernel"), Optional.empty(), ""), b -> { }));
+        assertEquals("a Linux guest takes at most 8 disks, not 9", e.getMessage());
+    }
+
+    @Test
     @Tag("linux-boot")
     void withTwoVcpusTheApplicationProcessorStartsAndInitRuns() throws Exception {
         withBootedGuest(2, List.of(), (machine, console) -> {
