@@ -36,7 +36,8 @@ final class Fadt {
         ByteBuffer b = ByteBuffer.allocate(SIZE - AcpiTable.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         int eventBlock = AcpiPmRegisters.PORT;
         int controlBlock = AcpiPmRegisters.PORT + AcpiPmRegisters.EVENT_BLOCK_BYTES;
-        b.putInt(at(36), (int) facs).putInt(at(40), (int) dsdt);
+        // FACS through X_FIRMWARE_CTRL only: given in both fields, ACPICA installs and lists it twice.
+        b.putInt(at(40), (int) dsdt);
         b.putShort(at(46), (short) sciGsi);
         b.putInt(at(56), eventBlock).putInt(at(64), controlBlock);
         b.put(at(88), (byte) AcpiPmRegisters.EVENT_BLOCK_BYTES).put(at(89), (byte) AcpiPmRegisters.CONTROL_BLOCK_BYTES);
