@@ -201,9 +201,11 @@ public final class Machine implements Pausable, AutoCloseable {
 
     /**
      * Builds a machine with a Linux kernel loaded by the 64-bit boot protocol (with its initrd and
-     * command line, an MP table and an e820 map), ready to {@link #start}. The machine has KVM's
-     * in-kernel irqchip and PIT and the UART on IRQ 4, so {@code console=ttyS0} works. The kernel
-     * and initrd are read and checked first: bad input fails before any VM exists.
+     * command line, ACPI tables, an MP table and an e820 map), ready to {@link #start}. The machine
+     * has KVM's in-kernel irqchip and PIT and the UART on IRQ 4, so {@code console=ttyS0} works;
+     * each disk is a virtio-mmio virtio-blk the ACPI tables declare (Linux's virtio_mmio and
+     * virtio_blk drivers find it as /dev/vda, /dev/vdb, ...), at most 8. The kernel and initrd are
+     * read and checked first: bad input fails before any VM exists.
      *
      * @param spec the machine's shape; its workload is unused
      * @param linux the kernel, initrd and command line
@@ -211,13 +213,18 @@ public final class Machine implements Pausable, AutoCloseable {
      * @return the machine, created
      * @throws IOException if a file cannot be read or a disk image opened
      * @throws IllegalArgumentException in one line, when the kernel cannot boot (see {@link LinuxImage#read})
+     *     or there are more than 8 disks
      */
     public static Machine bootLinux(MachineSpec spec, LinuxBoot linux, UartSink console) throws IOException {
+        if (spec.disks().size() > MachineDevices.MAX_PC_DISKS) {
+            throw new IllegalArgumentException("a Linux guest takes at most " + MachineDevices.MAX_PC_DISKS + " disks, not "
+                    + spec.disks().size());
+        }
         LinuxImage kernel = LinuxImage.read(linux, spec.memoryBytes());
         Machine machine = new Machine(spec, console, DiskOpener.BY_SPEC, true);
         try {
             Vcpu boot = machine.vcpus.getFirst();
-            LinuxLoader.load(machine.ram, kernel, machine.vcpus.size()).enter(boot);
+            LinuxLoader.load(machine.ram, kernel, machine.vcpus.size(), machine.devices.virtioDevices()).enter(boot);
         } catch (RuntimeException e) {
             machine.close();
             throw e;

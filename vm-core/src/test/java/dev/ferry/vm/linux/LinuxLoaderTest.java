@@ -24,7 +24,7 @@ class LinuxLoaderTest {
         long size = 256L << 20;
         LinuxImage image = LinuxImage.read(new LinuxBoot(guest.kernel(), Optional.of(guest.initrd()), "console=ttyS0 quiet"), size);
         try (GuestRam ram = GuestRam.allocate(RamLayout.of(size), false)) {
-            LinuxEntry entry = LinuxLoader.load(ram, image, 2);
+            LinuxEntry entry = LinuxLoader.load(ram, image, 2, List.of());
             MemorySegment zero = ram.slice(entry.bootParams(), BootParams.SIZE);
             assertEquals(0x5372_6448, zero.get(JAVA_INT_UNALIGNED, 0x202), "the kernel's own header, HdrS");
             assertEquals(0xff, Byte.toUnsignedInt(zero.get(JAVA_BYTE, 0x210)), "type_of_loader");
@@ -40,7 +40,7 @@ class LinuxLoaderTest {
             assertEquals(LinuxImage.LOAD_ADDRESS + 0x200, entry.rip());
 
             int entries = zero.get(JAVA_BYTE, 0x1e8);
-            assertEquals(List.of("0-9fc00:1", "f0000-100000:2", "100000-10000000:1"), e820(zero, entries));
+            assertEquals(List.of("0-9fc00:1", "e0000-100000:2", "100000-10000000:1"), e820(zero, entries));
             assertEquals(0x00af_9b00_0000_ffffL, ram.slice(entry.gdt().base() + LinuxEntry.BOOT_CS, 8).get(JAVA_LONG_UNALIGNED, 0));
             assertEquals(0x00cf_9300_0000_ffffL, ram.slice(entry.gdt().base() + LinuxEntry.BOOT_DS, 8).get(JAVA_LONG_UNALIGNED, 0));
         }
