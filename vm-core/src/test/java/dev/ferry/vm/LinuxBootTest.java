@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * {@code unknown_nmi_panic} lets {@link GuestHangProbe#nmi} make a hung guest print its stack;
  * FERRY_LINUX_APPEND adds kernel parameters for a diagnostic run. The two-vCPU boot and the disk
  * boot are tagged {@code linux-boot}, outside CI's stage (one boot there is enough): run them with
- * {@code -Dgroups=linux-boot}. The disk boot stays out of CI until the nested platform delivers
+ * {@code -Pkvm -Dferry.kvm.groups=linux-boot}. The disk boot stays out of CI until the nested platform delivers
  * interrupts reliably: in its first nested runs (2026-12-05) the PIT's IRQ 0 arrived again while
  * its handler ran with interrupts off, before the EOI, and the guest deadlocked on the IRQ
  * descriptor's lock, once before /init and once at it.
