@@ -27,9 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (timers, kvmclock, PIT, CMOS clock, UART and interrupt controllers moved with it).
  *
  * <p>The guest ticks from the PIT ({@code nolapic_timer lapic=notscdeadline}), as LinuxBootTest's
- * does, for the nested VM's interrupt defect described there.
+ * does, for the nested VM's interrupt defect described there. That defect wedged most Linux boots in
+ * a loaded nested VM on 2026-12-05 (QEMU's guest too), so this test is tagged {@code linux-boot},
+ * outside CI's nested stage: run it with {@code -Pkvm -Dferry.kvm.groups=linux-boot}. A source
+ * whose console stalls before its second tick is booted once more.
  */
-@Tag("kvm")
+@Tag("linux-boot")
 class LinuxMigrationIT {
 
     private static final Path BUILD = Path.of("..", "tools", "linux-guest", "build");
