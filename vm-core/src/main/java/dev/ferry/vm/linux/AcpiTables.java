@@ -43,7 +43,7 @@ final class AcpiTables {
                 ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(fadtAt).putLong(madtAt).array());
         ByteBuffer block = ByteBuffer.allocate((int) (xsdtAt + xsdt.length - base)).order(ByteOrder.LITTLE_ENDIAN);
         block.put(0, Rsdp.build(xsdtAt));
-        block.put(FACS_OFFSET, AcpiTable.ascii("FACS", 4)).putInt(FACS_OFFSET + 4, FACS_BYTES)
+        block.put(FACS_OFFSET, FirmwareBytes.ascii("FACS", 4)).putInt(FACS_OFFSET + 4, FACS_BYTES)
                 .put(FACS_OFFSET + 32, (byte) FACS_VERSION);
         block.put((int) (dsdtAt - base), dsdt).put((int) (fadtAt - base), fadt).put((int) (madtAt - base), madt)
                 .put((int) (xsdtAt - base), xsdt);

@@ -2,7 +2,6 @@ package dev.ferry.vm.linux;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * An Intel MultiProcessor Specification 1.4 table: how a kernel without ACPI finds the CPUs, the
@@ -48,18 +47,18 @@ final class MpTable {
     static byte[] build(long address, int cpus) {
         ByteBuffer b = ByteBuffer.allocate(size(cpus)).order(ByteOrder.LITTLE_ENDIAN);
         int ioapicId = cpus;
-        b.put(ascii("_MP_")).putInt((int) (address + FLOATING_POINTER_BYTES)).put((byte) 1).put((byte) SPEC_REV)
+        b.put(FirmwareBytes.ascii("_MP_", 4)).putInt((int) (address + FLOATING_POINTER_BYTES)).put((byte) 1).put((byte) SPEC_REV)
                 .put((byte) 0).put(new byte[5]);
         int config = b.position();
         int entries = cpus + 2 + IOAPIC_PINS + 2;
-        b.put(ascii("PCMP")).putShort((short) (b.capacity() - config)).put((byte) SPEC_REV).put((byte) 0)
-                .put(ascii("FERRY   ")).put(ascii("LINUX GUEST ")).putInt(0).putShort((short) 0)
-                .putShort((short) entries).putInt((int) LAPIC_ADDRESS).putShort((short) 0).put((byte) 0).put((byte) 0);
+        b.put(FirmwareBytes.ascii("PCMP", 4)).putShort((short) (b.capacity() - config)).put((byte) SPEC_REV).put((byte) 0)
+                .put(FirmwareBytes.ascii("FERRY   ", 8)).put(FirmwareBytes.ascii("LINUX GUEST ", 12)).putInt(0)
+                .putShort((short) 0).putShort((short) entries).putInt((int) LAPIC_ADDRESS).putShort((short) 0).put((byte) 0).put((byte) 0);
         for (int cpu = 0; cpu < cpus; cpu++) {
             b.put((byte) 0).put((byte) cpu).put((byte) APIC_VERSION).put((byte) (CPU_ENABLED | (cpu == 0 ? CPU_BOOT : 0)))
                     .putInt(CPU_SIGNATURE).putInt(CPU_FEATURES).putLong(0);
         }
-        b.put((byte) 1).put((byte) 0).put(ascii("ISA   "));
+        b.put((byte) 1).put((byte) 0).put(FirmwareBytes.ascii("ISA   ", 6));
         b.put((byte) 2).put((byte) ioapicId).put((byte) IOAPIC_VERSION).put((byte) 1).putInt((int) IOAPIC_ADDRESS);
         for (int pin = 0; pin < IOAPIC_PINS; pin++) {
             b.put((byte) 3).put((byte) INT).putShort((short) 0).put((byte) 0).put((byte) pin).put((byte) ioapicId)
@@ -68,21 +67,8 @@ final class MpTable {
         b.put((byte) 4).put((byte) EXTINT).putShort((short) 0).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
         b.put((byte) 4).put((byte) NMI).putShort((short) 0).put((byte) 0).put((byte) 0).put((byte) 0xff).put((byte) 1);
         byte[] table = b.array();
-        table[config + 7] = checksum(table, config, table.length);
-        table[10] = checksum(table, 0, FLOATING_POINTER_BYTES);
+        table[config + 7] = FirmwareBytes.checksum(table, config, table.length);
+        table[10] = FirmwareBytes.checksum(table, 0, FLOATING_POINTER_BYTES);
         return table;
-    }
-
-    /** The byte that makes {@code table[from, to)} sum to zero (its own place holding 0). */
-    private static byte checksum(byte[] table, int from, int to) {
-        int sum = 0;
-        for (int i = from; i < to; i++) {
-            sum += table[i];
-        }
-        return (byte) -sum;
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

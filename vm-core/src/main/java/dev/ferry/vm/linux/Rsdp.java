@@ -19,11 +19,11 @@ final class Rsdp {
 
     static byte[] build(long xsdt) {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(AcpiTable.ascii("RSD PTR ", 8)).put((byte) 0).put(AcpiTable.ascii(AcpiTable.OEM_ID, 6)).put((byte) REVISION)
+        b.put(FirmwareBytes.ascii("RSD PTR ", 8)).put((byte) 0).put(FirmwareBytes.ascii(AcpiTable.OEM_ID, 6)).put((byte) REVISION)
                 .putInt(0).putInt(SIZE).putLong(xsdt).put((byte) 0).put(new byte[3]);
         byte[] rsdp = b.array();
-        rsdp[8] = AcpiTable.checksum(rsdp, 0, V1_BYTES);
-        rsdp[32] = AcpiTable.checksum(rsdp, 0, SIZE);
+        rsdp[8] = FirmwareBytes.checksum(rsdp, 0, V1_BYTES);
+        rsdp[32] = FirmwareBytes.checksum(rsdp, 0, SIZE);
         return rsdp;
     }
 }
