@@ -25,7 +25,7 @@ final class Dsdt {
         for (int i = 0; i < devices.size(); i++) {
             VirtioMmioDevice d = devices.get(i);
             byte[] resources = ResourceTemplate.of(ResourceTemplate.memory32Fixed(d.base(), d.length()),
-                    ResourceTemplate.interrupt(d.gsi(), ResourceTemplate.Trigger.EDGE_ACTIVE_HIGH));
+                    ResourceTemplate.interrupt(d.gsi()));
             declared[i] = Aml.device(deviceName(i),
                     Aml.name("_HID", Aml.string(VIRTIO_MMIO_HID)),
                     Aml.name("_UID", Aml.integer(i)),

@@ -5,7 +5,8 @@ import java.nio.ByteOrder;
 
 /**
  * The resource descriptors of a {@code _CRS} (ACPI 6.x, 6.4): a fixed 32-bit memory range and an
- * extended interrupt, closed by the end tag. What {@code ResourceTemplate () { ... }} compiles to.
+ * edge-triggered, active-high extended interrupt, closed by the end tag. What
+ * {@code ResourceTemplate () { ... }} compiles to.
  */
 final class ResourceTemplate {
 
@@ -14,11 +15,8 @@ final class ResourceTemplate {
     private static final int END_TAG = 0x79;
     private static final int READ_WRITE = 1;
     private static final int CONSUMER = 1;
+    /** Edge-triggered; active high, as the polarity bit (bit 2) is clear. */
     private static final int EDGE = 1 << 1;
-    private static final int ACTIVE_LOW = 1 << 2;
-
-    /** How an interrupt line signals: what the guest programs its IOAPIC pin with. */
-    enum Trigger { EDGE_ACTIVE_HIGH, LEVEL_ACTIVE_HIGH, LEVEL_ACTIVE_LOW }
 
     private ResourceTemplate() {
     }
@@ -32,15 +30,13 @@ final class ResourceTemplate {
                 .put((byte) READ_WRITE).putInt((int) base).putInt((int) length).array();
     }
 
-    /** {@code Interrupt (ResourceConsumer, trigger, Exclusive) { gsi }}. */
-    static byte[] interrupt(int gsi, Trigger trigger) {
-        int flags = CONSUMER | switch (trigger) {
-            case EDGE_ACTIVE_HIGH -> EDGE;
-            case LEVEL_ACTIVE_HIGH -> 0;
-            case LEVEL_ACTIVE_LOW -> ACTIVE_LOW;
-        };
+    /**
+     * {@code Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { gsi }}: how every Ferry
+     * device pulses its IOAPIC pin (KVM_IRQ_LINE up, then down).
+     */
+    static byte[] interrupt(int gsi) {
         return ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN).put((byte) EXTENDED_INTERRUPT).putShort((short) 6)
-                .put((byte) flags).put((byte) 1).putInt(gsi).array();
+                .put((byte) (CONSUMER | EDGE)).put((byte) 1).putInt(gsi).array();
     }
 
     /** The descriptors followed by the end tag (checksum 0: "treat as correct"). */
