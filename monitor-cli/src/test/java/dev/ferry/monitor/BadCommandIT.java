@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -82,38 +81,32 @@ class BadCommandIT {
         assertEquals(0, FerryImage.run(60, "img", "create", "-f", "raw", disk, "1M").exitCode());
         List<String> run = List.of("run", "--machine", "none", "--monitor", "none", "--serial", "none");
         refuseEach("cli: missing file", List.of(
-                new Invocation(with(run, "--disk", missing), missing),
+                new Invocation(Args.with(run, "--disk", missing), missing),
                 new Invocation(List.of("img", "info", missing), missing),
                 new Invocation(List.of("img", "create", "-f", "qcow2", "-b", missing, dir.resolve("top.qcow2").toString()), missing)));
         List<String> linux = List.of("run", "--monitor", "none", "--serial", "none");
         refuseEach("cli: bad Linux kernel, initrd or command line", List.of(
-                new Invocation(with(linux, "--kernel", missing), "kernel " + missing + ": no such file"),
-                new Invocation(with(linux, "--kernel", disk), disk + ": not a Linux kernel"),
-                new Invocation(with(linux, "--initrd", disk), "--initrd needs --kernel"),
-                new Invocation(with(linux, "--append", "console=ttyS0"), "--append needs --kernel"),
-                new Invocation(with(linux, "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm"),
-                new Invocation(with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), disk + ": not a Linux kernel")));
+                new Invocation(Args.with(linux, "--kernel", missing), "kernel " + missing + ": no such file"),
+                new Invocation(Args.with(linux, "--kernel", disk), disk + ": not a Linux kernel"),
+                new Invocation(Args.with(linux, "--initrd", disk), "--initrd needs --kernel"),
+                new Invocation(Args.with(linux, "--append", "console=ttyS0"), "--append needs --kernel"),
+                new Invocation(Args.with(linux, "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm"),
+                new Invocation(Args.with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), disk + ": not a Linux kernel")));
         refuseEach("cli: malformed or out-of-range value", List.of(
-                new Invocation(with(run, "--disk", disk, "-m", "lots"), "lots"),
-                new Invocation(with(run, "--disk", disk, "--workload-rate", "-5M"), "-5M"),
-                new Invocation(with(run, "--disk", disk, "--workload-read-percent", "101"), "--workload-read-percent 101"),
-                new Invocation(with(run, "--disk", disk, "--incoming-timeout", "-1"), "--incoming-timeout -1"),
-                new Invocation(with(run, "--disk", disk, "--smp", "0"), "--smp 0"),
+                new Invocation(Args.with(run, "--disk", disk, "-m", "lots"), "lots"),
+                new Invocation(Args.with(run, "--disk", disk, "--workload-rate", "-5M"), "-5M"),
+                new Invocation(Args.with(run, "--disk", disk, "--workload-read-percent", "101"), "--workload-read-percent 101"),
+                new Invocation(Args.with(run, "--disk", disk, "--incoming-timeout", "-1"), "--incoming-timeout -1"),
+                new Invocation(Args.with(run, "--disk", disk, "--smp", "0"), "--smp 0"),
                 new Invocation(List.of("run", "--machine", "vax", "--disk", disk), "vax"),
-                new Invocation(with(run, "--disk", disk + ",format=vmdk"), "vmdk"),
-                new Invocation(with(run, "--disk", disk + ",colour=blue"), "colour"),
-                new Invocation(with(run, "--disk", disk, "--incoming", "carrier-pigeon:home"), "carrier-pigeon"),
-                new Invocation(with(run, "--disk", disk, "--incoming", "tcp:127.0.0.1:99999"), "99999"),
+                new Invocation(Args.with(run, "--disk", disk + ",format=vmdk"), "vmdk"),
+                new Invocation(Args.with(run, "--disk", disk + ",colour=blue"), "colour"),
+                new Invocation(Args.with(run, "--disk", disk, "--incoming", "carrier-pigeon:home"), "carrier-pigeon"),
+                new Invocation(Args.with(run, "--disk", disk, "--incoming", "tcp:127.0.0.1:99999"), "99999"),
                 new Invocation(List.of("run", "--machine", "none", "--monitor", "telnet:4444", "--disk", disk), "telnet"),
                 new Invocation(List.of("img", "create", "-f", "raw", dir.resolve("big.img").toString(), "12Q"), "12Q"),
                 new Invocation(List.of("img", "create", "-f", "raw", dir.resolve("odd.img").toString(), "1000"), "1000"),
                 new Invocation(List.of("img", "create", "-f", "raw", disk, "1M"), disk)));
-    }
-
-    private static List<String> with(List<String> first, String... more) {
-        List<String> all = new ArrayList<>(first);
-        all.addAll(List.of(more));
-        return all;
     }
 
     private static void answerEach(FerryProcess vm, String fault, List<Line> lines) throws Exception {

@@ -62,7 +62,7 @@ class LinuxMigrationIT {
                 "--initrd", guest.resolve("initramfs.cpio.gz").toString(),
                 "--append", "console=ttyS0 panic=-1 nolapic_timer lapic=notscdeadline loglevel=5");
         FerryProcess destination = FerryProcess.startSpelled("destination", destinationDir, logs,
-                with(linux, "--serial", "file:" + destinationConsole, "--monitor", "unix:" + FerryProcess.socket(destinationDir),
+                Args.with(linux, "--serial", "file:" + destinationConsole, "--monitor", "unix:" + FerryProcess.socket(destinationDir),
                         "--incoming", "tcp:127.0.0.1:0"));
         FerryProcess source = startSource(sourceDir, logs, linux, sourceConsole);
         try {
@@ -121,7 +121,7 @@ class LinuxMigrationIT {
 
     private static FerryProcess startSource(Path dir, Path logs, List<String> linux, Path console) throws IOException {
         return FerryProcess.startSpelled("source", dir, logs,
-                with(linux, "--serial", "file:" + console, "--monitor", "unix:" + FerryProcess.socket(dir)));
+                Args.with(linux, "--serial", "file:" + console, "--monitor", "unix:" + FerryProcess.socket(dir)));
     }
 
     /** The first tick numbered {@code number} or more; fails at the timeout, or early when the console stalls. */
@@ -159,12 +159,6 @@ class LinuxMigrationIT {
 
     private static String read(Path console) throws IOException {
         return Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
-    }
-
-    private static List<String> with(List<String> base, String... more) {
-        List<String> args = new ArrayList<>(base);
-        args.addAll(List.of(more));
-        return args;
     }
 
     /** The folder tools/linux-guest/build fills (cached): Debian's kernel and a busybox initramfs. */

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,8 +146,8 @@ class QmpIT {
         Path destinationQmp = dir.resolve("qemu-dst.sock");
         List<String> qemu = List.of("qemu-system-x86_64", "-machine", "none", "-m", "64", "-nodefaults", "-display", "none",
                 "-drive", "file=" + image + ",if=none,id=vda,format=qcow2,readonly=on");
-        Process qemuSource = start(dir, with(qemu, "-qmp", "unix:" + sourceQmp + ",server,nowait"));
-        Process qemuDestination = start(dir, with(qemu, "-qmp", "unix:" + destinationQmp + ",server,nowait",
+        Process qemuSource = start(dir, Args.with(qemu, "-qmp", "unix:" + sourceQmp + ",server,nowait"));
+        Process qemuDestination = start(dir, Args.with(qemu, "-qmp", "unix:" + destinationQmp + ",server,nowait",
                 "-incoming", "tcp:127.0.0.1:" + port));
         List<String> qemuFields;
         try {
@@ -216,12 +215,6 @@ class QmpIT {
     private static Process start(Path dir, List<String> command) throws IOException {
         return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("qemu-" + command.hashCode() + ".log").toFile()).start();
-    }
-
-    private static List<String> with(List<String> first, String... more) {
-        List<String> all = new ArrayList<>(first);
-        all.addAll(List.of(more));
-        return all;
     }
 
     private static void awaitFile(Path path) throws InterruptedException {
