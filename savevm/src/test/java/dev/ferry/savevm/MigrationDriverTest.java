@@ -1,17 +1,22 @@
 package dev.ferry.savevm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
 import dev.ferry.savevm.stream.StreamFormat;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -299,6 +304,34 @@ class MigrationDriverTest {
             assertEquals(0, source.vm.pauses());
             assertEquals(List.of(), source.ram.cleanups(), "no live section was set up");
         }
+    }
+
+    /**
+     * Tries to lose the refusal in a reset: the whole stream is already in the destination's socket
+     * when it refuses the configuration, and closing a socket with bytes unread resets the link.
+     * The destination reads on until the source hangs up, so the source reads the NACK and can
+     * still write after it.
+     */
+    @Test
+    void aRefusingDestinationReadsOnUntilTheSourceHangsUp() throws Exception {
+        byte[] stream;
+        try (Source source = new Source(512, 0, true)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, MachineConfig.of(32L << 20),
+                    MigrationChannel.writeOnly(Channels.newChannel(bytes)), MigrationOptions.defaults());
+            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(20)));
+            stream = bytes.toByteArray();
+        }
+        Link link = Link.open();
+        Destination destination = new Destination(512, null, link.destination());
+        try (SocketChannel source = link.source()) {
+            source.write(ByteBuffer.wrap(stream));
+            Frame answer = new FrameReader(source, StreamFormat.CONTROL_PAYLOAD).next(Phase.SETUP);
+            assertEquals(FrameKind.NACK, answer.kind(), answer.describe());
+            Thread.sleep(200); // a destination that closed at once has reset the link by now
+            assertDoesNotThrow(() -> source.write(ByteBuffer.wrap(stream)), "the destination still reads");
+        }
+        assertEquals(Phase.CONFIG, destination.failure().phase());
     }
 
     /** A destination that fails mid-stream answers NACK and closes: the source reports that reason, not the reset. */

@@ -20,9 +20,12 @@ import dev.ferry.savevm.stream.LinkBrokenException;
 import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
+import dev.ferry.savevm.stream.Watchdog;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class StreamLoader<C extends Record> {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamLoader.class);
+    /** How long a refusing destination waits for the source to hang up before it closes the link. */
+    static final Duration LINGER = Duration.ofSeconds(2);
 
     private final SectionRegistry registry;
     private final Class<C> configType;
@@ -117,14 +122,14 @@ public final class StreamLoader<C extends Record> {
             return new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
                     Duration.ofNanos(System.nanoTime() - start));
         } catch (MigrationException e) {
-            reply(FrameKind.NACK, e.getMessage());
+            refuse(e.getMessage());
             throw e;
         } catch (IOException | RuntimeException e) {
             // An I/O error's message names what failed (the transport's URI, the errno); a runtime
             // exception here is a bug, and its class name is the first clue.
             String cause = e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
             MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + cause, e);
-            reply(FrameKind.NACK, failure.getMessage());
+            refuse(failure.getMessage());
             throw failure;
         } finally {
             closeLink();
@@ -142,6 +147,10 @@ public final class StreamLoader<C extends Record> {
             replies.close();
             replies = null;
         }
+        closeChannel();
+    }
+
+    private void closeChannel() {
         try {
             channel.close();
         } catch (IOException e) {
@@ -394,6 +403,29 @@ public final class StreamLoader<C extends Record> {
             replies.stopReports();
         }
         returnPath().send(kind, Arrays.copyOf(text, Math.min(text.length, StreamFormat.CONTROL_PAYLOAD)));
+    }
+
+    /**
+     * Sends NACK and, before the link is closed, reads and drops what the source still sends until
+     * it hangs up (it does once it read the NACK) or {@link #LINGER} passed. Closing a TCP socket
+     * with bytes unread resets the link, and the reset throws away whatever of ours the kernel
+     * had not sent yet: the NACK, held back by Nagle behind an unacknowledged report, would be
+     * lost and the source would know only "Connection reset".
+     */
+    private void refuse(String reason) {
+        reply(FrameKind.NACK, reason);
+        Optional<ReadableByteChannel> in = channel.readable();
+        if (in.isEmpty() || channel.writable().isEmpty()) {
+            return;
+        }
+        ByteBuffer dropped = ByteBuffer.allocate(64 * 1024);
+        try (Watchdog watchdog = new Watchdog(LINGER, this::closeChannel)) {
+            while (in.get().read(dropped.clear()) >= 0) {
+                // the refused stream's rest: nothing here reads it
+            }
+        } catch (IOException e) {
+            LOG.debug("stopped reading the refused stream: {}", e.toString());
+        }
     }
 
     /** The current link's return path, made on first use (callers know the link has one). */

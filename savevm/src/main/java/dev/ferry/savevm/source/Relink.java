@@ -7,6 +7,7 @@ import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.Watchdog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,18 +1,19 @@
-package dev.ferry.savevm.source;
+package dev.ferry.savevm.stream;
 
 import java.time.Duration;
 
 /**
  * Runs an action (closing the channel) if not disarmed in time: the way to put a deadline on a
- * blocking channel read or write, and to unblock I/O when a cancel is not noticed soon enough.
+ * blocking channel read or write, and to unblock I/O when a cancel is not noticed soon enough
+ * (the source), or when a refused source does not hang up (the destination).
  */
-final class Watchdog implements AutoCloseable {
+public final class Watchdog implements AutoCloseable {
 
     private final Thread timer;
     private volatile boolean disarmed;
     private volatile boolean fired;
 
-    Watchdog(Duration after, Runnable action) {
+    public Watchdog(Duration after, Runnable action) {
         timer = Thread.ofVirtual().name("savevm-watchdog").start(() -> {
             try {
                 Thread.sleep(after);
@@ -27,7 +28,7 @@ final class Watchdog implements AutoCloseable {
     }
 
     /** Whether the deadline passed and the action ran. */
-    boolean fired() {
+    public boolean fired() {
         return fired;
     }
 
