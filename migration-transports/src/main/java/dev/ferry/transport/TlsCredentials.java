@@ -44,11 +44,14 @@ public final class TlsCredentials {
     private final Path directory;
     private final Optional<SSLContext> server;
     private final Optional<SSLContext> client;
+    /** The server pair, else the client pair: what the in-memory warm-up presents to itself. */
+    private final Identity own;
 
-    private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client) {
+    private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client, Identity own) {
         this.directory = directory;
         this.server = server;
         this.client = client;
+        this.own = own;
     }
 
     /**
@@ -68,12 +71,12 @@ public final class TlsCredentials {
             TrustManager[] trust = trustManagers(cas);
             TrustManager[] sourceTrust = allowed.isEmpty() ? trust
                     : new TrustManager[] {new AuthorizingTrustManager((X509ExtendedTrustManager) trust[0], allowed.get())};
-            Optional<SSLContext> server = identity(directory, "server").map(keys -> context(keys, sourceTrust));
-            Optional<SSLContext> client = identity(directory, "client").map(keys -> context(keys, trust));
-            if (server.isEmpty() && client.isEmpty()) {
-                throw new IOException(directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem");
-            }
-            return new TlsCredentials(directory, server, client);
+            Optional<Identity> serverKeys = identity(directory, "server");
+            Optional<Identity> clientKeys = identity(directory, "client");
+            Identity own = serverKeys.or(() -> clientKeys).orElseThrow(() -> new IOException(
+                    directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem"));
+            return new TlsCredentials(directory, serverKeys.map(keys -> context(keys, sourceTrust)),
+                    clientKeys.map(keys -> context(keys, trust)), own);
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IOException(directory + ": cannot set up TLS: " + e.getMessage(), e);
         }
@@ -86,6 +89,25 @@ public final class TlsCredentials {
      */
     public Path directory() {
         return directory;
+    }
+
+    /**
+     * Starts compiling TLS's record path (AES-GCM) on a background thread of the lowest priority,
+     * so that a migration soon after start-up does not run its first few hundred MiB through
+     * interpreted crypto; the thread ends once the path runs at compiled speed. Nothing of it
+     * touches the network.
+     */
+    public void warmUpInBackground() {
+        warmUp().startInBackground();
+    }
+
+    /** An in-memory client and server engine over this process's own certificate. */
+    CipherWarmUp warmUp() {
+        try {
+            return CipherWarmUp.of(own.chain(), own.key(), engine -> engine.setSSLParameters(parameters(engine)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("TLS warm-up: " + e.getMessage(), e);
+        }
     }
 
     /** An engine for the destination's end of {@code uri}: it demands and verifies the source's certificate. */

@@ -151,7 +151,9 @@ final class RunCommand implements Callable<Integer> {
             }
             return Optional.empty();
         }
-        return Optional.of(TlsCredentials.load(tlsCreds, Optional.ofNullable(tlsAuthz)));
+        TlsCredentials credentials = TlsCredentials.load(tlsCreds, Optional.ofNullable(tlsAuthz));
+        credentials.warmUpInBackground();
+        return Optional.of(credentials);
     }
 
     private String machine() {
