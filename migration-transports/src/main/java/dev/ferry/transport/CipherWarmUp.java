@@ -1,30 +1,43 @@
 package dev.ferry.transport;
 
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
-import javax.net.ssl.SSLEngineResult.HandshakeStatus;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gets the JIT to compile JSSE's record path before a migration needs it. Until C2 has compiled
- * {@code SSLEngine.wrap}/{@code unwrap} down to the AES-GCM intrinsics, JSSE encrypts in plain Java
- * at 25-50 MB/s (measured here: the first 64 MiB of a fresh JVM took 2.6 s; warm, the same path
- * runs at several GB/s), and a 1 GiB storage copy is over before that happens. So this pushes
- * records between two in-memory engines, set up like a migration's (the same protocol, suites and
- * 256 KiB writes into heap buffers), until a batch runs at {@link #WARM_RATE} a few times running,
- * or {@link #MAX_BYTES} went through. The engines never touch a socket; the client trusts only the
- * certificate the server shows, which is this process's own.
+ * Gets the JIT to compile the TLS record path before a migration needs it. Until C2 has compiled
+ * {@link TlsMigrationChannel}'s reads and writes down to the AES-GCM intrinsics, JSSE encrypts in
+ * plain Java at 25-50 MB/s (a fresh JVM here took 2.6 s for its first 64 MiB; warm, the same path
+ * runs at several GB/s), and a storage copy of a GiB is over before that happens.
+ *
+ * <p>So this runs a migration's TLS channel against itself: both ends of a unix socket in a
+ * private temporary folder, each wrapped in a {@link TlsMigrationChannel} over this process's own
+ * certificate (the client trusts that one certificate only), the sender writing direct buffers and
+ * the reader reading frame headers and payloads into direct buffers, as savevm does. Going
+ * through the same classes matters: records pushed between two bare engines get their crypto
+ * inlined into the warm-up's own loop, and the code a migration then runs stays cold, or is
+ * thrown away at its first unexpected branch. It stops when both ends run at {@link #WARM_RATE}
+ * of their own CPU time for a few batches (so a busy machine that preempts it does not make
+ * compiled code look cold) and {@link #MIN_BYTES} went through, after {@link #MAX_BYTES}, or when a migration starts (its own records
+ * then warm the same code, and this would only take CPU from it).
  */
 final class CipherWarmUp {
 
@@ -34,24 +47,27 @@ final class CipherWarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger(CipherWarmUp.class);
     private static final int WRITE = 256 << 10;
+    private static final int FRAME_HEADER = 16;
     private static final int WRITES_PER_BATCH = 16;
-    /** Bytes per second through wrap plus unwrap that only compiled code reaches (plain Java: 25-300). */
+    /** Bytes per CPU-second through one end that only compiled code reaches (plain Java: 25-300 MB/s). */
     static final long WARM_RATE = 1_000_000_000L;
     private static final int WARM_BATCHES = 3;
+    /**
+     * JSSE's per-record methods reach C2 after some 15,000 calls (its tier-4 threshold), one a
+     * 16 KiB record: until then the batch rate can look warm from the intrinsics alone.
+     */
+    static final long MIN_BYTES = 256L << 20;
     static final long MAX_BYTES = 1L << 30;
+    private static final Path CPU_CLOCK = Path.of("/proc/thread-self/schedstat");
 
     private final SSLEngine client;
     private final SSLEngine server;
-    private final ByteBuffer plain = ByteBuffer.allocate(WRITE);
-    private final ByteBuffer net;
-    private final ByteBuffer received;
+    private volatile boolean stopped;
+    private volatile boolean readerWarm;
 
     private CipherWarmUp(SSLEngine client, SSLEngine server) {
         this.client = client;
         this.server = server;
-        int records = WRITE / server.getSession().getApplicationBufferSize() + 2;
-        this.net = ByteBuffer.allocate(records * server.getSession().getPacketBufferSize());
-        this.received = ByteBuffer.allocate(WRITE + server.getSession().getApplicationBufferSize());
     }
 
     /** Two engines that present and trust {@code chain}'s first certificate, set up by {@code parameters}. */
@@ -71,99 +87,121 @@ final class CipherWarmUp {
     }
 
     /** Starts {@link #run} on a daemon thread of the lowest priority; failures are only logged. */
-    void startInBackground() {
+    CipherWarmUp startInBackground() {
         Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("tls-warm-up").start(() -> {
             try {
                 Outcome outcome = run();
                 LOG.debug("TLS warm-up: {} MiB in {} ms, {}", outcome.bytes() >> 20, outcome.nanos() / 1_000_000,
-                        outcome.warm() ? "warm" : "not warm yet");
-            } catch (SSLException | RuntimeException e) {
+                        outcome.warm() ? "warm" : stopped ? "stopped by a migration" : "not warm yet");
+            } catch (IOException | RuntimeException e) {
                 LOG.debug("TLS warm-up stopped: {}", e.getMessage());
             }
         });
+        return this;
     }
 
-    /** Handshakes, then moves batches of records until they run warm or {@link #MAX_BYTES} went through. */
-    Outcome run() throws SSLException {
+    /** Ends {@link #run} after its current write: a migration has started. */
+    void stop() {
+        stopped = true;
+    }
+
+    /** Connects the two ends, then sends until both run warm, {@link #MAX_BYTES} went through or {@link #stop}. */
+    Outcome run() throws IOException {
         long start = System.nanoTime();
-        handshake();
+        Path dir = Files.createTempDirectory("ferry-tls-warm-up");
+        Path path = dir.resolve("warm-up.sock");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(path));
+            MigrationUri uri = new MigrationUri.Unix(path);
+            SocketChannel out = SocketChannel.open(StandardProtocolFamily.UNIX);
+            out.connect(UnixDomainSocketAddress.of(path));
+            MigrationChannel in = new SocketMigrationChannel(uri, listener.accept());
+            CompletableFuture<Void> reader = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("tls-warm-up-reader").start(() -> {
+                try {
+                    read(TlsMigrationChannel.handshaken(in, server));
+                    reader.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    reader.completeExceptionally(e);
+                }
+            });
+            long bytes;
+            boolean warm;
+            try (TlsMigrationChannel sender = TlsMigrationChannel.handshaken(new SocketMigrationChannel(uri, out), client)) {
+                bytes = send(sender);
+                warm = !stopped && bytes < MAX_BYTES;
+            }
+            reader.get();
+            return new Outcome(bytes, warm, System.nanoTime() - start);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(path);
+            Files.delete(dir);
+        }
+    }
+
+    /** Writes batches of direct buffers until both ends ran {@link #WARM_BATCHES} warm batches; returns the bytes sent. */
+    private long send(TlsMigrationChannel sender) throws IOException {
+        ByteBuffer frame = ByteBuffer.allocateDirect(WRITE);
         long bytes = 0;
         int warmBatches = 0;
-        while (warmBatches < WARM_BATCHES && bytes < MAX_BYTES) {
-            long batchStart = System.nanoTime();
-            for (int i = 0; i < WRITES_PER_BATCH; i++) {
-                roundTrip();
+        while (!(warmBatches >= WARM_BATCHES && readerWarm && bytes >= MIN_BYTES) && bytes < MAX_BYTES && !stopped) {
+            long cpu = cpuNanos();
+            long batch = 0;
+            for (int i = 0; i < WRITES_PER_BATCH && !stopped; i++) {
+                batch += sender.write(frame.clear());
             }
-            long batch = (long) WRITE * WRITES_PER_BATCH;
             bytes += batch;
-            boolean fast = batch * 1_000_000_000L / Math.max(1, System.nanoTime() - batchStart) >= WARM_RATE;
-            warmBatches = fast ? warmBatches + 1 : 0;
+            warmBatches = warm(batch, cpu) ? warmBatches + 1 : 0;
         }
-        return new Outcome(bytes, warmBatches == WARM_BATCHES, System.nanoTime() - start);
+        return bytes;
     }
 
-    /** One migration-sized write: wrapped into records by the client, unwrapped by the server. */
-    private void roundTrip() throws SSLException {
-        plain.clear();
-        net.clear();
-        while (plain.hasRemaining()) {
-            expectOk(client.wrap(plain, net));
-        }
-        net.flip();
-        received.clear();
-        while (net.hasRemaining()) {
-            expectOk(server.unwrap(net, received));
-        }
-    }
-
-    private static void expectOk(SSLEngineResult result) throws SSLException {
-        if (result.getStatus() != SSLEngineResult.Status.OK || result.bytesConsumed() == 0) {
-            throw new SSLException("unexpected engine result " + result.getStatus() + " " + result.getHandshakeStatus());
-        }
-    }
-
-    /** Runs both ends' handshake through {@link #net} in one direction at a time. */
-    private void handshake() throws SSLException {
-        client.beginHandshake();
-        server.beginHandshake();
-        ByteBuffer toServer = ByteBuffer.allocate(net.capacity());
-        ByteBuffer toClient = ByteBuffer.allocate(net.capacity());
-        for (int round = 0; round < 20; round++) {
-            step(client, toServer, toClient);
-            step(server, toClient, toServer);
-            if (done(client) && done(server)) {
-                return;
-            }
-        }
-        throw new SSLException("in-memory handshake did not finish");
-    }
-
-    private static boolean done(SSLEngine engine) {
-        HandshakeStatus status = engine.getHandshakeStatus();
-        return status == HandshakeStatus.NOT_HANDSHAKING || status == HandshakeStatus.FINISHED;
-    }
-
-    /** Lets {@code engine} write to {@code out} and read from {@code in} until it waits for its peer. */
-    private void step(SSLEngine engine, ByteBuffer out, ByteBuffer in) throws SSLException {
-        while (true) {
-            switch (engine.getHandshakeStatus()) {
-                case NEED_TASK -> {
-                    for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
-                        task.run();
-                    }
-                }
-                case NEED_WRAP -> engine.wrap(plain.clear().limit(0), out);
-                case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
-                    SSLEngineResult result = engine.unwrap(in.flip(), received.clear());
-                    in.compact();
-                    if (result.bytesConsumed() == 0) {
+    /** Reads each write as savevm reads a frame, a header then the rest, until the sender closes. */
+    private void read(TlsMigrationChannel receiver) throws IOException {
+        try (receiver) {
+            ByteBuffer header = ByteBuffer.allocateDirect(FRAME_HEADER);
+            ByteBuffer payload = ByteBuffer.allocateDirect(WRITE - FRAME_HEADER);
+            int warmBatches = 0;
+            while (true) {
+                long cpu = cpuNanos();
+                long batch = 0;
+                for (int i = 0; i < WRITES_PER_BATCH; i++) {
+                    if (!fill(receiver, header.clear()) || !fill(receiver, payload.clear())) {
                         return;
                     }
+                    batch += WRITE;
                 }
-                default -> {
-                    return;
-                }
+                warmBatches = warm(batch, cpu) ? warmBatches + 1 : 0;
+                readerWarm |= warmBatches >= WARM_BATCHES;
             }
+        }
+    }
+
+    private static boolean fill(TlsMigrationChannel receiver, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (receiver.read(buffer) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean warm(long bytes, long cpuBefore) {
+        return bytes * 1_000_000_000L / Math.max(1, cpuNanos() - cpuBefore) >= WARM_RATE;
+    }
+
+    /** This thread's CPU time (Linux's schedstat: nanoseconds on a CPU first); wall time if unreadable. */
+    private static long cpuNanos() {
+        try {
+            String stat = Files.readString(CPU_CLOCK);
+            return Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+        } catch (IOException | RuntimeException e) {
+            return System.nanoTime();
         }
     }
 }

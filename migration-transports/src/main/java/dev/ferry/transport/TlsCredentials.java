@@ -46,6 +46,8 @@ public final class TlsCredentials {
     private final Optional<SSLContext> client;
     /** The server pair, else the client pair: what the in-memory warm-up presents to itself. */
     private final Identity own;
+    /** The warm-up running in the background, if any; the first migration stops it. */
+    private volatile Optional<CipherWarmUp> warming = Optional.empty();
 
     private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client, Identity own) {
         this.directory = directory;
@@ -94,11 +96,11 @@ public final class TlsCredentials {
     /**
      * Starts compiling TLS's record path (AES-GCM) on a background thread of the lowest priority,
      * so that a migration soon after start-up does not run its first few hundred MiB through
-     * interpreted crypto; the thread ends once the path runs at compiled speed. Nothing of it
-     * touches the network.
+     * interpreted crypto; the thread ends once the path runs at compiled speed or a migration
+     * starts. Nothing of it touches the network.
      */
     public void warmUpInBackground() {
-        warmUp().startInBackground();
+        warming = Optional.of(warmUp().startInBackground());
     }
 
     /** An in-memory client and server engine over this process's own certificate. */
@@ -112,6 +114,7 @@ public final class TlsCredentials {
 
     /** An engine for the destination's end of {@code uri}: it demands and verifies the source's certificate. */
     SSLEngine serverEngine(MigrationUri uri) throws TransportException {
+        warming.ifPresent(CipherWarmUp::stop);
         SSLEngine engine = server.orElseThrow(() -> new TransportException(uri,
                 "TLS needs " + directory.resolve("server-cert.pem") + " and server-key.pem to receive")).createSSLEngine();
         engine.setUseClientMode(false);
@@ -123,6 +126,7 @@ public final class TlsCredentials {
 
     /** An engine for the source's end of {@code uri}; for tcp it checks that the destination's certificate names the host. */
     SSLEngine clientEngine(MigrationUri uri) throws TransportException {
+        warming.ifPresent(CipherWarmUp::stop);
         SSLContext context = client.orElseThrow(() -> new TransportException(uri,
                 "TLS needs " + directory.resolve("client-cert.pem") + " and client-key.pem to send"));
         SSLEngine engine = uri instanceof MigrationUri.Tcp tcp ? context.createSSLEngine(tcp.host(), tcp.port()) : context.createSSLEngine();

@@ -54,6 +54,18 @@ final class TlsMigrationChannel implements MigrationChannel {
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
     }
 
+    /** Either end, handshaken with no admission byte: for {@link CipherWarmUp}, which talks to itself. */
+    static TlsMigrationChannel handshaken(MigrationChannel plain, SSLEngine engine) throws IOException {
+        TlsMigrationChannel channel = new TlsMigrationChannel(plain, engine);
+        try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
+            channel.handshake(watchdog);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
     /** The source's end: handshakes, then waits for the destination to admit it. Closes {@code plain} on failure. */
     static TlsMigrationChannel client(MigrationChannel plain, TlsCredentials credentials) throws IOException {
         MigrationUri uri = plain.uri();

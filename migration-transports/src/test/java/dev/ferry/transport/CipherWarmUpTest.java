@@ -1,6 +1,7 @@
 package dev.ferry.transport;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,14 @@ class CipherWarmUpTest {
         ca.issue(sourceOnly, ScratchCredentials.Role.CLIENT, "CN=ferry-source", "", false);
         CipherWarmUp.Outcome outcome = TlsCredentials.load(sourceOnly, Optional.empty()).warmUp().run();
         assertTrue(outcome.bytes() > 0, outcome.toString());
+    }
+
+    @Test
+    void aMigrationStopsItBeforeItsNextBatch() throws Exception {
+        TlsCredentials credentials = TlsCredentials.load(full, Optional.empty());
+        CipherWarmUp warmUp = credentials.warmUp();
+        warmUp.stop();
+        assertEquals(0, warmUp.run().bytes());
     }
 
     @Test
