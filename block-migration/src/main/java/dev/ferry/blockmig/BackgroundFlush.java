@@ -37,6 +37,9 @@ final class BackgroundFlush implements AutoCloseable {
     private long inFlush;
     /** Bytes the last flush makes durable, until it is done. */
     private long inLastFlush;
+    /** For the log: what the last flush covered, and what a background flush still running then did. */
+    private long lastFlushBytes;
+    private long runningAtLastBytes;
     private long lastFlushEnd = System.nanoTime();
     private boolean flushing;
     private boolean stopped;
@@ -140,6 +143,10 @@ final class BackgroundFlush implements AutoCloseable {
     void finishSoon() {
         lock.lock();
         try {
+            if (!stopped) {
+                lastFlushBytes = unflushed;
+                runningAtLastBytes = inFlush;
+            }
             stopped = true;
             changed.signalAll();
             // Nothing written since the last flush began: that flush (done, or awaited by finish)
@@ -178,7 +185,8 @@ final class BackgroundFlush implements AutoCloseable {
         lock.lock();
         try {
             stop();
-            LOG.debug("{}: waited {} µs for the last flush", name, (System.nanoTime() - started) / 1000);
+            LOG.debug("{}: waited {} µs for the last flush ({} bytes; a background flush of {} bytes was running)", name,
+                    (System.nanoTime() - started) / 1000, lastFlushBytes, runningAtLastBytes);
             if (failure != null) {
                 throw failure;
             }
