@@ -64,6 +64,35 @@ class DiskTargetSwitchTest {
         }
     }
 
+    /**
+     * A dirty pass after the background flush went idle is flushed in the background, not left
+     * for the switch: the idle flush thread sleeps until a write wakes it, so a write that did
+     * not wake it would never be flushed here and the wait would fail.
+     */
+    @Test
+    void aDirtyPassAfterAnIdleSpellIsFlushedBeforeTheSwitch() throws Exception {
+        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 8 * MIB);
+             BlockDevice destination = Images.raw(dir.resolve("destination.raw"), 8 * MIB)) {
+            fillRandom(source, 0, 8 * MIB, 34);
+            try (DiskMigration migration = DiskMigrationTest.startFull(source, (int) MIB);
+                 DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+                migration.iterate(target, Long.MAX_VALUE);
+                awaitCaughtUp(target);
+                long flushes = target.flushes();
+                fillRandom(source, 3 * 4096, 4096, 35);
+                migration.iterate(target, Long.MAX_VALUE);
+                awaitCaughtUp(target);
+                assertEquals(flushes + 1, target.flushes(), "the dirty pass's page flushed once in the background");
+                migration.complete(target);
+                target.startFlush();
+                target.verify(migration.digest());
+                target.flush();
+                assertEquals(flushes + 1, target.flushes(), "nothing left for the switch to flush");
+            }
+            Images.assertSameContent(source, destination);
+        }
+    }
+
     /** Waits until everything that arrived was read back and flushed. */
     private static void awaitCaughtUp(DiskTarget target) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_NANOS;

@@ -248,8 +248,10 @@ public final class StreamLoader<C extends Record> {
             throw new MigrationException(Phase.CONFIG, frame.describe() + ": expected the CONFIG frame right after the header");
         }
         C source = StateCodec.decode(configType, frame.payload().asByteBuffer(), Phase.CONFIG);
+        long started = System.nanoTime();
         try {
             check.check(source);
+            LOG.debug("configuration checked in {} µs", (System.nanoTime() - started) / 1000);
         } catch (MigrationException e) {
             throw e;
         } catch (IOException e) {

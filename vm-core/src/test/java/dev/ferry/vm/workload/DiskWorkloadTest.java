@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.vm.block.BlockDevice;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +73,24 @@ class DiskWorkloadTest {
             resumed.pause();
             DiskWorkload.Verification after = resumed.verify();
             assertTrue(after.ok(), after.describe());
+        }
+    }
+
+    /**
+     * A rate no disk keeps up with: the writer is always behind, never waits, so it never gives up
+     * its lock on its own; pause and close must still take effect after the block in flight.
+     */
+    @Test
+    void pauseStopsAWriterThatIsAlwaysBehind() throws Exception {
+        Path image = dir.resolve("behind.raw");
+        BlockImages.createRaw(image, DISK);
+        try (BlockDevice disk = BlockImages.open(image, ImageFormat.RAW, false);
+             DiskWorkload workload = DiskWorkload.create(disk, DiskWorkload.Settings.forDisk(DISK, 5, 1L << 50, 4096, 0))) {
+            runUntilWritten(workload, 100);
+            assertTimeoutPreemptively(Duration.ofSeconds(30), workload::pause);
+            long written = workload.counters().blocksWritten();
+            Thread.sleep(50);
+            assertEquals(written, workload.counters().blocksWritten(), "blocks written after pause returned");
         }
     }
 
