@@ -53,9 +53,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The PIT only makes that defect rarer: one CI run of 2026-12-05 wedged the same way after the
  * first tick, spinning in {@code native_queued_spin_lock_slowpath} inside the PIT's interrupt
- * (vector 0x30 in service, IF=0). A boot that wedges so ({@link GuestHangProbe#wedged}: same RIP,
- * interrupts off, an interrupt in service, seconds apart) is logged with its samples and NMI stack
- * and booted once more; a second wedge, or any other failure, fails the test.
+ * (vector 0x30 in service, IF=0). The defect lies in QEMU's TCG, under kvm-amd: tools/kvm-vm/run
+ * now gives the nested VM one vCPU, which stopped it (its comment says why, with the counts). A
+ * boot that wedges all the same ({@link GuestHangProbe#wedged}: same RIP, interrupts off, an
+ * interrupt in service, seconds apart) is logged with its samples and NMI stack and booted once
+ * more; a second wedge, or any other failure, fails the test.
  */
 class LinuxBootTest {
 
