@@ -29,6 +29,8 @@ public final class RunGate {
     private int holds;
     private int parked;
     private boolean closed;
+    /** Counts {@link #wake} calls, so a resting vCPU sees one that came while it waited. */
+    private long wakes;
 
     /** Adds a vCPU thread's kick (makes it leave the guest promptly); call before it starts. */
     public void join(Runnable kick) {
@@ -61,6 +63,7 @@ public final class RunGate {
         try {
             holds |= reason;
             kickers.forEach(Runnable::run);
+            changed.signalAll(); // a resting vCPU comes back to its checkpoint
             while (parked < kickers.size() && !closed) {
                 changed.await();
             }
@@ -144,6 +147,39 @@ public final class RunGate {
             } finally {
                 parked--;
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * vCPU side, inside an exit: the guest has nothing to do for {@code nanos}, so its thread waits
+     * here rather than the guest spinning on a host CPU. The wait ends early when the gate is held
+     * or closed, or on a {@link #wake}; the thread then finishes the exit as usual.
+     *
+     * @param nanos the longest wait
+     */
+    public void rest(long nanos) {
+        lock.lock();
+        try {
+            long seen = wakes;
+            long left = nanos;
+            while (left > 0 && holds == 0 && !closed && wakes == seen) {
+                left = changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends every {@link #rest} now: the guest has something new to see (a command, say). */
+    public void wake() {
+        lock.lock();
+        try {
+            wakes++;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
