@@ -29,8 +29,11 @@ public final class RunGate {
     private int holds;
     private int parked;
     private boolean closed;
-    /** Counts {@link #wake} calls, so a resting vCPU sees one that came while it waited. */
-    private long wakes;
+    /**
+     * A {@link #wake} no {@link #rest} has taken yet: one that comes after the guest looked for a
+     * command but before its vCPU thread began to rest still ends that rest at once.
+     */
+    private boolean woken;
 
     /** Adds a vCPU thread's kick (makes it leave the guest promptly); call before it starts. */
     public void join(Runnable kick) {
@@ -155,18 +158,19 @@ public final class RunGate {
     /**
      * vCPU side, inside an exit: the guest has nothing to do for {@code nanos}, so its thread waits
      * here rather than the guest spinning on a host CPU. The wait ends early when the gate is held
-     * or closed, or on a {@link #wake}; the thread then finishes the exit as usual.
+     * or closed, or on a {@link #wake} (one since the last rest included); the thread then
+     * finishes the exit as usual. One vCPU rests at a time (the built-in guest runs on one).
      *
      * @param nanos the longest wait
      */
     public void rest(long nanos) {
         lock.lock();
         try {
-            long seen = wakes;
             long left = nanos;
-            while (left > 0 && holds == 0 && !closed && wakes == seen) {
+            while (left > 0 && holds == 0 && !closed && !woken) {
                 left = changed.awaitNanos(left);
             }
+            woken = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -174,11 +178,11 @@ public final class RunGate {
         }
     }
 
-    /** Ends every {@link #rest} now: the guest has something new to see (a command, say). */
+    /** Ends the {@link #rest} under way, or the next one: the guest has something new to see (a command, say). */
     public void wake() {
         lock.lock();
         try {
-            wakes++;
+            woken = true;
             changed.signalAll();
         } finally {
             lock.unlock();
