@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -91,30 +92,18 @@ class LiveFaultIT {
     }
 
     /**
-     * The faults once each with {@code --machine kvm} (CI's nested KVM stage), one after another on
-     * the same disk so they share the nested VM's slow process starts: the source killed (its
-     * destination refuses; a new source boots from the disk), then {@code migrate_cancel} and the
-     * destination killed, each mid-way through the bulk copy (the source's guest keeps running and
-     * verifying after each), then a migration that completes and verifies on the destination. A
-     * destination never starts a partial VM. The nested VM's /tmp (tmpfs on Linux 6.1) has no user
-     * extended attributes: the image a killed destination created carries Ferry's mark as a file
-     * beside it, so the next destination may overwrite it.
+     * The faults once with {@code --machine kvm} (CI's nested KVM stage): the source's guest keeps
+     * running and verifying, and a destination never starts a partial VM. The nested VM's /tmp
+     * (tmpfs on Linux 6.1) has no user extended attributes: the image a killed destination
+     * created carries Ferry's mark as a file beside it, so the retry may overwrite it.
      */
-    @Test
+    @ParameterizedTest(name = "kvm: {0} mid-way through the bulk copy")
+    @EnumSource(value = Fault.class, names = {"KILL_DESTINATION", "KILL_SOURCE", "CANCEL"})
     @Tag("kvm")
-    void survivesOnKvm(@TempDir Path dir) throws Exception {
+    void survivesOnKvm(Fault fault, @TempDir Path dir) throws Exception {
         KvmHost.assumeKvm();
-        try (LiveMigrationRig rig = LiveMigrationRig.start("kvm", dir, 7)) {
-            for (Fault fault : List.of(Fault.KILL_SOURCE, Fault.CANCEL, Fault.KILL_DESTINATION)) {
-                FaultSummary.repeat("kvm: " + fault.words + ", " + Point.BULK_50.words, 1, run -> {
-                    rig.migrateThroughCutter();
-                    reach(rig, Point.BULK_50);
-                    strike(rig, fault);
-                    rig.replaceDestination();
-                });
-            }
-            rig.assertSecondMigrationSucceeds();
-        }
+        FaultSummary.repeat("kvm: " + fault.words + ", " + Point.BULK_50.words, 1,
+                run -> inject("kvm", fault, Point.BULK_50, Duration.ZERO, dir, 7));
     }
 
     @AfterAll
@@ -123,51 +112,49 @@ class LiveFaultIT {
     }
 
     private static void inject(Fault fault, Point point, Duration delay, Path dir, long seed) throws Exception {
-        try (LiveMigrationRig rig = LiveMigrationRig.start(dir, seed)) {
+        inject("none", fault, point, delay, dir, seed);
+    }
+
+    private static void inject(String machine, Fault fault, Point point, Duration delay, Path dir, long seed) throws Exception {
+        try (LiveMigrationRig rig = LiveMigrationRig.start(machine, dir, seed)) {
             rig.migrateThroughCutter();
             reach(rig, point);
             Thread.sleep(delay);
-            strike(rig, fault);
-            rig.replaceDestination();
+            switch (fault) {
+                case KILL_DESTINATION -> {
+                    rig.destination().kill();
+                    rig.assertSourceRecovered("failed");
+                    // disk.img.ferry-incoming: Ferry's mark where the file system keeps no user attributes
+                    LiveMigrationRig.assertOnlyLeft(rig.destinationDir(), rig.destination().socket(),
+                            rig.destinationDir().resolve("disk.img"), rig.destinationDir().resolve("disk.img.ferry-incoming"));
+                }
+                case KILL_SOURCE -> {
+                    rig.source().kill();
+                    rig.assertDestinationRefused();
+                    LiveMigrationRig.assertOnlyLeft(rig.sourceDir(), rig.sourceDisk(), rig.source().socket());
+                    rig.restartSource();
+                }
+                case CUT_CONNECTION -> {
+                    rig.cutter().cut();
+                    rig.assertSourceRecovered("failed");
+                    rig.assertDestinationRefused();
+                }
+                case CANCEL -> {
+                    assertEquals(List.of(), rig.source().command("migrate_cancel"));
+                    rig.assertSourceRecovered("cancelled");
+                    rig.assertDestinationRefused();
+                }
+                case STALL_THEN_CANCEL -> {
+                    rig.cutter().stall();
+                    Thread.sleep(STALL_MILLIS);
+                    assertEquals(List.of(), rig.source().command("migrate_cancel"));
+                    rig.assertSourceRecovered("cancelled");
+                    // Nothing tells a destination behind a dead link: it waits, never runs, and the operator ends it.
+                    assertEquals("VM status: paused (inmigrate)", rig.destination().infoLine("status", "VM status:"));
+                    rig.destination().kill();
+                }
+            }
             rig.assertSecondMigrationSucceeds();
-        }
-    }
-
-    /** The fault, and the checks of what each side must have done about it. */
-    private static void strike(LiveMigrationRig rig, Fault fault) throws Exception {
-        switch (fault) {
-            case KILL_DESTINATION -> {
-                rig.destination().kill();
-                rig.assertSourceRecovered("failed");
-                // disk.img.ferry-incoming: Ferry's mark where the file system keeps no user attributes
-                LiveMigrationRig.assertOnlyLeft(rig.destinationDir(), rig.destination().socket(),
-                        rig.destinationDir().resolve("disk.img"), rig.destinationDir().resolve("disk.img.ferry-incoming"));
-            }
-            case KILL_SOURCE -> {
-                rig.source().kill();
-                rig.assertDestinationRefused();
-                LiveMigrationRig.assertOnlyLeft(rig.sourceDir(), rig.sourceDisk(), rig.source().socket());
-                rig.restartSource();
-            }
-            case CUT_CONNECTION -> {
-                rig.cutter().cut();
-                rig.assertSourceRecovered("failed");
-                rig.assertDestinationRefused();
-            }
-            case CANCEL -> {
-                assertEquals(List.of(), rig.source().command("migrate_cancel"));
-                rig.assertSourceRecovered("cancelled");
-                rig.assertDestinationRefused();
-            }
-            case STALL_THEN_CANCEL -> {
-                rig.cutter().stall();
-                Thread.sleep(STALL_MILLIS);
-                assertEquals(List.of(), rig.source().command("migrate_cancel"));
-                rig.assertSourceRecovered("cancelled");
-                // Nothing tells a destination behind a dead link: it waits, never runs, and the operator ends it.
-                assertEquals("VM status: paused (inmigrate)", rig.destination().infoLine("status", "VM status:"));
-                rig.destination().kill();
-            }
         }
     }
 

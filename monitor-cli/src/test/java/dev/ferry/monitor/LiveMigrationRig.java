@@ -184,23 +184,15 @@ final class LiveMigrationRig implements AutoCloseable {
     }
 
     /**
-     * After a fault: the cutter closed and a fresh destination listening on the same paths (a
-     * killed one's stale socket and marked image included), ready for the next attempt.
-     */
-    void replaceDestination() throws IOException, InterruptedException {
-        if (cutter != null) {
-            cutter.close();
-            cutter = null;
-        }
-        destination = startDestination();
-    }
-
-    /**
-     * The attempt after the faults, to the {@link #replaceDestination fresh destination}: a
-     * full-speed migration that completes, the destination's verification passing, and both
-     * processes quitting cleanly without leaving files behind.
+     * The second attempt after the fault: a fresh destination on the same paths (a killed one's
+     * stale socket included), a full-speed migration that completes, the destination's
+     * verification passing, and both processes quitting cleanly without leaving files behind.
      */
     void assertSecondMigrationSucceeds() throws IOException, InterruptedException {
+        if (cutter != null) {
+            cutter.close();
+        }
+        destination = startDestination();
         assertEquals(List.of(), source.command("migrate_set_speed 1G"));
         assertEquals(List.of(), source.command("migrate -d -b " + destination.incomingUri()));
         String status = awaitStatus(source, s -> !s.matches("Migration status: (setup|active|device)"), OUTCOME_TIMEOUT);
