@@ -308,11 +308,12 @@ static void queue_read(uint64_t block)
     queue(i, T_IN, block * (block_size / 512), io + (uint64_t)i * block_size, block_size, 1);
 }
 
-void disk_step(uint64_t now)
+/* Sends the batch of requests due now, if one is; returns whether it did. */
+int disk_step(uint64_t now)
 {
     uint32_t batch = CFG->batch;
     if (!pacer_due(&disk_pacer, now, (uint64_t)batch * block_size)) {
-        return;
+        return 0;
     }
     for (uint32_t k = 0; k < batch; k++) {
         uint64_t block = random_block();
@@ -336,6 +337,7 @@ void disk_step(uint64_t now)
         submit(n);
         complete_batch(0);
     }
+    return 1;
 }
 
 void disk_flush(void)

@@ -88,13 +88,13 @@ struct verify_result {
     uint64_t first_bad;
 };
 void mem_init(uint64_t base, uint64_t pages, uint32_t *generations, uint64_t seed);
-void mem_step(uint64_t now);
+int mem_step(uint64_t now);
 void mem_verify(struct verify_result *r);
 
 /* Disk workload (disk.c). */
 int disk_probe(uint64_t mmio, uint64_t *blocks_out);
 void disk_init(uint32_t *seqs, uint8_t *io, uint64_t seed);
-void disk_step(uint64_t now);
+int disk_step(uint64_t now);
 void disk_flush(void);
 void disk_verify(struct verify_result *r);
 

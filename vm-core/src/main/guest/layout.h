@@ -27,6 +27,7 @@
 #define EXIT_PANIC          0x05 /* arg: exception vector */
 #define EXIT_STOP           0x06 /* the guest asks the VMM to stop it */
 #define EXIT_CONFIG_ERROR   0x07 /* arg: offset of the rejected config field */
+#define EXIT_IDLE           0x08 /* arg: microseconds with nothing to do; the VMM may return sooner */
 
 /* Header offsets (the image's first bytes). */
 #define HDR_MAGIC        0x00 /* "FERRYGST" */

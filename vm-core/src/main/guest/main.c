@@ -7,6 +7,12 @@
 #define CFG_MAGIC 0x4746435952524546ull /* "FERRYCFG" */
 #define STATUS_MAGIC 0x4154535952524546ull /* "FERRYSTA" */
 #define PAGE 4096
+/*
+ * A turn with nothing due hands the vCPU back to the host for this long instead of spinning: the
+ * pacers let the work due meanwhile go in the next turn (their backlog cap is 100 ms), and a
+ * command posted meanwhile ends the wait early (the VMM wakes the vCPU).
+ */
+#define IDLE_US 20000
 
 extern char __image_end[];
 
@@ -201,10 +207,11 @@ void ring3_main(void)
         STATUS->heartbeat_tsc = now;
         STATUS->iterations++;
         poll_command();
+        int busy = 0;
         if (STATUS->state == STATE_RUNNING) {
-            mem_step(now);
+            busy = mem_step(now);
             if (have_disk) {
-                disk_step(now);
+                busy |= disk_step(now);
             }
         }
         if (period && now >= next_progress) {
@@ -216,6 +223,10 @@ void ring3_main(void)
                 progress();
             }
         }
-        cpu_relax();
+        if (busy) {
+            cpu_relax();
+        } else {
+            report(EXIT_IDLE, IDLE_US);
+        }
     }
 }

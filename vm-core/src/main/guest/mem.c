@@ -37,9 +37,11 @@ void mem_init(uint64_t base, uint64_t pages, uint32_t *generations, uint64_t see
     pacer_start(&mem_pacer, pages ? CFG->mem_rate : 0, rdtsc());
 }
 
-void mem_step(uint64_t now)
+/* Rewrites the pages due now (at most PAGES_PER_TURN); returns how many. */
+int mem_step(uint64_t now)
 {
-    for (int k = 0; k < PAGES_PER_TURN && pacer_due(&mem_pacer, now, PAGE); k++) {
+    int k = 0;
+    for (; k < PAGES_PER_TURN && pacer_due(&mem_pacer, now, PAGE); k++) {
         mem_rng ^= mem_rng << 13;
         mem_rng ^= mem_rng >> 7;
         mem_rng ^= mem_rng << 17;
@@ -51,6 +53,7 @@ void mem_step(uint64_t now)
         STATUS->mem_checksum += page_fingerprint(page, gen) - page_fingerprint(page, old);
         STATUS->pages_written++;
     }
+    return k;
 }
 
 void mem_verify(struct verify_result *r)

@@ -56,6 +56,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -528,6 +529,7 @@ public final class Machine implements Pausable, AutoCloseable {
     public synchronized int command(GuestCommand command) {
         int seq = ram.slice(image.configAddress() + COMMAND_SEQ, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) + 1;
         GuestConfig.post(ram, image, command, seq);
+        gate.wake(); // an idle guest picks it up now, not at the end of its wait
         return seq;
     }
 
@@ -722,6 +724,11 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     private void guestReported(GuestReport report) {
+        if (report.kind() == GuestReport.Kind.IDLE) {
+            // The built-in guest's idle turn: its vCPU thread waits here instead of the guest spinning.
+            gate.rest(TimeUnit.MICROSECONDS.toNanos(report.argument()));
+            return;
+        }
         lastReport = report;
         switch (report.kind()) {
             case STOP -> end(false, "the guest asked to stop");

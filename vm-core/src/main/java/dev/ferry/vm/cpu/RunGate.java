@@ -29,6 +29,11 @@ public final class RunGate {
     private int holds;
     private int parked;
     private boolean closed;
+    /**
+     * A {@link #wake} no {@link #rest} has taken yet: one that comes after the guest looked for a
+     * command but before its vCPU thread began to rest still ends that rest at once.
+     */
+    private boolean woken;
 
     /** Adds a vCPU thread's kick (makes it leave the guest promptly); call before it starts. */
     public void join(Runnable kick) {
@@ -61,6 +66,7 @@ public final class RunGate {
         try {
             holds |= reason;
             kickers.forEach(Runnable::run);
+            changed.signalAll(); // a resting vCPU comes back to its checkpoint
             while (parked < kickers.size() && !closed) {
                 changed.await();
             }
@@ -144,6 +150,40 @@ public final class RunGate {
             } finally {
                 parked--;
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * vCPU side, inside an exit: the guest has nothing to do for {@code nanos}, so its thread waits
+     * here rather than the guest spinning on a host CPU. The wait ends early when the gate is held
+     * or closed, or on a {@link #wake} (one since the last rest included); the thread then
+     * finishes the exit as usual. One vCPU rests at a time (the built-in guest runs on one).
+     *
+     * @param nanos the longest wait
+     */
+    public void rest(long nanos) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (left > 0 && holds == 0 && !closed && !woken) {
+                left = changed.awaitNanos(left);
+            }
+            woken = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the {@link #rest} under way, or the next one: the guest has something new to see (a command, say). */
+    public void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }

@@ -2,14 +2,17 @@ package dev.ferry.vm.device;
 
 /**
  * One 32-bit code the guest wrote to the {@link ExitDevice}: the low byte is the kind, the upper
- * 24 bits its argument (a vector for a panic, a line number for progress, a config offset).
+ * 24 bits its argument (a vector for a panic, a line number for progress, a config offset, the
+ * microseconds of an idle wait).
  */
 public record GuestReport(Kind kind, int argument) {
 
     /** What the guest reports; codes match layout.h of the built-in guest. */
     public enum Kind {
         READY(0x01), PROGRESS(0x02), VERIFY_OK(0x03), VERIFY_FAILED(0x04), PANIC(0x05),
-        STOP(0x06), CONFIG_ERROR(0x07), UNKNOWN(0x00);
+        STOP(0x06), CONFIG_ERROR(0x07),
+        /** Nothing to do for the argument's microseconds: the VMM may keep the vCPU out of the guest that long. */
+        IDLE(0x08), UNKNOWN(0x00);
 
         private final int code;
 

@@ -102,6 +102,51 @@ class RunGateTest {
         assertTrue(held.await(5, TimeUnit.SECONDS));
     }
 
+    @Test
+    void aRestEndsAfterItsTimeOrAtOnceOnAWakeAHoldOrAClose() throws Exception {
+        RunGate gate = new RunGate();
+        gate.wake();
+        long early = System.nanoTime();
+        gate.rest(TimeUnit.SECONDS.toNanos(30));
+        assertTrue(System.nanoTime() - early < TimeUnit.SECONDS.toNanos(5),
+                "a wake just before the rest (a command posted after the guest looked) ends it at once");
+        long start = System.nanoTime();
+        gate.rest(TimeUnit.MILLISECONDS.toNanos(30));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(30), "an undisturbed rest lasts its time (the wake was taken)");
+
+        assertRestCutShort(gate, gate::wake, "a wake (a command posted)");
+        assertRestCutShort(gate, () -> {
+            try {
+                gate.hold(RunGate.PAUSE);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "a hold (a pause)");
+        long held = System.nanoTime();
+        gate.rest(TimeUnit.SECONDS.toNanos(30));
+        assertTrue(System.nanoTime() - held < TimeUnit.SECONDS.toNanos(5), "no rest while the gate is held");
+        gate.release(RunGate.PAUSE);
+        assertRestCutShort(gate, gate::close, "the machine's end");
+    }
+
+    /** A vCPU-like thread rests for a minute; {@code disturb} must end it within seconds. */
+    private static void assertRestCutShort(RunGate gate, Runnable disturb, String what) throws InterruptedException {
+        CountDownLatch resting = new CountDownLatch(1);
+        Runnable kick = () -> { };
+        gate.join(kick);
+        Thread vcpu = Thread.ofPlatform().start(() -> {
+            resting.countDown();
+            gate.rest(TimeUnit.MINUTES.toNanos(1));
+            gate.leave(kick);
+        });
+        assertTrue(resting.await(5, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        assertTrue(vcpu.isAlive(), "still resting before " + what);
+        disturb.run();
+        vcpu.join(TimeUnit.SECONDS.toMillis(5));
+        assertFalse(vcpu.isAlive(), "a rest outlasted " + what);
+    }
+
     private static void awaitProgress(Spinner spinner) throws InterruptedException {
         long start = spinner.work.get();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
