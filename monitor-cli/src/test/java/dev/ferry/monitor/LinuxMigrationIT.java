@@ -31,11 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The guest ticks from the PIT ({@code nolapic_timer lapic=notscdeadline}), as LinuxBootTest's
  * does, for the nested VM's interrupt defect described there; {@code loglevel=5} keeps warnings and
  * errors on the console but not the boot's hundreds of info lines, each character of which is a
- * port write the VMM handles (the boots that wedged there did so while printing). That defect wedged most Linux boots in
- * a loaded nested VM on 2026-12-05 (QEMU's guest too), so this test is tagged {@code linux-boot},
- * outside CI's nested stage: run it with {@code -Pkvm -Dferry.kvm.groups=linux-boot} (with the
- * one-vCPU nested VM both moves passed, 2026-12-05: 375 s and 274 s). A source whose console
- * stalls before its second tick is booted once more.
+ * port write the VMM handles. That defect struck the nested VM's second vCPU (tools/kvm-vm/run now
+ * boots one); in the one-vCPU nested VM both moves passed (2026-12-05: 375 s and 274 s). The test
+ * is tagged {@code linux-boot}, outside CI's nested stage for its time: run it with
+ * {@code -Pkvm -Dferry.kvm.groups=linux-boot}. A source whose console stalls before its second
+ * tick is booted once more.
  */
 @Tag("linux-boot")
 class LinuxMigrationIT {
