@@ -198,7 +198,7 @@ public final class DiskWorkload implements AutoCloseable {
     /** Stops it between two operations; returns once no write is in flight. */
     public void pause() {
         paused = true;
-        withLock(() -> paused = true);
+        awaitWriterIdle();
     }
 
     /**
@@ -318,6 +318,11 @@ public final class DiskWorkload implements AutoCloseable {
         return random * 0x2545F4914F6CDD1DL;
     }
 
+    /** Returns once the writer let go of the lock (no block in flight), waking it to see a flag just set. */
+    private void awaitWriterIdle() {
+        withLock(() -> { });
+    }
+
     private void withLock(Runnable change) {
         lock.lock();
         try {
@@ -331,7 +336,7 @@ public final class DiskWorkload implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        withLock(() -> closed = true);
+        awaitWriterIdle();
         try {
             thread.join();
         } catch (InterruptedException e) {
