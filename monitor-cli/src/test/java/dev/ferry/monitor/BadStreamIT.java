@@ -342,10 +342,10 @@ class BadStreamIT {
         }
     }
 
-    /** Every file in {@code dir} with its SHA-256. */
+    /** Every image in {@code dir} with its SHA-256 (a backing file's kept identity is a cache, not a change). */
     private static Map<Path, String> contents(Path dir) throws IOException {
         Map<Path, String> files = new TreeMap<>();
-        for (Path file : LiveMigrationRig.list(dir)) {
+        for (Path file : LiveMigrationRig.images(dir)) {
             files.put(file, sha256(file));
         }
         return files;

@@ -248,6 +248,16 @@ final class LiveMigrationRig implements AutoCloseable {
         }
     }
 
+    /**
+     * The files in {@code dir} but the monitor socket and a backing file's kept identity
+     * (BASE.ferry-identity): a cache Ferry may write beside any backing file it hashed, even for a
+     * migration it then refuses.
+     */
+    static List<Path> images(Path dir) throws IOException {
+        return list(dir).stream()
+                .filter(p -> !p.endsWith("ferry.sock") && !p.getFileName().toString().endsWith(".ferry-identity")).toList();
+    }
+
     static void fillRandom(Path file, long bytes, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);

@@ -112,7 +112,7 @@ class StorageFaultIT {
             refused("migrate -d -i", List.of("--disk", overlay.toString()),
                     List.of("--disk", destination.resolve("vda.qcow2") + ",backing=" + baseCopy),
                     "drive vda: backing file " + baseCopy + " differs from the source's in bytes 0..1048575 (1 of 16 regions");
-            assertEquals(List.of(baseCopy), images(destination));
+            assertEquals(List.of(baseCopy), LiveMigrationRig.images(destination));
         });
     }
 
@@ -189,7 +189,7 @@ class StorageFaultIT {
 
     /** Runs the migration into a destination that must refuse with {@code reason}: the source names it and runs on. */
     private void refused(String migrate, List<String> sourceArgs, List<String> destinationArgs, String reason) throws Exception {
-        List<Path> before = images(destination);
+        List<Path> before = LiveMigrationRig.images(destination);
         try (FerryProcess src = start(source, concat(sourceArgs, "--workload-rate", "1M"));
              FerryProcess dst = start(destination, concat(destinationArgs, "--incoming", "tcp:127.0.0.1:0"))) {
             LiveMigrationRig.assertWrites(src);
@@ -202,13 +202,7 @@ class StorageFaultIT {
             assertTrue(dst.stderr().contains(reason), dst.stderr());
             assertEquals(0, src.quit(), src.stderr());
         }
-        assertEquals(before, images(destination), "the destination created images and left them");
-    }
-
-    /** The files in {@code dir} but the monitor socket and a backing file's kept identity (BASE.ferry-identity). */
-    private static List<Path> images(Path dir) throws IOException {
-        return LiveMigrationRig.list(dir).stream()
-                .filter(p -> !p.endsWith("ferry.sock") && !p.getFileName().toString().endsWith(".ferry-identity")).toList();
+        assertEquals(before, LiveMigrationRig.images(destination), "the destination created images and left them");
     }
 
     /** Lets a workload write to {@code image} for a moment. */
