@@ -28,13 +28,16 @@ final class ExecChannel implements MigrationChannel {
     private final Process process;
     private final FdChannel pipe;
     private final OutputTail diagnostics;
+    /** We write the command's stdin (a source), rather than read its stdout. */
+    private final boolean outgoing;
     private volatile boolean aborted;
 
-    private ExecChannel(MigrationUri.Exec uri, Process process, FdChannel pipe, OutputTail diagnostics) {
+    private ExecChannel(MigrationUri.Exec uri, Process process, FdChannel pipe, OutputTail diagnostics, boolean outgoing) {
         this.uri = uri;
         this.process = process;
         this.pipe = pipe;
         this.diagnostics = diagnostics;
+        this.outgoing = outgoing;
     }
 
     /** Starts the command; {@code outgoing} means we write its stdin, otherwise we read its stdout. */
@@ -63,7 +66,7 @@ final class ExecChannel implements MigrationChannel {
         LOG.debug("{}: started pid {} ({})", uri, process.pid(), outgoing ? "writing its stdin" : "reading its stdout");
         OutputTail diagnostics = OutputTail.start(outgoing ? process.getInputStream() : process.getErrorStream());
         try {
-            return new ExecChannel(uri, process, FdChannel.open(uri, ours), diagnostics);
+            return new ExecChannel(uri, process, FdChannel.open(uri, ours), diagnostics, outgoing);
         } catch (TransportException e) {
             kill(process);
             throw e;
@@ -100,6 +103,14 @@ final class ExecChannel implements MigrationChannel {
                 throw e;
             }
             throw exitFailure(e);
+        }
+    }
+
+    /** Closes the command's stdin, which it reads to its end; {@link #close()} then waits for it. Reading, there is no output. */
+    @Override
+    public void shutdownOutput() throws IOException {
+        if (outgoing) {
+            pipe.close();
         }
     }
 

@@ -114,6 +114,24 @@ final class FdChannel implements MigrationChannel {
         }
     }
 
+    /** A socket shuts its sending side down; any other descriptor is one-way, and closing it ends its output. */
+    @Override
+    public void shutdownOutput() throws IOException {
+        enter();
+        try {
+            if (LibC.shutdown(fd, LibC.SHUT_WR) == 0) {
+                return;
+            }
+            int errno = LibC.errno();
+            if (errno != LibC.ENOTSOCK) {
+                throw new TransportException(uri, "shutting the output down failed: " + LibC.describe(errno));
+            }
+        } finally {
+            leave();
+        }
+        close();
+    }
+
     @Override
     public boolean isOpen() {
         synchronized (lock) {

@@ -23,6 +23,9 @@ final class LibC {
     static final int EBADF = 9;
     static final int EAGAIN = 11;
     static final int EPIPE = 32;
+    static final int ENOTSOCK = 88;
+    /** shutdown(2): no more sending; the peer reads end of stream. */
+    static final int SHUT_WR = 1;
 
     static final int F_GETFD = 1;
     static final int F_GETFL = 3;
@@ -52,6 +55,7 @@ final class LibC {
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = plain("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EVENTFD = plain("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = plain("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle PIPE2 = plain("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private LibC() {
@@ -100,6 +104,14 @@ final class LibC {
     static int eventfd(int initial, int flags) {
         try {
             return (int) EVENTFD.invokeExact(state(), initial, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int shutdown(int fd, int how) {
+        try {
+            return (int) SHUTDOWN.invokeExact(state(), fd, how);
         } catch (Throwable t) {
             throw rethrow(t);
         }

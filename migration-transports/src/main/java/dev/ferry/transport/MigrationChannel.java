@@ -36,6 +36,18 @@ public interface MigrationChannel extends ByteChannel {
     int write(ByteBuffer src) throws IOException;
 
     /**
+     * Half-closes: this end sends no more, the peer reads end of stream once it has read all that
+     * was sent, and this end can still read what the peer writes back (a failing source waits so
+     * for the destination's last word instead of resetting the link under it). A socket shuts its
+     * output down (TLS sends close_notify first); a one-way pipe's writing end, or a descriptor that
+     * is not a socket, is closed; a channel that only reads has nothing to do. {@link #close()} must
+     * still be called.
+     *
+     * @throws IOException when the channel is closed or the half-close fails
+     */
+    void shutdownOutput() throws IOException;
+
+    /**
      * Closes the stream, removing what it owns: the socket, the descriptor, and for exec the child,
      * which is waited for.
      *

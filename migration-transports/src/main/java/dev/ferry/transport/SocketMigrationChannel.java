@@ -53,6 +53,17 @@ final class SocketMigrationChannel implements MigrationChannel {
     }
 
     @Override
+    public void shutdownOutput() throws IOException {
+        try {
+            socket.shutdownOutput();
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new TransportException(uri, "shutting the output down failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean isOpen() {
         return socket.isOpen();
     }

@@ -303,22 +303,33 @@ final class TlsMigrationChannel implements MigrationChannel {
         plain.abort();
     }
 
-    /** Sends close_notify when the connection still works, then closes it. */
+    /** close_notify (TLS 1.3 closes each direction on its own), then the socket's output. */
+    @Override
+    public void shutdownOutput() throws IOException {
+        sendCloseNotify();
+        plain.shutdownOutput();
+    }
+
+    /** Sends close_notify when the connection still works (once), then closes it. */
     @Override
     public void close() throws IOException {
         if (plain.isOpen()) {
-            synchronized (writeLock) {
-                try {
-                    engine.closeOutbound();
-                    while (!engine.isOutboundDone()) {
-                        engine.wrap(EMPTY, netOut);
-                        flush();
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{}: no close_notify sent: {}", uri, e.getMessage());
-                }
+            try {
+                sendCloseNotify();
+            } catch (IOException e) {
+                LOG.debug("{}: no close_notify sent: {}", uri, e.getMessage());
             }
         }
         plain.close();
+    }
+
+    private void sendCloseNotify() throws IOException {
+        synchronized (writeLock) {
+            engine.closeOutbound();
+            while (!engine.isOutboundDone()) {
+                engine.wrap(EMPTY, netOut);
+                flush();
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 package dev.ferry.savevm;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,26 +15,49 @@ import java.util.Optional;
  * (source writes, destination reads); the return path, when there is one, carries the
  * destination's ACK or NACK back. tcp, unix and socket fds are {@link #duplex}; an exec pipe or
  * a file is one-way. The migration owns the channels and closes them when it ends.
+ *
+ * <p>A failing source {@linkplain #shutdownOutput half-closes} after its ABORT and reads the
+ * return path to its end before it closes: closing a socket with bytes unread resets the link, and
+ * the reset throws away what the kernel had not sent yet, the ABORT among it.
  */
 public final class MigrationChannel implements AutoCloseable {
 
     private final ReadableByteChannel in;
     private final WritableByteChannel out;
+    /** Ends this end's output only; null when the channel has no such way. */
+    private final Closeable outputShutdown;
 
-    private MigrationChannel(ReadableByteChannel in, WritableByteChannel out) {
+    private MigrationChannel(ReadableByteChannel in, WritableByteChannel out, Closeable outputShutdown) {
         this.in = in;
         this.out = out;
+        this.outputShutdown = outputShutdown;
     }
 
     /**
-     * A bidirectional channel: stream one way, return path the other.
+     * A bidirectional channel: stream one way, return path the other. A {@link SocketChannel}
+     * half-closes by shutting its output down; other channels cannot half-close (pass
+     * {@link #duplex(ByteChannel, Closeable)} the way they have).
      *
      * @param channel read and written by this end
      * @return a channel with both sides
      */
     public static MigrationChannel duplex(ByteChannel channel) {
         Objects.requireNonNull(channel, "channel");
-        return new MigrationChannel(channel, channel);
+        return new MigrationChannel(channel, channel, channel instanceof SocketChannel socket ? socket::shutdownOutput : null);
+    }
+
+    /**
+     * A bidirectional channel that can half-close, e.g. a transport's channel with its own
+     * {@code shutdownOutput} (TLS sends close_notify before it shuts the socket's output down).
+     *
+     * @param channel read and written by this end
+     * @param outputShutdown ends this end's output only: the peer reads end of stream, and this
+     *        end can still read what the peer sends
+     * @return a channel with both sides
+     */
+    public static MigrationChannel duplex(ByteChannel channel, Closeable outputShutdown) {
+        return new MigrationChannel(Objects.requireNonNull(channel, "channel"), channel,
+                Objects.requireNonNull(outputShutdown, "outputShutdown"));
     }
 
     /**
@@ -43,7 +68,8 @@ public final class MigrationChannel implements AutoCloseable {
      * @return a channel with both sides
      */
     public static MigrationChannel of(ReadableByteChannel in, WritableByteChannel out) {
-        return new MigrationChannel(Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out"));
+        Objects.requireNonNull(out, "out");
+        return new MigrationChannel(Objects.requireNonNull(in, "in"), out, out);
     }
 
     /**
@@ -53,7 +79,7 @@ public final class MigrationChannel implements AutoCloseable {
      * @return a channel without a readable side
      */
     public static MigrationChannel writeOnly(WritableByteChannel out) {
-        return new MigrationChannel(null, Objects.requireNonNull(out, "out"));
+        return new MigrationChannel(null, Objects.requireNonNull(out, "out"), out);
     }
 
     /**
@@ -63,7 +89,7 @@ public final class MigrationChannel implements AutoCloseable {
      * @return a channel without a writable side
      */
     public static MigrationChannel readOnly(ReadableByteChannel in) {
-        return new MigrationChannel(Objects.requireNonNull(in, "in"), null);
+        return new MigrationChannel(Objects.requireNonNull(in, "in"), null, null);
     }
 
     /**
@@ -82,6 +108,22 @@ public final class MigrationChannel implements AutoCloseable {
      */
     public Optional<WritableByteChannel> writable() {
         return Optional.ofNullable(out);
+    }
+
+    /**
+     * Half-closes: ends this end's output (the peer reads end of stream once it read the rest) and
+     * keeps the readable side open. A one-way output is simply closed.
+     *
+     * @return false when there is nothing to half-close: no writable side, or a duplex channel
+     *         given without a way to end its output alone
+     * @throws IOException when ending the output fails (e.g. the channel is closed)
+     */
+    public boolean shutdownOutput() throws IOException {
+        if (outputShutdown == null) {
+            return false;
+        }
+        outputShutdown.close();
+        return true;
     }
 
     /**

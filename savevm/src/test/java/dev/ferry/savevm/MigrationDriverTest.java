@@ -380,6 +380,66 @@ class MigrationDriverTest {
         }
     }
 
+    /**
+     * Tries to lose the source's ABORT in a reset: the destination reads slowly, so the ABORT waits
+     * in the source's send queue behind a full window, and a PROGRESS report lies unread in the
+     * source's socket. Closing then resets the link and drops the ABORT; the source half-closes
+     * instead and reads on, so the destination reads the source's reason and then a clean end.
+     */
+    @Test
+    void aFailingSourceHangsUpSoItsAbortIsNotLostInAReset() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(4096, 1 << 20, true)) {
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            try (FrameWriter replies = FrameWriter.unthrottled(link.destination(), StreamFormat.CONTROL_PAYLOAD)) {
+                replies.writeFrame(FrameKind.ACK, 0, StreamFormat.REPORTS_PROGRESS.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                Thread.sleep(300); // unread, the stream fills both sockets' buffers
+                replies.writeFrame(FrameKind.PROGRESS, 0, new byte[3]); // fails the source
+                replies.writeFrame(FrameKind.PROGRESS, 0, new byte[16]); // left unread in the source's socket
+                FrameReader stream = new FrameReader(slowly(link.destination()), StreamFormat.MAX_PAYLOAD);
+                Frame frame;
+                do {
+                    frame = stream.next(Phase.ITERATE);
+                } while (frame.kind() != FrameKind.ABORT);
+                assertTrue(frame.text().endsWith("PROGRESS payload of 3 bytes, expected 16"), frame.text());
+                assertEquals(-1, link.destination().read(ByteBuffer.allocate(1)), "the source half-closed after its ABORT");
+                link.destination().close();
+            }
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));
+            assertTrue(failed.reason().endsWith("expected 16"), failed.reason());
+            assertRunningAndClean(source, 0);
+        }
+    }
+
+    /** Reads at most 64 KiB a millisecond: a destination slower than the source. */
+    private static java.nio.channels.ReadableByteChannel slowly(SocketChannel channel) {
+        return new java.nio.channels.ReadableByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+                ByteBuffer part = dst.slice().limit(Math.min(dst.remaining(), 64 << 10));
+                int n = channel.read(part);
+                dst.position(dst.position() + Math.max(n, 0));
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return channel.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+    }
+
     @Test
     void destinationVanishingMidStreamFailsTheSourceSafely() throws Exception {
         Link link = Link.open();

@@ -691,10 +691,12 @@ public final class SourceMigration implements Runnable {
         String reason = cancelled ? "cancelled by the operator" : message(cause);
         aborting = true;
         writer.discard();
+        boolean halfClosed = false;
         try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
             writer.writeFrame(FrameKind.ABORT, 0, reason.getBytes(StandardCharsets.UTF_8));
+            halfClosed = channel.shutdownOutput();
         } catch (IOException | RuntimeException e) {
-            LOG.debug("ABORT frame not sent: {}", e.toString());
+            LOG.debug("ABORT frame not sent, or the output not shut down after it: {}", e.toString());
         }
         if (paused) {
             try {
@@ -715,8 +717,35 @@ public final class SourceMigration implements Runnable {
             LOG.warn("migration failed in phase {}: {}", phase, reason);
             LOG.debug("failure", cause);
         }
+        if (halfClosed) {
+            awaitHangUp();
+        }
         cleanUp(false);
         end(cancelled ? new MigrationState.Cancelled() : new MigrationState.Failed(phase, reason));
+    }
+
+    /**
+     * After ABORT and our half-close: reads and drops the return path until the destination hangs
+     * up (it does once it read the ABORT) or {@link #ABORT_GRACE} passed. Closing with its reports
+     * unread would reset the link, and the reset drops what the kernel still holds of ours: the
+     * ABORT, behind a full window, and with it the reason the destination would name.
+     */
+    private void awaitHangUp() {
+        Optional<ReadableByteChannel> in = channel.readable();
+        if (in.isEmpty()) {
+            return;
+        }
+        ByteBuffer dropped = ByteBuffer.allocate(16 << 10);
+        try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
+            if (returnReader != null) {
+                returnReader.join(); // it ends on the destination's NACK or end of stream
+            }
+            while (in.get().read(dropped.clear()) >= 0) {
+                // reports the destination sent before it read the ABORT
+            }
+        } catch (IOException e) {
+            LOG.debug("stopped reading the return path after ABORT: {}", e.toString());
+        }
     }
 
     private void cleanUp(boolean succeeded) {

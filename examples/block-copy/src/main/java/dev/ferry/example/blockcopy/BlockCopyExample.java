@@ -63,10 +63,11 @@ public final class BlockCopyExample {
             BusyWriter.fill(source, 0, DISK_SIZE / 2);
             String uri = receiver.awaitListening(Duration.ofSeconds(60));
             try (BusyWriter writer = BusyWriter.start(source, 8L << 20)) {
+                var link = Transports.connect(uri, Duration.ofSeconds(10));
                 SequencedMap<String, BlockDevice> drives = new LinkedHashMap<>();
                 drives.put("vda", source);
                 BlockCopy copy = BlockCopy.send(drives, DriveSelection.ALL, CopyOptions.of(CopyMode.FULL),
-                        MigrationOptions.defaults(), writer, MigrationChannel.duplex(Transports.connect(uri, Duration.ofSeconds(10))),
+                        MigrationOptions.defaults(), writer, MigrationChannel.duplex(link, link::shutdownOutput),
                         stats -> { });
                 MigrationState end = copy.driver().await(LIMIT);
                 if (!(end instanceof MigrationState.Completed)) {
