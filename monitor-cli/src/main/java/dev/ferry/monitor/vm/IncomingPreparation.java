@@ -1,6 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.BackingIdentity;
+import dev.ferry.savevm.IncomingMigration;
 import dev.ferry.savevm.Joins;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
@@ -14,11 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * What a destination does while it waits for its source, so that it answers the source's
  * configuration sooner: it links libc's file calls (in a fresh JVM the first image opened builds
- * their stubs, ~40 ms of CPU) and reads, or computes, the identity of each backing file that an
- * incremental copy will check ({@code --disk PATH,backing=BASE} with no image at PATH yet: the
- * copy creates the overlay over BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed
- * by the file's version, so the check after the configuration takes them only if BASE is unchanged.
- * Nothing here decides anything: a failure is left for the migration's own checks to report.
+ * their stubs, ~40 ms of CPU), builds the configuration's record codec (~25 ms), and reads, or
+ * computes, the identity of each backing file that an incremental copy will check
+ * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
+ * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
+ * check after the configuration takes them only if BASE is unchanged. Nothing here decides
+ * anything: a failure is left for the migration's own checks to report.
  */
 final class IncomingPreparation {
 
@@ -44,6 +46,7 @@ final class IncomingPreparation {
 
     private void prepare(List<DriveSpec> drives) {
         BlockImages.linkNativeCalls();
+        IncomingMigration.prepare(VmConfig.class);
         for (DriveSpec drive : drives) {
             if (drive.backing().isEmpty() || Files.exists(drive.path())) {
                 continue;
