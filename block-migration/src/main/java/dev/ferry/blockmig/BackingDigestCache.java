@@ -97,6 +97,15 @@ final class BackingDigestCache {
         return computed;
     }
 
+    /** The instant from which a hash of {@code backing} begun is kept on disk: its chain's last change plus {@link #settled}. */
+    Instant keptFrom(BlockDevice backing) throws IOException {
+        Instant changed = Instant.EPOCH;
+        for (FileVersion file : versions(backing)) {
+            changed = file.changed().isAfter(changed) ? file.changed() : changed;
+        }
+        return changed.plus(settled);
+    }
+
     private static List<FileVersion> versions(BlockDevice device) throws IOException {
         List<FileVersion> chain = new ArrayList<>();
         for (Optional<BlockDevice> layer = Optional.of(device); layer.isPresent(); layer = layer.get().backing()) {

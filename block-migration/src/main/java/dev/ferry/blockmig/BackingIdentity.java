@@ -7,6 +7,7 @@ import dev.ferry.vm.block.Extent;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -60,6 +61,19 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
      */
     public static BackingIdentity of(BlockDevice backing) throws IOException {
         return BackingDigestCache.SHARED.identity(backing);
+    }
+
+    /**
+     * When {@code backing} will have stayed unchanged long enough that its identity, hashed from then
+     * on by {@link #of}, is kept beside it for later processes (a file changed just before its hash
+     * could change again within one timestamp tick, and is not trusted on disk).
+     *
+     * @param backing the backing device of an overlay
+     * @return the instant after which a hash of its current files is kept
+     * @throws IOException if its files cannot be examined
+     */
+    public static Instant keptFrom(BlockDevice backing) throws IOException {
+        return BackingDigestCache.SHARED.keptFrom(backing);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.vm.block.Allocation;
 import dev.ferry.vm.block.BlockDevice;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +106,33 @@ class BackingIdentityTest {
             new BackingDigestCache(Duration.ofSeconds(2)).identity(device);
         }
         assertFalse(Files.exists(dir.resolve("fresh.raw.ferry-identity")));
+    }
+
+    /**
+     * What {@code ferry demo} does with the backing file it makes: hashed once it has settled, the identity
+     * is kept beside it like a long-lived file's and serves the next process; a byte changed afterwards
+     * moves the key, so that process hashes again and sees the difference.
+     */
+    @Test
+    void anIdentityHashedOnceSettledIsKeptUntilTheFileChanges() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("settled.raw"), 2 * Images.MIB, 8);
+        Path sidecar = dir.resolve("settled.raw.ferry-identity");
+        BackingDigestCache settling = new BackingDigestCache(Duration.ofMillis(300));
+        BackingIdentity first;
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            Instant keptFrom = settling.keptFrom(device);
+            assertTrue(keptFrom.isAfter(Instant.now().minusMillis(300)), "a file just written settles in the future: " + keptFrom);
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), keptFrom).toMillis()) + 20);
+            first = settling.identity(device);
+            assertTrue(Files.exists(sidecar), "kept beside the settled file");
+            assertEquals(first, new BackingDigestCache(Duration.ofMillis(300)).identity(device), "the next process reads it");
+        }
+        Thread.sleep(50); // past the file system's timestamp tick
+        flip(base, 4096);
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            BackingIdentity again = new BackingDigestCache(Duration.ofMillis(300)).identity(device);
+            assertThrows(BlockMigrationException.class, () -> first.requireSame(again, "vdb", base.toString()));
+        }
     }
 
     /** A sidecar cut short (two processes writing it at once, a full disk) is ignored, not trusted. */

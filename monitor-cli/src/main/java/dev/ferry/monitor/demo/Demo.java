@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -47,15 +48,17 @@ public final class Demo {
                 Sizes.human(settings.diskBytes()), settings.transport(), settings.machine(), Sizes.human(settings.writeRate()));
         Path source;
         List<String> destinationDisk;
+        Optional<SettledBacking> settledBacking = Optional.empty();
         if (settings.mode().equals("inc")) {
             Path base = dir.resolve("base.raw");
             DemoDisks.halfRandom(base, settings.diskBytes(), 1);
+            settledBacking = Optional.of(SettledBacking.start(base));
             source = dir.resolve("source.qcow2");
             DemoDisks.overlay(source, base, settings.incBytes(), 2);
             // Both sides run on this host, so they share the read-only backing file.
             destinationDisk = List.of("--disk", dir.resolve("destination.qcow2") + ",format=qcow2,id=vda,backing=" + base);
-            say("  disk: overlay %s with %s of its own over backing %s", source.getFileName(), Sizes.human(settings.incBytes()),
-                    base.getFileName());
+            say("  disk: overlay %s with %s of its own over backing %s (hashed before the migration, as a long-lived"
+                    + " backing file was by an earlier one)", source.getFileName(), Sizes.human(settings.incBytes()), base.getFileName());
         } else {
             source = dir.resolve("source.raw");
             DemoDisks.halfRandom(source, settings.diskBytes(), 1);
@@ -84,6 +87,10 @@ public final class Demo {
             sourceVm.monitor();
             destination.monitor();
             Thread.sleep(500); // let the guest write a little before it moves
+            // An incremental migration starts from a backing file whose identity is kept, as a long-lived one's is.
+            if (settledBacking.isPresent()) {
+                settledBacking.get().await();
+            }
             List<String> answer = sourceVm.command("migrate -d " + (settings.mode().equals("inc") ? "-i " : "-b ") + quote(target));
             if (!answer.isEmpty()) {
                 throw new IOException("migrate: " + String.join(" ", answer));

@@ -140,9 +140,12 @@ public final class VmLauncher {
         Thread.ofPlatform().name("incoming").start(() -> {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
+                // Beside the accept (and a TLS handshake), not before it: a source must not time out on a long hash.
+                IncomingPreparation preparation = IncomingPreparation.start(options.drives());
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
                 listener.close();
                 session.listening("");
+                preparation.await();
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
                 VmBody received;
                 try {

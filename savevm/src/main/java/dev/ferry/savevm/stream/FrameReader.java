@@ -4,7 +4,6 @@ import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.Phase;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -27,8 +26,8 @@ public final class FrameReader implements AutoCloseable {
     }
 
     private final ReadableByteChannel channel;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer;
+    private final FrameBuffer frame;
+    private MemorySegment buffer;
     private final int maxPayload;
     private int sequence;
     private long bytesRead;
@@ -36,7 +35,10 @@ public final class FrameReader implements AutoCloseable {
     public FrameReader(ReadableByteChannel channel, int maxPayload) {
         this.channel = channel;
         this.maxPayload = maxPayload;
-        this.buffer = arena.allocate(StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES, 4096);
+        // Sized by the frames that come: a control stream's stay small, a data stream's grow it once.
+        this.frame = new FrameBuffer(StreamFormat.HEADER_BYTES + (long) StreamFormat.CONTROL_PAYLOAD + StreamFormat.TRAILER_BYTES,
+                StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES);
+        this.buffer = frame.segment();
     }
 
     public long bytesRead() {
@@ -68,6 +70,7 @@ public final class FrameReader implements AutoCloseable {
                     + " exceeds the limit of " + maxPayload + " bytes (corrupt stream?)");
         }
         long total = StreamFormat.HEADER_BYTES + length + StreamFormat.TRAILER_BYTES;
+        buffer = frame.reserve(total, StreamFormat.HEADER_BYTES);
         if (fill(StreamFormat.HEADER_BYTES, total) < total - StreamFormat.HEADER_BYTES) {
             throw new LinkBrokenException(phase, where + " (" + kind + "): stream truncated inside the frame");
         }
@@ -106,6 +109,6 @@ public final class FrameReader implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        frame.close();
     }
 }

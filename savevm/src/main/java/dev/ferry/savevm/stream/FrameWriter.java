@@ -2,7 +2,6 @@ package dev.ferry.savevm.stream;
 
 import dev.ferry.savevm.FrameKind;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -17,8 +16,8 @@ import java.nio.channels.WritableByteChannel;
 public final class FrameWriter implements AutoCloseable {
 
     private final WritableByteChannel channel;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer;
+    private final FrameBuffer frame;
+    private MemorySegment buffer;
     private final int maxPayload;
     private final TokenBucket bucket;
     private final ThroughputMeter meter;
@@ -29,6 +28,11 @@ public final class FrameWriter implements AutoCloseable {
 
     public FrameWriter(WritableByteChannel channel, int maxPayload, TokenBucket bucket, ThroughputMeter meter,
                        TokenBucket.Check<? extends IOException> abort) {
+        this(channel, maxPayload, maxPayload, bucket, meter, abort);
+    }
+
+    private FrameWriter(WritableByteChannel channel, int maxPayload, int initialPayload, TokenBucket bucket, ThroughputMeter meter,
+                        TokenBucket.Check<? extends IOException> abort) {
         if (maxPayload <= 0 || maxPayload > StreamFormat.MAX_PAYLOAD) {
             throw new IllegalArgumentException("frame payload size " + maxPayload + " outside 1.." + StreamFormat.MAX_PAYLOAD);
         }
@@ -37,12 +41,19 @@ public final class FrameWriter implements AutoCloseable {
         this.bucket = bucket;
         this.meter = meter;
         this.abort = abort;
-        this.buffer = arena.allocate(StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES, 4096);
+        this.frame = new FrameBuffer(StreamFormat.HEADER_BYTES + (long) initialPayload + StreamFormat.TRAILER_BYTES,
+                StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES);
+        this.buffer = frame.segment();
     }
 
-    /** A writer without limit or cancel, for control frames (the destination's return path). */
+    /**
+     * A writer without limit or cancel, for control frames (the destination's return path). Its buffer
+     * starts at {@link StreamFormat#CONTROL_PAYLOAD} and grows when a frame needs more, so a claim past
+     * that size moves the open frame: fill what an earlier claim of the same frame returned first.
+     */
     public static FrameWriter unthrottled(WritableByteChannel channel, int maxPayload) {
-        return new FrameWriter(channel, maxPayload, new TokenBucket(TokenBucket.UNLIMITED), new ThroughputMeter(), () -> { });
+        return new FrameWriter(channel, maxPayload, Math.min(maxPayload, StreamFormat.CONTROL_PAYLOAD),
+                new TokenBucket(TokenBucket.UNLIMITED), new ThroughputMeter(), () -> { });
     }
 
     public int maxPayload() {
@@ -79,7 +90,9 @@ public final class FrameWriter implements AutoCloseable {
         if (bytes > room()) {
             throw new IllegalStateException(bytes + " bytes do not fit the " + room() + " left in the frame");
         }
-        MemorySegment slice = buffer.asSlice(StreamFormat.HEADER_BYTES + length, bytes);
+        long filled = StreamFormat.HEADER_BYTES + length;
+        buffer = frame.reserve(filled + bytes + StreamFormat.TRAILER_BYTES, filled);
+        MemorySegment slice = buffer.asSlice(filled, bytes);
         length += bytes;
         return slice;
     }
@@ -126,6 +139,6 @@ public final class FrameWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        frame.close();
     }
 }

@@ -9,6 +9,7 @@ import dev.ferry.vm.block.raw.RawImage;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -120,6 +121,19 @@ public final class BlockImages {
             }
         }
         return open(backingPath, format, true, chain);
+    }
+
+    /**
+     * Builds the native calls image I/O goes through (libc's open, pread, pwrite, fdatasync...) now
+     * instead of at the first image opened: in a fresh JVM that takes tens of milliseconds of CPU,
+     * which a destination can spend while it waits for its source rather than before it answers.
+     */
+    public static void linkNativeCalls() {
+        try {
+            MethodHandles.lookup().ensureInitialized(PosixFile.class);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("vm-core cannot initialise its own PosixFile", e);
+        }
     }
 
     /**

@@ -1,0 +1,61 @@
+package dev.ferry.monitor.vm;
+
+import dev.ferry.blockmig.BackingIdentity;
+import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.Joins;
+import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.block.BlockImages;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a destination does while it waits for its source, so that it answers the source's
+ * configuration sooner: it links libc's file calls (in a fresh JVM the first image opened builds
+ * their stubs, ~40 ms of CPU), builds the configuration's record codec (~25 ms), and reads, or
+ * computes, the identity of each backing file that an incremental copy will check
+ * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
+ * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
+ * check after the configuration takes them only if BASE is unchanged. Nothing here decides
+ * anything: a failure is left for the migration's own checks to report.
+ */
+final class IncomingPreparation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IncomingPreparation.class);
+
+    private final List<BackingIdentity> identities = new CopyOnWriteArrayList<>();
+    private final Thread preparing;
+
+    private IncomingPreparation(List<DriveSpec> drives) {
+        this.preparing = Thread.ofPlatform().name("incoming-preparation").daemon().start(() -> prepare(drives));
+    }
+
+    /** Starts preparing for {@code drives} in the background. */
+    static IncomingPreparation start(List<DriveSpec> drives) {
+        return new IncomingPreparation(drives);
+    }
+
+    /** Waits for the preparation to end; returns the backing identities it has ready for the checks. */
+    List<BackingIdentity> await() {
+        Joins.uninterruptibly(preparing);
+        return List.copyOf(identities);
+    }
+
+    private void prepare(List<DriveSpec> drives) {
+        BlockImages.linkNativeCalls();
+        IncomingMigration.prepare(VmConfig.class);
+        for (DriveSpec drive : drives) {
+            if (drive.backing().isEmpty() || Files.exists(drive.path())) {
+                continue;
+            }
+            try (BlockDevice base = BlockImages.open(drive.backing().get(), true)) {
+                identities.add(BackingIdentity.of(base));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("drive {}: backing file {} not prepared ({})", drive.id(), drive.backing().get(), e.getMessage());
+            }
+        }
+    }
+}
