@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * does, for the nested VM's interrupt defect described there; {@code loglevel=5} keeps warnings and
  * errors on the console but not the boot's hundreds of info lines, each character of which is a
  * port write the VMM handles. That defect struck the nested VM's second vCPU (tools/kvm-vm/run now
- * boots one); in the one-vCPU nested VM the moves passed (2026-12-05: 375 s and 274 s before the read-back and -i; see the run record in docs/benchmarks.md for later ones). The test
+ * boots one); in the one-vCPU nested VM the moves passed (2026-12-05: diskless 375 s; with the guest's
+ * read-back, {@code -b} 514 s and {@code -i} 613 s at load 8-11). The test
  * is tagged {@code linux-boot}, outside CI's nested stage for its time: run it with
  * {@code -Pkvm -Dferry.kvm.groups=linux-boot}. A source whose console stalls before its second
  * tick is booted once more.
