@@ -3,14 +3,16 @@ package dev.ferry.monitor;
 import dev.ferry.monitor.demo.Demo;
 import dev.ferry.monitor.demo.DemoSettings;
 import dev.ferry.monitor.hmp.Sizes;
+import dev.ferry.vm.linux.LinuxBoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ferry demo}: a live migration with storage copy of the built-in guest. */
+/** {@code ferry demo}: a live migration with storage copy of the built-in guest, or of a Linux guest given with --kernel. */
 @Command(name = "demo", description = "Live-migrate a VM and its disk between two ferry processes on this host, then verify.")
 final class DemoCommand implements Callable<Integer> {
 
@@ -42,6 +44,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tls", description = "Migrate over TLS 1.3 (--tls-creds), with certificates a scratch CA makes for the demo.")
     boolean tls;
 
+    @Option(names = "--kernel", paramLabel = "PATH",
+            description = "Run this Linux kernel (a bzImage) as the guest instead of the built-in one; KVM only. The demo reads the"
+                    + " console of the test guest tools/linux-guest/build makes: its /init writes records to the disk and verifies them.")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "PATH", description = "With --kernel: its initial RAM disk.")
+    Path initrd;
+
+    @Option(names = "--append", defaultValue = "", paramLabel = "CMDLINE",
+            description = "With --kernel: its command line (default '" + Demo.LINUX_CMDLINE + "').")
+    String append;
+
     @Option(names = "--json", description = "Print one JSON line of figures instead of the summary.")
     boolean json;
 
@@ -50,7 +64,9 @@ final class DemoCommand implements Callable<Integer> {
         if (!mode.equals("full") && !mode.equals("inc")) {
             throw new IllegalArgumentException("--mode '" + mode + "' is not full or inc");
         }
-        String kind = MachineChoice.resolve(machine, notice -> {
+        Optional<LinuxBoot> linux = LinuxGuestOptions.check(kernel, initrd,
+                kernel != null && append.isEmpty() ? Demo.LINUX_CMDLINE : append, machine, Demo.LINUX_MEMORY_BYTES);
+        String kind = linux.isPresent() ? "kvm" : MachineChoice.resolve(machine, notice -> {
             System.err.println("ferry demo: " + notice);
             if (!json) {
                 System.out.println("ferry demo: the VM runs without vCPU (--machine none): a host workload stands in for the guest,");
@@ -63,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
                 Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls,
-                Logging.verbose());
+                Logging.verbose(), linux);
         return new Demo(settings, launcher(), System.out).run();
     }
 

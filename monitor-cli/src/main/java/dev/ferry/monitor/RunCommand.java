@@ -7,7 +7,6 @@ import dev.ferry.monitor.vm.VmLauncher;
 import dev.ferry.monitor.vm.WorkloadSettings;
 import dev.ferry.transport.TlsCredentials;
 import dev.ferry.vm.linux.LinuxBoot;
-import dev.ferry.vm.linux.LinuxImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,22 +125,7 @@ final class RunCommand implements Callable<Integer> {
      * line: the kernel arrives in the migrated RAM, and the source's machine says it is a Linux PC.
      */
     private Optional<LinuxBoot> linux(long memoryBytes) throws IOException {
-        if (kernel == null) {
-            if (initrd != null || !append.isEmpty()) {
-                throw new IllegalArgumentException((initrd != null ? "--initrd" : "--append") + " needs --kernel");
-            }
-            return Optional.empty();
-        }
-        if (!machine.equals("kvm") && !machine.equals("auto")) {
-            throw new IllegalArgumentException("--kernel needs --machine kvm, not " + machine);
-        }
-        LinuxBoot boot = new LinuxBoot(kernel, Optional.ofNullable(initrd), append);
-        LinuxImage.read(boot, memoryBytes);
-        Optional<String> problem = MachineChoice.kvmProblem();
-        if (problem.isPresent()) {
-            throw new IllegalArgumentException("--kernel needs KVM, which is not usable here: " + problem.get());
-        }
-        return Optional.of(boot);
+        return LinuxGuestOptions.check(kernel, initrd, append, machine, memoryBytes);
     }
 
     private Optional<TlsCredentials> tls() throws IOException {

@@ -91,7 +91,12 @@ class BadCommandIT {
                 new Invocation(Args.with(linux, "--initrd", disk), "--initrd needs --kernel"),
                 new Invocation(Args.with(linux, "--append", "console=ttyS0"), "--append needs --kernel"),
                 new Invocation(Args.with(linux, "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm"),
-                new Invocation(Args.with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), disk + ": not a Linux kernel")));
+                new Invocation(Args.with(linux, "--kernel", disk, "--incoming", "tcp:127.0.0.1:4444"), disk + ": not a Linux kernel"),
+                new Invocation(List.of("demo", "--kernel", missing), "kernel " + missing + ": no such file"),
+                new Invocation(List.of("demo", "--kernel", disk), disk + ": not a Linux kernel"),
+                new Invocation(List.of("demo", "--initrd", disk), "--initrd needs --kernel"),
+                new Invocation(List.of("demo", "--append", "console=ttyS0"), "--append needs --kernel"),
+                new Invocation(List.of("demo", "--kernel", disk, "--machine", "none"), "--kernel needs --machine kvm")));
         refuseEach("cli: malformed or out-of-range value", List.of(
                 new Invocation(Args.with(run, "--disk", disk, "-m", "lots"), "lots"),
                 new Invocation(Args.with(run, "--disk", disk, "--workload-rate", "-5M"), "-5M"),

@@ -97,7 +97,8 @@ class DemoIT {
         return fields;
     }
 
-    private static List<Path> demoFolders() throws Exception {
+    /** The demo folders in the temporary folder now. */
+    static List<Path> demoFolders() throws Exception {
         try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return entries.filter(p -> p.getFileName().toString().startsWith("ferry-demo-")).sorted().toList();
         }

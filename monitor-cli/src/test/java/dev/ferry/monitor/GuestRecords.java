@@ -11,26 +11,15 @@ import java.util.regex.Pattern;
 
 /**
  * The records the Linux test guest's init writes to its disk (tools/linux-guest/build): record R
- * fills sector R with "FERRY-REC <sha256 of payload> <payload>", and the console says
- * "FERRY-DISK-WROTE R <sha256>" once the write reached the disk.
+ * fills sector R with "FERRY-REC <sha256 of payload> <payload>" (what its console reports is
+ * read by LinuxConsole).
  */
 final class GuestRecords {
 
     private static final int SECTOR = 512;
-    private static final Pattern WROTE = Pattern.compile("FERRY-DISK-WROTE ([0-9]+) ([0-9a-f]{64})");
     private static final Pattern SECTOR_RECORD = Pattern.compile("FERRY-REC ([0-9a-f]{64}) (record=([0-9]+) uptime=[0-9.]+) *\n");
 
     private GuestRecords() {
-    }
-
-    /** Record number to checksum, for every write a console reported. */
-    static Map<Integer, String> reported(String console) {
-        Map<Integer, String> records = new HashMap<>();
-        Matcher m = WROTE.matcher(console);
-        while (m.find()) {
-            records.put(Integer.parseInt(m.group(1)), m.group(2));
-        }
-        return records;
     }
 
     /** Record number to checksum, for every sector of {@code image} holding its own record under a checksum that matches. */

@@ -24,28 +24,31 @@ final class ChildVm implements AutoCloseable {
     private final Process process;
     private final Path stderr;
     private final Path monitorSocket;
+    private final Path serial;
     private MonitorClient monitor;
 
-    private ChildVm(String name, Process process, Path stderr, Path monitorSocket) {
+    private ChildVm(String name, Process process, Path stderr, Path monitorSocket, Path serial) {
         this.name = name;
         this.process = process;
         this.stderr = stderr;
         this.monitorSocket = monitorSocket;
+        this.serial = serial;
     }
 
-    /** Starts {@code ferry run ARGS --monitor unix:DIR/NAME.sock} with stderr in DIR/NAME.err. */
+    /** Starts {@code ferry run ARGS --monitor unix:DIR/NAME.sock} with stderr in DIR/NAME.err, the guest's console in DIR/NAME-serial.log. */
     static ChildVm start(Path ferry, Path dir, String name, List<String> args) throws IOException {
         Path socket = dir.resolve(name + ".sock");
         Path stderr = dir.resolve(name + ".err");
         List<String> command = new ArrayList<>(List.of(ferry.toString(), "run"));
         command.addAll(args);
-        command.addAll(List.of("--monitor", "unix:" + socket, "--serial", "file:" + dir.resolve(name + "-serial.log")));
+        Path serial = dir.resolve(name + "-serial.log");
+        command.addAll(List.of("--monitor", "unix:" + socket, "--serial", "file:" + serial));
         Process process = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".out").toFile()))
                 .redirectError(stderr.toFile())
                 .start();
-        return new ChildVm(name, process, stderr, socket);
+        return new ChildVm(name, process, stderr, socket, serial);
     }
 
     /** Connects to the monitor, failing early with the child's own error if it died. */
@@ -68,6 +71,11 @@ final class ChildVm implements AutoCloseable {
     /** The name it was started with ("source", "destination"). */
     String name() {
         return name;
+    }
+
+    /** The file its guest's console goes to. */
+    Path serial() {
+        return serial;
     }
 
     List<String> command(String line) throws IOException {

@@ -2,6 +2,7 @@ package dev.ferry.monitor.demo;
 
 import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.transport.ScratchCredentials;
+import dev.ferry.vm.linux.LinuxBoot;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,11 +23,22 @@ import java.util.stream.Stream;
 public final class Demo {
 
     private static final Duration PROGRESS_EVERY = Duration.ofMillis(500);
+    /** The Linux guest's command line when --append gives none: its console on the UART, warnings and errors only. */
+    public static final String LINUX_CMDLINE = "console=ttyS0 panic=-1 loglevel=5";
+    /** The Linux guest's RAM. */
+    public static final long LINUX_MEMORY_BYTES = 256L << 20;
 
     private final DemoSettings settings;
     private final Path ferry;
     private final PrintStream out;
 
+    /**
+     * A demo of {@code settings}, its VMs run by {@code ferry}, its report printed to {@code out}.
+     *
+     * @param settings what to show
+     * @param ferry the launcher the two VMs run
+     * @param out where the summary goes
+     */
     public Demo(DemoSettings settings, Path ferry, PrintStream out) {
         this.settings = settings;
         this.ferry = ferry;
@@ -44,8 +56,9 @@ public final class Demo {
     }
 
     private int runIn(Path dir) throws IOException, InterruptedException {
-        say("ferry demo: %s storage copy of a %s disk over %s, machine %s, guest writing %s/s", mode(),
-                Sizes.human(settings.diskBytes()), settings.transport(), settings.machine(), Sizes.human(settings.writeRate()));
+        say("ferry demo: %s storage copy of a %s disk over %s, machine %s, guest writing %s", mode(),
+                Sizes.human(settings.diskBytes()), settings.transport(), settings.machine(),
+                settings.linux().isPresent() ? "a record every 2 s" : Sizes.human(settings.writeRate()) + "/s");
         Path source;
         List<String> destinationDisk;
         Optional<SettledBacking> settledBacking = Optional.empty();
@@ -66,7 +79,17 @@ public final class Demo {
             say("  disk: %s, first half random data, second half zeroes", source.getFileName());
         }
         String format = settings.mode().equals("inc") ? "qcow2" : "raw";
-        List<String> common = new ArrayList<>(List.of("--machine", settings.machine(), "--workload-rate", Long.toString(settings.writeRate())));
+        List<String> common = new ArrayList<>(List.of("--machine", settings.machine()));
+        if (settings.linux().isPresent()) {
+            LinuxBoot linux = settings.linux().get();
+            common.addAll(List.of("-m", Long.toString(LINUX_MEMORY_BYTES >> 20) + "M", "--kernel", linux.kernel().toString(),
+                    "--append", linux.cmdline()));
+            linux.initrd().ifPresent(initrd -> common.addAll(List.of("--initrd", initrd.toString())));
+            say("  guest: Linux %s%s, command line '%s'", linux.kernel().getFileName(),
+                    linux.initrd().map(i -> " with " + i.getFileName()).orElse(""), linux.cmdline());
+        } else {
+            common.addAll(List.of("--workload-rate", Long.toString(settings.writeRate())));
+        }
         if (settings.verbose()) {
             common.add("-v");
         }
@@ -86,7 +109,12 @@ public final class Demo {
             String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Patience.seconds(30))) : uris[0];
             sourceVm.monitor();
             destination.monitor();
-            Thread.sleep(500); // let the guest write a little before it moves
+            if (settings.linux().isPresent()) {
+                LinuxGuestWatch.awaitReady(sourceVm, settings.timeout());
+                say("  guest: Linux ticks and has written its records on the source");
+            } else {
+                Thread.sleep(500); // let the guest write a little before it moves
+            }
             // An incremental migration starts from a backing file whose identity is kept, as a long-lived one's is.
             if (settledBacking.isPresent()) {
                 settledBacking.get().await();
@@ -98,7 +126,9 @@ public final class Demo {
             MigrationFigures figures = follow(sourceVm);
             boolean completed = figures.status().equals("completed");
             boolean running = completed && awaitRunning(destination);
-            String verdict = running ? String.join(" ", destination.command("guest_verify --timeout 120")) : "not run";
+            String verdict = !running ? "not run"
+                    : settings.linux().isPresent() ? LinuxGuestWatch.verdict(destination, Patience.seconds(120))
+                    : String.join(" ", destination.command("guest_verify --timeout 120"));
             boolean guestOk = running && verdict.contains("verify ok") && !verdict.contains("FAILED");
             report(figures, completed, running, guestOk, verdict, destination);
             if (settings.verbose()) {

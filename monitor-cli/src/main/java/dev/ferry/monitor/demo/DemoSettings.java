@@ -1,6 +1,8 @@
 package dev.ferry.monitor.demo;
 
+import dev.ferry.vm.linux.LinuxBoot;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What {@code ferry demo} was asked to show.
@@ -15,8 +17,9 @@ import java.time.Duration;
  * @param timeout the longest the migration may take
  * @param tls migrate over TLS, with credentials from a scratch CA
  * @param verbose run both VMs with {@code -v} and copy their logs to stderr afterwards
+ * @param linux the Linux guest to run instead of the built-in one (machine "kvm"), if any
  */
 public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate, long incBytes,
                            boolean json, Duration timeout, boolean tls,
-                           boolean verbose) {
+                           boolean verbose, Optional<LinuxBoot> linux) {
 }
