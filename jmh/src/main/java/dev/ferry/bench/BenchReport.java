@@ -59,12 +59,13 @@ final class BenchReport {
         return a == null || b == null ? Double.NaN : (double) a.scenario().diskBytes() / b.scenario().diskBytes();
     }
 
+    /** What a run is judged by: the figures issue 15 (speed) and issue 17 (TLS) ask for. */
     List<Target> targets() {
         return List.of(
-                new Target("(b) non-zero data rate / ceiling (a)", vsCeiling("b"), 0.85, false),
+                new Target("(b) non-zero data rate / ceiling (a)", vsCeiling("b"), 0.70, false),
                 new Target("(b) wire bytes / disk bytes", median("b", RunResult::wireShare), 0.55, true),
                 new Target("(b) downtime ms, idle guest", median("b", RunResult::downtimeMs), 20, true),
-                new Target("(c) downtime ms, guest writing 8 MiB/s", median("c", RunResult::downtimeMs), 100, true),
+                new Target("(c) downtime ms, guest writing 8 MiB/s", median("c", RunResult::downtimeMs), 50, true),
                 new Target("(d) time / (b) time", timeOverFullCopy("d"), 1.0 / 8, true),
                 new Target("QEMU (q) time / Ferry (b) time", timeOverFullCopy("q"), 2, false),
                 new Target("(f) TLS data rate / plain (b)", tlsOverPlain(), 0.80, false));
