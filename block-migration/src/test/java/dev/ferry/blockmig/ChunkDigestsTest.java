@@ -55,6 +55,33 @@ class ChunkDigestsTest {
         }
     }
 
+    /**
+     * The digest is part of the stream's contract (both sides, possibly of different builds, must
+     * agree): pinned as Ferry computes it in block section v5, over 5000 nodes with gaps between
+     * the covered ones. A change of its definition must bump the section's version.
+     */
+    @Test
+    void theDigestOverManyNodesIsTheOneTheStreamFormatDefines() {
+        long granules = 5000L * ChunkDigests.NODE_GRANULES;
+        try (Arena arena = Arena.ofConfined()) {
+            ChunkDigests digests = new ChunkDigests(granules * 512, 512, arena);
+            SplittableRandom random = new SplittableRandom(7);
+            for (long node = 0; node < 5000; node += 1 + random.nextInt(3)) {
+                long at = (node * ChunkDigests.NODE_GRANULES + random.nextInt(ChunkDigests.NODE_GRANULES)) * 512;
+                if (random.nextBoolean()) {
+                    digests.addZeroes(at, 512);
+                } else {
+                    MemorySegment bytes = arena.allocate(512);
+                    for (long i = 0; i < 512; i += Long.BYTES) {
+                        bytes.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
+                    }
+                    digests.add(at, bytes);
+                }
+            }
+            assertEquals("90446b6237878594889c162d8b745558", digests.digest());
+        }
+    }
+
     @Test
     void bytesOutOfOrderInsideAGranuleAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
