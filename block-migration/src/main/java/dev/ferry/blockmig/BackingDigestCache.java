@@ -90,7 +90,7 @@ final class BackingDigestCache {
                 Duration.between(started, Instant.now()).toMillis(), BackingIdentity.HASH_THREADS);
         if (key.equals(versions(backing))) {
             identities.put(key, computed);
-            if (key.stream().allMatch(file -> file.changed().plus(settled).isBefore(started))) {
+            if (keptFrom(key).isBefore(started)) {
                 write(sidecar, key, computed);
             }
         }
@@ -99,8 +99,12 @@ final class BackingDigestCache {
 
     /** The instant from which a hash of {@code backing} begun is kept on disk: its chain's last change plus {@link #settled}. */
     Instant keptFrom(BlockDevice backing) throws IOException {
+        return keptFrom(versions(backing));
+    }
+
+    private Instant keptFrom(List<FileVersion> chain) {
         Instant changed = Instant.EPOCH;
-        for (FileVersion file : versions(backing)) {
+        for (FileVersion file : chain) {
             changed = file.changed().isAfter(changed) ? file.changed() : changed;
         }
         return changed.plus(settled);
