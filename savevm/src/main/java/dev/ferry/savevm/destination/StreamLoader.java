@@ -16,6 +16,7 @@ import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameInput;
 import dev.ferry.savevm.stream.FrameReader;
+import dev.ferry.savevm.stream.HangUp;
 import dev.ferry.savevm.stream.LinkBrokenException;
 import dev.ferry.savevm.stream.ProgressReport;
 import dev.ferry.savevm.stream.SectionDescriptor;
@@ -24,7 +25,6 @@ import dev.ferry.savevm.stream.Watchdog;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -409,10 +409,9 @@ public final class StreamLoader<C extends Record> {
 
     /**
      * Sends NACK and, before the link is closed, reads and drops what the source still sends until
-     * it hangs up (it does once it read the NACK) or {@link #LINGER} passed. Closing a TCP socket
-     * with bytes unread resets the link, and the reset throws away whatever of ours the kernel
-     * had not sent yet: the NACK, held back by Nagle behind an unacknowledged report, would be
-     * lost and the source would know only "Connection reset".
+     * it hangs up (it does once it read the NACK) or {@link #LINGER} passed ({@link HangUp}): the
+     * NACK, held back by Nagle behind an unacknowledged report, would otherwise be lost in a reset
+     * and the source would know only "Connection reset".
      */
     private void refuse(String reason) {
         reply(FrameKind.NACK, reason);
@@ -420,11 +419,8 @@ public final class StreamLoader<C extends Record> {
         if (in.isEmpty() || channel.writable().isEmpty()) {
             return;
         }
-        ByteBuffer dropped = ByteBuffer.allocate(64 * 1024);
         try (Watchdog watchdog = new Watchdog(LINGER, this::closeChannel)) {
-            while (in.get().read(dropped.clear()) >= 0) {
-                // the refused stream's rest: nothing here reads it
-            }
+            HangUp.awaitFrom(in.get());
         } catch (IOException e) {
             LOG.debug("stopped reading the refused stream: {}", e.toString());
         }

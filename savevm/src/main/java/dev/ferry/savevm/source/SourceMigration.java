@@ -19,6 +19,7 @@ import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameOutput;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
+import dev.ferry.savevm.stream.HangUp;
 import dev.ferry.savevm.stream.LinkBrokenException;
 import dev.ferry.savevm.stream.SectionDescriptor;
 import dev.ferry.savevm.stream.StreamFormat;
@@ -726,23 +727,20 @@ public final class SourceMigration implements Runnable {
 
     /**
      * After ABORT and our half-close: reads and drops the return path until the destination hangs
-     * up (it does once it read the ABORT) or {@link #ABORT_GRACE} passed. Closing with its reports
-     * unread would reset the link, and the reset drops what the kernel still holds of ours: the
-     * ABORT, behind a full window, and with it the reason the destination would name.
+     * up (it does once it read the ABORT) or {@link #ABORT_GRACE} passed ({@link HangUp}): the
+     * ABORT, behind a full window, would otherwise be lost in a reset, and with it the reason the
+     * destination would name.
      */
     private void awaitHangUp() {
         Optional<ReadableByteChannel> in = channel.readable();
         if (in.isEmpty()) {
             return;
         }
-        ByteBuffer dropped = ByteBuffer.allocate(16 << 10);
         try (Watchdog watchdog = new Watchdog(ABORT_GRACE, this::closeChannel)) {
             if (returnReader != null) {
                 returnReader.join(); // it ends on the destination's NACK or end of stream
             }
-            while (in.get().read(dropped.clear()) >= 0) {
-                // reports the destination sent before it read the ABORT
-            }
+            HangUp.awaitFrom(in.get());
         } catch (IOException e) {
             LOG.debug("stopped reading the return path after ABORT: {}", e.toString());
         }
