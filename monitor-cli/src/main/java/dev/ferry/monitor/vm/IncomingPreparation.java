@@ -7,8 +7,8 @@ import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,8 @@ final class IncomingPreparation {
 
     private static final Logger LOG = LoggerFactory.getLogger(IncomingPreparation.class);
 
-    private final List<BackingIdentity> identities = new CopyOnWriteArrayList<>();
+    /** Written by the preparing thread only, read after it was joined. */
+    private final List<BackingIdentity> identities = new ArrayList<>();
     private final Thread preparing;
 
     private IncomingPreparation(List<DriveSpec> drives) {
