@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +112,41 @@ class Qcow2WriteInteropTest {
             assertEquals(QemuImg.map(overlay), QemuImg.map(disk));
         }
         assertEquals("base." + baseFormat, BlockImages.info(overlay).backingFile().orElseThrow());
+    }
+
+    /** A flush syncs without the image's lock: writes, allocations and reads run on beside it. */
+    @Test
+    void writesBesideFlushesInAnotherThreadLeaveAConsistentImage() throws Exception {
+        Path base = dir.resolve("base.raw");
+        byte[] model = new byte[16 * MIB];
+        BlockImages.createRaw(base, model.length);
+        Path overlay = dir.resolve("overlay.qcow2");
+        BlockImages.createQcow2Overlay(overlay, base);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger flushes = new AtomicInteger();
+        try (BlockDevice disk = BlockImages.open(overlay, false)) {
+            Thread flusher = Thread.ofPlatform().name("flusher").start(() -> {
+                while (writing.get()) {
+                    try {
+                        disk.flush();
+                        flushes.incrementAndGet();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            });
+            try {
+                randomWorkload(disk, model, 7, 400);
+            } finally {
+                writing.set(false);
+                flusher.join();
+            }
+            Images.assertContent(model, Images.readAll(disk), "Ferry reads what it wrote beside the flushes");
+        }
+        assertTrue(flushes.get() > 0, "the flusher ran");
+        assertFalse(BlockImages.info(overlay).dirty(), "closed clean");
+        assertCleanCheck(overlay);
+        Images.assertContent(model, QemuImg.contentOf(overlay, dir), "qemu-img reads the same bytes");
     }
 
     @Test

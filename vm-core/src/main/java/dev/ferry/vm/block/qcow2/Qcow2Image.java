@@ -18,11 +18,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A qcow2 image (version 3, and version 2 read-only) over an optional backing device.
  *
  * <p>Locking: reads and in-place writes of allocated clusters share a read lock; anything that
- * changes metadata (allocation, zero clusters, flush's dirty bit) takes the write lock. Metadata
+ * changes metadata (allocation, zero clusters, flush's dirty bit) takes the write lock. A flush's
+ * sync holds no lock: reads and writes go on beside it. Metadata
  * is written through in crash-safe order: refcounts, then data, then L2, then L1; clusters are
  * freed only after nothing points at them. The dirty bit is set (durably) before the first
- * metadata change after a flush and cleared once a flush made everything durable, so after a
- * power loss Ferry (on a writable open), QEMU or {@code qemu-img check -r all} rebuilds the refcounts.
+ * metadata change after a flush and cleared once a flush made everything durable (a flush during
+ * whose sync metadata changed leaves it set), so after a power loss Ferry (on a writable open),
+ * QEMU or {@code qemu-img check -r all} rebuilds the refcounts.
  */
 public final class Qcow2Image extends AbstractImage {
 
@@ -45,6 +47,8 @@ public final class Qcow2Image extends AbstractImage {
     private long fileLength;
     private long incompatibleFeatures;
     private boolean dirtyMarked;
+    /** Metadata changes so far (under the write lock): a flush clears the dirty bit only if none came during its sync. */
+    private long metadataChanges;
 
     private Qcow2Image(PosixFile file, Qcow2Header header, Optional<BlockDevice> backing, long[] l1,
             Refcounts refcounts) throws IOException {
@@ -489,8 +493,9 @@ public final class Qcow2Image extends AbstractImage {
 
     // ---- dirty bit, flush, close
 
-    /** Sets the dirty bit durably before the first metadata change since the last flush. */
+    /** Counts a metadata change; sets the dirty bit durably before the first since the last flush. */
     private void markDirty() throws IOException {
+        metadataChanges++;
         if (!dirtyMarked) {
             writeHeaderLong(Qcow2Header.OFFSET_INCOMPATIBLE, incompatibleFeatures | Qcow2Header.INCOMPATIBLE_DIRTY);
             file.sync();
@@ -511,10 +516,31 @@ public final class Qcow2Image extends AbstractImage {
         if (readOnly()) {
             return;
         }
+        long changes = metadataChanges();
+        // Without the lock: a sync takes milliseconds to tens of them, and a migration's
+        // destination flushes in the background all the time while it writes and reads back.
+        file.sync();
+        cleanIfUnchangedSince(changes);
+    }
+
+    /** Metadata changes so far; waits out one in progress, so its writes precede a sync begun after this. */
+    long metadataChanges() {
+        lock.readLock().lock();
+        try {
+            return metadataChanges;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Clears the dirty bit after a sync that began once {@code changes} metadata changes were made,
+     * unless more came since: those may have missed the sync, and the bit stays for a later flush.
+     */
+    void cleanIfUnchangedSince(long changes) throws IOException {
         lock.writeLock().lock();
         try {
-            file.sync();
-            if (dirtyMarked) {
+            if (dirtyMarked && metadataChanges == changes) {
                 writeHeaderLong(Qcow2Header.OFFSET_INCOMPATIBLE, incompatibleFeatures);
                 dirtyMarked = false;
             }
