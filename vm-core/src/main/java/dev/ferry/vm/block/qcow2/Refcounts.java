@@ -67,14 +67,16 @@ final class Refcounts {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment raw = arena.allocate((long) entries * 8);
             file.read(header.refcountTableOffset(), raw);
+            // One bulk copy, not a segment access per entry: a destination opens its image on a
+            // cold JVM, where each access runs interpreted (tens of ms for a one-cluster table).
+            MemorySegment.copy(raw, Qcow2Header.LONG, 0, table, 0, entries);
             long length = file.length();
             for (int i = 0; i < entries; i++) {
-                long offset = raw.getAtIndex(Qcow2Header.LONG, i);
+                long offset = table[i];
                 if (offset % header.clusterSize() != 0 || offset < 0 || offset >= length) {
                     throw new ImageException(file.path(), "refcount table entry " + i + " points at " + offset
                             + ", not a cluster inside the file (" + length + " bytes)");
                 }
-                table[i] = offset;
             }
             Refcounts refcounts = new Refcounts(file, header, table, header.refcountTableOffset());
             long fileClusters = (length + header.clusterSize() - 1) >>> header.clusterBits();
@@ -198,9 +200,18 @@ final class Refcounts {
                 continue;
             }
             MemorySegment block = blocks.get(table[index]);
-            for (long i = entriesPerBlock - 1; i >= 0; i--) {
-                if (entry(block, i) != 0) {
-                    return index * entriesPerBlock + i;
+            // Word by word from a bulk copy, then entry by entry inside the last word in use: an
+            // access per entry runs interpreted on a cold JVM (a 64 KiB block has 32768 of them).
+            long[] words = block.toArray(ValueLayout.JAVA_LONG);
+            long perWord = Long.SIZE / refcountBits;
+            for (int word = words.length - 1; word >= 0; word--) {
+                if (words[word] == 0) {
+                    continue;
+                }
+                for (long i = (word + 1) * perWord - 1; i >= word * perWord; i--) {
+                    if (entry(block, i) != 0) {
+                        return index * entriesPerBlock + i;
+                    }
                 }
             }
         }
