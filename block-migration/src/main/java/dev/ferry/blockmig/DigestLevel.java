@@ -11,9 +11,9 @@ import java.lang.foreign.MemorySegment;
  * any child is.
  *
  * <p>Touching a child makes its entry stale; a stale entry is hashed again as soon as touching moves
- * on to another entry, so hashing in disk order leaves one stale entry per level and a page re-sent at
- * random costs one entry's hash (1 KiB). {@link #hashNextStale} brings the rest up to date at the end:
- * work in what was touched since, not in the size of the level.
+ * on to another entry, so at most one entry per level is stale (whatever the order), and a page
+ * re-sent at random costs one entry's hash per level (1 KiB each). {@link #hashNextStale} brings that
+ * one up to date at the end: work in what was touched since, not in the size of the level.
  */
 final class DigestLevel {
 
