@@ -9,14 +9,14 @@ import java.util.HexFormat;
  * The verification digest of one disk, a hash tree: an XXH3-128 ({@link ContentHash}) per granule
  * (the hash granularity of the {@link DiskSpec}), one per node of {@value DigestLevel#FANOUT} granules,
  * one per group of {@value DigestLevel#FANOUT} nodes (each over which of its children are covered and
- * their hashes, see {@link DigestLevel}), and the disk's digest over the covered groups' hashes
- * (block section version 6; version 5 hashed the node table whole at the end). Each side hashes a
+ * their hashes, see {@link DigestLevel}), and the disk's digest over the groups' coverage and
+ * hashes (block section version 6; version 5 hashed the node table whole at the end). Each side hashes a
  * granule when it handles it (whole, even if only part of it was re-sent), so only granules handled
  * again are hashed again; a node's and a group's hash are brought up to date as soon as hashing moves
  * on to another one (1 KiB of hashes each: cheap for each page re-sent at random). So the final
- * digest, inside the guest's downtime, re-hashes only the last node and group and then at most 256
- * group hashes (at most 16 Ki nodes, see {@link DiskSpec#MAX_HASH_GRANULES}): it does not grow with
- * the disk. Only granules the copy covered count: in an incremental copy the rest is the backing
+ * digest, inside the guest's downtime, re-hashes only the last node and group and then the group
+ * table in one piece (at most 256 groups, 4 KiB, see {@link DiskSpec#MAX_HASH_GRANULES}): its work
+ * does not grow with the disk. Only granules the copy covered count: in an incremental copy the rest is the backing
  * file, which is checked separately by {@link BackingIdentity}.
  *
  * <p>Bytes arrive through {@link #add} and {@link #addZeroes} in disk order within a granule,
@@ -130,8 +130,10 @@ final class ChunkDigests {
     }
 
     /**
-     * Hex digest of the disk size, granularity and, for every covered group in order, its index and
-     * hash. Only the nodes and groups touched since they were last hashed are hashed now.
+     * Hex digest of the disk size, granularity, which groups are covered (u64 bit masks, 64 groups
+     * each) and the whole group table (16 zero bytes for a group never covered), in a few calls
+     * whatever the disk's size. Only the nodes and groups touched since they were last hashed are
+     * hashed now.
      */
     String digest() {
         for (long node = nodes.hashNextStale(); node >= 0; node = nodes.hashNextStale()) {
@@ -142,9 +144,9 @@ final class ChunkDigests {
         }
         DirtyBitmap covered = groups.covered();
         treeHash.update(size).update(granularity);
-        for (long group = covered.nextSet(0); group >= 0; group = covered.nextSet(group + 1)) {
-            treeHash.update(group).update(groups.hashes().asSlice(group * HASH_BYTES, HASH_BYTES));
+        for (long group = 0; group < covered.chunks(); group += DigestLevel.FANOUT) {
+            treeHash.update(covered.bits(group, (int) Math.min(DigestLevel.FANOUT, covered.chunks() - group)));
         }
-        return HexFormat.of().formatHex(treeHash.finish());
+        return HexFormat.of().formatHex(treeHash.update(groups.hashes()).finish());
     }
 }

@@ -128,15 +128,16 @@ class ChunkDigestsTest {
             }
             String digest = digests.digest();
             assertEquals(definedDigest(granules * 512, 512, covered), digest);
-            assertEquals("7951040147106c9508bffb3be82e5ff3", digest);
+            assertEquals("b7f04097192b176889af10d88120f424", digest);
         }
     }
 
     /**
      * The v6 digest straight from its definition: XXH3-128 of each covered granule; of each node,
      * its u64 coverage mask and its 64 granule hashes (zeroes where not covered); of each group,
-     * the same over its 64 nodes; of the disk, its size, granularity and each covered group's index
-     * and hash. Hashes are 16 bytes, low half first; numbers are little-endian u64.
+     * the same over its 64 nodes; of the disk, its size, granularity, the groups' u64 coverage masks
+     * and every group's hash (zeroes where not covered). Hashes are 16 bytes, low half first;
+     * numbers are little-endian u64.
      */
     private static String definedDigest(long size, int granularity, SortedMap<Long, byte[]> granules) {
         long count = (size + granularity - 1) / granularity;
@@ -145,12 +146,7 @@ class ChunkDigestsTest {
         for (int level = 0; level < 2; level++) {
             Map<Long, byte[]> above = new TreeMap<>();
             for (long entry : hashes.keySet().stream().map(child -> child / DigestLevel.FANOUT).distinct().toList()) {
-                HashStream128 stream = Hashing.xxh3_128().hashStream();
-                long mask = 0;
-                for (int i = 0; i < DigestLevel.FANOUT; i++) {
-                    mask |= hashes.containsKey(entry * DigestLevel.FANOUT + i) ? 1L << i : 0;
-                }
-                stream.putLong(mask);
+                HashStream128 stream = Hashing.xxh3_128().hashStream().putLong(mask(hashes, entry * DigestLevel.FANOUT));
                 for (long child = entry * DigestLevel.FANOUT; child < Math.min(count, (entry + 1) * DigestLevel.FANOUT); child++) {
                     stream.putBytes(hashes.getOrDefault(child, new byte[16]));
                 }
@@ -161,8 +157,22 @@ class ChunkDigestsTest {
             count = (count + DigestLevel.FANOUT - 1) / DigestLevel.FANOUT;
         }
         HashStream128 disk = Hashing.xxh3_128().hashStream().putLong(size).putLong(granularity);
-        hashes.forEach((group, hash) -> disk.putLong(group).putBytes(hash));
+        for (long first = 0; first < count; first += DigestLevel.FANOUT) {
+            disk.putLong(mask(hashes, first));
+        }
+        for (long group = 0; group < count; group++) {
+            disk.putBytes(hashes.getOrDefault(group, new byte[16]));
+        }
         return HexFormat.of().formatHex(bytes(disk.get()));
+    }
+
+    /** Bit i set if entry {@code first + i} is covered, for 64 entries. */
+    private static long mask(Map<Long, byte[]> hashes, long first) {
+        long mask = 0;
+        for (int i = 0; i < DigestLevel.FANOUT; i++) {
+            mask |= hashes.containsKey(first + i) ? 1L << i : 0;
+        }
+        return mask;
     }
 
     private static byte[] bytes(HashValue128 hash) {
