@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SequencedMap;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The source side of one disk in a migration stream: a {@link DiskMigration} behind savevm's
@@ -21,6 +23,8 @@ import java.util.UUID;
  * acknowledges. The destination registers a {@link BlockTargetSection} for the same drive.
  */
 public final class BlockSourceSection implements LiveSection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockSourceSection.class);
 
     private final String drive;
     private final BlockDevice device;
@@ -171,8 +175,14 @@ public final class BlockSourceSection implements LiveSection {
 
     @Override
     public void complete(SectionOutput out) throws IOException {
+        long started = System.nanoTime();
         migration.complete(BlockWire.sink(out));
-        BlockWire.writeDigest(out, migration.digest());
+        long swept = System.nanoTime();
+        String digest = migration.digest();
+        long digested = System.nanoTime();
+        BlockWire.writeDigest(out, digest);
+        LOG.debug("drive {}: last sweep in {} µs, digest in {} µs, written in {} µs", drive, (swept - started) / 1000,
+                (digested - swept) / 1000, (System.nanoTime() - digested) / 1000);
         progress.progress(migration.stats());
     }
 

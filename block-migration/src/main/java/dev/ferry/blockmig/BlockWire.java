@@ -11,7 +11,9 @@ import java.util.Optional;
  * What a block section's frames hold (section version {@value #VERSION}; 2 added the hash granularity
  * to the {@link DiskSpec}, 3 made its backing identity a list of region digests over every byte, 4
  * hashes with XXH3-128 instead of SHA-256: a 16-byte DIGEST, and a peer of version 3 is refused at
- * the section's START with both versions named; 5 adds the migration id to the spec, for resume).
+ * the section's START with both versions named; 5 adds the migration id to the spec, for resume; 6
+ * adds a level of group hashes to the digest's tree, see {@link ChunkDigests}, so the digest of version
+ * 5 differs).
  * START: the
  * {@link DiskSpec} record, which the destination checks before anything else. PART and END: a
  * sequence of messages, each a u8 tag then its fields, little-endian:
@@ -25,7 +27,7 @@ import java.util.Optional;
  */
 final class BlockWire {
 
-    static final int VERSION = 5;
+    static final int VERSION = 6;
     private static final byte DATA = 1;
     private static final byte ZERO = 2;
     private static final byte DIGEST = 3;

@@ -6,16 +6,18 @@ import java.lang.foreign.ValueLayout;
 import java.util.HexFormat;
 
 /**
- * The verification digest of one disk, a two-level hash tree: an XXH3-128 ({@link ContentHash})
- * per granule (the hash granularity of the {@link DiskSpec}), one per node of {@value #NODE_GRANULES} granules
- * over which of them are covered and their hashes, and the disk's digest over the covered
- * nodes' hashes. Each side hashes a granule when it handles it (whole, even if only part of it
- * was re-sent), so only granules handled again are hashed again; a node's hash is brought up to
- * date as soon as hashing moves on to another node (1 KiB of hashes: cheap for each page re-sent
- * at random), so the final digest, inside the guest's downtime, re-hashes at most the last node
- * and then the node table (at most 16 Ki nodes, see {@link DiskSpec#MAX_HASH_GRANULES}).
- * Only granules the copy covered count: in an incremental copy the rest is the backing file,
- * which is checked separately by {@link BackingIdentity}.
+ * The verification digest of one disk, a hash tree: an XXH3-128 ({@link ContentHash}) per granule
+ * (the hash granularity of the {@link DiskSpec}), one per node of {@value DigestLevel#FANOUT} granules,
+ * one per group of {@value DigestLevel#FANOUT} nodes (each over which of its children are covered and
+ * their hashes, see {@link DigestLevel}), and the disk's digest over the groups' coverage and
+ * hashes (block section version 6; version 5 hashed the node table whole at the end). Each side hashes a
+ * granule when it handles it (whole, even if only part of it was re-sent), so only granules handled
+ * again are hashed again; a node's and a group's hash are brought up to date as soon as hashing moves
+ * on to another one (1 KiB of hashes each: cheap for each page re-sent at random). So the final
+ * digest, inside the guest's downtime, re-hashes only the last node and group and then the group
+ * table in one piece (at most 256 groups, 4 KiB, see {@link DiskSpec#MAX_HASH_GRANULES}): its work
+ * does not grow with the disk. Only granules the copy covered count: in an incremental copy the rest is the backing
+ * file, which is checked separately by {@link BackingIdentity}.
  *
  * <p>Bytes arrive through {@link #add} and {@link #addZeroes} in disk order within a granule,
  * starting at its first byte; a granule's hash is recorded when its last byte arrives. The
@@ -25,36 +27,30 @@ import java.util.HexFormat;
 final class ChunkDigests {
 
     private static final int HASH_BYTES = ContentHash.BYTES;
-    /** Granules per node: one 64-bit word of the coverage bitmap. */
-    static final int NODE_GRANULES = 64;
 
     private final long size;
     private final int granularity;
     private final int granuleShift;
     private final MemorySegment granuleHashes;
-    private final MemorySegment nodeHashes;
     private final DirtyBitmap coveredGranules;
-    private final DirtyBitmap coveredNodes;
-    private final DirtyBitmap staleNodes;
     private final ContentHash granuleHash = new ContentHash();
     private final ContentHash treeHash = new ContentHash();
+    private final DigestLevel nodes;
+    private final DigestLevel groups;
     private final byte[] zeroGranuleHash;
     /** The granule being hashed, or -1 between granules. */
     private long hashing = -1;
     /** The offset the granule being hashed continues at. */
     private long next;
-    /** The node the last recorded granule lies in, or -1. */
-    private long lastNode = -1;
 
     ChunkDigests(long size, int granularity, Arena arena) {
         this.size = size;
         this.granularity = granularity;
         this.granuleShift = Integer.numberOfTrailingZeros(granularity);
         this.coveredGranules = new DirtyBitmap(size, granularity);
-        this.coveredNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
-        this.staleNodes = new DirtyBitmap(size, (long) granularity * NODE_GRANULES);
         this.granuleHashes = arena.allocate(coveredGranules.chunks() * HASH_BYTES);
-        this.nodeHashes = arena.allocate(coveredNodes.chunks() * HASH_BYTES);
+        this.nodes = new DigestLevel(coveredGranules, granuleHashes, treeHash, arena);
+        this.groups = new DigestLevel(nodes.covered(), nodes.hashes(), treeHash, arena);
         for (long left = granularity; left > 0; left -= ZeroChunks.ZERO_BYTES) {
             granuleHash.update(ZeroChunks.zeroes(Math.min(left, ZeroChunks.ZERO_BYTES)));
         }
@@ -119,28 +115,13 @@ final class ChunkDigests {
         record(granule);
     }
 
-    /** Marks {@code granule}, whose hash is in the table, covered. */
+    /** Marks {@code granule}, whose hash is in the table, covered; a node it moves on from is hashed. */
     private void record(long granule) {
         coveredGranules.mark(granule << granuleShift, 1);
-        long node = granule / NODE_GRANULES;
-        if (node != lastNode && lastNode >= 0 && staleNodes.clear(lastNode)) {
-            hashNode(lastNode);
+        long node = nodes.touch(granule);
+        if (node >= 0) {
+            groups.touch(node);
         }
-        lastNode = node;
-        coveredNodes.mark(granule << granuleShift, 1);
-        staleNodes.mark(granule << granuleShift, 1);
-    }
-
-    /**
-     * Hashes which granules of {@code node} are covered (a u64 bit mask) and then its part of the
-     * granule table, in one piece: a granule never covered has 16 zero bytes there.
-     */
-    private void hashNode(long node) {
-        long first = node * NODE_GRANULES;
-        int granules = (int) Math.min(NODE_GRANULES, coveredGranules.chunks() - first);
-        treeHash.update(coveredGranules.bits(first, granules))
-                .update(granuleHashes.asSlice(first * HASH_BYTES, (long) granules * HASH_BYTES))
-                .finishInto(nodeHashes, node * HASH_BYTES);
     }
 
     /** The first covered granule from {@code granule} on, or -1. */
@@ -148,15 +129,24 @@ final class ChunkDigests {
         return coveredGranules.nextSet(granule);
     }
 
-    /** Hex digest of the disk size, granularity and the hash of every covered node in order. */
+    /**
+     * Hex digest of the disk size, granularity, which groups are covered (u64 bit masks, 64 groups
+     * each) and the whole group table (16 zero bytes for a group never covered), in a few calls
+     * whatever the disk's size. Only the nodes and groups touched since they were last hashed are
+     * hashed now.
+     */
     String digest() {
-        for (long node = staleNodes.takeNext(0); node >= 0; node = staleNodes.takeNext(node + 1)) {
-            hashNode(node);
+        for (long node = nodes.hashNextStale(); node >= 0; node = nodes.hashNextStale()) {
+            groups.touch(node);
         }
+        while (groups.hashNextStale() >= 0) {
+            // every group of a node hashed above
+        }
+        DirtyBitmap covered = groups.covered();
         treeHash.update(size).update(granularity);
-        for (long node = coveredNodes.nextSet(0); node >= 0; node = coveredNodes.nextSet(node + 1)) {
-            treeHash.update(node).update(nodeHashes.asSlice(node * HASH_BYTES, HASH_BYTES));
+        for (long group = 0; group < covered.chunks(); group += DigestLevel.FANOUT) {
+            treeHash.update(covered.bits(group, (int) Math.min(DigestLevel.FANOUT, covered.chunks() - group)));
         }
-        return HexFormat.of().formatHex(treeHash.finish());
+        return HexFormat.of().formatHex(treeHash.update(groups.hashes()).finish());
     }
 }

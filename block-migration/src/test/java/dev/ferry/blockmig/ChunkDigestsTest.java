@@ -1,12 +1,24 @@
 package dev.ferry.blockmig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.dynatrace.hash4j.hashing.HashStream128;
+import com.dynatrace.hash4j.hashing.HashValue128;
+import com.dynatrace.hash4j.hashing.Hashing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.SortedMap;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The digest depends on the content the copy covered, not on the order or number of times it was hashed. */
@@ -33,7 +45,7 @@ class ChunkDigestsTest {
             once.add(30 * 4096, last.asSlice(30 * 4096, SIZE - 30 * 4096));
             assertEquals(once.digest(), history.digest());
 
-            last.set(java.lang.foreign.ValueLayout.JAVA_BYTE, SIZE - 1, (byte) 0x55);
+            last.set(ValueLayout.JAVA_BYTE, SIZE - 1, (byte) 0x55);
             ChunkDigests changed = new ChunkDigests(SIZE, 4096, arena);
             changed.add(0, last);
             assertNotEquals(once.digest(), changed.digest(), "one byte of the short last granule differs");
@@ -56,30 +68,124 @@ class ChunkDigestsTest {
     }
 
     /**
+     * A granule changed in a group whose hash was already brought up to date (hashing had moved on
+     * to later groups, or the digest had been taken) still changes the final digest: the group is
+     * hashed again, and the disk's digest is the one of the final content, whatever the order.
+     */
+    @Test
+    void aChangeInAGroupAlreadySummarisedStillShowsInTheFinalDigest() {
+        long group = 512L * DigestLevel.FANOUT * DigestLevel.FANOUT;
+        long size = 3 * group + 512;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment first = randomBytes(arena, size, 11);
+            MemorySegment last = randomBytes(arena, size, 11);
+            last.set(ValueLayout.JAVA_BYTE, 5 * 512 + 7, (byte) ~last.get(ValueLayout.JAVA_BYTE, 5 * 512 + 7));
+
+            ChunkDigests inOrder = new ChunkDigests(size, 512, arena);
+            inOrder.add(0, last);
+            ChunkDigests backwards = new ChunkDigests(size, 512, arena);
+            for (long at = 3 * group; at >= 0; at -= group) {
+                backwards.add(at, last.asSlice(at, Math.min(group, size - at)));
+            }
+            assertEquals(inOrder.digest(), backwards.digest());
+
+            ChunkDigests history = new ChunkDigests(size, 512, arena);
+            history.add(0, first);
+            String before = history.digest();
+            history.add(5 * 512, last.asSlice(5 * 512, 512));
+            assertNotEquals(before, history.digest(), "a granule of the first group, summarised, changed after a digest");
+            assertEquals(inOrder.digest(), history.digest());
+
+            ChunkDigests moved = new ChunkDigests(size, 512, arena);
+            moved.add(0, first.asSlice(0, 2 * group));
+            moved.add(5 * 512, last.asSlice(5 * 512, 512));
+            moved.add(2 * group, first.asSlice(2 * group, size - 2 * group));
+            assertEquals(inOrder.digest(), moved.digest(), "changed after its group was hashed, before the digest");
+        }
+    }
+
+    /**
      * The digest is part of the stream's contract (both sides, possibly of different builds, must
-     * agree): pinned as Ferry computes it in block section v5, over 5000 nodes with gaps between
-     * the covered ones. A change of its definition must bump the section's version.
+     * agree): pinned as block section v6 defines it, computed here again from its definition in one
+     * pass over the final content, over 5000 nodes with gaps between the covered ones and whole
+     * groups left out. A change of its definition must bump the section's version.
      */
     @Test
     void theDigestOverManyNodesIsTheOneTheStreamFormatDefines() {
-        long granules = 5000L * ChunkDigests.NODE_GRANULES;
+        long granules = 5000L * DigestLevel.FANOUT;
+        SortedMap<Long, byte[]> covered = new TreeMap<>();
         try (Arena arena = Arena.ofConfined()) {
             ChunkDigests digests = new ChunkDigests(granules * 512, 512, arena);
             SplittableRandom random = new SplittableRandom(7);
             for (long node = 0; node < 5000; node += 1 + random.nextInt(3)) {
-                long at = (node * ChunkDigests.NODE_GRANULES + random.nextInt(ChunkDigests.NODE_GRANULES)) * 512;
-                if (random.nextBoolean()) {
-                    digests.addZeroes(at, 512);
-                } else {
-                    MemorySegment bytes = arena.allocate(512);
-                    for (long i = 0; i < 512; i += Long.BYTES) {
-                        bytes.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, random.nextLong());
-                    }
-                    digests.add(at, bytes);
+                if (node / DigestLevel.FANOUT % 5 == 2) {
+                    continue;
                 }
+                long granule = node * DigestLevel.FANOUT + random.nextInt(DigestLevel.FANOUT);
+                MemorySegment bytes = random.nextBoolean() ? arena.allocate(512) : randomBytes(arena, 512, random.nextLong());
+                digests.add(granule * 512, bytes);
+                covered.put(granule, bytes.toArray(ValueLayout.JAVA_BYTE));
             }
-            assertEquals("90446b6237878594889c162d8b745558", digests.digest());
+            String digest = digests.digest();
+            assertEquals(definedDigest(granules * 512, 512, covered), digest);
+            assertEquals("b7f04097192b176889af10d88120f424", digest);
         }
+    }
+
+    /**
+     * The v6 digest straight from its definition: XXH3-128 of each covered granule; of each node,
+     * its u64 coverage mask and its 64 granule hashes (zeroes where not covered); of each group,
+     * the same over its 64 nodes; of the disk, its size, granularity, the groups' u64 coverage masks
+     * and every group's hash (zeroes where not covered). Hashes are 16 bytes, low half first;
+     * numbers are little-endian u64.
+     */
+    private static String definedDigest(long size, int granularity, SortedMap<Long, byte[]> granules) {
+        long count = (size + granularity - 1) / granularity;
+        Map<Long, byte[]> hashes = new TreeMap<>();
+        granules.forEach((granule, bytes) -> hashes.put(granule, bytes(Hashing.xxh3_128().hashBytesTo128Bits(bytes))));
+        for (int level = 0; level < 2; level++) {
+            Map<Long, byte[]> above = new TreeMap<>();
+            for (long entry : hashes.keySet().stream().map(child -> child / DigestLevel.FANOUT).distinct().toList()) {
+                HashStream128 stream = Hashing.xxh3_128().hashStream().putLong(mask(hashes, entry * DigestLevel.FANOUT));
+                for (long child = entry * DigestLevel.FANOUT; child < Math.min(count, (entry + 1) * DigestLevel.FANOUT); child++) {
+                    stream.putBytes(hashes.getOrDefault(child, new byte[16]));
+                }
+                above.put(entry, bytes(stream.get()));
+            }
+            hashes.clear();
+            hashes.putAll(above);
+            count = (count + DigestLevel.FANOUT - 1) / DigestLevel.FANOUT;
+        }
+        HashStream128 disk = Hashing.xxh3_128().hashStream().putLong(size).putLong(granularity);
+        for (long first = 0; first < count; first += DigestLevel.FANOUT) {
+            disk.putLong(mask(hashes, first));
+        }
+        for (long group = 0; group < count; group++) {
+            disk.putBytes(hashes.getOrDefault(group, new byte[16]));
+        }
+        return HexFormat.of().formatHex(bytes(disk.get()));
+    }
+
+    /** Bit i set if entry {@code first + i} is covered, for 64 entries. */
+    private static long mask(Map<Long, byte[]> hashes, long first) {
+        long mask = 0;
+        for (int i = 0; i < DigestLevel.FANOUT; i++) {
+            mask |= hashes.containsKey(first + i) ? 1L << i : 0;
+        }
+        return mask;
+    }
+
+    private static byte[] bytes(HashValue128 hash) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(hash.getLeastSignificantBits()).putLong(hash.getMostSignificantBits()).array();
+    }
+
+    /** A destination refuses a source of block section version 5, whose digest is defined otherwise, at START. */
+    @Test
+    void aPeerOfVersion5WhoseDigestDiffersIsRefused() {
+        BlockTargetSection target = BlockTargetSection.of(TargetImage.of("vda", Path.of("never-opened.raw")));
+        assertEquals(6, target.id().version());
+        assertFalse(target.acceptsVersion(5), "a version 5 digest would never match");
     }
 
     @Test
@@ -91,9 +197,13 @@ class ChunkDigestsTest {
         }
     }
 
-    private static MemorySegment random(Arena arena, long seed) {
-        MemorySegment bytes = arena.allocate(SIZE);
-        GuestWriter.fill(bytes.asSlice(0, SIZE & -8), new SplittableRandom(seed));
+    private static MemorySegment randomBytes(Arena arena, long size, long seed) {
+        MemorySegment bytes = arena.allocate(size);
+        GuestWriter.fill(bytes.asSlice(0, size & -8), new SplittableRandom(seed));
         return bytes;
+    }
+
+    private static MemorySegment random(Arena arena, long seed) {
+        return randomBytes(arena, SIZE, seed);
     }
 }
