@@ -28,6 +28,8 @@ import dev.ferry.vm.cpu.VcpuThrottle;
 import dev.ferry.vm.device.GuestReport;
 import dev.ferry.vm.device.rtc.CmosRtc;
 import dev.ferry.vm.device.serial.UartSink;
+import dev.ferry.vm.device.acpi.AcpiPmRegisters;
+import dev.ferry.vm.device.state.AcpiPmState;
 import dev.ferry.vm.device.state.CmosState;
 import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.state.VirtioMmioState;
@@ -328,6 +330,11 @@ public final class Machine implements Pausable, AutoCloseable {
                     requireCreated("restore the CMOS clock");
                     cmos.restore(state);
                 })));
+        devices.acpiPm.ifPresent(pm -> sections.register(new RecordSection<>(new SectionId("acpi-pm", 0, AcpiPmState.VERSION),
+                AcpiPmState.class, pm::state, state -> {
+                    requireCreated("restore the ACPI PM registers");
+                    pm.restore(state);
+                })));
         for (int i = 0; i < devices.virtio.size(); i++) {
             var transport = devices.virtio.get(i);
             sections.register(new RecordSection<>(new SectionId("virtio-mmio", i, VirtioMmioState.VERSION),
@@ -426,8 +433,8 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     /**
-     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "cmos" on
-     * the Linux PC, "virtio-mmio" per disk.
+     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "cmos" and
+     * "acpi-pm" on the Linux PC, "virtio-mmio" per disk.
      *
      * @return the registry
      */
@@ -646,7 +653,7 @@ public final class Machine implements Pausable, AutoCloseable {
         }
         List<CpuSnapshot> cpus = IntStream.range(0, vcpus.size()).mapToObj(this::cpuSnapshot).toList();
         return new MachineSnapshot(cpus, KvmVmSnapshot.of(vm.saveState()), devices.uart.state(),
-                devices.cmos.map(CmosRtc::state), devices.virtioStates());
+                devices.cmos.map(CmosRtc::state), devices.acpiPm.map(AcpiPmRegisters::state), devices.virtioStates());
     }
 
     /**
@@ -666,11 +673,12 @@ public final class Machine implements Pausable, AutoCloseable {
         }
         restoreKvm(snapshot.kvm());
         devices.uart.restore(snapshot.uart());
-        if (snapshot.cmos().isPresent() != devices.cmos.isPresent()) {
-            throw new IllegalArgumentException("snapshot " + (snapshot.cmos().isPresent() ? "has" : "lacks")
-                    + " a CMOS clock, this machine " + (devices.cmos.isPresent() ? "has one" : "has none"));
+        if (snapshot.cmos().isPresent() != pc || snapshot.acpiPm().isPresent() != pc) {
+            throw new IllegalArgumentException("snapshot " + (pc ? "lacks" : "has") + " the Linux PC's CMOS clock or ACPI PM"
+                    + " registers, this machine " + (pc ? "has both" : "has neither"));
         }
         snapshot.cmos().ifPresent(cmos -> devices.cmos.orElseThrow().restore(cmos));
+        snapshot.acpiPm().ifPresent(pm -> devices.acpiPm.orElseThrow().restore(pm));
         devices.restoreVirtio(snapshot.disks());
     }
 
