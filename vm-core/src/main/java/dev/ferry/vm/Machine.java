@@ -78,6 +78,8 @@ import org.slf4j.LoggerFactory;
 public final class Machine implements Pausable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+    /** A pause whose vCPUs take longer than this to stop says in the log what they were doing. */
+    private static final long SLOW_STOP_NANOS = 50_000_000;
     /** Three pages KVM needs for its real-mode TSS on Intel: in the device hole, never RAM. */
     private static final long TSS_ADDRESS = 0xfffb_d000L;
     /** The page KVM needs on Intel for unpaged protected mode, just below the TSS (as QEMU places it). */
@@ -567,7 +569,13 @@ public final class Machine implements Pausable, AutoCloseable {
             if (state() != RunState.RUNNING) {
                 return;
             }
+            List<String> atKick = threads.stream().map(VcpuThread::activity).toList();
+            long kicked = System.nanoTime();
             gate.hold(RunGate.PAUSE);
+            long stopped = System.nanoTime() - kicked;
+            if (stopped > SLOW_STOP_NANOS) {
+                LOG.debug("pause: the vCPUs stopped in {} ms; at the kick: {}", stopped / 1_000_000, String.join(", ", atKick));
+            }
             transition(RunState.PAUSED, "paused", from -> from == RunState.RUNNING);
         } catch (InterruptedException e) {
             gate.release(RunGate.PAUSE);
