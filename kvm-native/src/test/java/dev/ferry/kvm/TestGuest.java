@@ -14,6 +14,7 @@ import java.util.HexFormat;
  *   0x23 mov [0x180000], eax; mov rdx, [0x180008]; hlt  -> MmioWrite, MmioRead (no RAM there), Hlt
  *   0x31 jmp $                                            (SPIN: runs until kicked)
  *   0x33 out 0x10, al; jmp 0x33                           (OUT_LOOP: an exit per iteration)
+ *   0x37 hlt; jmp 0x37                                    (HALT_LOOP: with an in-kernel irqchip, halts inside KVM_RUN)
  * </pre>
  */
 final class TestGuest implements AutoCloseable {
@@ -24,6 +25,7 @@ final class TestGuest implements AutoCloseable {
     static final long STACK = 0x8000;
     static final long SPIN = CODE + 0x31;
     static final long OUT_LOOP = CODE + 0x33;
+    static final long HALT_LOOP = CODE + 0x37;
     static final long VALUE = 0x1122334455667788L;
     static final long FIRST_PAGE = 0x10;
     static final long SECOND_PAGE = 0x25;
@@ -36,7 +38,8 @@ final class TestGuest implements AutoCloseable {
             "48c7c100001800", "8901",           // mov rcx, 0x180000; mov [rcx], eax
             "488b5108", "f4",                   // mov rdx, [rcx + 8]; hlt
             "ebfe",                             // SPIN: jmp $
-            "e610", "ebfc"));                   // OUT_LOOP: out 0x10, al; jmp OUT_LOOP
+            "e610", "ebfc",                     // OUT_LOOP: out 0x10, al; jmp OUT_LOOP
+            "f4", "ebfd"));                     // HALT_LOOP: hlt; jmp HALT_LOOP
 
     final Kvm kvm;
     final HostMemory ram;
@@ -71,9 +74,14 @@ final class TestGuest implements AutoCloseable {
 
     /** Moves the vCPU to {@code rip}, other registers unchanged. */
     void jump(long rip) {
+        jump(rip, vcpu.getRegs().rflags());
+    }
+
+    /** Moves the vCPU to {@code rip} with {@code rflags}, other registers unchanged. */
+    void jump(long rip, long rflags) {
         Regs r = vcpu.getRegs();
         vcpu.setRegs(new Regs(r.rax(), r.rbx(), r.rcx(), r.rdx(), r.rsi(), r.rdi(), r.rsp(), r.rbp(), r.r8(), r.r9(),
-                r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), rip, r.rflags()));
+                r.r10(), r.r11(), r.r12(), r.r13(), r.r14(), r.r15(), rip, rflags));
     }
 
     @Override

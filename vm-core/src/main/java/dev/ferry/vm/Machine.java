@@ -28,6 +28,8 @@ import dev.ferry.vm.cpu.VcpuThrottle;
 import dev.ferry.vm.device.GuestReport;
 import dev.ferry.vm.device.rtc.CmosRtc;
 import dev.ferry.vm.device.serial.UartSink;
+import dev.ferry.vm.device.acpi.AcpiPmRegisters;
+import dev.ferry.vm.device.state.AcpiPmState;
 import dev.ferry.vm.device.state.CmosState;
 import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.state.VirtioMmioState;
@@ -76,6 +78,8 @@ import org.slf4j.LoggerFactory;
 public final class Machine implements Pausable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+    /** A pause whose vCPUs take longer than this to stop says in the log what they were doing. */
+    private static final long SLOW_STOP_NANOS = 50_000_000;
     /** Three pages KVM needs for its real-mode TSS on Intel: in the device hole, never RAM. */
     private static final long TSS_ADDRESS = 0xfffb_d000L;
     /** The page KVM needs on Intel for unpaged protected mode, just below the TSS (as QEMU places it). */
@@ -328,6 +332,11 @@ public final class Machine implements Pausable, AutoCloseable {
                     requireCreated("restore the CMOS clock");
                     cmos.restore(state);
                 })));
+        devices.acpiPm.ifPresent(pm -> sections.register(new RecordSection<>(new SectionId("acpi-pm", 0, AcpiPmState.VERSION),
+                AcpiPmState.class, pm::state, state -> {
+                    requireCreated("restore the ACPI PM registers");
+                    pm.restore(state);
+                })));
         for (int i = 0; i < devices.virtio.size(); i++) {
             var transport = devices.virtio.get(i);
             sections.register(new RecordSection<>(new SectionId("virtio-mmio", i, VirtioMmioState.VERSION),
@@ -426,8 +435,8 @@ public final class Machine implements Pausable, AutoCloseable {
     }
 
     /**
-     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "cmos" on
-     * the Linux PC, "virtio-mmio" per disk.
+     * The migration sections: "ram" (live), "cpu" per vCPU, "kvm-vm" with an irqchip, "serial", "cmos" and
+     * "acpi-pm" on the Linux PC, "virtio-mmio" per disk.
      *
      * @return the registry
      */
@@ -560,7 +569,13 @@ public final class Machine implements Pausable, AutoCloseable {
             if (state() != RunState.RUNNING) {
                 return;
             }
+            List<String> atKick = threads.stream().map(VcpuThread::activity).toList();
+            long kicked = System.nanoTime();
             gate.hold(RunGate.PAUSE);
+            long stopped = System.nanoTime() - kicked;
+            if (stopped > SLOW_STOP_NANOS) {
+                LOG.debug("pause: the vCPUs stopped in {} ms; at the kick: {}", stopped / 1_000_000, String.join(", ", atKick));
+            }
             transition(RunState.PAUSED, "paused", from -> from == RunState.RUNNING);
         } catch (InterruptedException e) {
             gate.release(RunGate.PAUSE);
@@ -646,7 +661,7 @@ public final class Machine implements Pausable, AutoCloseable {
         }
         List<CpuSnapshot> cpus = IntStream.range(0, vcpus.size()).mapToObj(this::cpuSnapshot).toList();
         return new MachineSnapshot(cpus, KvmVmSnapshot.of(vm.saveState()), devices.uart.state(),
-                devices.cmos.map(CmosRtc::state), devices.virtioStates());
+                devices.cmos.map(CmosRtc::state), devices.acpiPm.map(AcpiPmRegisters::state), devices.virtioStates());
     }
 
     /**
@@ -666,11 +681,12 @@ public final class Machine implements Pausable, AutoCloseable {
         }
         restoreKvm(snapshot.kvm());
         devices.uart.restore(snapshot.uart());
-        if (snapshot.cmos().isPresent() != devices.cmos.isPresent()) {
-            throw new IllegalArgumentException("snapshot " + (snapshot.cmos().isPresent() ? "has" : "lacks")
-                    + " a CMOS clock, this machine " + (devices.cmos.isPresent() ? "has one" : "has none"));
+        if (snapshot.cmos().isPresent() != pc || snapshot.acpiPm().isPresent() != pc) {
+            throw new IllegalArgumentException("snapshot " + (pc ? "lacks" : "has") + " the Linux PC's CMOS clock or ACPI PM"
+                    + " registers, this machine " + (pc ? "has both" : "has neither"));
         }
         snapshot.cmos().ifPresent(cmos -> devices.cmos.orElseThrow().restore(cmos));
+        snapshot.acpiPm().ifPresent(pm -> devices.acpiPm.orElseThrow().restore(pm));
         devices.restoreVirtio(snapshot.disks());
     }
 

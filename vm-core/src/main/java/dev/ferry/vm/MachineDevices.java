@@ -43,6 +43,7 @@ final class MachineDevices implements AutoCloseable {
     final Bus mmio = new Bus("mmio");
     final Uart16550 uart;
     final Optional<CmosRtc> cmos;
+    final Optional<AcpiPmRegisters> acpiPm;
     final List<BlockDevice> disks = new ArrayList<>();
     final List<VirtioMmioTransport> virtio = new ArrayList<>();
     private final int firstDiskGsi;
@@ -60,9 +61,8 @@ final class MachineDevices implements AutoCloseable {
         firstDiskGsi = pc ? FIRST_PC_DISK_GSI : FIRST_DISK_GSI;
         cmos = pc ? Optional.of(new CmosRtc(Clock.systemUTC())) : Optional.empty();
         cmos.ifPresent(rtc -> pio.register(CmosRtc.PORT, CmosRtc.LENGTH, rtc));
-        if (pc) {
-            pio.register(AcpiPmRegisters.PORT, AcpiPmRegisters.LENGTH, new AcpiPmRegisters());
-        }
+        acpiPm = pc ? Optional.of(new AcpiPmRegisters()) : Optional.empty();
+        acpiPm.ifPresent(pm -> pio.register(AcpiPmRegisters.PORT, AcpiPmRegisters.LENGTH, pm));
         try {
             for (DiskSpec spec : specs) {
                 int index = disks.size();

@@ -127,7 +127,7 @@ final class TestMachines {
      * Asserts that {@code after} (a machine's state just after a restore or an incoming
      * migration, before it ran) holds {@code before} (the source's at its pause): registers, MSRs
      * (time-driven ones only forward), XSAVE, XCRs, events, MP state, LAPIC, debug registers, the
-     * irqchip, the kvmclock (forward), the UART and the virtio devices.
+     * irqchip, the kvmclock (forward), the UART, the ACPI PM registers and the virtio devices.
      */
     static void assertSameState(MachineSnapshot before, MachineSnapshot after) {
         assertEquals(before.cpus().size(), after.cpus().size());
@@ -169,6 +169,7 @@ final class TestMachines {
         assertEquals(List.of(u.ier(), u.lcr(), u.mcr(), u.scr(), u.fcr(), u.dll(), u.dlm(), u.thrInterruptPending()),
                 List.of(v.ier(), v.lcr(), v.mcr(), v.scr(), v.fcr(), v.dll(), v.dlm(), v.thrInterruptPending()), "UART");
         assertArrayEquals(u.rxFifo(), v.rxFifo(), "UART receive FIFO");
+        assertEquals(before.acpiPm(), after.acpiPm(), "ACPI PM registers");
         assertEquals(before.disks(), after.disks(), "virtio devices");
     }
 

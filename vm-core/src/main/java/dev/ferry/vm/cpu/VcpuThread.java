@@ -26,6 +26,9 @@ public final class VcpuThread {
     private final Runnable kick;
     private final Thread thread;
     private volatile boolean halted;
+    /** The exit this thread is handling, null while it is in KVM_RUN or at the gate: for a slow pause's log. */
+    private volatile VcpuExit handling;
+    private volatile long handlingSince;
 
     /**
      * @param halted true for a vCPU that waits to be woken (an application processor without an
@@ -50,6 +53,19 @@ public final class VcpuThread {
     /** True while the vCPU waits for a wake-up that only an interrupt could bring. */
     public boolean halted() {
         return halted;
+    }
+
+    /**
+     * What the thread is doing now, in words for a log: which exit it has been handling and for
+     * how long, or that it is in KVM_RUN or at the gate.
+     *
+     * @return one phrase
+     */
+    public String activity() {
+        VcpuExit exit = handling;
+        long since = handlingSince;
+        return exit == null ? "vCPU " + vcpu.id() + " in KVM_RUN or at the gate"
+                : "vCPU " + vcpu.id() + " handling " + exit + " for " + (System.nanoTime() - since) / 1_000_000 + " ms";
     }
 
     /** Starts the thread; it takes part in the gate from now on. */
@@ -79,7 +95,11 @@ public final class VcpuThread {
                     gate.idle();
                     return;
                 }
-                next = handle(vcpu.run());
+                VcpuExit exit = vcpu.run();
+                handlingSince = System.nanoTime();
+                handling = exit;
+                next = handle(exit);
+                handling = null;
             }
         } catch (RuntimeException e) {
             LOG.error("vCPU {} failed", vcpu.id(), e);

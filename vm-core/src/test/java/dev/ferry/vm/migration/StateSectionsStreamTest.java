@@ -3,6 +3,7 @@ package dev.ferry.vm.migration;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.kvm.ClockData;
 import dev.ferry.kvm.DTable;
@@ -21,6 +22,10 @@ import dev.ferry.savevm.MigrationState;
 import dev.ferry.savevm.Pausable;
 import dev.ferry.savevm.SectionId;
 import dev.ferry.savevm.SectionRegistry;
+import dev.ferry.vm.device.acpi.AcpiPmRegisters;
+import dev.ferry.vm.device.state.AcpiPmState;
+import dev.ferry.vm.device.state.ForgedAcpiPmStates.Cut;
+import dev.ferry.vm.device.state.ForgedAcpiPmStates.Unchecked;
 import dev.ferry.vm.device.state.QueueState;
 import dev.ferry.vm.device.state.UartState;
 import dev.ferry.vm.device.state.VirtioMmioState;
@@ -41,9 +46,14 @@ import org.junit.jupiter.api.Test;
  * The machine's state records (vCPU with KVM's records inside, in-kernel devices, UART, virtio)
  * and its configuration go through savevm's real stream and codec and arrive equal: the module
  * opens and the records' shapes are fit for the wire. The values are made up; the machine tests
- * carry real ones on a host with KVM.
+ * carry real ones on a host with KVM. A record whose bytes a device must not take (values its
+ * checks refuse, components missing) fails the migration at the destination, before any load.
  */
 class StateSectionsStreamTest {
+
+    private static final MachineConfig CONFIG = new MachineConfig(64L << 20, 1, true, true,
+            List.of(new DiskConfig("disk0", 8L << 20, false)), Optional.empty());
+    private static final SectionId ACPI_PM = new SectionId("acpi-pm", 0, AcpiPmState.VERSION);
 
     private static final Pausable NOTHING_TO_PAUSE = new Pausable() {
         @Override
@@ -74,7 +84,9 @@ class StateSectionsStreamTest {
         UartState uart = new UartState(1, 3, 8, 0, 0xc7, 12, 0, true, new byte[] {'h', 'i'});
         VirtioMmioState virtio = new VirtioMmioState(2, 1L << 32 | 0x244, 1L << 32, 1, 0, 0, 0xf, 1, 3,
                 List.of(new QueueState(128, true, 0x200000, 0x201000, 0x202000, 17, 17)));
-        MachineConfig config = new MachineConfig(64L << 20, 1, true, false, List.of(new DiskConfig("disk0", 8L << 20, false)), Optional.empty());
+        AcpiPmRegisters pm = new AcpiPmRegisters();
+        pm.restore(new AcpiPmState(0x0100, 0x0121, 0x0c01));
+        AcpiPmRegisters arrivedPm = new AcpiPmRegisters();
 
         AtomicReference<CpuSnapshot> gotCpu = new AtomicReference<>();
         AtomicReference<KvmVmSnapshot> gotKvm = new AtomicReference<>();
@@ -84,29 +96,20 @@ class StateSectionsStreamTest {
                 .register(new RecordSection<>(new SectionId("cpu", 0, 1), CpuSnapshot.class, () -> cpu, s -> { }))
                 .register(new RecordSection<>(new SectionId("kvm-vm", 0, 1), KvmVmSnapshot.class, () -> kvm, s -> { }))
                 .register(new RecordSection<>(new SectionId("serial", 0, 1), UartState.class, () -> uart, s -> { }))
-                .register(new RecordSection<>(new SectionId("virtio-mmio", 0, 1), VirtioMmioState.class, () -> virtio, s -> { }));
+                .register(new RecordSection<>(new SectionId("virtio-mmio", 0, 1), VirtioMmioState.class, () -> virtio, s -> { }))
+                .register(new RecordSection<>(ACPI_PM, AcpiPmState.class, pm::state, s -> { }));
         SectionRegistry destination = new SectionRegistry()
                 .register(new RecordSection<>(new SectionId("cpu", 0, 1), CpuSnapshot.class, () -> null, gotCpu::set))
                 .register(new RecordSection<>(new SectionId("kvm-vm", 0, 1), KvmVmSnapshot.class, () -> null, gotKvm::set))
                 .register(new RecordSection<>(new SectionId("serial", 0, 1), UartState.class, () -> null, gotUart::set))
                 .register(new RecordSection<>(new SectionId("virtio-mmio", 0, 1), VirtioMmioState.class, () -> null,
-                        gotVirtio::set));
+                        gotVirtio::set))
+                .register(new RecordSection<>(ACPI_PM, AcpiPmState.class, () -> null, arrivedPm::restore));
 
-        Pipe stream = Pipe.open();
-        Pipe back = Pipe.open();
-        CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
-            try {
-                IncomingMigration.receive(destination, MachineConfig.class, ConfigCheck.sameAs(config),
-                        MigrationChannel.of(stream.source(), back.sink()));
-            } catch (MigrationException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        MigrationDriver driver = MigrationDriver.start(source, NOTHING_TO_PAUSE, config,
-                MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
-        MigrationState end = driver.await(Duration.ofSeconds(30));
-        incoming.get(10, TimeUnit.SECONDS);
+        Outcome outcome = send(source, destination);
+        MigrationState end = outcome.source();
 
+        assertEquals(Optional.empty(), outcome.destination());
         assertInstanceOf(MigrationState.Completed.class, end, () -> "ended " + end);
         assertEquals(cpu.toVcpuState(), gotCpu.get().toVcpuState());
         assertEquals(cpu.id(), gotCpu.get().id());
@@ -116,5 +119,58 @@ class StateSectionsStreamTest {
         assertEquals(uart.ier(), gotUart.get().ier());
         assertEquals(uart.thrInterruptPending(), gotUart.get().thrInterruptPending());
         assertEquals(virtio, gotVirtio.get());
+        assertEquals(pm.state(), arrivedPm.state(), "ACPI PM registers");
+    }
+
+    @Test
+    void acpiPmValuesTheDeviceWouldNotHoldAreRefusedNotApplied() throws Exception {
+        for (Unchecked forged : List.of(new Unchecked(0, 0x0121, 0), new Unchecked(0x1_0000, 0, AcpiPmState.SCI_EN))) {
+            AcpiPmRegisters arrived = new AcpiPmRegisters();
+            MigrationState.Failed end = refused(new RecordSection<>(ACPI_PM, Unchecked.class, () -> forged, s -> { }), arrived);
+            assertTrue(end.reason().contains("AcpiPmState refused the decoded values: acpi pm state: "), end.reason());
+            assertEquals(new AcpiPmRegisters().state(), arrived.state(), "the destination's registers are untouched");
+        }
+    }
+
+    @Test
+    void aCutAcpiPmRecordIsRefusedNotApplied() throws Exception {
+        AcpiPmRegisters arrived = new AcpiPmRegisters();
+        MigrationState.Failed end = refused(new RecordSection<>(ACPI_PM, Cut.class, () -> new Cut(0, 0x0121), s -> { }),
+                arrived);
+        assertTrue(end.reason().contains("record AcpiPmState: shape differs from the sender's"), end.reason());
+        assertEquals(new AcpiPmRegisters().state(), arrived.state(), "the destination's registers are untouched");
+    }
+
+    /** Sends {@code forged} as the "acpi-pm" section to a destination whose section restores {@code device}. */
+    private static MigrationState.Failed refused(RecordSection<?> forged, AcpiPmRegisters device) throws Exception {
+        SectionRegistry source = new SectionRegistry().register(forged);
+        SectionRegistry destination = new SectionRegistry()
+                .register(new RecordSection<>(ACPI_PM, AcpiPmState.class, () -> null, device::restore));
+        Outcome outcome = send(source, destination);
+        assertTrue(outcome.destination().isPresent(), "the destination took it");
+        return assertInstanceOf(MigrationState.Failed.class, outcome.source(), () -> "source ended " + outcome.source());
+    }
+
+    /** How both ends of one migration ended: the source's state, the destination's refusal if it refused. */
+    private record Outcome(MigrationState source, Optional<MigrationException> destination) {
+    }
+
+    /** Migrates {@code source}'s sections into {@code destination}'s over a pipe. */
+    private static Outcome send(SectionRegistry source, SectionRegistry destination) throws Exception {
+        Pipe stream = Pipe.open();
+        Pipe back = Pipe.open();
+        CompletableFuture<Optional<MigrationException>> incoming = CompletableFuture.supplyAsync(() -> {
+            try {
+                IncomingMigration.receive(destination, MachineConfig.class, ConfigCheck.sameAs(CONFIG),
+                        MigrationChannel.of(stream.source(), back.sink()));
+                return Optional.empty();
+            } catch (MigrationException e) {
+                return Optional.of(e);
+            }
+        });
+        MigrationDriver driver = MigrationDriver.start(source, NOTHING_TO_PAUSE, CONFIG,
+                MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
+        MigrationState end = driver.await(Duration.ofSeconds(30));
+        return new Outcome(end, incoming.get(10, TimeUnit.SECONDS));
     }
 }

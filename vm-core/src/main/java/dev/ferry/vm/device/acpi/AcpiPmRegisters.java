@@ -1,6 +1,7 @@
 package dev.ferry.vm.device.acpi;
 
 import dev.ferry.vm.bus.BusDevice;
+import dev.ferry.vm.device.state.AcpiPmState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -9,7 +10,8 @@ import java.lang.foreign.ValueLayout;
  * event block (status, write 1 to clear; enable) at {@link #PORT} and the PM1a control block at
  * {@code PORT + 4}, with SCI_EN set, so the system reads as already in ACPI mode. No event ever
  * fires (there is no power button or PM timer), so the SCI is never raised; the registers only
- * have to hold what the kernel writes. A sleep request (SLP_EN) is ignored.
+ * have to hold what the kernel writes, and move with it ({@link #state}). A sleep request
+ * (SLP_EN) is ignored.
  */
 public final class AcpiPmRegisters implements BusDevice {
 
@@ -22,12 +24,9 @@ public final class AcpiPmRegisters implements BusDevice {
     /** Bytes of the control block. */
     public static final int CONTROL_BLOCK_BYTES = 2;
 
-    private static final int SCI_EN = 1;
-    private static final int SLP_EN = 1 << 13;
-
     private int status;
     private int enable;
-    private int control = SCI_EN;
+    private int control = AcpiPmState.SCI_EN;
 
     @Override
     public synchronized void read(long offset, MemorySegment data) {
@@ -46,8 +45,28 @@ public final class AcpiPmRegisters implements BusDevice {
             switch (at >> 1) {
                 case 0 -> status &= ~(value << shift);
                 case 1 -> enable = (enable & ~(0xff << shift)) | value << shift;
-                default -> control = ((control & ~(0xff << shift)) | value << shift | SCI_EN) & ~SLP_EN;
+                default -> control = ((control & ~(0xff << shift)) | value << shift | AcpiPmState.SCI_EN) & ~AcpiPmState.SLP_EN;
             }
         }
+    }
+
+    /**
+     * The registers, at a pause.
+     *
+     * @return status, enable and control
+     */
+    public synchronized AcpiPmState state() {
+        return new AcpiPmState(status, enable, control);
+    }
+
+    /**
+     * Takes the registers a paused source had.
+     *
+     * @param state the source's registers, already checked by the record
+     */
+    public synchronized void restore(AcpiPmState state) {
+        status = state.status();
+        enable = state.enable();
+        control = state.control();
     }
 }
