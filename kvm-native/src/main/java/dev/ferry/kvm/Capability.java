@@ -60,6 +60,8 @@ public enum Capability {
     MAX_VCPUS(KvmConstants.KVM_CAP_MAX_VCPUS),
     /** The in-kernel LAPIC timer has TSC-deadline mode (not in KVM_GET_SUPPORTED_CPUID: the VMM offers it). */
     TSC_DEADLINE_TIMER(KvmConstants.KVM_CAP_TSC_DEADLINE_TIMER),
+    /** KVM_KVMCLOCK_CTRL: telling a kvmclock guest that the VMM stopped it. */
+    KVMCLOCK_CTRL(KvmConstants.KVM_CAP_KVMCLOCK_CTRL),
     /** KVM_SIGNAL_MSI. */
     SIGNAL_MSI(KvmConstants.KVM_CAP_SIGNAL_MSI),
     /** Read-only memory slots (KVM_MEM_READONLY). */

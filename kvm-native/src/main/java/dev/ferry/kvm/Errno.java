@@ -5,6 +5,9 @@ import java.util.Map;
 /** Symbolic names of the errno values KVM and the libc calls here return (x86-64 Linux numbers). */
 final class Errno {
 
+    /** Invalid argument: also KVM's answer for a request that does not apply to the current state. */
+    static final int EINVAL = 22;
+
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             Map.entry(1, "EPERM"), Map.entry(2, "ENOENT"), Map.entry(4, "EINTR"), Map.entry(5, "EIO"),
             Map.entry(6, "ENXIO"), Map.entry(7, "E2BIG"), Map.entry(9, "EBADF"), Map.entry(11, "EAGAIN"),

@@ -144,6 +144,29 @@ public final class Vcpu implements AutoCloseable {
         Sys.ioctl(fd, Ioctls.KVM_SET_TSC_KHZ, khz);
     }
 
+    /**
+     * KVM_KVMCLOCK_CTRL: before the guest's next entry KVM sets the "stopped by the host" flag in
+     * this vCPU's kvmclock page, and a Linux guest then resets its soft-lockup, RCU-stall and
+     * hung-task watchdogs instead of reporting the stop (a migration's pause, a paused VM) as a
+     * hang. As QEMU does on every resume. Call while the vCPU is not in KVM_RUN.
+     *
+     * @return false if there was nothing to tell: KVM lacks the capability, or the guest has not
+     *     enabled kvmclock on this vCPU (EINVAL; a guest that is not Linux, or not yet booted)
+     */
+    public boolean tellGuestItWasStopped() {
+        if (!vm.kvm().has(Capability.KVMCLOCK_CTRL)) {
+            return false;
+        }
+        if (LibC.ioctl(fd, Ioctls.KVM_KVMCLOCK_CTRL.request(), 0L) == 0) {
+            return true;
+        }
+        int errno = LibC.errno();
+        if (errno == Errno.EINVAL) {
+            return false;
+        }
+        throw new KvmException(Ioctls.KVM_KVMCLOCK_CTRL.name(), errno);
+    }
+
     /** KVM_NMI: queues an NMI (without the in-kernel irqchip; with it, the LAPIC delivers NMIs). */
     public void nmi() {
         Sys.ioctl(fd, Ioctls.KVM_NMI, 0L);

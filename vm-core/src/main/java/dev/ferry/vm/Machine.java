@@ -550,6 +550,7 @@ public final class Machine implements Pausable, AutoCloseable {
             for (Vcpu vcpu : vcpus) {
                 threads.add(new VcpuThread(vcpu, devices.pio, devices.mmio, gate, halted[vcpu.id()], this::vcpuStopped));
             }
+            tellGuestItWasStopped(); // a restored guest: its clock jumps by the time it spent moving
             threads.forEach(VcpuThread::start);
             transition(RunState.RUNNING, "started", from -> true);
         } finally {
@@ -592,10 +593,24 @@ public final class Machine implements Pausable, AutoCloseable {
         control.lock();
         try {
             if (transition(RunState.RUNNING, "resumed", from -> from == RunState.PAUSED)) {
+                tellGuestItWasStopped();
                 gate.release(RunGate.PAUSE);
             }
         } finally {
             control.unlock();
+        }
+    }
+
+    /**
+     * Sets the kvmclock "stopped by the host" flag of every vCPU (parked or not started) before it
+     * runs again, so a Linux guest does not take the stop for a soft lockup or an RCU stall. A
+     * guest without kvmclock (the built-in one, or Linux before it set its clock up) has nothing
+     * to be told.
+     */
+    private void tellGuestItWasStopped() {
+        long told = vcpus.stream().filter(Vcpu::tellGuestItWasStopped).count();
+        if (told > 0) {
+            LOG.debug("told {} of {} vCPUs' kvmclock that the guest was stopped", told, vcpus.size());
         }
     }
 

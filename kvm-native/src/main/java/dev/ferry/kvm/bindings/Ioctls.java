@@ -77,6 +77,7 @@ public final class Ioctls {
     public static final Ioctl KVM_SET_XSAVE = iow("KVM_SET_XSAVE", 0xa5, KvmXsave.LAYOUT.byteSize());
     public static final Ioctl KVM_GET_XCRS = ior("KVM_GET_XCRS", 0xa6, KvmXcrs.LAYOUT.byteSize());
     public static final Ioctl KVM_SET_XCRS = iow("KVM_SET_XCRS", 0xa7, KvmXcrs.LAYOUT.byteSize());
+    public static final Ioctl KVM_KVMCLOCK_CTRL = io("KVM_KVMCLOCK_CTRL", 0xad);
     public static final Ioctl KVM_GET_XSAVE2 = ior("KVM_GET_XSAVE2", 0xcf, KvmXsave.LAYOUT.byteSize());
 
     /** Every ioctl above, for the header check. */

@@ -32,6 +32,7 @@ public final class KvmConstants {
     public static final int KVM_CAP_GET_TSC_KHZ = 61;
     public static final int KVM_CAP_MAX_VCPUS = 66;
     public static final int KVM_CAP_TSC_DEADLINE_TIMER = 72;
+    public static final int KVM_CAP_KVMCLOCK_CTRL = 76;
     public static final int KVM_CAP_SIGNAL_MSI = 77;
     public static final int KVM_CAP_READONLY_MEM = 81;
     public static final int KVM_CAP_IOEVENTFD_ANY_LENGTH = 122;
