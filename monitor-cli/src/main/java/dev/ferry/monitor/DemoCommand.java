@@ -34,6 +34,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Bytes per second the guest writes to its disk during the migration (default ${DEFAULT-VALUE}).")
     String writeRate;
 
+    @Option(names = "--memory", defaultValue = "256M", paramLabel = "SIZE",
+            description = "The built-in guest's RAM (default ${DEFAULT-VALUE}); a Linux guest gets 256M.")
+    String memory;
+
+    @Option(names = "--guest-mem-rate", defaultValue = "4M", paramLabel = "RATE",
+            description = "Bytes per second the built-in guest rewrites in its RAM during the migration (default ${DEFAULT-VALUE}).")
+    String memRate;
+
     @Option(names = "--inc-data", defaultValue = "100M", paramLabel = "SIZE",
             description = "With --mode inc: the overlay's own data (default ${DEFAULT-VALUE}).")
     String incData;
@@ -78,8 +86,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
-                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls,
-                Logging.verbose(), linux);
+                Sizes.parse(memory, 'M'), Sizes.parse(memRate, 'B'), Sizes.parse(incData, 'B'), json,
+                Duration.ofSeconds(timeoutSeconds), tls, Logging.verbose(), linux);
         return new Demo(settings, launcher(), System.out).run();
     }
 
