@@ -3,6 +3,7 @@ package dev.ferry.monitor;
 import dev.ferry.monitor.demo.Demo;
 import dev.ferry.monitor.demo.DemoSettings;
 import dev.ferry.monitor.hmp.Sizes;
+import dev.ferry.vm.MachineSpec;
 import dev.ferry.vm.linux.LinuxBoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,13 @@ final class DemoCommand implements Callable<Integer> {
         if (!mode.equals("full") && !mode.equals("inc")) {
             throw new IllegalArgumentException("--mode '" + mode + "' is not full or inc");
         }
+        long memoryBytes = Sizes.parse(memory, 'M');
+        // Checked here, not by the two VMs, so a bad size is one line before anything starts.
+        if (memoryBytes < (long) MachineSpec.MIN_MEMORY_MIB << 20 || memoryBytes % (2L << 20) != 0) {
+            throw new IllegalArgumentException("--memory " + memory + ": must be a whole number of 2 MiB, at least "
+                    + MachineSpec.MIN_MEMORY_MIB + "M");
+        }
+        long memRateBytes = Sizes.parse(memRate, 'B');
         Optional<LinuxBoot> linux = LinuxGuestOptions.check(kernel, initrd,
                 kernel != null && append.isEmpty() ? Demo.LINUX_CMDLINE : append, machine, Demo.LINUX_MEMORY_BYTES);
         String kind = linux.isPresent() ? "kvm" : MachineChoice.resolve(machine, notice -> {
@@ -86,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
-                Sizes.parse(memory, 'M'), Sizes.parse(memRate, 'B'), Sizes.parse(incData, 'B'), json,
+                memoryBytes, memRateBytes, Sizes.parse(incData, 'B'), json,
                 Duration.ofSeconds(timeoutSeconds), tls, Logging.verbose(), linux);
         return new Demo(settings, launcher(), System.out).run();
     }
