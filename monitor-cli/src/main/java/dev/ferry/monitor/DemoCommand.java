@@ -3,6 +3,7 @@ package dev.ferry.monitor;
 import dev.ferry.monitor.demo.Demo;
 import dev.ferry.monitor.demo.DemoSettings;
 import dev.ferry.monitor.hmp.Sizes;
+import dev.ferry.vm.MachineSpec;
 import dev.ferry.vm.linux.LinuxBoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Bytes per second the guest writes to its disk during the migration (default ${DEFAULT-VALUE}).")
     String writeRate;
 
+    @Option(names = "--memory", defaultValue = "256M", paramLabel = "SIZE",
+            description = "The built-in guest's RAM (default ${DEFAULT-VALUE}); a Linux guest gets 256M.")
+    String memory;
+
+    @Option(names = "--guest-mem-rate", defaultValue = "4M", paramLabel = "RATE",
+            description = "Bytes per second the built-in guest rewrites in its RAM during the migration (default ${DEFAULT-VALUE}).")
+    String memRate;
+
     @Option(names = "--inc-data", defaultValue = "100M", paramLabel = "SIZE",
             description = "With --mode inc: the overlay's own data (default ${DEFAULT-VALUE}).")
     String incData;
@@ -64,6 +73,13 @@ final class DemoCommand implements Callable<Integer> {
         if (!mode.equals("full") && !mode.equals("inc")) {
             throw new IllegalArgumentException("--mode '" + mode + "' is not full or inc");
         }
+        long memoryBytes = Sizes.parse(memory, 'M');
+        // Checked here, not by the two VMs, so a bad size is one line before anything starts.
+        if (memoryBytes < (long) MachineSpec.MIN_MEMORY_MIB << 20 || memoryBytes % (2L << 20) != 0) {
+            throw new IllegalArgumentException("--memory " + memory + ": must be a whole number of 2 MiB, at least "
+                    + MachineSpec.MIN_MEMORY_MIB + "M");
+        }
+        long memRateBytes = Sizes.parse(memRate, 'B');
         Optional<LinuxBoot> linux = LinuxGuestOptions.check(kernel, initrd,
                 kernel != null && append.isEmpty() ? Demo.LINUX_CMDLINE : append, machine, Demo.LINUX_MEMORY_BYTES);
         String kind = linux.isPresent() ? "kvm" : MachineChoice.resolve(machine, notice -> {
@@ -78,8 +94,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
-                Sizes.parse(incData, 'B'), json, Duration.ofSeconds(timeoutSeconds), tls,
-                Logging.verbose(), linux);
+                memoryBytes, memRateBytes, Sizes.parse(incData, 'B'), json,
+                Duration.ofSeconds(timeoutSeconds), tls, Logging.verbose(), linux);
         return new Demo(settings, launcher(), System.out).run();
     }
 

@@ -118,7 +118,9 @@ class LiveFaultIT {
     private static void inject(String machine, Fault fault, Point point, Duration delay, Path dir, long seed) throws Exception {
         try (LiveMigrationRig rig = LiveMigrationRig.start(machine, dir, seed)) {
             rig.migrateThroughCutter();
+            rig.phases().mark("migration started");
             reach(rig, point);
+            rig.phases().mark("reached " + point);
             Thread.sleep(delay);
             switch (fault) {
                 case KILL_DESTINATION -> {
@@ -156,6 +158,7 @@ class LiveFaultIT {
             }
             rig.assertSecondMigrationSucceeds();
         }
+        System.out.println("phase closed");
     }
 
     /** Waits until the migration is at {@code point}, watching the wire and the source's {@code info migrate}. */

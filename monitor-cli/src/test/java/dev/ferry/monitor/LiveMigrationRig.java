@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * A source and a destination {@code ferry run --machine none} (or {@code kvm}, the built-in guest
- * with 64 MiB of RAM) in directories of their own (plus one for their stderr logs), the source's
+ * with 16 MiB of RAM, rewriting 256 KiB of it a second) in directories of their own (plus one for their stderr logs), the source's
  * 64 MiB raw disk full of random data and written by the host workload or the guest, and the checks every fault must pass afterwards. The copy is slowed to 16 MiB/s
  * so a test can act during the bulk pass, and the workload writes fast enough to force dirty passes.
  */
@@ -41,6 +42,7 @@ final class LiveMigrationRig implements AutoCloseable {
     private FerryProcess source;
     private FerryProcess destination;
     private TcpCutter cutter;
+    private final PhaseLog phases;
 
     private LiveMigrationRig(String machine, Path root, long seed) throws IOException {
         this.machine = machine;
@@ -50,7 +52,9 @@ final class LiveMigrationRig implements AutoCloseable {
         this.sourceDisk = sourceDir.resolve("disk.img");
         this.destinationDisk = destinationDir.resolve("disk.img");
         this.seed = seed;
+        this.phases = new PhaseLog(machine + " rig " + root.getFileName());
         fillRandom(sourceDisk, DISK_BYTES, seed);
+        phases.mark("source disk filled");
     }
 
     /** Both processes started, the destination listening. */
@@ -64,6 +68,9 @@ final class LiveMigrationRig implements AutoCloseable {
         try {
             rig.source = rig.startSource();
             rig.destination = rig.startDestination();
+            rig.phases.mark("destination listening (both JVMs started)");
+            rig.source.command("info status");
+            rig.phases.mark("source monitor answers");
             return rig;
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
             rig.close();
@@ -79,18 +86,33 @@ final class LiveMigrationRig implements AutoCloseable {
         return destination;
     }
 
+    PhaseLog phases() {
+        return phases;
+    }
+
     TcpCutter cutter() {
         return cutter;
     }
 
     private FerryProcess startSource() throws IOException {
-        return FerryProcess.start(machine, "source" + ++processes, sourceDir, logs, "-m", "64M",
-                "--disk", sourceDisk + ",format=raw", "--workload-rate", WORKLOAD_RATE, "--seed", Long.toString(seed++));
+        List<String> args = new ArrayList<>(memory());
+        args.addAll(List.of("--disk", sourceDisk + ",format=raw", "--workload-rate", WORKLOAD_RATE, "--seed", Long.toString(seed++)));
+        return FerryProcess.start(machine, "source" + ++processes, sourceDir, logs, args.toArray(String[]::new));
+    }
+
+    /**
+     * The guest's RAM. The built-in guest's is the least a machine takes, rewritten slowly: only the
+     * disk's copy is paced here, and in CI's nested VM the default 4 MiB/s of rewrites is about
+     * what a migration can send there, so each pass found nearly as much to send again.
+     */
+    private List<String> memory() {
+        return machine.equals("kvm") ? List.of("-m", "16M", "--workload-mem-rate", "256K") : List.of("-m", "64M");
     }
 
     private FerryProcess startDestination() throws IOException, InterruptedException {
-        FerryProcess started = FerryProcess.start(machine, "destination" + ++processes, destinationDir, logs, "-m", "64M",
-                "--disk", destinationDisk + ",format=raw", "--incoming", "tcp:127.0.0.1:0");
+        List<String> args = new ArrayList<>(memory());
+        args.addAll(List.of("--disk", destinationDisk + ",format=raw", "--incoming", "tcp:127.0.0.1:0"));
+        FerryProcess started = FerryProcess.start(machine, "destination" + ++processes, destinationDir, logs, args.toArray(String[]::new));
         started.incomingUri();
         return started;
     }
@@ -141,17 +163,21 @@ final class LiveMigrationRig implements AutoCloseable {
      */
     void assertSourceRecovered(String expectedStatus) throws IOException, InterruptedException {
         String status = awaitStatus(source, s -> !s.matches("Migration status: (setup|active|device)"), OUTCOME_TIMEOUT);
+        phases.mark("source's migration ended: " + status);
         assertTrue(status.startsWith("Migration status: " + expectedStatus), status);
         assertEquals("VM status: running", source.answer("info status"));
         String block = source.answer("info block");
         assertTrue(block.endsWith("dirty tracking off"), block);
         assertWrites(source);
+        phases.mark("source writes");
         assertVerified(source);
+        phases.mark("source verified");
     }
 
     /** The destination refused to run the VM: exit status 1, one clear line, its image gone. */
     void assertDestinationRefused() throws IOException, InterruptedException {
         int status = destination.awaitExit(OUTCOME_TIMEOUT);
+        phases.mark("destination exited");
         String stderr = destination.stderr();
         assertEquals(1, status, stderr);
         assertTrue(stderr.contains("ferry: incoming migration failed: "), stderr);
@@ -181,6 +207,8 @@ final class LiveMigrationRig implements AutoCloseable {
     /** The source died: a new source boots from the same disk (a new workload) for the second attempt. */
     void restartSource() throws IOException {
         source = startSource();
+        source.command("info status");
+        phases.mark("source restarted, monitor answers");
     }
 
     /**
@@ -193,18 +221,24 @@ final class LiveMigrationRig implements AutoCloseable {
             cutter.close();
         }
         destination = startDestination();
+        phases.mark("second destination listening");
         assertEquals(List.of(), source.command("migrate_set_speed 1G"));
         assertEquals(List.of(), source.command("migrate -d -b " + destination.incomingUri()));
         String status = awaitStatus(source, s -> !s.matches("Migration status: (setup|active|device)"), OUTCOME_TIMEOUT);
+        phases.mark("second migration ended: " + status);
+        System.out.println(String.join("\n", source.command("info migrate")));
         assertEquals("Migration status: completed", status, () -> source.stderr() + destination.stderr());
         assertEquals("VM status: paused (postmigrate)", source.answer("info status"));
         assertTrue(source.answer("info block").endsWith("dirty tracking off"));
         // The destination starts once its ACK is out; the source may say completed a moment before.
         awaitRunning(destination);
+        phases.mark("destination running");
         assertVerified(destination);
+        phases.mark("destination verified");
         assertTrue(source.descendants().isEmpty() && destination.descendants().isEmpty(), "child processes left");
         assertEquals(0, destination.quit(), destination.stderr());
         assertEquals(0, source.quit(), source.stderr());
+        phases.mark("both quit");
         assertEquals(List.of(sourceDisk), list(sourceDir));
         assertEquals(List.of(destinationDisk), list(destinationDir));
     }

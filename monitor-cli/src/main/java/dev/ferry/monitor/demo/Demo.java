@@ -88,7 +88,8 @@ public final class Demo {
             say("  guest: Linux %s%s, command line '%s'", linux.kernel().getFileName(),
                     linux.initrd().map(i -> " with " + i.getFileName()).orElse(""), linux.cmdline());
         } else {
-            common.addAll(List.of("--workload-rate", Long.toString(settings.writeRate())));
+            common.addAll(List.of("-m", Long.toString(settings.memoryBytes() >> 20) + "M",
+                    "--workload-rate", Long.toString(settings.writeRate()), "--workload-mem-rate", Long.toString(settings.memRate())));
         }
         if (settings.verbose()) {
             common.add("-v");

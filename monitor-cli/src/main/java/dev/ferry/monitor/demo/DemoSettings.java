@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param machine "kvm" or "none"
  * @param diskBytes the migrated disk's size
  * @param writeRate bytes per second the guest writes to its disk while it migrates
+ * @param memoryBytes the built-in guest's RAM
+ * @param memRate bytes per second the built-in guest rewrites in its RAM while it migrates
  * @param incBytes data of its own in the incremental demo's overlay
  * @param json print one JSON line instead of the summary
  * @param timeout the longest the migration may take
@@ -19,7 +21,8 @@ import java.util.Optional;
  * @param verbose run both VMs with {@code -v} and copy their logs to stderr afterwards
  * @param linux the Linux guest to run instead of the built-in one (machine "kvm"), if any
  */
-public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate, long incBytes,
+public record DemoSettings(String mode, String transport, String machine, long diskBytes, long writeRate,
+                           long memoryBytes, long memRate, long incBytes,
                            boolean json, Duration timeout, boolean tls,
                            boolean verbose, Optional<LinuxBoot> linux) {
 }
