@@ -570,11 +570,12 @@ public final class Machine implements Pausable, AutoCloseable {
             if (state() != RunState.RUNNING) {
                 return;
             }
-            List<String> atKick = threads.stream().map(VcpuThread::activity).toList();
+            // Described only for the debug log: the pause is inside a migration's downtime.
+            List<String> atKick = LOG.isDebugEnabled() ? threads.stream().map(VcpuThread::activity).toList() : List.of();
             long kicked = System.nanoTime();
             gate.hold(RunGate.PAUSE);
             long stopped = System.nanoTime() - kicked;
-            if (stopped > SLOW_STOP_NANOS) {
+            if (stopped > SLOW_STOP_NANOS && !atKick.isEmpty()) {
                 LOG.debug("pause: the vCPUs stopped in {} ms; at the kick: {}", stopped / 1_000_000, String.join(", ", atKick));
             }
             transition(RunState.PAUSED, "paused", from -> from == RunState.RUNNING);
