@@ -68,6 +68,7 @@ final class BlockWire {
                 out.writeByte(ZERO);
                 out.writeLong(offset);
                 out.writeLong(length);
+                out.implies(length); // the destination writes and reads back the range: not there until applied
             }
         };
     }

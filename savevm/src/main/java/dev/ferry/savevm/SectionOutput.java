@@ -81,6 +81,16 @@ public interface SectionOutput {
     MemorySegment reserve(long bytes) throws IOException;
 
     /**
+     * Says that the unit just written makes the destination write {@code bytes} that travel in no
+     * payload (a zero marker's range): until the destination reports the frame applied, the source
+     * counts them, not just the frame's own bytes, as not there yet, so it does not pause the
+     * guest while a few bytes of markers still stand for gigabytes of work.
+     *
+     * @param bytes bytes the destination writes for the unit beyond its payload, not negative
+     */
+    void implies(long bytes);
+
+    /**
      * Writes a record with the stream's record codec (one unit).
      *
      * @param value a record whose components the codec can encode

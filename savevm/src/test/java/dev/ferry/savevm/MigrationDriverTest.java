@@ -163,6 +163,56 @@ class MigrationDriverTest {
         }
     }
 
+    /**
+     * A frame of zero markers is a few bytes on the wire and gigabytes of work at the destination
+     * (issue 15: two loaded 4 GiB demos paused while the destination still applied the zero half,
+     * though the source had it as 0 bytes behind). While the destination's applier holds that
+     * frame the source must not pause, and its expected downtime counts the markers' range; the
+     * guest pauses only after the frame was let go.
+     */
+    @Test
+    void theGuestDoesNotPauseWhileTheDestinationStillAppliesZeroMarkers() throws Exception {
+        Link link = Link.open();
+        SyntheticRam ram = new SyntheticRam("ram", 16);
+        SyntheticRam received = new SyntheticRam("ram", 16);
+        ZeroMarkers held = new ZeroMarkers(0);
+        CompletableFuture<IncomingStats> result = new CompletableFuture<>();
+        SectionRegistry destination = new SectionRegistry().register(received).register(held);
+        Thread.ofPlatform().name("destination").start(() -> {
+            try {
+                result.complete(IncomingMigration.receive(destination, MachineConfig.class, ConfigCheck.sameAs(CONFIG),
+                        MigrationChannel.duplex(link.destination())));
+            } catch (MigrationException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        Duration limit = MigrationOptions.defaults().downtimeLimit();
+        try (SyntheticVm vm = new SyntheticVm(ram, 0, false)) {
+            MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(ram).register(new ZeroMarkers(64L << 30)),
+                    vm, CONFIG, MigrationChannel.duplex(link.source()), MigrationOptions.defaults());
+            long releasedAt;
+            try {
+                assertTrue(held.awaitApplying(20), "the markers' frame never reached the destination");
+                // Everything is sent: the source either pauses now (wrongly) or publishes the range as still due.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (vm.pauses() == 0 && driver.stats().expectedDowntime().compareTo(limit) <= 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertEquals(0, vm.pauses(), "paused while the destination still applied 64 GiB of zero markers");
+                assertTrue(driver.stats().expectedDowntime().compareTo(limit) > 0,
+                        "the markers' range counts in the expected downtime: " + driver.stats());
+            } finally {
+                releasedAt = System.nanoTime();
+                held.release();
+            }
+            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(30)), () -> driver.state().toString());
+            result.get(5, TimeUnit.SECONDS);
+            assertEquals(64L << 30, held.appliedRange());
+            assertArrayEquals(ram.snapshot(), received.snapshot());
+            assertTrue(vm.pausedAt() > releasedAt, "paused before the destination applied the markers");
+        }
+    }
+
     /** A destination that never catches up does not hold the switch for ever: it waits {@code MAX_SETTLE_MILLIS} at most. */
     @Test
     void aDestinationThatNeverCatchesUpDoesNotHoldTheSwitch() throws Exception {

@@ -108,11 +108,13 @@ final class ReturnPathReader {
 
     /**
      * Bytes the destination does not have in hand yet: what was sent beyond the last report's
-     * applied bytes, plus the backlog it reported.
+     * applied bytes and what those frames imply (a zero marker's range: a few bytes on the wire,
+     * megabytes to write and read back), plus the backlog it reported.
      */
     long lag(long sentBytes) {
         ProgressReport last = latest;
-        return Math.max(0, sentBytes - base - last.appliedBytes()) + last.backlogBytes();
+        long applied = base + last.appliedBytes();
+        return Math.max(0, sentBytes - applied) + meter.impliedAfter(applied) + last.backlogBytes();
     }
 
     /**

@@ -515,9 +515,9 @@ public final class SourceMigration implements Runnable {
     }
 
     /**
-     * Bytes the destination does not have in hand yet (in flight, not read back, not flushed), as
-     * its last report says (before the first, nothing counts as applied); 0 once that is at most
-     * {@link #CAUGHT_UP_BYTES}, or if it does not report.
+     * Bytes the destination does not have in hand yet (in flight with what those frames imply,
+     * not read back), as its last report says (before the first, nothing counts as applied); 0
+     * once that is at most {@link #CAUGHT_UP_BYTES}, or if it does not report.
      */
     private long destinationLag() {
         if (returnReader == null) {

@@ -115,6 +115,11 @@ public final class FrameOutput implements SectionOutput {
     }
 
     @Override
+    public void implies(long bytes) {
+        writer.imply(bytes);
+    }
+
+    @Override
     public void writeRecord(Record value) throws IOException {
         byte[] encoded = StateCodec.encode(value);
         keepTogether(4L + encoded.length);

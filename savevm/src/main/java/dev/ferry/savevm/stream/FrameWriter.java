@@ -25,6 +25,8 @@ public final class FrameWriter implements AutoCloseable {
     private int sequence;
     private int index = -1;
     private long length;
+    /** Bytes the open frame makes the destination write beyond its payload ({@link #imply}). */
+    private long implied;
 
     public FrameWriter(WritableByteChannel channel, int maxPayload, TokenBucket bucket, ThroughputMeter meter,
                        TokenBucket.Check<? extends IOException> abort) {
@@ -68,6 +70,7 @@ public final class FrameWriter implements AutoCloseable {
     public void begin(int sectionIndex) {
         index = sectionIndex;
         length = 0;
+        implied = 0;
     }
 
     /** Drops the open frame, if any, unsent (an empty iterate, or a failure before ABORT). */
@@ -95,6 +98,20 @@ public final class FrameWriter implements AutoCloseable {
         MemorySegment slice = buffer.asSlice(filled, bytes);
         length += bytes;
         return slice;
+    }
+
+    /**
+     * The open frame makes the destination write {@code bytes} more than its payload (a zero
+     * marker's range); the meter keeps them with the frame.
+     */
+    public void imply(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("implied bytes must not be negative, got " + bytes);
+        }
+        if (index < 0) {
+            throw new IllegalStateException("no frame begun");
+        }
+        implied += bytes;
     }
 
     /**
@@ -126,7 +143,7 @@ public final class FrameWriter implements AutoCloseable {
         } catch (ClosedChannelException e) {
             throw new ChannelClosedException(e);
         }
-        meter.record(total);
+        meter.record(total, implied);
         return total;
     }
 

@@ -9,8 +9,9 @@ import java.nio.ByteOrder;
 /**
  * A PROGRESS frame's payload: the destination applied the stream up to {@code appliedBytes}
  * (counted like the source's frame bytes, HEADER included) and still owes {@code backlogBytes}
- * of work on what it applied (reading granules back, flushing). The source counts what it sent
- * beyond {@code appliedBytes}, plus the backlog, as not there yet.
+ * of work on what it applied (reading granules back, flushing). The source counts what it sent beyond
+ * {@code appliedBytes}, with the bytes those frames imply (zero markers' ranges), plus the
+ * backlog, as not there yet.
  *
  * @param appliedBytes stream bytes applied, from the first byte of the HEADER frame
  * @param backlogBytes bytes applied but not yet read back or flushed
