@@ -53,6 +53,11 @@ final class ReadBackVerifier implements AutoCloseable {
     private volatile boolean stopping;
     private volatile Exception failure;
     private volatile long sweeps;
+    /**
+     * Bytes of the run the thread took off the marks and reads back now: still unread, so the
+     * backlog counts them (set before the marks are taken, so a report never sees neither).
+     */
+    private volatile long reading;
     private long readCursor;
     private long sweepCursor;
     private long sweepDueNanos;
@@ -79,7 +84,8 @@ final class ReadBackVerifier implements AutoCloseable {
 
     /** Bytes written but not read back yet: what {@link #finish} would read if called now. */
     long unreadBytes() {
-        return marked.count() * granule;
+        long markedBytes = marked.count() * granule;
+        return markedBytes + reading; // in this order: a run taken after the count is read is in reading until done
     }
 
     /** Full sweeps over the covered granules so far (tests wait on it). */
@@ -109,20 +115,29 @@ final class ReadBackVerifier implements AutoCloseable {
 
     /** Reads back the next run of marked granules (inside a chunk's worth) and hashes it; false if none is marked. */
     private boolean readBackNext() throws IOException {
-        long first = marked.takeNext(readCursor);
-        if (first < 0 && readCursor > 0) {
-            first = marked.takeNext(0);
-        }
-        if (first < 0) {
+        if (marked.count() == 0) {
             return false;
         }
-        long end = first + 1;
-        while (end - first < perRun && end < marked.chunks() && marked.clear(end)) {
-            end++;
+        reading = perRun * granule;
+        try {
+            long first = marked.takeNext(readCursor);
+            if (first < 0 && readCursor > 0) {
+                first = marked.takeNext(0);
+            }
+            if (first < 0) {
+                return false;
+            }
+            long end = first + 1;
+            while (end - first < perRun && end < marked.chunks() && marked.clear(end)) {
+                end++;
+            }
+            reading = (end - first) * granule;
+            readCursor = end;
+            hash(first, end);
+            return true;
+        } finally {
+            reading = 0;
         }
-        readCursor = end;
-        hash(first, end);
-        return true;
     }
 
     /** Reads back and hashes the next run of covered granules; a sweep ends where none is left. */

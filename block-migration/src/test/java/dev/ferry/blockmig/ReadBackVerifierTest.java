@@ -67,6 +67,33 @@ class ReadBackVerifierTest {
         }
     }
 
+    /**
+     * The run the read-back thread took off its marks and is reading is still owed: the backlog
+     * the destination reports counts it until the read is done, so no report sees neither the
+     * marks nor the run (the source would take the destination as caught up and pause).
+     */
+    @Test
+    void aRunBeingReadBackStillCountsInTheBacklog() throws Exception {
+        try (BlockDevice source = Images.raw(dir.resolve("source.raw"), 8 * MIB);
+             BlockDevice image = Images.raw(dir.resolve("destination.raw"), 8 * MIB)) {
+            fillRandom(source, 0, MIB, 23);
+            HeldReads destination = new HeldReads(image);
+            try (DiskMigration migration = DiskMigrationTest.startFull(source, (int) MIB);
+                 DiskTarget target = new DiskTarget(migration.spec(), destination)) {
+                try {
+                    migration.iterate(target, MIB); // the first chunk, random data: its granules are marked
+                    assertTrue(destination.awaitReading(60), "the read-back never read the chunk");
+                    assertEquals(MIB, target.backlogBytes(), "the chunk being read back counts as owed");
+                } finally {
+                    destination.release();
+                }
+                migration.complete(target);
+                target.verify(migration.digest());
+            }
+            Images.assertSameContent(source, image);
+        }
+    }
+
     private static void awaitSweeps(DiskTarget target, long sweeps) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (target.sweeps() < sweeps) {
