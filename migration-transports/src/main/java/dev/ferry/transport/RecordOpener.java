@@ -20,10 +20,11 @@ final class RecordOpener {
     private final RecordKeys keys;
     private final RecordKeys.Direction direction;
     private final Cipher cipher;
-    /** Ciphertext received and not yet opened (read mode); room for two records. */
-    private final ByteBuffer net = ByteBuffer.allocate(2 * (SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG));
+    /** Ciphertext received and not yet opened (read mode); room for two records. Direct: see {@link SealedRecords}. */
+    private final ByteBuffer net = ByteBuffer.allocateDirect(2 * (SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG));
     /** Plaintext opened and not yet returned (read mode). */
-    private final ByteBuffer opened = ByteBuffer.allocate(SealedRecords.MAX_PAYLOAD).flip();
+    private final ByteBuffer opened = ByteBuffer.allocateDirect(SealedRecords.MAX_PAYLOAD).flip();
+    private final byte[] header = new byte[SealedRecords.HEADER];
     private SecretKey key;
     private long sequence;
     private String refusal;
@@ -73,10 +74,12 @@ final class RecordOpener {
         }
         try {
             cipher.init(Cipher.DECRYPT_MODE, key, SealedRecords.nonce(sequence));
-            cipher.updateAAD(net.array(), start, SealedRecords.HEADER);
-            int n = cipher.doFinal(net.array(), start + SealedRecords.HEADER, length + SealedRecords.TAG, opened.array(), 0);
-            opened.position(0).limit(n);
+            net.get(start, header);
+            cipher.updateAAD(header);
+            cipher.doFinal(net.slice(start + SealedRecords.HEADER, length + SealedRecords.TAG), opened.clear());
+            opened.flip();
         } catch (AEADBadTagException e) {
+            opened.limit(0);
             throw refuse("TLS record " + sequence + " failed its integrity check: the stream was altered, replayed or reordered on the way");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM refused record " + sequence + ": " + e.getMessage(), e);

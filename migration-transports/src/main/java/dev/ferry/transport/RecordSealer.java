@@ -13,10 +13,11 @@ final class RecordSealer {
     private final RecordKeys keys;
     private final RecordKeys.Direction direction;
     private final Cipher cipher;
-    /** One record as it goes out: header, ciphertext, tag. */
-    private final byte[] record = new byte[SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG];
-    /** A heap copy of part of a direct source buffer. */
-    private final byte[] staged = new byte[SealedRecords.MAX_PAYLOAD];
+    /** One record as it goes out: header, ciphertext, tag. Direct, as is {@link #staged}: see {@link SealedRecords}. */
+    private final ByteBuffer record = ByteBuffer.allocateDirect(SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG);
+    /** A direct copy of part of a heap source buffer. */
+    private final ByteBuffer staged = ByteBuffer.allocateDirect(SealedRecords.MAX_PAYLOAD);
+    private final byte[] header = new byte[SealedRecords.HEADER];
     private SecretKey key;
     private long sequence;
 
@@ -31,26 +32,24 @@ final class RecordSealer {
     void write(ByteBuffer src) throws IOException {
         while (src.hasRemaining()) {
             int length = Math.min(src.remaining(), SealedRecords.MAX_PAYLOAD);
-            if (src.hasArray()) {
-                seal(src.array(), src.arrayOffset() + src.position(), length);
-            } else {
-                src.get(src.position(), staged, 0, length);
-                seal(staged, 0, length);
-            }
+            ByteBuffer payload = src.isDirect() ? src.slice(src.position(), length) : staged.clear().put(0, src, src.position(), length).limit(length);
+            seal(payload, length);
             src.position(src.position() + length);
-            plain.write(ByteBuffer.wrap(record, 0, SealedRecords.HEADER + length + SealedRecords.TAG));
+            plain.write(record.flip());
         }
     }
 
-    private void seal(byte[] payload, int offset, int length) throws IOException {
+    /** Fills {@link #record} (read mode) with {@code payload} sealed. */
+    private void seal(ByteBuffer payload, int length) throws IOException {
         if (sequence % SealedRecords.RECORDS_PER_KEY == 0) {
             key = keys.key(direction, sequence / SealedRecords.RECORDS_PER_KEY);
         }
-        ByteBuffer.wrap(record).putInt(0, length);
+        ByteBuffer.wrap(header).putInt(0, length);
+        record.clear().put(header);
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key, SealedRecords.nonce(sequence));
-            cipher.updateAAD(record, 0, SealedRecords.HEADER);
-            cipher.doFinal(payload, offset, length, record, SealedRecords.HEADER);
+            cipher.updateAAD(header);
+            cipher.doFinal(payload, record);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM refused record " + sequence + ": " + e.getMessage(), e);
         }
