@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,8 +100,8 @@ class SealedRecordsTest {
         List<byte[]> other = new ArrayList<>();
         try (MigrationListener listener = Transports.listen(MigrationUri.parse("tcp:127.0.0.1:0"), Optional.of(tls))) {
             CompletableFuture<Received> destination = CompletableFuture.supplyAsync(() -> receive(listener));
-            try (Forger forger = Forger.connect(listener.boundUri())) {
-                other.addAll(forger.seal());
+            try (VerifiedSource forger = VerifiedSource.connect((MigrationUri.Tcp) listener.boundUri(), tls)) {
+                other.addAll(seal(forger));
             }
             destination.join();
         }
@@ -124,12 +123,12 @@ class SealedRecordsTest {
     void eachDirectionAndEachEpochHasItsOwnKey() throws Exception {
         try (MigrationListener listener = Transports.listen(MigrationUri.parse("tcp:127.0.0.1:0"), Optional.of(tls))) {
             CompletableFuture<Received> destination = CompletableFuture.supplyAsync(() -> receive(listener));
-            try (Forger forger = Forger.connect(listener.boundUri())) {
-                byte[] first = forger.keys.key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 0).getEncoded();
+            try (VerifiedSource forger = VerifiedSource.connect((MigrationUri.Tcp) listener.boundUri(), tls)) {
+                byte[] first = forger.keys().key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 0).getEncoded();
                 assertEquals(16, first.length);
-                assertArrayEquals(first, forger.keys.key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 0).getEncoded());
-                assertNotEquals(ByteBuffer.wrap(first), ByteBuffer.wrap(forger.keys.key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 1).getEncoded()));
-                assertNotEquals(ByteBuffer.wrap(first), ByteBuffer.wrap(forger.keys.key(RecordKeys.Direction.DESTINATION_TO_SOURCE, 0).getEncoded()));
+                assertArrayEquals(first, forger.keys().key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 0).getEncoded());
+                assertNotEquals(ByteBuffer.wrap(first), ByteBuffer.wrap(forger.keys().key(RecordKeys.Direction.SOURCE_TO_DESTINATION, 1).getEncoded()));
+                assertNotEquals(ByteBuffer.wrap(first), ByteBuffer.wrap(forger.keys().key(RecordKeys.Direction.DESTINATION_TO_SOURCE, 0).getEncoded()));
             }
             destination.join();
         }
@@ -175,18 +174,29 @@ class SealedRecordsTest {
     private static Received send(UnaryOperator<List<byte[]>> alter) throws Exception {
         try (MigrationListener listener = Transports.listen(MigrationUri.parse("tcp:127.0.0.1:0"), Optional.of(tls))) {
             CompletableFuture<Received> destination = CompletableFuture.supplyAsync(() -> receive(listener));
-            try (Forger forger = Forger.connect(listener.boundUri())) {
+            try (VerifiedSource forger = VerifiedSource.connect((MigrationUri.Tcp) listener.boundUri(), tls)) {
                 try {
-                    for (byte[] record : alter.apply(forger.seal())) {
-                        forger.plain.write(ByteBuffer.wrap(record));
+                    for (byte[] record : alter.apply(seal(forger))) {
+                        forger.plain().write(ByteBuffer.wrap(record));
                     }
-                    forger.plain.shutdownOutput();
+                    forger.plain().shutdownOutput();
                 } catch (TransportException e) {
                     // the destination hung up after refusing a record: what it read says the rest
                 }
                 return destination.get();
             }
         }
+    }
+
+    /** The {@value #RECORDS} test records as {@code source} seals them, one write each, not sent. */
+    private static List<byte[]> seal(VerifiedSource source) throws Exception {
+        MemoryChannel sealed = MemoryChannel.writeOnly();
+        RecordSealer sealer = new RecordSealer(sealed, source.keys(), RecordKeys.Direction.SOURCE_TO_DESTINATION);
+        byte[] all = payloads(RECORDS);
+        for (int i = 0; i < RECORDS; i++) {
+            sealer.write(ByteBuffer.wrap(all, i * PAYLOAD, PAYLOAD));
+        }
+        return new ArrayList<>(sealed.writes());
     }
 
     /** What the destination read before the end of the stream or its first failure. */
@@ -203,72 +213,6 @@ class SealedRecordsTest {
             return new Received(bytes.toByteArray(), Optional.empty());
         } catch (IOException e) {
             return new Received(bytes.toByteArray(), Optional.of(e));
-        }
-    }
-
-    /** A source that handshakes as Ferry does, then seals records into a list instead of sending them. */
-    private record Forger(MigrationChannel plain, RecordKeys keys, RecordSealer sealer, List<byte[]> sealed) implements AutoCloseable {
-
-        static Forger connect(MigrationUri uri) throws Exception {
-            MigrationUri.Tcp tcp = (MigrationUri.Tcp) uri;
-            SocketChannel socket = SocketChannel.open(new java.net.InetSocketAddress(tcp.host(), tcp.port()));
-            MigrationChannel plain = new SocketMigrationChannel(uri, socket);
-            TlsHandshake handshake = new TlsHandshake(plain, tls.clientEngine(uri));
-            try (var watchdog = Watchdog.closing(plain, TIMEOUT)) {
-                handshake.run(watchdog);
-            }
-            assertEquals(1, handshake.admission());
-            RecordKeys keys = RecordKeys.of(handshake.session());
-            List<byte[]> sealed = new ArrayList<>();
-            return new Forger(plain, keys, new RecordSealer(new Capture(uri, sealed), keys, RecordKeys.Direction.SOURCE_TO_DESTINATION), sealed);
-        }
-
-        /** Seals the {@value #RECORDS} test records, one write each. */
-        List<byte[]> seal() throws IOException {
-            byte[] all = payloads(RECORDS);
-            for (int i = 0; i < RECORDS; i++) {
-                sealer.write(ByteBuffer.wrap(all, i * PAYLOAD, PAYLOAD));
-            }
-            return new ArrayList<>(sealed);
-        }
-
-        @Override
-        public void close() throws IOException {
-            plain.close();
-        }
-    }
-
-    /** Keeps each write, one sealed record, as bytes. */
-    private record Capture(MigrationUri uri, List<byte[]> writes) implements MigrationChannel {
-
-        @Override
-        public int write(ByteBuffer src) {
-            byte[] copy = new byte[src.remaining()];
-            src.get(copy);
-            writes.add(copy);
-            return copy.length;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) {
-            throw new UnsupportedOperationException("write-only");
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public void shutdownOutput() {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
