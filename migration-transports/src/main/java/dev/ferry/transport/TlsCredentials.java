@@ -44,16 +44,10 @@ public final class TlsCredentials {
     private final Path directory;
     private final Optional<SSLContext> server;
     private final Optional<SSLContext> client;
-    /** The server pair, else the client pair: what the in-memory warm-up presents to itself. */
-    private final Identity own;
-    /** The warm-up running in the background, if any; the first migration stops it. */
-    private volatile Optional<CipherWarmUp> warming = Optional.empty();
-
-    private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client, Identity own) {
+    private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client) {
         this.directory = directory;
         this.server = server;
         this.client = client;
-        this.own = own;
     }
 
     /**
@@ -75,10 +69,11 @@ public final class TlsCredentials {
                     : new TrustManager[] {new AuthorizingTrustManager((X509ExtendedTrustManager) trust[0], allowed.get())};
             Optional<Identity> serverKeys = identity(directory, "server");
             Optional<Identity> clientKeys = identity(directory, "client");
-            Identity own = serverKeys.or(() -> clientKeys).orElseThrow(() -> new IOException(
-                    directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem"));
+            if (serverKeys.isEmpty() && clientKeys.isEmpty()) {
+                throw new IOException(directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem");
+            }
             return new TlsCredentials(directory, serverKeys.map(keys -> context(keys, sourceTrust)),
-                    clientKeys.map(keys -> context(keys, trust)), own);
+                    clientKeys.map(keys -> context(keys, trust)));
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IOException(directory + ": cannot set up TLS: " + e.getMessage(), e);
         }
@@ -93,28 +88,8 @@ public final class TlsCredentials {
         return directory;
     }
 
-    /**
-     * Starts compiling TLS's record path (AES-GCM) on a background thread of the lowest priority,
-     * so that a migration soon after start-up does not run its first few hundred MiB through
-     * interpreted crypto; the thread ends once the path runs at compiled speed or a migration
-     * starts. Nothing of it touches the network.
-     */
-    public void warmUpInBackground() {
-        warming = Optional.of(warmUp().startInBackground());
-    }
-
-    /** An in-memory client and server engine over this process's own certificate. */
-    CipherWarmUp warmUp() {
-        try {
-            return CipherWarmUp.of(own.chain(), own.key(), engine -> engine.setSSLParameters(parameters(engine)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("TLS warm-up: " + e.getMessage(), e);
-        }
-    }
-
     /** An engine for the destination's end of {@code uri}: it demands and verifies the source's certificate. */
     SSLEngine serverEngine(MigrationUri uri) throws TransportException {
-        warming.ifPresent(CipherWarmUp::stop);
         SSLEngine engine = server.orElseThrow(() -> new TransportException(uri,
                 "TLS needs " + directory.resolve("server-cert.pem") + " and server-key.pem to receive")).createSSLEngine();
         engine.setUseClientMode(false);
@@ -126,7 +101,6 @@ public final class TlsCredentials {
 
     /** An engine for the source's end of {@code uri}; for tcp it checks that the destination's certificate names the host. */
     SSLEngine clientEngine(MigrationUri uri) throws TransportException {
-        warming.ifPresent(CipherWarmUp::stop);
         SSLContext context = client.orElseThrow(() -> new TransportException(uri,
                 "TLS needs " + directory.resolve("client-cert.pem") + " and client-key.pem to send"));
         SSLEngine engine = uri instanceof MigrationUri.Tcp tcp ? context.createSSLEngine(tcp.host(), tcp.port()) : context.createSSLEngine();

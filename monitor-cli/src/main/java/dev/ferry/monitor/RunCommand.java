@@ -135,9 +135,7 @@ final class RunCommand implements Callable<Integer> {
             }
             return Optional.empty();
         }
-        TlsCredentials credentials = TlsCredentials.load(tlsCreds, Optional.ofNullable(tlsAuthz));
-        credentials.warmUpInBackground();
-        return Optional.of(credentials);
+        return Optional.of(TlsCredentials.load(tlsCreds, Optional.ofNullable(tlsAuthz)));
     }
 
     private String machine() {
