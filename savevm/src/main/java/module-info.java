@@ -12,4 +12,5 @@ module dev.ferry.savevm {
     requires org.slf4j;
 
     exports dev.ferry.savevm;           // sections, registry, driver, incoming side, channel, options, states
+    exports dev.ferry.savevm.codec to dev.ferry.vm; // StateRehearsal runs the vCPU and VM records through it
 }

@@ -29,6 +29,15 @@ public non-sealed interface StateSection<S extends Record> extends Section {
     S save() throws IOException;
 
     /**
+     * Source, VM running, once during the setup: runs the save path (and what else of the
+     * section's code the pause will need) on stand-in state and throws the result away, so the
+     * save at the pause runs on warm code. It must neither change nor wait on the running VM.
+     * Nothing by default.
+     */
+    default void rehearse() {
+    }
+
+    /**
      * Destination, VM not running: applies the state (already version-checked).
      *
      * @param state the decoded state

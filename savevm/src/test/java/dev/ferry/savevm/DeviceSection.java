@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A state section for tests: saves a fixed {@link DeviceSection.State}, records what it loads. */
+/** A state section for tests: saves a fixed {@link DeviceSection.State}, records what it loads and when it rehearsed. */
 final class DeviceSection implements StateSection<DeviceSection.State> {
 
     enum Mode { IDLE, BUSY }
@@ -38,6 +39,7 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
     private final State saved;
     private final String verifyFailure;
     private State loaded;
+    private final List<Long> rehearsals = new CopyOnWriteArrayList<>();
 
     DeviceSection(int version, State saved, String verifyFailure) {
         this.id = new SectionId("device", 0, version);
@@ -61,6 +63,11 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
     }
 
     @Override
+    public void rehearse() {
+        rehearsals.add(System.nanoTime());
+    }
+
+    @Override
     public void load(State state, int version) {
         loaded = state;
     }
@@ -74,5 +81,10 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
 
     State loaded() {
         return loaded;
+    }
+
+    /** When {@link #rehearse()} ran, by {@link System#nanoTime()}. */
+    List<Long> rehearsals() {
+        return List.copyOf(rehearsals);
     }
 }

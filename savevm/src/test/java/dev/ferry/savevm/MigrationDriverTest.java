@@ -82,6 +82,7 @@ class MigrationDriverTest {
         final SyntheticRam ram;
         final SyntheticVm vm;
         final SectionRegistry registry;
+        final DeviceSection device = new DeviceSection(1, DeviceSection.sample(), null);
 
         Source(int pages, long dirtyBytesPerSecond, boolean honoursThrottle) {
             ram = new SyntheticRam("ram", pages);
@@ -89,7 +90,7 @@ class MigrationDriverTest {
                 ram.guestWrite(page, page * 31L + 7);
             }
             vm = new SyntheticVm(ram, dirtyBytesPerSecond, honoursThrottle);
-            registry = new SectionRegistry().register(ram).register(new DeviceSection(1, DeviceSection.sample(), null));
+            registry = new SectionRegistry().register(ram).register(device);
         }
 
         MigrationDriver migrate(Link link, MigrationOptions options) {
@@ -120,6 +121,19 @@ class MigrationDriverTest {
             assertTrue(stats.sections().getFirst().transferredBytes() > 8L << 20, stats.toString());
             assertEquals(List.of(true), source.ram.cleanups());
             assertEquals(0, source.vm.resumes());
+        }
+    }
+
+    /** A state section warms its save path once, in the setup, while the VM still runs. */
+    @Test
+    void stateSectionsRehearseOnceBeforeThePause() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            assertCopied(source.migrate(link, MigrationOptions.defaults()), Duration.ofSeconds(30), source, destination);
+            List<Long> rehearsals = source.device.rehearsals();
+            assertEquals(1, rehearsals.size(), "rehearsals");
+            assertTrue(rehearsals.getFirst() < source.vm.pausedAt(), "rehearsed while the VM ran");
         }
     }
 

@@ -153,9 +153,7 @@ public final class Machine implements Pausable, AutoCloseable {
             Vm irqVm = createdVm;
             built = new MachineDevices(allocated, spec.disks(), disks, console, this::guestReported,
                     gsi -> irqchip ? pulse(irqVm, gsi) : () -> { }, pc);
-            List<CpuidEntry> vmCpuid = GuestCpuid.forVm(openedKvm.supportedCpuid(), irqchip,
-                    openedKvm.has(Capability.TSC_DEADLINE_TIMER));
-            List<CpuidEntry> cpuid = pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
+            List<CpuidEntry> cpuid = guestCpuid(openedKvm, irqchip, pc);
             for (int id = 0; id < spec.vcpus(); id++) {
                 Vcpu vcpu = createdVm.createVcpu(id);
                 vcpu.setCpuid(GuestCpuid.forVcpu(cpuid, id));
@@ -285,6 +283,12 @@ public final class Machine implements Pausable, AutoCloseable {
         return new Machine(spec, console, (index, disk) -> opened.get(index), linux);
     }
 
+    /** The CPUID every vCPU gets before {@link GuestCpuid#forVcpu}: the PC's says it runs under a hypervisor. */
+    static List<CpuidEntry> guestCpuid(Kvm kvm, boolean irqchip, boolean pc) {
+        List<CpuidEntry> vmCpuid = GuestCpuid.forVm(kvm.supportedCpuid(), irqchip, kvm.has(Capability.TSC_DEADLINE_TIMER));
+        return pc ? GuestCpuid.announcingHypervisor(vmCpuid) : vmCpuid;
+    }
+
     private static InterruptLine pulse(Vm vm, int gsi) {
         return () -> {
             vm.irqLine(gsi, true);
@@ -317,8 +321,10 @@ public final class Machine implements Pausable, AutoCloseable {
         sections.register(ramSection);
         for (int id = 0; id < vcpus.size(); id++) {
             int cpu = id;
+            // One rehearsal, with vCPU 0's section, warms every "cpu" section and "kvm-vm".
+            Runnable rehearsal = cpu == 0 ? StateRehearsal::run : () -> { };
             sections.register(new RecordSection<>(new SectionId("cpu", cpu, CpuSnapshot.VERSION), CpuSnapshot.class,
-                    () -> cpuSnapshot(cpu), snapshot -> restoreCpu(cpu, snapshot)));
+                    () -> cpuSnapshot(cpu), snapshot -> restoreCpu(cpu, snapshot), rehearsal));
         }
         sections.register(new RecordSection<>(new SectionId("kvm-vm", 0, KvmVmSnapshot.VERSION), KvmVmSnapshot.class,
                 () -> KvmVmSnapshot.of(vm.saveState()), this::restoreKvm));

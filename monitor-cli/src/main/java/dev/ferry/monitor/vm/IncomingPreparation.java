@@ -3,6 +3,7 @@ package dev.ferry.monitor.vm;
 import dev.ferry.blockmig.BackingIdentity;
 import dev.ferry.savevm.IncomingMigration;
 import dev.ferry.savevm.Joins;
+import dev.ferry.vm.StateRehearsal;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
 import java.io.IOException;
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * computes, the identity of each backing file that an incremental copy will check
  * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
  * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
- * check after the configuration takes them only if BASE is unchanged. Nothing here decides
- * anything: a failure is left for the migration's own checks to report.
+ * check after the configuration takes them only if BASE is unchanged. For a KVM machine it also
+ * rehearses loading the vCPU and VM state ({@link StateRehearsal}), which would otherwise run cold
+ * inside the guest's downtime. Nothing here decides anything: a failure is left for the
+ * migration's own checks to report.
  */
 final class IncomingPreparation {
 
@@ -30,13 +33,13 @@ final class IncomingPreparation {
     private final List<BackingIdentity> identities = new ArrayList<>();
     private final Thread preparing;
 
-    private IncomingPreparation(List<DriveSpec> drives) {
-        this.preparing = Thread.ofPlatform().name("incoming-preparation").daemon().start(() -> prepare(drives));
+    private IncomingPreparation(List<DriveSpec> drives, boolean kvm) {
+        this.preparing = Thread.ofPlatform().name("incoming-preparation").daemon().start(() -> prepare(drives, kvm));
     }
 
-    /** Starts preparing for {@code drives} in the background. */
-    static IncomingPreparation start(List<DriveSpec> drives) {
-        return new IncomingPreparation(drives);
+    /** Starts preparing for {@code drives}, and with {@code kvm} for a KVM machine's state, in the background. */
+    static IncomingPreparation start(List<DriveSpec> drives, boolean kvm) {
+        return new IncomingPreparation(drives, kvm);
     }
 
     /** Waits for the preparation to end; returns the backing identities it has ready for the checks. */
@@ -45,9 +48,12 @@ final class IncomingPreparation {
         return List.copyOf(identities);
     }
 
-    private void prepare(List<DriveSpec> drives) {
+    private void prepare(List<DriveSpec> drives, boolean kvm) {
         BlockImages.linkNativeCalls();
         IncomingMigration.prepare(VmConfig.class);
+        if (kvm) {
+            StateRehearsal.run();
+        }
         for (DriveSpec drive : drives) {
             if (drive.backing().isEmpty() || Files.exists(drive.path())) {
                 continue;

@@ -141,7 +141,7 @@ public final class VmLauncher {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
                 // Beside the accept (and a TLS handshake), not before it: a source must not time out on a long hash.
-                IncomingPreparation preparation = IncomingPreparation.start(options.drives());
+                IncomingPreparation preparation = IncomingPreparation.start(options.drives(), !options.machine().equals("none"));
                 MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(timeout));
                 listener.close();
                 session.listening("");

@@ -28,7 +28,7 @@ class IncomingPreparationTest {
         Files.write(base, new byte[1 << 20]);
         Path overlay = dir.resolve("destination.qcow2");
         BlockImages.createQcow2Overlay(overlay, base);
-        assertEquals(List.of(), IncomingPreparation.start(List.of(DriveSpec.parse(overlay + ",backing=" + base, 0))).await());
+        assertEquals(List.of(), IncomingPreparation.start(List.of(DriveSpec.parse(overlay + ",backing=" + base, 0)), false).await());
     }
 
     @Test
@@ -39,7 +39,7 @@ class IncomingPreparationTest {
         Files.write(base, data);
         Path overlay = dir.resolve("destination.qcow2");
         List<BackingIdentity> ready = IncomingPreparation.start(
-                List.of(DriveSpec.parse(overlay + ",format=qcow2,id=vda,backing=" + base, 0))).await();
+                List.of(DriveSpec.parse(overlay + ",format=qcow2,id=vda,backing=" + base, 0)), false).await();
         assertEquals(1, ready.size());
         BackingIdentity prepared = ready.getFirst();
         BlockImages.createQcow2Overlay(overlay, base);

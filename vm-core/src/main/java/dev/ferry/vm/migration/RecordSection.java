@@ -17,6 +17,7 @@ public final class RecordSection<S extends Record> implements StateSection<S> {
     private final Class<S> type;
     private final Supplier<S> save;
     private final Consumer<S> load;
+    private final Runnable rehearsal;
 
     /**
      * A section that saves {@code save.get()} and loads with {@code load}.
@@ -27,10 +28,24 @@ public final class RecordSection<S extends Record> implements StateSection<S> {
      * @param load applies the state on the destination
      */
     public RecordSection(SectionId id, Class<S> type, Supplier<S> save, Consumer<S> load) {
+        this(id, type, save, load, () -> { });
+    }
+
+    /**
+     * As {@link #RecordSection(SectionId, Class, Supplier, Consumer)}, with a {@link #rehearse()}.
+     *
+     * @param id the section's id
+     * @param type the state record's class
+     * @param save reads the state at the pause, on the migration thread
+     * @param load applies the state on the destination
+     * @param rehearsal warms the save path before the pause without touching the running VM
+     */
+    public RecordSection(SectionId id, Class<S> type, Supplier<S> save, Consumer<S> load, Runnable rehearsal) {
         this.id = id;
         this.type = type;
         this.save = save;
         this.load = load;
+        this.rehearsal = rehearsal;
     }
 
     @Override
@@ -46,6 +61,11 @@ public final class RecordSection<S extends Record> implements StateSection<S> {
     @Override
     public S save() {
         return save.get();
+    }
+
+    @Override
+    public void rehearse() {
+        rehearsal.run();
     }
 
     @Override
