@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
  * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
  * check after the configuration takes them only if BASE is unchanged. For a KVM machine it also
- * rehearses loading the vCPU and VM state ({@link StateRehearsal}), which would otherwise run cold
- * inside the guest's downtime. Nothing here decides anything: a failure is left for the
- * migration's own checks to report.
+ * rehearses loading the vCPU and VM state ({@link StateRehearsal}) on a thread of its own that
+ * nothing waits for: that load would otherwise run cold inside the guest's downtime. Nothing here
+ * decides anything: a failure is left for the migration's own checks to report.
  */
 final class IncomingPreparation {
 
@@ -34,7 +34,11 @@ final class IncomingPreparation {
     private final Thread preparing;
 
     private IncomingPreparation(List<DriveSpec> drives, boolean kvm) {
-        this.preparing = Thread.ofPlatform().name("incoming-preparation").daemon().start(() -> prepare(drives, kvm));
+        this.preparing = Thread.ofPlatform().name("incoming-preparation").daemon().start(() -> prepare(drives));
+        if (kvm) {
+            // Not awaited: the checks need none of it, and in a nested VM it takes tens of seconds.
+            Thread.ofPlatform().name("state-rehearsal").daemon().priority(Thread.MIN_PRIORITY).start(StateRehearsal::run);
+        }
     }
 
     /** Starts preparing for {@code drives}, and with {@code kvm} for a KVM machine's state, in the background. */
@@ -48,12 +52,9 @@ final class IncomingPreparation {
         return List.copyOf(identities);
     }
 
-    private void prepare(List<DriveSpec> drives, boolean kvm) {
+    private void prepare(List<DriveSpec> drives) {
         BlockImages.linkNativeCalls();
         IncomingMigration.prepare(VmConfig.class);
-        if (kvm) {
-            StateRehearsal.run();
-        }
         for (DriveSpec drive : drives) {
             if (drive.backing().isEmpty() || Files.exists(drive.path())) {
                 continue;
