@@ -101,8 +101,6 @@ public final class RamSection implements LiveSection {
     @Override
     public void setup(SectionOutput out) throws IOException {
         // A new attempt after a failed or cancelled one starts from nothing: no dirty pages, no counts.
-        dirty.forEach(PageBitmap::clearAll);
-        dirtyPages = 0;
         dataPages = 0;
         zeroPages = 0;
         harvests = 0;

@@ -168,6 +168,18 @@ class RamSectionTest {
         }
     }
 
+    /** A filled source RAM and a fresh destination RAM, each with its section. */
+    private record Sides(GuestRam source, GuestRam destination, RamSection sending, RamSection receiving) {
+    }
+
+    private Sides sides() {
+        GuestRam source = ram();
+        GuestRam destination = ram();
+        fillSome(source);
+        return new Sides(source, destination, new RamSection(source, dmaTracker(source), throttle),
+                new RamSection(destination, dmaTracker(destination), throttle));
+    }
+
     private static void fillSome(GuestRam ram) {
         Random random = new Random(1);
         for (RamRegion region : ram.regions()) {
@@ -301,11 +313,11 @@ class RamSectionTest {
      */
     @Test
     void aResumedLinkSendsAllOfRamAgainAndEndsWithIdenticalMemory() throws Exception {
-        GuestRam source = ram();
-        GuestRam destination = ram();
-        fillSome(source);
-        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
-        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        Sides sides = sides();
+        GuestRam source = sides.source();
+        GuestRam destination = sides.destination();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
         DmaWriter writer = new DmaWriter(source);
         try (Resumable run = new Resumable(sending, receiving, writer, payload -> {
             sending.checkResume(payload);
@@ -336,11 +348,9 @@ class RamSectionTest {
      */
     @Test
     void aResumeThatDoesNotSendRamAgainIsRefused() throws Exception {
-        GuestRam source = ram();
-        GuestRam destination = ram();
-        fillSome(source);
-        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
-        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        Sides sides = sides();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
         try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume)) {
             run.cutAfter(2048);
             run.resume();
@@ -349,6 +359,24 @@ class RamSectionTest {
                     () -> run.incoming.get(10, TimeUnit.SECONDS));
             assertTrue(refused.getCause().getMessage().matches(".*section 'ram'.* failed verification: [0-9]+ of "
                     + (LOW + HIGH) / 4096 + " RAM pages were not sent again after the resume"), refused.getCause().getMessage());
+        }
+    }
+
+    /**
+     * A destination whose resume is not possible for this migration (without a storage copy, the
+     * monitor's) does not offer to wait: a break fails both sides, as without resume.
+     */
+    @Test
+    void aDestinationThatCannotResumeDoesNotWait() throws Exception {
+        Sides sides = sides();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
+        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume, false)) {
+            run.cut(2048);
+            assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(30)));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> run.incoming.get(10, TimeUnit.SECONDS));
+            String reason = failed.getCause().getMessage();
+            assertTrue(reason.contains("stream ended") || reason.contains("stream truncated"), reason); // the cut, not a wait
         }
     }
 
@@ -384,10 +412,20 @@ class RamSectionTest {
         private Relay relay;
 
         Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer) throws IOException {
+            this(sending, receiving, vm, resumer, true);
+        }
+
+        Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer, boolean possible)
+                throws IOException {
             this.sending = sending;
             MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
             MigrationChannel first = link();
             IncomingResume waiting = new IncomingResume() {
+                @Override
+                public boolean possible() {
+                    return possible;
+                }
+
                 @Override
                 public byte[] held() {
                     return receiving.resumeHeld();
@@ -422,14 +460,20 @@ class RamSectionTest {
             return MigrationChannel.of(relay.back.source(), relay.fromSource.sink());
         }
 
-        /** Breaks the link once {@code pages} data pages were sent; waits for the pause; the source's figures then. */
-        RamStats cutAfter(long pages) throws Exception {
+        /** Breaks the link once {@code pages} data pages were sent. */
+        void cut(long pages) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (sending.stats().dataPages() < pages) {
                 assertTrue(System.nanoTime() < deadline, "the copy never sent " + pages + " pages");
                 Thread.sleep(1);
             }
             relay.cut();
+        }
+
+        /** Breaks the link once {@code pages} data pages were sent; waits for the pause; the source's figures then. */
+        RamStats cutAfter(long pages) throws Exception {
+            cut(pages);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!(driver.state() instanceof MigrationState.PrecopyPaused)) {
                 assertTrue(System.nanoTime() < deadline, "the source never paused: " + driver.state());
                 Thread.sleep(1);
