@@ -14,20 +14,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
+import dev.ferry.monitor.demo.Patience;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Resume end to end with real processes ({@code --machine none}): the link of a storage copy is
- * cut at half the disk; the destination, started with {@code --incoming URI,resume=on}, keeps its
- * image and waits; the source goes precopy-paused with its workload still writing, and
- * {@code migrate -r URI} finishes the copy over a new link carrying only the rest and what was
- * written meanwhile. A source killed while paused leaves the destination's older image marked.
+ * Resume end to end with real processes ({@code --machine none}, and {@code kvm} in CI's nested
+ * stage): the link of a storage copy is cut at half the disk; the destination, started with
+ * {@code --incoming URI,resume=on}, keeps its image (and RAM) and waits; the source goes
+ * precopy-paused with its workload still writing, and {@code migrate -r URI} finishes the copy
+ * over a new link carrying only the rest of the disk and what was written meanwhile (and all of
+ * RAM again). A source killed while paused leaves the destination's older image marked.
  */
 class ResumeFaultIT {
 
     private static final long DISK = LiveMigrationRig.DISK_BYTES;
     private static final Duration OUTCOME = Duration.ofSeconds(90);
+    /** The built-in guest's RAM as LiveFaultIT's kvm rig sizes it for the nested VM: the least a machine takes, rewritten slowly. */
+    private static final List<String> KVM_GUEST = List.of("-m", "16M", "--workload-mem-rate", "256K");
+    /** The kvm case's disk: in the nested VM, on a loaded machine, a migration may send well under 1 MB/s. */
+    private static final long KVM_DISK = 16L << 20;
 
     @TempDir
     Path dir;
@@ -100,6 +107,53 @@ class ResumeFaultIT {
         }
     }
 
+    /**
+     * The built-in guest ({@code --machine kvm}): RAM pages and a guest writing its disk cross on
+     * the first link; after the cut the destination keeps both unstarted, and the resumed link
+     * carries the rest of the disk and all of RAM again. The destination then runs the guest, which
+     * verifies every page and block it ever wrote, and goes on writing.
+     */
+    @Test
+    @Tag("kvm")
+    void guestWithRamResumesAfterACut() throws Exception {
+        KvmHost.assumeKvm();
+        Duration outcome = Patience.of(OUTCOME);
+        try (CutCopy run = CutCopy.start(dir, "kvm", "kvm", KVM_GUEST, KVM_DISK, "", "1M", 61)) {
+            FerryProcess source = run.source();
+            FerryProcess destination = run.destination();
+            long cutAt = run.cutHalfway();
+
+            LiveMigrationRig.awaitStatus(source, s -> s.startsWith("Migration status: precopy-paused"), outcome);
+            assertEquals("VM status: running", source.answer("info status"));
+            LiveMigrationRig.assertWrites(source);
+            LiveMigrationRig.awaitStatus(destination, s -> s.startsWith("Migration status: precopy-paused"), outcome);
+            assertEquals("VM status: paused (inmigrate)", destination.infoLine("status", "VM status:"));
+            long ramBefore = transferred(source, "ram");
+            long diskBefore = transferred(source, "disk");
+            assertTrue(ramBefore > 0, "no RAM crossed before the cut");
+
+            try (TcpCutter second = TcpCutter.to(destination.incomingUri())) {
+                assertEquals(List.of(), source.command("migrate_set_speed 1G"));
+                assertEquals(List.of(), source.command("migrate -d -r " + second.uri()));
+                String status = LiveMigrationRig.awaitStatus(source, s -> !s.matches("Migration status: (precopy-.*|active|device)"),
+                        outcome);
+                assertEquals("Migration status: completed", status, () -> source.stderr() + destination.stderr());
+                long ramResent = transferred(source, "ram") - ramBefore;
+                long diskResent = transferred(source, "disk") - diskBefore;
+                System.out.printf(Locale.ROOT, "kvm resume: cut at %d stream bytes (%.2f of the disk); before it ram %d, disk %d bytes;"
+                        + " resumed link %d bytes: disk %d (%.2f of the disk), ram %d (%.2f of 16 MiB)%n", cutAt, (double) cutAt / KVM_DISK,
+                        ramBefore, diskBefore, second.forwarded(), diskResent, (double) diskResent / KVM_DISK, ramResent,
+                        (double) ramResent / (16 << 20));
+                assertTrue(ramResent > 0, "the resumed link sent no RAM");
+            }
+            awaitRunning(destination);
+            LiveMigrationRig.assertVerified(destination); // every RAM page and disk block the guest wrote arrived
+            LiveMigrationRig.assertWrites(destination); // and the guest runs on there
+            assertEquals(0, destination.quit(), destination.stderr());
+            assertEquals(0, source.quit(), source.stderr());
+        }
+    }
+
     @Test
     void resumeNeedsAPausedMigration() throws Exception {
         Path logs = Files.createDirectory(dir.resolve("logs"));
@@ -136,26 +190,48 @@ class ResumeFaultIT {
         assertTrue(info.stdout().contains("incomplete: yes, incomplete since "), info.stdout() + info.stderr());
     }
 
+    /** The source's {@code transferred ram:} or {@code transferred disk:} figure of {@code info migrate}, in bytes. */
+    private static long transferred(FerryProcess source, String what) throws Exception {
+        String line = source.infoLine("migrate", "transferred " + what + ":");
+        return Long.parseLong(line.replaceAll("transferred " + what + ": (\\d+) kbytes", "$1")) * 1024;
+    }
+
     /**
      * A destination waiting with {@code resume=on} in {@code root/destination}, a source with a
      * 64 MiB random disk in {@code root/source} migrating to it at 16 MiB/s through a cutter.
      */
-    private record CutCopy(FerryProcess destination, FerryProcess source, TcpCutter cutter) implements AutoCloseable {
+    private record CutCopy(FerryProcess destination, FerryProcess source, TcpCutter cutter, long disk, Duration patience)
+            implements AutoCloseable {
 
         static CutCopy start(Path root, String name, String destinationDiskOptions, String workloadRate, long seed,
                 String... sourceOptions) throws Exception {
+            return start(root, name, "none", List.of(), DISK, destinationDiskOptions, workloadRate, seed, sourceOptions);
+        }
+
+        /**
+         * As above on {@code --machine machine} with a {@code disk} of that size, and {@code machineOptions}
+         * (e.g. the RAM) on both sides; kvm waits as long as {@link Patience} says (the nested VM).
+         */
+        static CutCopy start(Path root, String name, String machine, List<String> machineOptions, long disk,
+                String destinationDiskOptions, String workloadRate, long seed, String... sourceOptions) throws Exception {
             Path logs = Files.createDirectories(root.resolve("logs"));
             Path sourceDisk = Files.createDirectories(root.resolve("source")).resolve("disk.img");
             Path destinationDir = Files.createDirectories(root.resolve("destination"));
-            LiveMigrationRig.fillRandom(sourceDisk, DISK, seed);
-            FerryProcess destination = FerryProcess.start(name + "-destination", destinationDir, logs, "--disk",
-                    destinationDir.resolve("disk.img") + ",format=raw" + destinationDiskOptions, "--incoming", "tcp:127.0.0.1:0,resume=on");
+            LiveMigrationRig.fillRandom(sourceDisk, disk, seed);
+            List<String> destinationArgs = new ArrayList<>(machineOptions);
+            destinationArgs.addAll(List.of("--disk", destinationDir.resolve("disk.img") + ",format=raw" + destinationDiskOptions,
+                    "--incoming", "tcp:127.0.0.1:0,resume=on"));
+            FerryProcess destination = FerryProcess.start(machine, name + "-destination", destinationDir, logs,
+                    destinationArgs.toArray(String[]::new));
             FerryProcess source = null;
             try {
-                List<String> sourceArgs = new ArrayList<>(List.of("--disk", sourceDisk + ",format=raw", "--workload-rate", workloadRate));
+                destination.incomingUri(); // one JVM starting at a time: in the nested VM two at once take minutes
+                List<String> sourceArgs = new ArrayList<>(machineOptions);
+                sourceArgs.addAll(List.of("--disk", sourceDisk + ",format=raw", "--workload-rate", workloadRate, "--seed", Long.toString(seed)));
                 sourceArgs.addAll(List.of(sourceOptions));
-                source = FerryProcess.start(name + "-source", sourceDisk.getParent(), logs, sourceArgs.toArray(String[]::new));
-                CutCopy run = new CutCopy(destination, source, TcpCutter.to(destination.incomingUri()));
+                source = FerryProcess.start(machine, name + "-source", sourceDisk.getParent(), logs, sourceArgs.toArray(String[]::new));
+                CutCopy run = new CutCopy(destination, source, TcpCutter.to(destination.incomingUri()), disk,
+                        machine.equals("kvm") ? Patience.of(OUTCOME) : OUTCOME);
                 assertEquals(List.of(), source.command("migrate_set_speed 16M"));
                 assertEquals(List.of(), source.command("migrate -d -b " + run.cutter.uri()));
                 return run;
@@ -170,7 +246,7 @@ class ResumeFaultIT {
 
         /** Cuts the link once half the disk passed; returns the bytes it passed. */
         long cutHalfway() throws InterruptedException {
-            assertTrue(cutter.awaitForwarded(DISK / 2, OUTCOME), "the copy never reached half the disk");
+            assertTrue(cutter.awaitForwarded(disk / 2, patience), "the copy never reached half the disk");
             cutter.cut();
             return cutter.forwarded();
         }

@@ -10,6 +10,17 @@ import java.io.IOException;
 public interface IncomingResume {
 
     /**
+     * Whether this migration can resume at all, asked once the configuration was accepted (e.g.
+     * not without a storage copy, whose migration id matches a resuming source). If not, the
+     * destination does not offer to wait, and a break fails both sides as without a resume.
+     *
+     * @return true to offer waiting after a break
+     */
+    default boolean possible() {
+        return true;
+    }
+
+    /**
      * What the destination holds, as the RESUME payload the source's {@link OutgoingResume} reads.
      *
      * @return the payload

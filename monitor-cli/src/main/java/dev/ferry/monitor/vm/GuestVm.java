@@ -9,6 +9,7 @@ import dev.ferry.vm.RunState;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.guest.GuestCommand;
 import dev.ferry.vm.guest.GuestStatus;
+import dev.ferry.vm.migration.RamSection;
 import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -59,6 +60,11 @@ final class GuestVm implements VmBody {
     @Override
     public void resume() {
         machine.resume();
+    }
+
+    /** The guest RAM's live section, whose part of a resume the destination tells. */
+    RamSection ram() {
+        return machine.ram();
     }
 
     @Override

@@ -74,9 +74,11 @@ final class IncomingMigrationPlan {
      * source's machine is the Linux PC. The machine is built only after the
      * source's configuration was checked and {@link IncomingDrives} settled every drive (creating
      * missing images with the source's sizes), over those very devices. On any failure the
-     * machine is closed unstarted and the images this migration created are deleted again.
+     * machine is closed unstarted and the images this migration created are deleted again. With
+     * {@code resume}, a break during the live copy keeps images and RAM and waits for the source's resume.
      */
-    GuestVm receiveGuest(MachineFactory factory, List<String> driveIds, MigrationChannel channel) throws IOException {
+    GuestVm receiveGuest(MachineFactory factory, List<String> driveIds, MigrationChannel channel,
+                         Optional<BlockResume.Reconnect> resume) throws IOException {
         SectionRegistry registry = new SectionRegistry();
         AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
         AtomicReference<GuestVm> guest = new AtomicReference<>();
@@ -93,7 +95,7 @@ final class IncomingMigrationPlan {
                 machine.accept(shape);
                 disks.targets().forEach(registry::register);
                 guest.get().registerSections(registry);
-            }, channel);
+            }, channel, resume.map(next -> BlockResume.incoming(() -> guest.get().ram(), () -> prepared.get().targets(), next)));
             prepared.get().handOver();
             done = true;
             return guest.get();

@@ -122,10 +122,6 @@ public final class VmLauncher {
     private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners)
             throws IOException {
         IncomingTarget target = IncomingTarget.parse(uri);
-        if (target.resume() && !options.machine().equals("none")) {
-            throw new IllegalArgumentException("--incoming " + uri + ": resume=on needs --machine none (only the storage copy"
-                    + " can resume; RAM cannot yet)");
-        }
         MigrationListener listener = Transports.listen(MigrationUri.parse(target.uri()), options.tls());
         String bound = listener.boundUri().toString();
         session.listening(bound);
@@ -185,7 +181,7 @@ public final class VmLauncher {
             return plan.receiveDiskOnly(channel, resume);
         }
         return plan.receiveGuest((disks, linux) -> Machine.incoming(machineSpec(options), console(options.serial()), disks, linux),
-                driveIds(options), channel);
+                driveIds(options), channel, resume);
     }
 
     private static String reason(Exception e) {

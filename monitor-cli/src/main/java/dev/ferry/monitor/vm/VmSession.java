@@ -17,6 +17,7 @@ import dev.ferry.monitor.hmp.Sizes;
 import dev.ferry.monitor.hmp.VmControl;
 import dev.ferry.monitor.hmp.VmListener;
 import dev.ferry.savevm.ConfigSource;
+import dev.ferry.savevm.LiveSection;
 import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
@@ -27,6 +28,7 @@ import dev.ferry.transport.MigrationUri;
 import dev.ferry.transport.TlsCredentials;
 import dev.ferry.transport.Transports;
 import dev.ferry.vm.block.BlockDevice;
+import dev.ferry.vm.migration.RamSection;
 import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -270,12 +272,27 @@ public final class VmSession implements VmControl, AutoCloseable {
             return new VmConfig(body.machine(), body.kvmConfig(), facts, storage, copied, body.workloadDrives());
         };
         String target = request.uri();
-        // Only the disks can say what a destination lacks after a break: with RAM in the stream a break fails.
-        Optional<OutgoingResume> resumer = !disks.isEmpty() && registry.live().size() == disks.size()
-                ? Optional.of(BlockResume.outgoing(disks)) : Optional.empty();
+        Optional<OutgoingResume> resumer = resumer(registry.live(), disks);
         MigrationDriver driver = MigrationDriver.start(registry, BlockSourceSection.releasingThrottles(body, disks), config,
                 Channels.outgoing(uri, transport), options(), resumer, entered -> outgoingStateChanged(target, entered));
         outgoing = new Outgoing(driver, disks, request);
+    }
+
+    /**
+     * What resumes this migration after a break, when it covers every live section: the disks
+     * alone, or the disks and the guest's RAM (sent again whole). Without a storage copy there is
+     * no migration id for a destination to be matched by, and a break fails.
+     */
+    private static Optional<OutgoingResume> resumer(List<LiveSection> live, List<BlockSourceSection> disks) {
+        if (disks.isEmpty()) {
+            return Optional.empty();
+        }
+        List<LiveSection> others = live.stream().filter(section -> !disks.contains(section)).toList();
+        if (others.isEmpty()) {
+            return Optional.of(BlockResume.outgoing(disks));
+        }
+        return others.size() == 1 && others.getFirst() instanceof RamSection ram
+                ? Optional.of(BlockResume.outgoing(ram, disks)) : Optional.empty();
     }
 
     /** {@code migrate -r URI}: the precopy-paused migration goes on over a new link to URI. */

@@ -57,7 +57,8 @@ public final class StreamLoader<C extends Record> {
     private final SectionRegistry registry;
     private final Class<C> configType;
     private final ConfigCheck<C> check;
-    private final Optional<IncomingResume> resume;
+    /** Narrowed after the configuration to a resume that is {@link IncomingResume#possible}. */
+    private Optional<IncomingResume> resume;
     /** The current link and its stream: replaced when a broken migration resumes. */
     private MigrationChannel channel;
     private FrameReader reader;
@@ -105,6 +106,7 @@ public final class StreamLoader<C extends Record> {
             if (reports) {
                 offers.add(StreamFormat.REPORTS_PROGRESS);
             }
+            resume = resume.filter(IncomingResume::possible);
             resume.ifPresent(waiting -> offers.add(StreamFormat.WAITS_FOR_RESUME));
             reply(FrameKind.ACK, StreamFormat.answer(offers));
             startReports();

@@ -17,6 +17,9 @@ import dev.ferry.vm.memory.RamRegion;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +36,11 @@ import java.util.List;
  *
  * <p>Destination: the RAM it loads into is freshly mapped (all zero) and not running; a zero run
  * over pages never loaded before costs nothing.
+ *
+ * <p>Resume after a broken link: nothing tells which of the pages sent on the broken link arrived,
+ * so the source sends all of RAM again ({@link #resendAll}); the destination's part of the RESUME
+ * frame ({@link #resumeHeld}) is its layout, which the source checks ({@link #checkResume}), and
+ * its {@link #verify} refuses a resumed stream that did not cover every page again.
  */
 public final class RamSection implements LiveSection {
 
@@ -51,6 +59,8 @@ public final class RamSection implements LiveSection {
     private final VcpuThrottle throttle;
     private final List<PageBitmap> dirty = new ArrayList<>();
     private final List<PageBitmap> loaded = new ArrayList<>();
+    /** Destination: pages a run covered since the last resume. */
+    private final List<PageBitmap> sinceResume = new ArrayList<>();
 
     private int bulkRegion;
     private long bulkPage;
@@ -62,6 +72,7 @@ public final class RamSection implements LiveSection {
     private volatile long zeroPages;
     private volatile long harvests;
     private volatile long lastHarvestPages;
+    private volatile boolean resumed;
 
     /**
      * The live "ram" section over {@code ram}, for either side of a migration.
@@ -77,6 +88,7 @@ public final class RamSection implements LiveSection {
         for (RamRegion region : ram.regions()) {
             dirty.add(new PageBitmap(region.pages()));
             loaded.add(new PageBitmap(region.pages()));
+            sinceResume.add(new PageBitmap(region.pages()));
         }
         bulkPagesLeft = ram.size() >>> PageBitmap.PAGE_SHIFT;
     }
@@ -89,24 +101,78 @@ public final class RamSection implements LiveSection {
     @Override
     public void setup(SectionOutput out) throws IOException {
         // A new attempt after a failed or cancelled one starts from nothing: no dirty pages, no counts.
-        dirty.forEach(PageBitmap::clearAll);
-        dirtyPages = 0;
         dataPages = 0;
         zeroPages = 0;
         harvests = 0;
         lastHarvestPages = 0;
-        scanRegion = 0;
-        scanPage = 0;
         tracker.start();
-        bulkRegion = 0;
-        bulkPage = 0;
-        bulkPagesLeft = ram.size() >>> PageBitmap.PAGE_SHIFT;
+        restartBulk();
         RamLayout layout = ram.layout();
         out.writeInt(layout.ranges().size());
         for (RamLayout.Range range : layout.ranges()) {
             out.writeLong(range.gpa());
             out.writeLong(range.size());
         }
+    }
+
+    /** The bulk pass starts at the first page again; harvested dirty pages are dropped (the pass covers them). */
+    private void restartBulk() {
+        dirty.forEach(PageBitmap::clearAll);
+        dirtyPages = 0;
+        scanRegion = 0;
+        scanPage = 0;
+        bulkRegion = 0;
+        bulkPage = 0;
+        bulkPagesLeft = ram.size() >>> PageBitmap.PAGE_SHIFT;
+    }
+
+    /**
+     * Destination, asked what it holds after a break: this RAM's layout, the RAM part of the
+     * RESUME payload ({@code int} ranges, then {@code long gpa, long size} each, as in START).
+     * From here on {@link #verify} requires every page to arrive again.
+     *
+     * @return the RAM part
+     */
+    public byte[] resumeHeld() {
+        sinceResume.forEach(PageBitmap::clearAll);
+        resumed = true;
+        List<RamLayout.Range> ranges = ram.layout().ranges();
+        ByteBuffer part = ByteBuffer.allocate(Integer.BYTES + ranges.size() * 2 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        part.putInt(ranges.size());
+        ranges.forEach(range -> part.putLong(range.gpa()).putLong(range.size()));
+        return part.array();
+    }
+
+    /**
+     * Source: reads the RAM part of a RESUME payload from {@code held} (advancing it) and checks
+     * the destination's RAM is this one's. Changes nothing.
+     *
+     * @param held the RESUME payload, at the RAM part
+     * @throws MigrationException one line if the part is cut short or names another layout
+     */
+    public void checkResume(ByteBuffer held) throws MigrationException {
+        ByteBuffer in = held.order(ByteOrder.LITTLE_ENDIAN);
+        RamLayout layout;
+        try {
+            layout = readLayout(in.getInt(), in::getLong);
+        } catch (BufferUnderflowException e) {
+            throw new MigrationException(Phase.ITERATE, "RESUME refused: the RAM part is truncated");
+        } catch (IOException e) {
+            throw new MigrationException(Phase.ITERATE, "RESUME refused: " + e.getMessage());
+        }
+        if (!layout.equals(ram.layout())) {
+            throw new MigrationException(Phase.ITERATE, "RESUME refused: the destination's RAM is " + layout.ranges()
+                    + ", this VM's " + ram.layout().ranges());
+        }
+    }
+
+    /**
+     * Source, resuming on a new link: every page is sent again, since a page sent on the broken link
+     * may have been lost in flight after an older copy arrived. The tracker keeps what the guest
+     * dirties from here on; pages harvested before are covered by the new pass.
+     */
+    public void resendAll() {
+        restartBulk();
     }
 
     @Override
@@ -141,6 +207,22 @@ public final class RamSection implements LiveSection {
         harvest();
         while (sendDirtyRun(out) > 0) {
             // every run harvested before the pause goes out
+        }
+    }
+
+    /** Destination: after a resume, every page must have arrived again (the source resends all of RAM). */
+    @Override
+    public void verify() throws IOException {
+        if (!resumed) {
+            return;
+        }
+        long missing = 0;
+        for (PageBitmap pages : sinceResume) {
+            missing += pages.pages() - pages.count();
+        }
+        if (missing > 0) {
+            throw new MigrationException(Phase.VERIFY, missing + " of " + (ram.size() >>> PageBitmap.PAGE_SHIFT)
+                    + " RAM pages were not sent again after the resume");
         }
     }
 
@@ -268,7 +350,7 @@ public final class RamSection implements LiveSection {
     @Override
     public void load(FrameKind kind, SectionInput in, int version) throws IOException {
         if (kind == FrameKind.START) {
-            RamLayout source = readLayout(in);
+            RamLayout source = readLayout(in.readInt(), in::readLong);
             if (!source.equals(ram.layout())) {
                 throw new MigrationException(Phase.LOAD,
                         "RAM layout differs: source " + source.ranges() + ", destination " + ram.layout().ranges());
@@ -280,14 +362,19 @@ public final class RamSection implements LiveSection {
         }
     }
 
-    private static RamLayout readLayout(SectionInput in) throws IOException {
-        int count = in.readInt();
+    /** Reads the next long of a layout (from a frame or a RESUME payload). */
+    @FunctionalInterface
+    private interface LongReader {
+        long read() throws IOException;
+    }
+
+    private static RamLayout readLayout(int count, LongReader longs) throws IOException {
         if (count < 1 || count > MAX_RANGES) {
             throw new MigrationException(Phase.LOAD, "RAM layout with " + count + " ranges");
         }
         List<RamLayout.Range> ranges = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ranges.add(new RamLayout.Range(in.readLong(), in.readLong()));
+            ranges.add(new RamLayout.Range(longs.read(), longs.read()));
         }
         return new RamLayout(ranges);
     }
@@ -310,6 +397,9 @@ public final class RamSection implements LiveSection {
         long first = (gpa - region.gpa()) >>> PageBitmap.PAGE_SHIFT;
         MemorySegment target = region.host().asSlice(gpa - region.gpa(), bytes);
         PageBitmap written = loaded.get(region.index());
+        if (resumed) {
+            sinceResume.get(region.index()).mark(first, count);
+        }
         if (kind == DATA) {
             MemorySegment.copy(in.read(bytes), 0, target, 0, bytes);
             written.mark(first, count);

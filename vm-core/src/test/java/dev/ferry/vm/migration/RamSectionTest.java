@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.IncomingResume;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
+import dev.ferry.savevm.OutgoingResume;
 import dev.ferry.savevm.Pausable;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.ConfigCheck;
@@ -22,15 +24,23 @@ import dev.ferry.vm.memory.GuestRam;
 import dev.ferry.vm.memory.PageBitmap;
 import dev.ferry.vm.memory.RamRegion;
 import dev.ferry.vm.state.MachineConfig;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +56,17 @@ class RamSectionTest {
 
     private static final long LOW = 24L << 20;
     private static final long HIGH = 8L << 20;
+
+    /** A VM that writes nothing. */
+    private static final Pausable IDLE = new Pausable() {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+    };
 
     private final Arena arena = Arena.ofShared();
     private final VcpuThrottle throttle = new VcpuThrottle(new RunGate());
@@ -145,6 +166,18 @@ class RamSectionTest {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A filled source RAM and a fresh destination RAM, each with its section. */
+    private record Sides(GuestRam source, GuestRam destination, RamSection sending, RamSection receiving) {
+    }
+
+    private Sides sides() {
+        GuestRam source = ram();
+        GuestRam destination = ram();
+        fillSome(source);
+        return new Sides(source, destination, new RamSection(source, dmaTracker(source), throttle),
+                new RamSection(destination, dmaTracker(destination), throttle));
     }
 
     private static void fillSome(GuestRam ram) {
@@ -248,16 +281,7 @@ class RamSectionTest {
         assertEquals(0, sending.stats().dirtyPages(), "a cancelled attempt's dirty pages are dropped");
 
         // Nothing writes now: the next attempt sends every page exactly once, and counts only that.
-        Pausable idle = new Pausable() {
-            @Override
-            public void pause() {
-            }
-
-            @Override
-            public void resume() {
-            }
-        };
-        MigrationDriver next = migrate(sending, idle, config, MigrationOptions.defaults());
+        MigrationDriver next = migrate(sending, IDLE, config, MigrationOptions.defaults());
         assertInstanceOf(MigrationState.Completed.class, next.await(Duration.ofSeconds(60)));
         RamStats stats = sending.stats();
         assertEquals(stats.totalPages(), stats.dataPages() + stats.zeroPages(), "counts of this attempt only: " + stats);
@@ -265,7 +289,7 @@ class RamSectionTest {
 
     /** Starts a migration of {@code sending} into fresh RAM received on another thread. */
     private MigrationDriver migrate(RamSection sending, Pausable vm, MachineConfig config, MigrationOptions options)
-            throws java.io.IOException {
+            throws IOException {
         GuestRam destination = ram();
         RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
         Pipe stream = Pipe.open();
@@ -280,6 +304,225 @@ class RamSectionTest {
         });
         return MigrationDriver.start(new SectionRegistry().register(sending), vm, config,
                 MigrationChannel.of(back.source(), stream.sink()), options);
+    }
+
+    /**
+     * The link breaks while RAM is being copied and the VMM keeps writing: the source pauses with
+     * tracking on, the destination keeps what it loaded and waits; on a new link the source sends
+     * every page again and both memories end identical.
+     */
+    @Test
+    void aResumedLinkSendsAllOfRamAgainAndEndsWithIdenticalMemory() throws Exception {
+        Sides sides = sides();
+        GuestRam source = sides.source();
+        GuestRam destination = sides.destination();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
+        DmaWriter writer = new DmaWriter(source);
+        try (Resumable run = new Resumable(sending, receiving, writer, payload -> {
+            sending.checkResume(payload);
+            sending.resendAll();
+        })) {
+            RamStats before = run.cutAfter(2048);
+            assertFalse(writer.paused, "the VM runs on while the migration is paused");
+            run.resume();
+            MigrationState end = run.driver.await(Duration.ofSeconds(60));
+            writer.stop();
+            assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+            run.incoming.get(10, TimeUnit.SECONDS);
+            RamStats after = sending.stats();
+            long resent = after.dataPages() + after.zeroPages() - before.dataPages() - before.zeroPages();
+            assertTrue(resent >= after.totalPages(), "every page sent again after the resume: " + resent + " of " + after.totalPages());
+            for (int i = 0; i < 2; i++) {
+                MemorySegment a = source.regions().get(i).host();
+                MemorySegment b = destination.regions().get(i).host();
+                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+            }
+        }
+    }
+
+    /**
+     * A source that resumes without sending RAM again (it goes on from where its passes were, as a
+     * disks-only resumer would) is refused by the destination before the VM could start: a page lost
+     * in flight would go unnoticed otherwise.
+     */
+    @Test
+    void aResumeThatDoesNotSendRamAgainIsRefused() throws Exception {
+        Sides sides = sides();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
+        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume)) {
+            run.cutAfter(2048);
+            run.resume();
+            assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(60)));
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> run.incoming.get(10, TimeUnit.SECONDS));
+            assertTrue(refused.getCause().getMessage().matches(".*section 'ram'.* failed verification: [0-9]+ of "
+                    + (LOW + HIGH) / 4096 + " RAM pages were not sent again after the resume"), refused.getCause().getMessage());
+        }
+    }
+
+    /**
+     * A destination whose resume is not possible for this migration (without a storage copy, the
+     * monitor's) does not offer to wait: a break fails both sides, as without resume.
+     */
+    @Test
+    void aDestinationThatCannotResumeDoesNotWait() throws Exception {
+        Sides sides = sides();
+        RamSection sending = sides.sending();
+        RamSection receiving = sides.receiving();
+        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume, false)) {
+            run.cut(2048);
+            assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(30)));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> run.incoming.get(10, TimeUnit.SECONDS));
+            String reason = failed.getCause().getMessage();
+            assertTrue(reason.contains("stream ended") || reason.contains("stream truncated"), reason); // the cut, not a wait
+        }
+    }
+
+    /** The RAM part of a RESUME payload: cut short, or naming other RAM, is refused in one line; the right one passes. */
+    @Test
+    void theRamPartOfAResumeIsChecked() throws Exception {
+        RamSection sending = new RamSection(ram(), dmaTracker(ram()), throttle);
+        byte[] held = new RamSection(ram(), dmaTracker(ram()), throttle).resumeHeld();
+        sending.checkResume(ByteBuffer.wrap(held));
+        MigrationException cut = assertThrows(MigrationException.class,
+                () -> sending.checkResume(ByteBuffer.wrap(Arrays.copyOf(held, held.length - 1))));
+        assertTrue(cut.getMessage().endsWith("RESUME refused: the RAM part is truncated"), cut.getMessage());
+        GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
+        byte[] other = new RamSection(smaller, dmaTracker(smaller), throttle).resumeHeld();
+        MigrationException lie = assertThrows(MigrationException.class, () -> sending.checkResume(ByteBuffer.wrap(other)));
+        assertTrue(lie.getMessage().contains("RESUME refused: the destination's RAM is [Range[gpa=0, size=" + LOW + "]]"), lie.getMessage());
+        byte[] noRanges = new byte[Integer.BYTES];
+        MigrationException empty = assertThrows(MigrationException.class, () -> sending.checkResume(ByteBuffer.wrap(noRanges)));
+        assertTrue(empty.getMessage().endsWith("RESUME refused: RAM layout with 0 ranges"), empty.getMessage());
+    }
+
+    /**
+     * A RAM migration over links the test can break: the stream passes a relay whose cut the source
+     * sees as a broken pipe and the destination as a stream cut short; the destination waits for
+     * the next link with what it loaded, the source with {@code resumer}.
+     */
+    private final class Resumable implements AutoCloseable {
+        private final RamSection sending;
+        private final BlockingQueue<MigrationChannel> destinationLinks =
+                new LinkedBlockingQueue<>();
+        private final MigrationDriver driver;
+        private final CompletableFuture<Void> incoming;
+        private Relay relay;
+
+        Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer) throws IOException {
+            this(sending, receiving, vm, resumer, true);
+        }
+
+        Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer, boolean possible)
+                throws IOException {
+            this.sending = sending;
+            MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
+            MigrationChannel first = link();
+            IncomingResume waiting = new IncomingResume() {
+                @Override
+                public boolean possible() {
+                    return possible;
+                }
+
+                @Override
+                public byte[] held() {
+                    return receiving.resumeHeld();
+                }
+
+                @Override
+                public MigrationChannel reconnect(String reason) throws IOException {
+                    try {
+                        return destinationLinks.take();
+                    } catch (InterruptedException e) {
+                        throw new InterruptedIOException("no next link");
+                    }
+                }
+            };
+            MigrationChannel firstDestination = destinationLinks.remove();
+            incoming = CompletableFuture.runAsync(() -> {
+                try {
+                    IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
+                            ConfigCheck.sameAs(config), firstDestination, Optional.of(waiting));
+                } catch (MigrationException e) {
+                    throw new CompletionException(e);
+                }
+            }, task -> Thread.ofPlatform().daemon().start(task));
+            driver = MigrationDriver.start(new SectionRegistry().register(sending), vm, () -> config, first,
+                    MigrationOptions.defaults().withMaxBandwidth(16L << 20), Optional.of(resumer), state -> { });
+        }
+
+        /** A new link: the source's end returned, the destination's queued for its reconnect. */
+        private MigrationChannel link() throws IOException {
+            relay = new Relay();
+            destinationLinks.add(MigrationChannel.of(relay.toDestination.source(), relay.back.sink()));
+            return MigrationChannel.of(relay.back.source(), relay.fromSource.sink());
+        }
+
+        /** Breaks the link once {@code pages} data pages were sent. */
+        void cut(long pages) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sending.stats().dataPages() < pages) {
+                assertTrue(System.nanoTime() < deadline, "the copy never sent " + pages + " pages");
+                Thread.sleep(1);
+            }
+            relay.cut();
+        }
+
+        /** Breaks the link once {@code pages} data pages were sent; waits for the pause; the source's figures then. */
+        RamStats cutAfter(long pages) throws Exception {
+            cut(pages);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(driver.state() instanceof MigrationState.PrecopyPaused)) {
+                assertTrue(System.nanoTime() < deadline, "the source never paused: " + driver.state());
+                Thread.sleep(1);
+            }
+            return sending.stats();
+        }
+
+        void resume() throws IOException {
+            driver.resume(link());
+        }
+
+        @Override
+        public void close() {
+            if (!driver.state().isFinal()) {
+                driver.cancel();
+            }
+        }
+    }
+
+    /** One link: the source's stream through a relay thread to the destination, the return path direct. */
+    private static final class Relay {
+        final Pipe fromSource = Pipe.open();
+        final Pipe toDestination = Pipe.open();
+        final Pipe back = Pipe.open();
+
+        Relay() throws IOException {
+            Thread.ofPlatform().daemon().start(this::pump);
+        }
+
+        private void pump() {
+            ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+            try {
+                while (fromSource.source().read(buffer) >= 0) {
+                    buffer.flip();
+                    while (buffer.hasRemaining()) {
+                        toDestination.sink().write(buffer);
+                    }
+                    buffer.clear();
+                }
+            } catch (IOException e) {
+                // cut
+            }
+        }
+
+        /** The source's writes fail (broken pipe); the destination reads what passed, then a stream cut short. */
+        void cut() throws IOException {
+            fromSource.source().close();
+            toDestination.sink().close();
+        }
     }
 
     @Test
