@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the linked {@code bin/ferry} of the runtime image the way a user does: no JVM flags. */
@@ -34,13 +35,25 @@ final class FerryImage {
 
     /** As {@link #run}, the launcher started through {@code wrapper} (e.g. setpriv to another user). */
     static Result runAs(List<String> wrapper, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return run(wrapper, Map.of(), timeoutSeconds, args);
+    }
+
+    /** As {@link #run}, with {@code env} added to the launcher's environment (e.g. JDK_JAVA_OPTIONS). */
+    static Result runWith(Map<String, String> env, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return run(List.of(), env, timeoutSeconds, args);
+    }
+
+    private static Result run(List<String> wrapper, Map<String, String> env, long timeoutSeconds, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(wrapper);
         command.add(launcher().toString());
         command.addAll(List.of(args));
         Path out = Files.createTempFile("ferry-out", ".txt");
         Path err = Files.createTempFile("ferry-err", ".txt");
         try {
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(env);
+            Process process = builder
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

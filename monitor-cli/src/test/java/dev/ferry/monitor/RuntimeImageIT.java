@@ -3,8 +3,10 @@ package dev.ferry.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +19,26 @@ class RuntimeImageIT {
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().startsWith("ferry "), result.stdout());
         assertEquals("", result.stderr(), "the launcher should carry every JVM flag it needs");
+    }
+
+    /**
+     * Each role starts from its own AOT cache. bin/ferry runs without one silently when the JVM
+     * rejects it (a stale cache would only show as a slower migration): -XX:AOTMode=on makes the
+     * JVM stop instead, and its log names the cache it opened.
+     */
+    @Test
+    void eachRoleStartsFromItsAotCache(@TempDir Path dir) throws Exception {
+        assertOpensAotCache(dir, "source.aot", "--version");
+        assertOpensAotCache(dir, "destination.aot", "run", "--incoming", "defer", "--help");
+    }
+
+    private static void assertOpensAotCache(Path dir, String cache, String... args) throws Exception {
+        Path log = dir.resolve(cache + ".log");
+        FerryImage.Result result = FerryImage.runWith(
+                Map.of("JDK_JAVA_OPTIONS", "-XX:AOTMode=on -Xlog:aot=info:file=" + log), 60, args);
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(Files.readString(log).lines().anyMatch(l -> l.contains("Opened AOT cache") && l.contains("/lib/" + cache)),
+                "the JVM did not open lib/" + cache + ":\n" + Files.readString(log));
     }
 
     @Test
