@@ -16,6 +16,10 @@ public final class RecordDiff {
     /**
      * The first difference between {@code source} and {@code destination} as a one-line message
      * ("config field disks[1].sizeBytes differs: source 1048576, destination 2097152"), or empty.
+     *
+     * @param source the source's record
+     * @param destination the destination's record of the same type
+     * @return the first difference, or empty when the two are equal
      */
     public static Optional<String> firstDifference(Record source, Record destination) {
         return compare("", source, destination);

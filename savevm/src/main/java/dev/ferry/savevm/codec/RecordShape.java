@@ -24,12 +24,22 @@ public final class RecordShape {
         }
     };
 
-    /** The shape hash the codec writes before a record of {@code type}. */
+    /**
+     * The shape hash the codec writes before a record of {@code type}.
+     *
+     * @param type a record type
+     * @return the hash of its canonical description
+     */
     public static int hash(Class<?> type) {
         return HASHES.get(type);
     }
 
-    /** The canonical description, e.g. {@code {a:int,b:List<{x:long}>}}. */
+    /**
+     * The canonical description, e.g. {@code {a:int,b:List<{x:long}>}}.
+     *
+     * @param type a record type or a component's type
+     * @return its description
+     */
     public static String describe(Type type) {
         Class<?> raw = StateCodec.rawClass(type);
         if (raw.isRecord()) {

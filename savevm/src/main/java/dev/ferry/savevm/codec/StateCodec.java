@@ -44,7 +44,12 @@ public final class StateCodec {
     private StateCodec() {
     }
 
-    /** Encodes {@code value}, shape hash first. */
+    /**
+     * Encodes {@code value}, shape hash first.
+     *
+     * @param value the record to encode
+     * @return its bytes
+     */
     public static byte[] encode(Record value) {
         Writer writer = new Writer();
         writer.buffer.putInt(RecordShape.hash(value.getClass()));
@@ -55,6 +60,11 @@ public final class StateCodec {
     /**
      * Decodes a {@code type} from all of {@code bytes}.
      *
+     * @param <R> the record type
+     * @param type the record class
+     * @param bytes the encoded record, all of it
+     * @param phase the phase a refusal names
+     * @return the record
      * @throws MigrationException in {@code phase} if the shape differs, bytes are missing or left over, or a value is invalid
      */
     public static <R extends Record> R decode(Class<R> type, ByteBuffer bytes, Phase phase) throws MigrationException {
@@ -90,6 +100,8 @@ public final class StateCodec {
      * encode or decode would do (components, generic types, accessors, constructor, shape hash).
      * A migration calls it for its state sections before the pause, where that first encode
      * happens, and which it would otherwise lengthen by tens of milliseconds.
+     *
+     * @param type a record type (or a List or Optional of one)
      */
     public static void prepare(Type type) {
         Class<?> raw = rawClass(type);
