@@ -3,9 +3,7 @@ package dev.ferry.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.SecretKey;
 
 /**
  * The reading half of a TLS migration stream after its handshake: {@link SealedRecords} back into
@@ -17,16 +15,12 @@ final class RecordOpener {
 
     private final MigrationUri uri;
     private final MigrationChannel plain;
-    private final RecordKeys keys;
-    private final RecordKeys.Direction direction;
-    private final Cipher cipher;
+    private final RecordCipher cipher;
     /** Ciphertext received and not yet opened (read mode); room for two records. Direct: see {@link SealedRecords}. */
     private final ByteBuffer net = ByteBuffer.allocateDirect(2 * (SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG));
     /** Plaintext opened and not yet returned (read mode). */
     private final ByteBuffer opened = ByteBuffer.allocateDirect(SealedRecords.MAX_PAYLOAD).flip();
     private final byte[] header = new byte[SealedRecords.HEADER];
-    private SecretKey key;
-    private long sequence;
     private String refusal;
 
     /** Reads records from {@code plain}, starting with {@code received}: bytes the handshake read past its end. */
@@ -34,9 +28,7 @@ final class RecordOpener {
             throws GeneralSecurityException {
         this.uri = plain.uri();
         this.plain = plain;
-        this.keys = keys;
-        this.direction = direction;
-        this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        this.cipher = new RecordCipher(keys, direction, Cipher.DECRYPT_MODE);
         net.put(received).flip();
     }
 
@@ -62,30 +54,20 @@ final class RecordOpener {
         }
         int length = net.getInt(net.position());
         if (length < 1 || length > SealedRecords.MAX_PAYLOAD) {
-            throw refuse("TLS record " + sequence + " claims " + Integer.toUnsignedString(length)
+            throw refuse("TLS record " + cipher.sequence() + " claims " + Integer.toUnsignedString(length)
                     + " bytes (1 to " + SealedRecords.MAX_PAYLOAD + " allowed): the stream was altered on the way");
         }
         if (!receive(SealedRecords.HEADER + length + SealedRecords.TAG)) {
             return false;
         }
         int start = net.position();
-        if (sequence % SealedRecords.RECORDS_PER_KEY == 0) {
-            key = keys.key(direction, sequence / SealedRecords.RECORDS_PER_KEY);
-        }
-        try {
-            cipher.init(Cipher.DECRYPT_MODE, key, SealedRecords.nonce(sequence));
-            net.get(start, header);
-            cipher.updateAAD(header);
-            cipher.doFinal(net.slice(start + SealedRecords.HEADER, length + SealedRecords.TAG), opened.clear());
-            opened.flip();
-        } catch (AEADBadTagException e) {
+        net.get(start, header);
+        if (!cipher.open(header, net.slice(start + SealedRecords.HEADER, length + SealedRecords.TAG), opened.clear())) {
             opened.limit(0);
-            throw refuse("TLS record " + sequence + " failed its integrity check: the stream was altered, replayed or reordered on the way");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM refused record " + sequence + ": " + e.getMessage(), e);
+            throw refuse("TLS record " + cipher.sequence() + " failed its integrity check: the stream was altered, replayed or reordered on the way");
         }
+        opened.flip();
         net.position(start + SealedRecords.HEADER + length + SealedRecords.TAG);
-        sequence++;
         return true;
     }
 

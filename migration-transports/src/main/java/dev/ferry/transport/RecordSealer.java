@@ -4,28 +4,21 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
-import javax.crypto.SecretKey;
 
 /** The writing half of a TLS migration stream after its handshake: plaintext into {@link SealedRecords}. */
 final class RecordSealer {
 
     private final MigrationChannel plain;
-    private final RecordKeys keys;
-    private final RecordKeys.Direction direction;
-    private final Cipher cipher;
+    private final RecordCipher cipher;
     /** One record as it goes out: header, ciphertext, tag. Direct, as is {@link #staged}: see {@link SealedRecords}. */
     private final ByteBuffer record = ByteBuffer.allocateDirect(SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG);
     /** A direct copy of part of a heap source buffer. */
     private final ByteBuffer staged = ByteBuffer.allocateDirect(SealedRecords.MAX_PAYLOAD);
     private final byte[] header = new byte[SealedRecords.HEADER];
-    private SecretKey key;
-    private long sequence;
 
     RecordSealer(MigrationChannel plain, RecordKeys keys, RecordKeys.Direction direction) throws GeneralSecurityException {
         this.plain = plain;
-        this.keys = keys;
-        this.direction = direction;
-        this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        this.cipher = new RecordCipher(keys, direction, Cipher.ENCRYPT_MODE);
     }
 
     /** Seals and sends all of {@code src}, a record per {@link SealedRecords#MAX_PAYLOAD} bytes. */
@@ -41,18 +34,7 @@ final class RecordSealer {
 
     /** Fills {@link #record} (read mode) with {@code payload} sealed. */
     private void seal(ByteBuffer payload, int length) throws IOException {
-        if (sequence % SealedRecords.RECORDS_PER_KEY == 0) {
-            key = keys.key(direction, sequence / SealedRecords.RECORDS_PER_KEY);
-        }
         ByteBuffer.wrap(header).putInt(0, length);
-        record.clear().put(header);
-        try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, SealedRecords.nonce(sequence));
-            cipher.updateAAD(header);
-            cipher.doFinal(payload, record);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM refused record " + sequence + ": " + e.getMessage(), e);
-        }
-        sequence++;
+        cipher.seal(header, payload, record.clear().put(header));
     }
 }
