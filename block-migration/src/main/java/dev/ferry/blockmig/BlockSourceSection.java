@@ -174,6 +174,14 @@ public final class BlockSourceSection implements LiveSection {
     }
 
     @Override
+    public void copyHeld() {
+        DiskMigration running = migration;
+        if (running != null) {
+            running.copyHeld();
+        }
+    }
+
+    @Override
     public void complete(SectionOutput out) throws IOException {
         long started = System.nanoTime();
         migration.complete(BlockWire.sink(out));

@@ -250,6 +250,11 @@ public final class DiskMigration implements AutoCloseable {
         return transferred - sentBefore;
     }
 
+    /** The link is down and nothing is copied: the guest writes unthrottled until {@link #notConverging} again. */
+    public void copyHeld() {
+        throttle.lift();
+    }
+
     /**
      * Lets every throttled writer go, now and from now on: call right before the guest pauses,
      * so the pause does not wait out a throttle delay.

@@ -22,7 +22,7 @@ final class WriteThrottle {
 
     /**
      * Throttles at least as hard as the driver's {@code level}-th stall asks: level 1 is 20%,
-     * each level one step more, up to 99%. Never lowers the throttle.
+     * each level one step more, up to 99%. Never lowers the throttle ({@link #lift} does).
      */
     void raiseTo(int level) {
         int wanted = Math.clamp(level, 0, LEVELS.length - 1);
@@ -45,7 +45,8 @@ final class WriteThrottle {
         }
         long deadline = System.nanoTime() + (long) (bytes / sendBytesPerNano * p / (100 - p));
         synchronized (this) {
-            for (long left = deadline - System.nanoTime(); left > 0 && !released; left = deadline - System.nanoTime()) {
+            for (long left = deadline - System.nanoTime(); left > 0 && !released && step > 0;
+                    left = deadline - System.nanoTime()) {
                 try {
                     wait(left / 1_000_000, (int) (left % 1_000_000));
                 } catch (InterruptedException e) {
@@ -54,6 +55,12 @@ final class WriteThrottle {
                 }
             }
         }
+    }
+
+    /** Back to level 0 until {@link #raiseTo} again, and lets a delayed writer go: the copy is on hold. */
+    synchronized void lift() {
+        step = 0;
+        notifyAll();
     }
 
     /** Lets every writer go, now and from now on: the copy is over. */

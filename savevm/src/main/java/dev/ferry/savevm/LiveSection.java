@@ -74,11 +74,20 @@ public non-sealed interface LiveSection extends Section {
      * Source: the driver saw pending bytes not shrinking over another stall window, the
      * {@code level}-th so far (1, 2, ...); a section that can slow the guest down (throttle vCPUs,
      * delay disk writes) should do so more as the level grows. The level never falls during a
-     * migration; {@link #cleanup} ends any throttling.
+     * migration; {@link #cleanup} ends any throttling, {@link #copyHeld} lifts it while the link is down.
      *
      * @param level the stall count so far, 1 or more, never falling
      */
     default void notConverging(int level) {
+    }
+
+    /**
+     * Source: the link broke and the copy waits for a resume, during which nothing is copied, so
+     * the guest must not stay slowed down for it: a section lifts any throttle
+     * {@link #notConverging} put on. When the copy runs again the driver gives the level reached
+     * so far once more.
+     */
+    default void copyHeld() {
     }
 
     /**

@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param transferredBytes all bytes written to the channel
  * @param remainingBytes the sum of the live sections' last pending estimates
  * @param throughput bytes per second the channel took over the last measuring window
- * @param dirtyRate bytes per second the live sections' pending grew by, beside what was sent
+ * @param dirtyRate bytes per second the live sections' pending grew by, beside what was sent, over the last
+ *     stall window (judged on exact figures: the dirty log harvested)
  * @param iterations passes over the live sections so far
  * @param expectedDowntime the pause if it switched now: the remaining bytes, plus what the destination
  *     does not have in hand yet (in flight, not read back, not flushed), at the measured bandwidth,

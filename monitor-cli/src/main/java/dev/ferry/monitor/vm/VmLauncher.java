@@ -168,7 +168,8 @@ public final class VmLauncher {
         MigrationListener listener = Transports.listen(MigrationUri.parse(uri), options.tls());
         registered.add(listener);
         session.incomingPaused(reason, uri);
-        System.err.println("ferry: precopy-paused (" + reason + "): disks kept, waiting on " + uri + " for the source's migrate -r");
+        System.err.println("ferry: precopy-paused (" + reason + "): what arrived so far is kept, waiting on " + uri
+                + " for the source's migrate -r");
         MigrationChannel channel = Channels.incoming(listener.uri(), listener.accept(FOREVER));
         session.listening("");
         return channel;

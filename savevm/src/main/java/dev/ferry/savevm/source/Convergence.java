@@ -22,10 +22,16 @@ final class Convergence {
     private boolean lastStalled;
     private int level;
     private String reason = "";
+    private long dirtyRate;
 
     Convergence(Duration window, int maxWindows) {
         this.windowNanos = window.toNanos();
         this.maxWindows = maxWindows;
+    }
+
+    /** Whether the next {@link #observe} at {@code now} starts or ends a window, so wants exact figures. */
+    boolean due(long now) {
+        return windowStart < 0 || now - windowStart >= windowNanos;
     }
 
     /**
@@ -44,9 +50,10 @@ final class Convergence {
         long dirtied = carried - (startPending - pending);
         boolean stalled = pending > 0 && 2 * dirtied >= carried;
         boolean rose = stalled && lastStalled;
+        double seconds = (now - windowStart) / 1e9;
+        dirtyRate = (long) (Math.max(0, dirtied) / seconds);
         if (rose) {
             level++;
-            double seconds = (now - windowStart) / 1e9;
             reason = String.format("the guest dirtied %s/s while %s/s was sent", rate(dirtied, seconds), rate(carried, seconds));
         }
         lastStalled = stalled;
@@ -68,6 +75,11 @@ final class Convergence {
 
     private static String rate(long bytes, double seconds) {
         return String.format("%.1f MB", Math.max(0, bytes) / seconds / 1e6);
+    }
+
+    /** Bytes per second the guest dirtied over the last window (pending's growth beside what was sent). */
+    long dirtyRate() {
+        return dirtyRate;
     }
 
     int level() {

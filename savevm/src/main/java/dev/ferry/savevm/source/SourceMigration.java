@@ -68,7 +68,6 @@ public final class SourceMigration implements Runnable {
      * migrate_cancel ends the wait at once.
      */
     private static final Duration CONFIG_ANSWER_TIMEOUT = Duration.ofMinutes(10);
-    private static final long SAMPLE_NANOS = 100_000_000L;
     private static final long MIN_BUDGET = 64 << 10;
     private static final long MAX_BUDGET = 64 << 20;
     /**
@@ -115,6 +114,8 @@ public final class SourceMigration implements Runnable {
     private ReturnPathReader returnReader;
     /** The destination said it sends PROGRESS reports (on every link of this migration). */
     private boolean reportsProgress;
+    /** Precopy-paused: the sections lifted their throttle until the copy runs again. */
+    private boolean throttleLifted;
     /** Since when the rest fits but the destination is behind, or -1. */
     private long drainSince = -1;
     /** The destination answered with NACK (or the return path failed while we waited for it). */
@@ -129,10 +130,6 @@ public final class SourceMigration implements Runnable {
     private String downtimeNote = "";
     private Duration expectedDowntime = Duration.ZERO;
     private int iterations;
-    private long dirtyRate;
-    private long sampleNanos = startNanos;
-    private long samplePending = -1;
-    private long sampleSent;
 
     public SourceMigration(List<LiveSection> live, List<StateSection<?>> states, Pausable vm, ConfigSource config,
                            MigrationChannel channel, MigrationOptions options, Optional<OutgoingResume> resumer,
@@ -353,6 +350,8 @@ public final class SourceMigration implements Runnable {
     private void awaitResume(String reason) throws IOException {
         LOG.warn("the migration link broke during the live copy ({}): precopy-paused, the VM runs on; resume with migrate -r",
                 reason);
+        throttleLifted = true;
+        live.forEach(LiveSection::copyHeld);
         while (true) {
             dropLink();
             changeState(new MigrationState.PrecopyPaused(reason));
@@ -367,6 +366,7 @@ public final class SourceMigration implements Runnable {
             try {
                 new Relink(writer, replies, resumer.orElseThrow(), this::closeChannel).run(headerPayload());
                 LOG.info("migration resumed");
+                restoreThrottle();
                 startReturnReader(base);
                 drainSince = -1;
                 convergence.forgetWindow();
@@ -377,6 +377,16 @@ public final class SourceMigration implements Runnable {
                 reason = message(e);
                 LOG.warn("resume failed: {}", reason);
             }
+        }
+    }
+
+    /** The copy runs again: a guest that was throttled before the break is throttled as much again. */
+    private void restoreThrottle() {
+        throttleLifted = false;
+        int level = convergence.level();
+        if (options.autoConverge() && level > 0) {
+            LOG.info("throttle level {} again, as before the break", level);
+            live.forEach(section -> section.notConverging(level));
         }
     }
 
@@ -403,9 +413,10 @@ public final class SourceMigration implements Runnable {
             checkCancel();
             checkReturnPath();
             long now = System.nanoTime();
-            long total = estimatePending();
+            // A stall window is judged on exact figures: RAM's estimate learns of dirtied pages only
+            // when a pass ends and harvests them, which may be many windows apart on a slow link.
+            long total = convergence.due(now) ? exactPending() : estimatePending();
             long lag = destinationLag();
-            sample(now, total);
             if (convergence.observe(now, total, meter.totalBytes())) {
                 int level = convergence.level();
                 if (options.autoConverge()) {
@@ -480,19 +491,6 @@ public final class SourceMigration implements Runnable {
     }
 
     /** Dirty rate: how fast pending grows, beside what was sent, over at least 100 ms. */
-    private void sample(long now, long total) {
-        long sent = meter.totalBytes();
-        if (samplePending >= 0 && now - sampleNanos >= SAMPLE_NANOS) {
-            long grown = total - samplePending + (sent - sampleSent);
-            dirtyRate = Math.max(0, (long) (grown * 1e9 / (now - sampleNanos)));
-        }
-        if (samplePending < 0 || now - sampleNanos >= SAMPLE_NANOS) {
-            sampleNanos = now;
-            samplePending = total;
-            sampleSent = sent;
-        }
-    }
-
     /** The copy's measured speed, capped by the limit; 0 until the sections sent data. */
     private long effectiveBandwidth() {
         return Math.min(pipeline.rate(), maxBandwidth);
@@ -831,6 +829,9 @@ public final class SourceMigration implements Runnable {
         if (convergence.level() == 0) {
             return "";
         }
+        if (throttleLifted) {
+            return "lifted while precopy-paused; level " + convergence.level() + " again once the copy resumes";
+        }
         return options.autoConverge() ? convergence.reason() : "auto-converge off; " + convergence.reason();
     }
 
@@ -844,8 +845,8 @@ public final class SourceMigration implements Runnable {
             remaining += pending[i];
         }
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
-                meter.totalBytes(), remaining, throughput(now), dirtyRate, iterations,
+                meter.totalBytes(), remaining, throughput(now), convergence.dirtyRate(), iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                options.autoConverge() ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
+                options.autoConverge() && !throttleLifted ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
     }
 }

@@ -48,6 +48,18 @@ class ConvergenceTest {
     }
 
     @Test
+    void aWindowIsDueAtItsStartAndEndAndGivesTheDirtyRate() {
+        Convergence convergence = new Convergence(Duration.ofSeconds(1), 0);
+        assertTrue(convergence.due(0), "the first figure starts a window");
+        convergence.observe(0, 64 * MB, 0);
+        assertFalse(convergence.due(SECOND - 1));
+        assertTrue(convergence.due(SECOND));
+        convergence.observe(2 * SECOND, 60 * MB, 10 * MB); // 10 MB sent, pending 4 MB lower: 6 MB dirtied
+        assertEquals(3 * MB, convergence.dirtyRate());
+        assertFalse(convergence.due(2 * SECOND));
+    }
+
+    @Test
     void stallsWithAConvergingWindowBetweenThemDoNotRaiseTheLevel() {
         Convergence convergence = new Convergence(Duration.ofSeconds(1), 0);
         long pending = 64 * MB;

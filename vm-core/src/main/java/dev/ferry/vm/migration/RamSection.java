@@ -243,6 +243,11 @@ public final class RamSection implements LiveSection {
         throttle.setLevel(level);
     }
 
+    @Override
+    public void copyHeld() {
+        throttle.setLevel(0);
+    }
+
     /**
      * Progress so far; safe to call from any thread.
      *

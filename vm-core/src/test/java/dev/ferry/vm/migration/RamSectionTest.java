@@ -13,6 +13,7 @@ import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationOptions;
 import dev.ferry.savevm.MigrationState;
+import dev.ferry.savevm.MigrationStats;
 import dev.ferry.savevm.OutgoingResume;
 import dev.ferry.savevm.Pausable;
 import dev.ferry.savevm.SectionRegistry;
@@ -371,12 +372,52 @@ class RamSectionTest {
         Sides sides = sides();
         RamSection sending = sides.sending();
         RamSection receiving = sides.receiving();
-        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume, false)) {
+        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume, false,
+                MigrationOptions.defaults().withMaxBandwidth(16L << 20))) {
             run.cut(2048);
             assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(30)));
             ExecutionException failed = assertThrows(ExecutionException.class, () -> run.incoming.get(10, TimeUnit.SECONDS));
             String reason = failed.getCause().getMessage();
             assertTrue(reason.contains("stream ended") || reason.contains("stream truncated"), reason); // the cut, not a wait
+        }
+    }
+
+    /**
+     * A guest throttled because its writes outran a slow link runs free while that link is down
+     * (nothing is copied then), and is throttled as before once the copy resumes.
+     */
+    @Test
+    void theThrottleIsLiftedWhilePrecopyPausedAndBackAfterTheResume() throws Exception {
+        Sides sides = sides();
+        RamSection sending = sides.sending();
+        DmaWriter writer = new DmaWriter(sides.source());
+        // 4 MiB/s: the bulk pass takes 8 s, then the writer's ~8 MB/s of pages outruns the link.
+        MigrationOptions slow = MigrationOptions.defaults().withMaxBandwidth(4L << 20)
+                .withStallWindow(Duration.ofMillis(100), 0);
+        try (Resumable run = new Resumable(sending, sides.receiving(), writer, payload -> {
+            sending.checkResume(payload);
+            sending.resendAll();
+        }, true, slow)) {
+            awaitThrottle(sending, run.driver, "before the break");
+            run.cutNow();
+            assertEquals(0, sending.stats().throttlePercent(), "throttled while precopy-paused");
+            MigrationStats paused = run.driver.stats();
+            assertEquals(0, paused.throttleLevel());
+            assertTrue(paused.throttleReason().startsWith("lifted while precopy-paused; level "), paused.throttleReason());
+            run.resume();
+            awaitThrottle(sending, run.driver, "after the resume");
+            run.driver.setMaxBandwidth(Long.MAX_VALUE); // the writer's pages now fit the link
+            MigrationState end = run.driver.await(Duration.ofSeconds(60));
+            writer.stop();
+            assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+        }
+    }
+
+    private static void awaitThrottle(RamSection sending, MigrationDriver driver, String when) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (sending.stats().throttlePercent() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the guest was never throttled " + when + ": " + driver.stats());
+            Thread.sleep(1);
         }
     }
 
@@ -412,11 +453,11 @@ class RamSectionTest {
         private Relay relay;
 
         Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer) throws IOException {
-            this(sending, receiving, vm, resumer, true);
+            this(sending, receiving, vm, resumer, true, MigrationOptions.defaults().withMaxBandwidth(16L << 20));
         }
 
-        Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer, boolean possible)
-                throws IOException {
+        Resumable(RamSection sending, RamSection receiving, Pausable vm, OutgoingResume resumer, boolean possible,
+                  MigrationOptions options) throws IOException {
             this.sending = sending;
             MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
             MigrationChannel first = link();
@@ -450,7 +491,7 @@ class RamSectionTest {
                 }
             }, task -> Thread.ofPlatform().daemon().start(task));
             driver = MigrationDriver.start(new SectionRegistry().register(sending), vm, () -> config, first,
-                    MigrationOptions.defaults().withMaxBandwidth(16L << 20), Optional.of(resumer), state -> { });
+                    options, Optional.of(resumer), state -> { });
         }
 
         /** A new link: the source's end returned, the destination's queued for its reconnect. */
@@ -473,6 +514,16 @@ class RamSectionTest {
         /** Breaks the link once {@code pages} data pages were sent; waits for the pause; the source's figures then. */
         RamStats cutAfter(long pages) throws Exception {
             cut(pages);
+            return awaitPaused();
+        }
+
+        /** Breaks the link now; waits for the pause; the source's figures then. */
+        RamStats cutNow() throws Exception {
+            relay.cut();
+            return awaitPaused();
+        }
+
+        private RamStats awaitPaused() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!(driver.state() instanceof MigrationState.PrecopyPaused)) {
                 assertTrue(System.nanoTime() < deadline, "the source never paused: " + driver.state());
