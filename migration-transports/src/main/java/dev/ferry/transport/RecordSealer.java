@@ -21,14 +21,20 @@ final class RecordSealer {
         this.cipher = new RecordCipher(keys, direction, Cipher.ENCRYPT_MODE);
     }
 
-    /** Seals and sends all of {@code src}, a record per {@link SealedRecords#MAX_PAYLOAD} bytes. */
+    /**
+     * Seals and sends all of {@code src}, a record per {@link SealedRecords#MAX_PAYLOAD} bytes, the
+     * short one first: a reader takes a frame's header and then its body, and the body's full
+     * records then open straight into the reader's buffer ({@link RecordOpener}).
+     */
     void write(ByteBuffer src) throws IOException {
+        int first = src.remaining() % SealedRecords.MAX_PAYLOAD;
+        int length = first == 0 ? SealedRecords.MAX_PAYLOAD : first;
         while (src.hasRemaining()) {
-            int length = Math.min(src.remaining(), SealedRecords.MAX_PAYLOAD);
             ByteBuffer payload = src.isDirect() ? src.slice(src.position(), length) : staged.clear().put(0, src, src.position(), length).limit(length);
             seal(payload, length);
             src.position(src.position() + length);
             plain.write(record.flip());
+            length = SealedRecords.MAX_PAYLOAD;
         }
     }
 
