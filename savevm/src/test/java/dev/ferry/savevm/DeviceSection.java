@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /** A state section for tests: saves a fixed {@link DeviceSection.State}, records what it loads and when it rehearsed. */
 final class DeviceSection implements StateSection<DeviceSection.State> {
@@ -40,11 +41,26 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
     private final String verifyFailure;
     private State loaded;
     private final List<Long> rehearsals = new CopyOnWriteArrayList<>();
+    /** Released, the rehearsal ends at once; held, it ends only when a test lets it go. */
+    private volatile CountDownLatch rehearsalHold = new CountDownLatch(0);
+    private volatile RuntimeException rehearsalFailure;
 
     DeviceSection(int version, State saved, String verifyFailure) {
         this.id = new SectionId("device", 0, version);
         this.saved = saved;
         this.verifyFailure = verifyFailure;
+    }
+
+    /** From now on the rehearsal waits for {@link #endRehearsal} (as a slow one in a nested KVM takes seconds). */
+    DeviceSection holdingRehearsal() {
+        rehearsalHold = new CountDownLatch(1);
+        return this;
+    }
+
+    /** Lets a held rehearsal end, failing with {@code failure} if not null. */
+    void endRehearsal(RuntimeException failure) {
+        rehearsalFailure = failure;
+        rehearsalHold.countDown();
     }
 
     @Override
@@ -64,6 +80,14 @@ final class DeviceSection implements StateSection<DeviceSection.State> {
 
     @Override
     public void rehearse() {
+        try {
+            rehearsalHold.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (rehearsalFailure != null) {
+            throw rehearsalFailure;
+        }
         rehearsals.add(System.nanoTime());
     }
 

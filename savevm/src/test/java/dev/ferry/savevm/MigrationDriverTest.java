@@ -124,7 +124,7 @@ class MigrationDriverTest {
         }
     }
 
-    /** A state section warms its save path once, in the setup, while the VM still runs. */
+    /** A state section warms its save path once, while the VM still runs. */
     @Test
     void stateSectionsRehearseOnceBeforeThePause() throws Exception {
         Link link = Link.open();
@@ -134,6 +134,48 @@ class MigrationDriverTest {
             List<Long> rehearsals = source.device.rehearsals();
             assertEquals(1, rehearsals.size(), "rehearsals");
             assertTrue(rehearsals.getFirst() < source.vm.pausedAt(), "rehearsed while the VM ran");
+        }
+    }
+
+    /**
+     * The rehearsal runs beside the copy: a slow one holds the pause (the copy goes on, the VM
+     * runs) until it ends, and only then does the VM pause, with its save path warmed.
+     */
+    @Test
+    void aSlowRehearsalHoldsThePauseNotTheCopy() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 64 << 10, false)) {
+            source.device.holdingRehearsal();
+            Destination destination = new Destination(256, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (driver.stats().transferredBytes() < 256 * 4096 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(driver.stats().transferredBytes() >= 256 * 4096, "the copy went on: " + driver.stats());
+            Thread.sleep(500); // the rest fit long ago
+            assertFalse(source.vm.paused(), "paused before the rehearsal ended");
+            assertInstanceOf(MigrationState.Active.class, driver.state());
+            long released = System.nanoTime();
+            source.device.endRehearsal(null);
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            assertTrue(source.vm.pausedAt() > released, "paused after the rehearsal ended");
+        }
+    }
+
+    /** A rehearsal that fails (the pause's save would fail the same way) fails the migration with its reason, the VM unpaused. */
+    @Test
+    void aFailedRehearsalFailsTheMigration() throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            source.device.holdingRehearsal();
+            Destination destination = new Destination(256, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            source.device.endRehearsal(new IllegalStateException("no state here"));
+            MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(30)));
+            assertTrue(failed.reason().contains("rehearsal failed") && failed.reason().contains("no state here"), failed.reason());
+            assertFalse(source.vm.paused(), "the VM runs on");
+            destination.failure();
         }
     }
 

@@ -276,6 +276,9 @@ public final class StreamLoader<C extends Record> {
                 default -> throw new MigrationException(Phase.LOAD, frame.describe() + ": not allowed in the section stream");
             }
             applied = reader.bytesRead();
+            if (replies != null) {
+                replies.nudge();
+            }
         }
     }
 

@@ -76,6 +76,8 @@ public final class SourceMigration implements Runnable {
      * (2 ms) keeps in view anyway.
      */
     static final long CAUGHT_UP_BYTES = 256 << 10;
+    /** How long one check waits for the state sections' rehearsal before the copy goes on. */
+    private static final long REHEARSAL_WAIT_MILLIS = 100;
 
     private final List<LiveSection> live;
     private final List<StateSection<?>> states;
@@ -120,6 +122,9 @@ public final class SourceMigration implements Runnable {
     private long drainSince = -1;
     /** The destination answered with NACK (or the return path failed while we waited for it). */
     private boolean replyFailed;
+    /** Warms the state sections' save paths from the start; the pause waits for it. */
+    private StateWarmUp warmUp;
+    private long rehearsalWaitNanos;
     private int setUp;
     private boolean paused;
     private final long startNanos = System.nanoTime();
@@ -251,6 +256,7 @@ public final class SourceMigration implements Runnable {
     }
 
     private void migrate() throws IOException {
+        warmUp = StateWarmUp.start(states);
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
         writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
         long configSent = System.nanoTime();
@@ -272,14 +278,14 @@ public final class SourceMigration implements Runnable {
             live.get(i).setup(outputs[i]);
             outputs[i].finish(false);
         }
-        rehearseStates();
         setupNanos = System.nanoTime() - startNanos;
         enter(Phase.ITERATE, new MigrationState.Active());
         copyLive(destinationWaits);
         // Where a short migration's time goes: the fixed steps before any data, then the copy.
-        LOG.debug("before the pause: config built and sent {} ms, destination's answer {} ms, setup {} ms, live copy {} ms",
+        LOG.debug("before the pause: config built and sent {} ms, destination's answer {} ms, setup {} ms, live copy {} ms"
+                        + " (of which waiting for the state sections' rehearsal {} ms)",
                 millis(configSent - startNanos), millis(configAnswered - configSent), millis(setupNanos - (configAnswered - startNanos)),
-                millis(System.nanoTime() - startNanos - setupNanos));
+                millis(System.nanoTime() - startNanos - setupNanos), millis(rehearsalWaitNanos));
 
         phase = Phase.DOWNTIME;
         checkCancel();
@@ -443,7 +449,7 @@ public final class SourceMigration implements Runnable {
                 // The rest fits but the destination is behind: pausing now would make the guest
                 // wait for it. Go on sending what is pending (or wait for its next report).
                 LOG.trace("destination {} bytes behind", lag);
-            } else if (switchPoint.observe(now, sum() + lag, fits)) {
+            } else if (switchPoint.observe(now, sum() + lag, fits) && rehearsed()) {
                 expectedDowntime = downtime(sum() + lag, bandwidth).plus(fixed);
                 LOG.debug("pausing: {}; destination {} bytes behind; expected downtime {} ms at {} B/s and {} ms round trip",
                         switchPoint.describe(now, sum() + lag), lag, expectedDowntime.toMillis(), bandwidth, fixed.toMillis());
@@ -574,14 +580,19 @@ public final class SourceMigration implements Runnable {
         return Math.clamp(bandwidth / 10, MIN_BUDGET, MAX_BUDGET);
     }
 
-    /** Warms the state sections' save paths, which run once and cold inside the downtime otherwise. */
-    private void rehearseStates() {
-        long started = System.nanoTime();
-        for (StateSection<?> section : states) {
-            StateCodec.prepare(section.stateType());
-            section.rehearse();
+    /**
+     * Whether the state sections' rehearsal has ended, so that the VM may pause; if not, waits up
+     * to {@value #REHEARSAL_WAIT_MILLIS} ms for it and answers no all the same: the guest dirtied
+     * pages meanwhile, which the copy sends before the rest is judged again.
+     */
+    private boolean rehearsed() throws MigrationException {
+        if (warmUp.await(0)) {
+            return true;
         }
-        LOG.debug("state sections rehearsed in {} ms", millis(System.nanoTime() - started));
+        long started = System.nanoTime();
+        warmUp.await(REHEARSAL_WAIT_MILLIS);
+        rehearsalWaitNanos += System.nanoTime() - started;
+        return false;
     }
 
     private void writeFull(FrameWriter writer, int index, StateSection<?> section) throws IOException {
