@@ -525,7 +525,9 @@ class RamSectionTest {
 
         private RamStats awaitPaused() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!(driver.state() instanceof MigrationState.PrecopyPaused)) {
+            // The published figures, not only the state: the driver sets its state just before it
+            // publishes the figures that go with it.
+            while (!(driver.stats().state() instanceof MigrationState.PrecopyPaused)) {
                 assertTrue(System.nanoTime() < deadline, "the source never paused: " + driver.state());
                 Thread.sleep(1);
             }
