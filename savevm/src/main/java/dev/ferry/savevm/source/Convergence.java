@@ -43,7 +43,7 @@ final class Convergence {
             restart(now, pending, sent);
             return false;
         }
-        if (now - windowStart < windowNanos) {
+        if (!due(now)) {
             return false;
         }
         long carried = sent - startSent;

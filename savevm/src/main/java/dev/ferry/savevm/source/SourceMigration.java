@@ -116,8 +116,6 @@ public final class SourceMigration implements Runnable {
     private ReturnPathReader returnReader;
     /** The destination said it sends PROGRESS reports (on every link of this migration). */
     private boolean reportsProgress;
-    /** Precopy-paused: the sections lifted their throttle until the copy runs again. */
-    private boolean throttleLifted;
     /** Since when the rest fits but the destination is behind, or -1. */
     private long drainSince = -1;
     /** The destination answered with NACK (or the return path failed while we waited for it). */
@@ -356,7 +354,6 @@ public final class SourceMigration implements Runnable {
     private void awaitResume(String reason) throws IOException {
         LOG.warn("the migration link broke during the live copy ({}): precopy-paused, the VM runs on; resume with migrate -r",
                 reason);
-        throttleLifted = true;
         live.forEach(LiveSection::copyHeld);
         while (true) {
             dropLink();
@@ -388,7 +385,6 @@ public final class SourceMigration implements Runnable {
 
     /** The copy runs again: a guest that was throttled before the break is throttled as much again. */
     private void restoreThrottle() {
-        throttleLifted = false;
         int level = convergence.level();
         if (options.autoConverge() && level > 0) {
             LOG.info("throttle level {} again, as before the break", level);
@@ -421,7 +417,8 @@ public final class SourceMigration implements Runnable {
             long now = System.nanoTime();
             // A stall window is judged on exact figures: RAM's estimate learns of dirtied pages only
             // when a pass ends and harvests them, which may be many windows apart on a slow link.
-            long total = convergence.due(now) ? exactPending() : estimatePending();
+            boolean exact = convergence.due(now);
+            long total = exact ? exactPending() : estimatePending();
             long lag = destinationLag();
             if (convergence.observe(now, total, meter.totalBytes())) {
                 int level = convergence.level();
@@ -444,7 +441,7 @@ public final class SourceMigration implements Runnable {
             }
             noteLimit(fixed);
             publish();
-            boolean fits = fits(total + lag, bandwidth, fixed) && fits(exactPending() + lag, bandwidth, fixed);
+            boolean fits = fits(total + lag, bandwidth, fixed) && (exact || fits(exactPending() + lag, bandwidth, fixed));
             if (waitForDestination(now, fits, lag)) {
                 // The rest fits but the destination is behind: pausing now would make the guest
                 // wait for it. Go on sending what is pending (or wait for its next report).
@@ -836,11 +833,16 @@ public final class SourceMigration implements Runnable {
         return now > startNanos ? (long) (meter.totalBytes() * 1e9 / (now - startNanos)) : 0;
     }
 
+    /** Precopy-paused or recovering: the sections lifted their throttle until the copy runs again. */
+    private boolean throttleLifted() {
+        return state instanceof MigrationState.PrecopyPaused || state instanceof MigrationState.PrecopyRecover;
+    }
+
     private String throttleReason() {
         if (convergence.level() == 0) {
             return "";
         }
-        if (throttleLifted) {
+        if (throttleLifted()) {
             return "lifted while precopy-paused; level " + convergence.level() + " again once the copy resumes";
         }
         return options.autoConverge() ? convergence.reason() : "auto-converge off; " + convergence.reason();
@@ -858,6 +860,6 @@ public final class SourceMigration implements Runnable {
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, throughput(now), convergence.dirtyRate(), iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                options.autoConverge() && !throttleLifted ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
+                options.autoConverge() && !throttleLifted() ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
     }
 }
