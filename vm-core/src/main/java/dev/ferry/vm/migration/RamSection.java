@@ -107,12 +107,7 @@ public final class RamSection implements LiveSection {
         lastHarvestPages = 0;
         tracker.start();
         restartBulk();
-        RamLayout layout = ram.layout();
-        out.writeInt(layout.ranges().size());
-        for (RamLayout.Range range : layout.ranges()) {
-            out.writeLong(range.gpa());
-            out.writeLong(range.size());
-        }
+        out.write(encodedLayout());
     }
 
     /** The bulk pass starts at the first page again; harvested dirty pages are dropped (the pass covers them). */
@@ -136,6 +131,11 @@ public final class RamSection implements LiveSection {
     public byte[] resumeHeld() {
         sinceResume.forEach(PageBitmap::clearAll);
         resumed = true;
+        return encodedLayout();
+    }
+
+    /** This RAM's layout as START and RESUME carry it: {@code int} ranges, then {@code long gpa, long size} each. */
+    private byte[] encodedLayout() {
         List<RamLayout.Range> ranges = ram.layout().ranges();
         ByteBuffer part = ByteBuffer.allocate(Integer.BYTES + ranges.size() * 2 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         part.putInt(ranges.size());
