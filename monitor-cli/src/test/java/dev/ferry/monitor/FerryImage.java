@@ -35,18 +35,23 @@ final class FerryImage {
 
     /** As {@link #run}, the launcher started through {@code wrapper} (e.g. setpriv to another user). */
     static Result runAs(List<String> wrapper, long timeoutSeconds, String... args) throws IOException, InterruptedException {
-        return run(wrapper, Map.of(), timeoutSeconds, args);
+        return run(wrapper, launcher(), Map.of(), timeoutSeconds, args);
     }
 
     /** As {@link #run}, with {@code env} added to the launcher's environment (e.g. JDK_JAVA_OPTIONS). */
     static Result runWith(Map<String, String> env, long timeoutSeconds, String... args) throws IOException, InterruptedException {
-        return run(List.of(), env, timeoutSeconds, args);
+        return run(List.of(), launcher(), env, timeoutSeconds, args);
     }
 
-    private static Result run(List<String> wrapper, Map<String, String> env, long timeoutSeconds, String... args)
-            throws IOException, InterruptedException {
+    /** As {@link #run}, started by another path to the launcher (e.g. a symbolic link on the PATH). */
+    static Result runThrough(Path launcherPath, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return run(List.of(), launcherPath, Map.of(), timeoutSeconds, args);
+    }
+
+    private static Result run(List<String> wrapper, Path launcher, Map<String, String> env, long timeoutSeconds,
+            String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(wrapper);
-        command.add(launcher().toString());
+        command.add(launcher.toString());
         command.addAll(List.of(args));
         Path out = Files.createTempFile("ferry-out", ".txt");
         Path err = Files.createTempFile("ferry-err", ".txt");

@@ -41,6 +41,16 @@ class RuntimeImageIT {
                 "the JVM did not open lib/" + cache + ":\n" + Files.readString(log));
     }
 
+    /** Installed as a symbolic link on the PATH (ln -s /opt/ferry/bin/ferry /usr/local/bin), it still finds its JVM and caches. */
+    @Test
+    void aSymbolicLinkToTheLauncherRunsTheImage(@TempDir Path dir) throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("ferry"), FerryImage.launcher());
+        FerryImage.Result result = FerryImage.runThrough(link, 60, "--version");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().startsWith("ferry "), result.stdout());
+        assertEquals("", result.stderr());
+    }
+
     @Test
     void unknownCommandIsOneClearErrorAndNonZero() throws Exception {
         FerryImage.Result result = FerryImage.run(60, "no-such-command");
