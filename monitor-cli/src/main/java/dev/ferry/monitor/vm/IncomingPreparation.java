@@ -1,8 +1,9 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.BackingIdentity;
-import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.blockmig.DiskSpec;
 import dev.ferry.savevm.Joins;
+import dev.ferry.savevm.WireRecords;
 import dev.ferry.vm.StateRehearsal;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.block.BlockImages;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What a destination does while it waits for its source, so that it answers the source's
  * configuration sooner: it links libc's file calls (in a fresh JVM the first image opened builds
- * their stubs, ~40 ms of CPU), builds the configuration's record codec (~25 ms), and reads, or
- * computes, the identity of each backing file that an incremental copy will check
+ * their stubs, ~40 ms of CPU), builds the record codec of the configuration (~25 ms) and of the
+ * disks' setup record ({@link WireRecords}), and reads, or computes, the identity of each backing
+ * file that an incremental copy will check
  * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
  * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
  * check after the configuration takes them only if BASE is unchanged. For a KVM machine it also
@@ -54,7 +56,7 @@ final class IncomingPreparation {
 
     private void prepare(List<DriveSpec> drives) {
         BlockImages.linkNativeCalls();
-        IncomingMigration.prepare(VmConfig.class);
+        WireRecords.prepare(VmConfig.class, DiskSpec.class);
         for (DriveSpec drive : drives) {
             if (drive.backing().isEmpty() || Files.exists(drive.path())) {
                 continue;
