@@ -64,7 +64,12 @@ final class BackingDigestCache {
     }
 
     private final Duration settled;
-    private final Map<List<FileVersion>, BackingIdentity> identities = new ConcurrentHashMap<>();
+    /**
+     * Keyed by the chain's header text (what the sidecar is checked against): a String's equals and
+     * hashCode are ready in a fresh JVM, where a record's are bootstrapped on first use (about ten
+     * classes spun, inside the migration on both sides).
+     */
+    private final Map<String, BackingIdentity> identities = new ConcurrentHashMap<>();
 
     /** @param settled how long before a hash the chain's files must have last changed for it to be kept on disk */
     BackingDigestCache(Duration settled) {
@@ -73,25 +78,26 @@ final class BackingDigestCache {
 
     BackingIdentity identity(BlockDevice backing) throws IOException {
         List<FileVersion> key = versions(backing);
-        BackingIdentity known = identities.get(key);
+        String header = header(key);
+        BackingIdentity known = identities.get(header);
         if (known != null) {
             return known;
         }
         SidecarFile sidecar = SidecarFile.beside(backing.path(), SUFFIX);
-        Optional<BackingIdentity> stored = read(sidecar, key);
+        Optional<BackingIdentity> stored = read(sidecar, header);
         if (stored.isPresent()) {
             LOG.info("backing file {}: identity from {} (unchanged since it was hashed)", backing.path(), sidecar.path());
-            identities.put(key, stored.get());
+            identities.put(header, stored.get());
             return stored.get();
         }
         Instant started = Instant.now();
         BackingIdentity computed = BackingIdentity.compute(backing);
         LOG.info("backing file {}: {} bytes hashed in {} ms on {} threads", backing.path(), computed.size(),
                 Duration.between(started, Instant.now()).toMillis(), BackingIdentity.HASH_THREADS);
-        if (key.equals(versions(backing))) {
-            identities.put(key, computed);
+        if (header.equals(header(versions(backing)))) {
+            identities.put(header, computed);
             if (keptFrom(key).isBefore(started)) {
-                write(sidecar, key, computed);
+                write(sidecar, header, computed);
             }
         }
         return computed;
@@ -124,11 +130,10 @@ final class BackingDigestCache {
         return text.toString();
     }
 
-    /** The stored identity if the sidecar holds one for exactly this key and parses whole. */
-    private static Optional<BackingIdentity> read(SidecarFile sidecar, List<FileVersion> key) {
+    /** The stored identity if the sidecar holds one for exactly this key ({@code header}) and parses whole. */
+    private static Optional<BackingIdentity> read(SidecarFile sidecar, String header) {
         try {
             Optional<String> text = sidecar.read();
-            String header = header(key);
             if (text.isEmpty() || !text.get().startsWith(header)) {
                 return Optional.empty();
             }
@@ -151,8 +156,8 @@ final class BackingDigestCache {
         return line.length() == 2 * ContentHash.BYTES && line.chars().allMatch(c -> Character.digit(c, 16) >= 0);
     }
 
-    private static void write(SidecarFile sidecar, List<FileVersion> key, BackingIdentity identity) {
-        StringBuilder text = new StringBuilder(header(key));
+    private static void write(SidecarFile sidecar, String header, BackingIdentity identity) {
+        StringBuilder text = new StringBuilder(header);
         text.append(identity.size()).append('\n').append(identity.regionSize()).append('\n');
         identity.xxh3Regions().forEach(region -> text.append(region).append('\n'));
         text.append(END).append('\n');

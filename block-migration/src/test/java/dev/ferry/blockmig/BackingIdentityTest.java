@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,6 +96,40 @@ class BackingIdentityTest {
                     () -> first.requireSame(again, "vdb", base.toString()));
             assertEquals("drive vdb: backing file " + base + " differs from the source's in bytes 0..1048575"
                     + " (1 of 4 regions of 1048576 bytes differ)", e.getMessage());
+        }
+    }
+
+    /**
+     * The in-memory cache's key is the chain's text (inode, size, mtime, ctime, path): one cache
+     * hashes again after a byte written with its mtime put back (ctime moved), and again after the
+     * file was replaced by another of the same size and mtime (a new inode), and never serves the
+     * identity of an earlier content.
+     */
+    @Test
+    void oneCacheHashesAgainWhenOnlyTheCtimeOrTheInodeMoved() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("kept.raw"), 2 * Images.MIB, 9);
+        BackingDigestCache cache = new BackingDigestCache(Duration.ofDays(1));
+        BackingIdentity first;
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            first = cache.identity(device);
+            assertSame(first, cache.identity(device), "unchanged: from memory");
+        }
+        FileTime mtime = Files.getLastModifiedTime(base);
+        Thread.sleep(50); // past the file system's timestamp tick
+        flip(base, 4096);
+        Files.setLastModifiedTime(base, mtime);
+        BackingIdentity flipped;
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            flipped = cache.identity(device);
+            assertThrows(BlockMigrationException.class, () -> first.requireSame(flipped, "vdb", base.toString()));
+        }
+        Path replacement = Files.copy(base, dir.resolve("replacement.raw"));
+        flip(replacement, 8192);
+        Files.setLastModifiedTime(replacement, mtime);
+        Files.move(replacement, base, StandardCopyOption.REPLACE_EXISTING);
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            BackingIdentity replaced = cache.identity(device);
+            assertThrows(BlockMigrationException.class, () -> flipped.requireSame(replaced, "vdb", base.toString()));
         }
     }
 

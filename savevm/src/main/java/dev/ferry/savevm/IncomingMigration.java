@@ -1,6 +1,5 @@
 package dev.ferry.savevm;
 
-import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.destination.StreamLoader;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,16 +14,6 @@ import java.util.Optional;
 public final class IncomingMigration {
 
     private IncomingMigration() {
-    }
-
-    /**
-     * Does now the reflective work the first decode of {@code configType} would do (its record
-     * codec), so that a destination calling it while it waits for its source answers sooner.
-     *
-     * @param configType the configuration record the source will send
-     */
-    public static void prepare(Class<? extends Record> configType) {
-        StateCodec.prepare(configType);
     }
 
     /**

@@ -1,0 +1,37 @@
+package dev.ferry.monitor.vm;
+
+import dev.ferry.blockmig.DiskSpec;
+import dev.ferry.savevm.WireRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a running VM does once, in the background, so that a later {@code migrate} starts sooner:
+ * it builds the record codec of the configuration and of the disks' setup record ({@link
+ * WireRecords}), which the migration thread would otherwise build cold before the first data byte
+ * (the destination does the same while it waits, see {@link IncomingPreparation}). It runs at the
+ * lowest priority and nothing waits for it: a migration that comes first builds what it needs
+ * itself, and a failure here is the migration's to report.
+ */
+final class OutgoingPreparation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingPreparation.class);
+
+    private OutgoingPreparation() {
+    }
+
+    /** Starts preparing on a daemon thread of its own. */
+    static Thread start() {
+        return Thread.ofPlatform().name("outgoing-preparation").daemon().priority(Thread.MIN_PRIORITY)
+                .start(OutgoingPreparation::prepare);
+    }
+
+    private static void prepare() {
+        try {
+            WireRecords.prepare(VmConfig.class, DiskSpec.class);
+        } catch (RuntimeException e) {
+            // Left for the migration: its own first encode meets the same type and reports it.
+            LOG.debug("wire records not prepared ({})", e.getMessage());
+        }
+    }
+}
