@@ -14,17 +14,21 @@ import javax.crypto.SecretKey;
  */
 final class RecordCipher {
 
-    private final RecordKeys keys;
-    private final RecordKeys.Direction direction;
+    /** The key of each epoch of one direction's records. */
+    @FunctionalInterface
+    interface Keys {
+        SecretKey key(long epoch) throws IOException;
+    }
+
+    private final Keys keys;
     private final int mode;
     private final Cipher cipher;
     private SecretKey key;
     private long sequence;
 
     /** @param mode {@link Cipher#ENCRYPT_MODE} to seal, {@link Cipher#DECRYPT_MODE} to open */
-    RecordCipher(RecordKeys keys, RecordKeys.Direction direction, int mode) throws GeneralSecurityException {
+    RecordCipher(Keys keys, int mode) throws GeneralSecurityException {
         this.keys = keys;
-        this.direction = direction;
         this.mode = mode;
         this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
     }
@@ -48,7 +52,7 @@ final class RecordCipher {
 
     private boolean next(byte[] header, ByteBuffer in, ByteBuffer out) throws IOException {
         if (sequence % SealedRecords.RECORDS_PER_KEY == 0) {
-            key = keys.key(direction, sequence / SealedRecords.RECORDS_PER_KEY);
+            key = keys.key(sequence / SealedRecords.RECORDS_PER_KEY);
         }
         try {
             cipher.init(mode, key, SealedRecords.nonce(sequence));

@@ -42,6 +42,11 @@ final class RecordKeys {
         return new RecordKeys(extended, session.getCipherSuite().contains("AES_256") ? 32 : 16);
     }
 
+    /** One direction's keys, as its {@link RecordCipher} asks for them. */
+    RecordCipher.Keys of(Direction direction) {
+        return epoch -> key(direction, epoch);
+    }
+
     /** The key for records {@code epoch * RECORDS_PER_KEY} and on, one way. */
     SecretKey key(Direction direction, long epoch) throws SSLKeyException {
         byte[] context = ByteBuffer.allocate(Byte.BYTES + Long.BYTES).put((byte) direction.ordinal()).putLong(epoch).array();

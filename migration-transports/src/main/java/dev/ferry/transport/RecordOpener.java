@@ -35,7 +35,7 @@ final class RecordOpener {
             throws GeneralSecurityException {
         this.uri = plain.uri();
         this.plain = plain;
-        this.cipher = new RecordCipher(keys, direction, Cipher.DECRYPT_MODE);
+        this.cipher = new RecordCipher(keys.of(direction), Cipher.DECRYPT_MODE);
         int record = SealedRecords.HEADER + SealedRecords.MAX_PAYLOAD + SealedRecords.TAG;
         this.net = ByteBuffer.allocateDirect(Math.max(record + SealedRecords.HEADER, received.remaining()));
         net.put(received).flip();

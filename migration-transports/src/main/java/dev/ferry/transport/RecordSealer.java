@@ -18,7 +18,7 @@ final class RecordSealer {
 
     RecordSealer(MigrationChannel plain, RecordKeys keys, RecordKeys.Direction direction) throws GeneralSecurityException {
         this.plain = plain;
-        this.cipher = new RecordCipher(keys, direction, Cipher.ENCRYPT_MODE);
+        this.cipher = new RecordCipher(keys.of(direction), Cipher.ENCRYPT_MODE);
     }
 
     /**

@@ -52,7 +52,8 @@ public final class TlsCredentials {
 
     /**
      * Reads {@code directory}, and {@code authorization} (a file listing allowed source subjects)
-     * when given.
+     * when given. The first load in a process also starts warming the record cipher on a daemon
+     * thread, with a throwaway key, until a TLS stream begins (see {@code CipherWarmUp}).
      *
      * @param directory a folder laid out like QEMU's tls-creds-x509
      * @param authorization a file of allowed source subjects, one distinguished name a line
@@ -72,8 +73,10 @@ public final class TlsCredentials {
             if (serverKeys.isEmpty() && clientKeys.isEmpty()) {
                 throw new IOException(directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem");
             }
-            return new TlsCredentials(directory, serverKeys.map(keys -> context(keys, sourceTrust)),
+            TlsCredentials credentials = new TlsCredentials(directory, serverKeys.map(keys -> context(keys, sourceTrust)),
                     clientKeys.map(keys -> context(keys, trust)));
+            CipherWarmUp.startOnce();
+            return credentials;
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IOException(directory + ": cannot set up TLS: " + e.getMessage(), e);
         }

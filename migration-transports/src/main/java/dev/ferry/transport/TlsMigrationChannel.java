@@ -37,6 +37,7 @@ final class TlsMigrationChannel implements MigrationChannel {
 
     private TlsMigrationChannel(MigrationChannel plain, TlsHandshake handshake, RecordKeys.Direction out, RecordKeys.Direction in)
             throws GeneralSecurityException {
+        CipherWarmUp.streamBegins();
         SSLSession session = handshake.session();
         RecordKeys keys = RecordKeys.of(session);
         this.uri = plain.uri();

@@ -119,6 +119,19 @@ class SealedRecordsTest {
                 received.failure().toString());
     }
 
+    /** The warm-up's cipher runs on its own key: a session's records after it open, and an altered one is refused. */
+    @Test
+    void afterTheCipherWarmUpRecordsOpenAndAnAlteredOneIsRefused() throws Exception {
+        assertEquals(CipherWarmUp.RECORDS, CipherWarmUp.run(CipherWarmUp.RECORDS, () -> false));
+        Received received = send(records -> records);
+        assertArrayEquals(payloads(RECORDS), received.bytes());
+        assertEquals(Optional.empty(), received.failure());
+        assertRefusedAt(3, send(records -> {
+            records.get(3)[SealedRecords.HEADER + PAYLOAD - 1] ^= (byte) 0x80;
+            return records;
+        }));
+    }
+
     @Test
     void eachDirectionAndEachEpochHasItsOwnKey() throws Exception {
         try (MigrationListener listener = Transports.listen(MigrationUri.parse("tcp:127.0.0.1:0"), Optional.of(tls))) {
