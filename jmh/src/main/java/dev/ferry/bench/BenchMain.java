@@ -21,8 +21,15 @@ import java.util.stream.Stream;
  *
  * <pre>
  * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdefq] [--large-disk SIZE] [--profile] [--results DIR]
- *           [--timeout SECONDS] [--qemu PATH]
+ *           [--timeout SECONDS] [--qemu PATH] [--settle SECONDS]
  * </pre>
+ *
+ * Before every run the bench waits {@code --settle} seconds (default {@value #SETTLE_SECONDS}), so
+ * that no run writes into memory the run before freed just now: this machine is a guest whose freed
+ * pages go back to its host within seconds (free page reporting), and a page touched after that
+ * costs a fault in the host. Without the pause the ceiling (a), which starts within a second of the
+ * previous run's delete, wrote into warm pages, while a demo's destination, which writes seconds
+ * after its start (it makes the source disk and starts two VMs first), found them cold.
  *
  * {@code --profile} records every process with JFR into the logs folder ({@code JDK_JAVA_OPTIONS}).
  * Exit status 1 if any run failed, 2 on bad arguments.
@@ -30,6 +37,7 @@ import java.util.stream.Stream;
 public final class BenchMain {
 
     private static final long GIB = 1L << 30;
+    static final int SETTLE_SECONDS = 5;
 
     private BenchMain() {
     }
@@ -85,6 +93,7 @@ public final class BenchMain {
         try {
             for (int run = 1; run <= options.runs(); run++) {
                 for (ScenarioResult result : results) {
+                    Thread.sleep(options.settle().toMillis());
                     runOnce(context, result, run, options.runs());
                 }
             }
@@ -125,7 +134,7 @@ public final class BenchMain {
 
     /** The command line, checked. */
     record Options(Path ferry, int runs, String only, long largeDisk, boolean profile, Path results, Duration timeout,
-                   String qemu) {
+                   String qemu, Duration settle) {
 
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
@@ -136,6 +145,7 @@ public final class BenchMain {
             boolean profile = false;
             Path results = Path.of("bench", "results");
             Duration timeout = Duration.ofMinutes(5);
+            Duration settle = Duration.ofSeconds(SETTLE_SECONDS);
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 switch (arg) {
@@ -148,8 +158,10 @@ public final class BenchMain {
                     case "--results" -> results = Path.of(value(args, ++i, arg));
                     case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
                     case "--qemu" -> qemu = value(args, ++i, arg);
+                    case "--settle" -> settle = Duration.ofSeconds(nonNegative(arg, value(args, ++i, arg)));
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "'; options: --ferry PATH"
-                            + " --runs N --quick --only LETTERS --large-disk SIZE --profile --results DIR --timeout SECONDS --qemu PATH");
+                            + " --runs N --quick --only LETTERS --large-disk SIZE --profile --results DIR --timeout SECONDS --qemu PATH"
+                            + " --settle SECONDS");
                 }
             }
             if (ferry == null || !Files.isExecutable(ferry)) {
@@ -159,7 +171,7 @@ public final class BenchMain {
             if (!only.matches("[a-fq]+")) {
                 throw new IllegalArgumentException("--only takes scenario letters a to f and q, got '" + only + "'");
             }
-            return new Options(ferry, runs, only, largeDisk, profile, results, timeout, qemu);
+            return new Options(ferry, runs, only, largeDisk, profile, results, timeout, qemu, settle);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -170,15 +182,23 @@ public final class BenchMain {
         }
 
         private static int positive(String name, String text) {
+            return atLeast(1, name, text, "a positive whole number");
+        }
+
+        private static int nonNegative(String name, String text) {
+            return atLeast(0, name, text, "a whole number of at least 0");
+        }
+
+        private static int atLeast(int least, String name, String text, String what) {
             try {
                 int n = Integer.parseInt(text.strip());
-                if (n > 0) {
+                if (n >= least) {
                     return n;
                 }
             } catch (NumberFormatException e) {
                 // reported below
             }
-            throw new IllegalArgumentException(name + " must be a positive whole number, got '" + text + "'");
+            throw new IllegalArgumentException(name + " must be " + what + ", got '" + text + "'");
         }
     }
 }

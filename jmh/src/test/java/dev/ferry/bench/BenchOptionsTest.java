@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,8 @@ class BenchOptionsTest {
         assertEquals(3, defaults.runs());
         assertEquals("abcdefq", defaults.only());
         assertEquals(4L << 30, defaults.largeDisk());
+        assertEquals(Duration.ofSeconds(BenchMain.SETTLE_SECONDS), defaults.settle());
+        assertEquals(Duration.ZERO, BenchMain.Options.parse(new String[] {"--ferry", ferry(), "--settle", "0"}, null).settle());
         assertEquals(5, BenchMain.Options.parse(new String[] {"--ferry", ferry()}, "5").runs());
         BenchMain.Options quick = BenchMain.Options.parse(new String[] {"--ferry", ferry(), "--quick", "--only", "ab",
                 "--large-disk", "2G"}, "5");
@@ -43,6 +46,7 @@ class BenchOptionsTest {
         assertMessage("--runs must be a positive whole number, got '0'", "--ferry", ferry, "--runs", "0");
         assertMessage("--only takes scenario letters a to f and q, got 'xz'", "--ferry", ferry, "--only", "xz");
         assertMessage("unknown option '--fast'", "--ferry", ferry, "--fast");
+        assertMessage("--settle must be a whole number of at least 0, got '-1'", "--ferry", ferry, "--settle", "-1");
         assertMessage("--runs needs a value", "--ferry", ferry, "--runs");
         assertMessage("--ferry must name the ferry launcher", "--ferry", dir.resolve("missing").toString());
         IllegalArgumentException env = assertThrows(IllegalArgumentException.class,

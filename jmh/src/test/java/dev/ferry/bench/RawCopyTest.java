@@ -42,7 +42,7 @@ class RawCopyTest {
         PrintStream announce = new PrintStream(new PipedOutputStream(announced), true, StandardCharsets.US_ASCII);
         CompletableFuture<Void> receiver = CompletableFuture.runAsync(() -> {
             try {
-                RawCopy.receive(copy, announce);
+                RawCopy.receive(copy, announce, 1 << 20); // several background syncs while the copy runs
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
