@@ -51,6 +51,30 @@ class RuntimeImageIT {
         assertEquals("", result.stderr());
     }
 
+    /**
+     * The caches are trained where there is no KVM, on {@code ferry demo --machine none}; each still
+     * holds the KVM machine's classes (AotTraining loads every class of Ferry's modules), which a
+     * JVM started from it has loaded before main, from the cache rather than the image's modules.
+     */
+    @Test
+    void eachRolesCacheHoldsTheKvmMachinesClasses(@TempDir Path dir) throws Exception {
+        assertCacheHolds(dir, "source", List.of("dev.ferry.vm.Machine", "dev.ferry.vm.state.MachineConfig"), "--version");
+        assertCacheHolds(dir, "destination", List.of("dev.ferry.vm.Machine", "dev.ferry.vm.StateRehearsal",
+                "dev.ferry.vm.state.CpuSnapshot", "dev.ferry.kvm.Vcpu"), "run", "--incoming", "defer", "--help");
+    }
+
+    private static void assertCacheHolds(Path dir, String role, List<String> classes, String... args) throws Exception {
+        Path log = dir.resolve(role + "-classes.log");
+        FerryImage.Result result = FerryImage.runWith(
+                Map.of("JDK_JAVA_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log), 60, args);
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        List<String> lines = Files.readAllLines(log);
+        for (String name : classes) {
+            assertTrue(lines.stream().anyMatch(l -> l.contains(" " + name + " source: shared objects file")),
+                    "the " + role + " cache does not hold " + name);
+        }
+    }
+
     @Test
     void unknownCommandIsOneClearErrorAndNonZero() throws Exception {
         FerryImage.Result result = FerryImage.run(60, "no-such-command");
