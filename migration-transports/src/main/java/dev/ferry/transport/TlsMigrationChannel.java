@@ -37,7 +37,7 @@ final class TlsMigrationChannel implements MigrationChannel {
 
     private TlsMigrationChannel(MigrationChannel plain, TlsHandshake handshake, RecordKeys.Direction out, RecordKeys.Direction in)
             throws GeneralSecurityException {
-        CipherWarmUp.streamBegins();
+        TlsWarmUp.streamBegins();
         SSLSession session = handshake.session();
         RecordKeys keys = RecordKeys.of(session);
         this.uri = plain.uri();
@@ -50,6 +50,7 @@ final class TlsMigrationChannel implements MigrationChannel {
     /** The source's end: handshakes, then waits for the destination to admit it. Closes {@code plain} on failure. */
     static TlsMigrationChannel client(MigrationChannel plain, TlsCredentials credentials) throws IOException {
         MigrationUri uri = plain.uri();
+        TlsWarmUp.handshakeBegins();
         try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
             long start = System.nanoTime();
             TlsHandshake handshake = new TlsHandshake(plain, credentials.clientEngine(uri));
@@ -70,6 +71,7 @@ final class TlsMigrationChannel implements MigrationChannel {
     /** The destination's end: handshakes (verifying the source's certificate), then admits the source. */
     static TlsMigrationChannel server(MigrationChannel plain, TlsCredentials credentials) throws IOException {
         MigrationUri uri = plain.uri();
+        TlsWarmUp.handshakeBegins();
         try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
             long start = System.nanoTime();
             SSLEngine engine = credentials.serverEngine(uri);
