@@ -62,8 +62,8 @@ public final class TlsCredentials {
     /**
      * Reads {@code directory}, and {@code authorization} (a file listing allowed source subjects)
      * when given. The first load in a process also starts warming TLS on a daemon thread until a
-     * migration's handshake and stream begin: a handshake in memory with these credentials' own keys,
-     * then the record cipher on a throwaway key (see {@code TlsWarmUp}).
+     * migration's stream and handshake begin: the record cipher on a throwaway key, then a handshake
+     * in memory with these credentials' own keys (see {@code TlsWarmUp}).
      *
      * @param directory a folder laid out like QEMU's tls-creds-x509
      * @param authorization a file of allowed source subjects, one distinguished name a line
