@@ -3,13 +3,10 @@ package dev.ferry.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Seals and opens records with {@link RecordCipher} on a throwaway key while a process that holds
@@ -22,11 +19,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The key is random, made here and dropped after: never a session's key, so no nonce the
  * real stream uses is ever used under it, and nothing of the warm-up leaves this class. It stops
- * after {@link #RECORDS} each way, or as soon as a TLS stream begins, so it never competes with a copy.
+ * after {@link #RECORDS} each way, or as soon as a TLS stream begins ({@link TlsWarmUp} runs it), so it
+ * never competes with a copy.
  */
 final class CipherWarmUp {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CipherWarmUp.class);
     /** Records sealed and opened: past C2's thresholds for the calls of each record. */
     static final int RECORDS = 8192;
     /** Payload sizes in turn: a frame's header, a short message, and one long enough for AES-GCM's bulk path. */
@@ -34,31 +31,7 @@ final class CipherWarmUp {
     /** One record in this many is of the stream's full size. */
     private static final int FULL_EVERY = 128;
 
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
-    private static volatile boolean streamBegan;
-
     private CipherWarmUp() {
-    }
-
-    /** Starts the warm-up on its own thread, once per process; nothing if a stream already began. */
-    static void startOnce() {
-        if (streamBegan || !STARTED.compareAndSet(false, true)) {
-            return;
-        }
-        Thread.ofPlatform().daemon().name("tls-cipher-warm-up").start(() -> {
-            long start = System.nanoTime();
-            try {
-                int done = run(RECORDS, () -> streamBegan);
-                LOG.debug("TLS record cipher warmed: {} records each way in {} ms", done, (System.nanoTime() - start) / 1_000_000);
-            } catch (IOException | GeneralSecurityException | RuntimeException e) {
-                LOG.warn("TLS record cipher warm-up failed (the stream is unaffected): {}", e.toString());
-            }
-        });
-    }
-
-    /** A TLS stream begins: the warm-up stops at its next record. */
-    static void streamBegins() {
-        streamBegan = true;
     }
 
     /**

@@ -44,16 +44,26 @@ public final class TlsCredentials {
     private final Path directory;
     private final Optional<SSLContext> server;
     private final Optional<SSLContext> client;
-    private TlsCredentials(Path directory, Optional<SSLContext> server, Optional<SSLContext> client) {
+    /** What the warm-up handshake needs: both identities (one may be missing) and the CA's trust without the authorization list. */
+    private final Optional<Identity> serverKeys;
+    private final Optional<Identity> clientKeys;
+    private final TrustManager[] trust;
+
+    private TlsCredentials(Path directory, Optional<Identity> serverKeys, Optional<Identity> clientKeys, TrustManager[] trust,
+            TrustManager[] sourceTrust) {
         this.directory = directory;
-        this.server = server;
-        this.client = client;
+        this.server = serverKeys.map(keys -> context(keys, sourceTrust));
+        this.client = clientKeys.map(keys -> context(keys, trust));
+        this.serverKeys = serverKeys;
+        this.clientKeys = clientKeys;
+        this.trust = trust;
     }
 
     /**
      * Reads {@code directory}, and {@code authorization} (a file listing allowed source subjects)
-     * when given. The first load in a process also starts warming the record cipher on a daemon
-     * thread, with a throwaway key, until a TLS stream begins (see {@code CipherWarmUp}).
+     * when given. The first load in a process also starts warming TLS on a daemon thread until a
+     * migration's stream and handshake begin: the record cipher on a throwaway key, then a handshake
+     * in memory with these credentials' own keys (see {@code TlsWarmUp}).
      *
      * @param directory a folder laid out like QEMU's tls-creds-x509
      * @param authorization a file of allowed source subjects, one distinguished name a line
@@ -73,9 +83,8 @@ public final class TlsCredentials {
             if (serverKeys.isEmpty() && clientKeys.isEmpty()) {
                 throw new IOException(directory + ": holds neither server-cert.pem/server-key.pem nor client-cert.pem/client-key.pem");
             }
-            TlsCredentials credentials = new TlsCredentials(directory, serverKeys.map(keys -> context(keys, sourceTrust)),
-                    clientKeys.map(keys -> context(keys, trust)));
-            CipherWarmUp.startOnce();
+            TlsCredentials credentials = new TlsCredentials(directory, serverKeys, clientKeys, trust, sourceTrust);
+            TlsWarmUp.startOnce(credentials);
             return credentials;
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IOException(directory + ": cannot set up TLS: " + e.getMessage(), e);
@@ -93,8 +102,12 @@ public final class TlsCredentials {
 
     /** An engine for the destination's end of {@code uri}: it demands and verifies the source's certificate. */
     SSLEngine serverEngine(MigrationUri uri) throws TransportException {
-        SSLEngine engine = server.orElseThrow(() -> new TransportException(uri,
-                "TLS needs " + directory.resolve("server-cert.pem") + " and server-key.pem to receive")).createSSLEngine();
+        return serverEngine(server.orElseThrow(() -> new TransportException(uri,
+                "TLS needs " + directory.resolve("server-cert.pem") + " and server-key.pem to receive")));
+    }
+
+    private static SSLEngine serverEngine(SSLContext context) {
+        SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
         SSLParameters parameters = parameters(engine);
         parameters.setNeedClientAuth(true);
@@ -114,6 +127,22 @@ public final class TlsCredentials {
         }
         engine.setSSLParameters(parameters);
         return engine;
+    }
+
+    /**
+     * Two engines for the warm-up handshake, with these credentials' own keys and CA, from contexts
+     * made for this call alone: their session caches and ticket keys are not the real contexts', so
+     * no migration's handshake can resume from the warm-up's. The server checks the client's chain
+     * but not the authorization list, since the warm-up admits nobody; with one pair only, it plays
+     * both roles. The client checks the chain but no host name, having none to check.
+     */
+    HandshakeWarmUp.Engines warmUpEngines() {
+        Identity serverIdentity = serverKeys.or(() -> clientKeys).orElseThrow();
+        Identity clientIdentity = clientKeys.or(() -> serverKeys).orElseThrow();
+        SSLEngine clientEngine = context(clientIdentity, trust).createSSLEngine();
+        clientEngine.setUseClientMode(true);
+        clientEngine.setSSLParameters(parameters(clientEngine));
+        return new HandshakeWarmUp.Engines(clientEngine, serverEngine(context(serverIdentity, trust)));
     }
 
     private static SSLParameters parameters(SSLEngine engine) {

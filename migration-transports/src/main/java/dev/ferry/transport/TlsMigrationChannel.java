@@ -37,7 +37,7 @@ final class TlsMigrationChannel implements MigrationChannel {
 
     private TlsMigrationChannel(MigrationChannel plain, TlsHandshake handshake, RecordKeys.Direction out, RecordKeys.Direction in)
             throws GeneralSecurityException {
-        CipherWarmUp.streamBegins();
+        TlsWarmUp.streamBegins();
         SSLSession session = handshake.session();
         RecordKeys keys = RecordKeys.of(session);
         this.uri = plain.uri();
@@ -50,14 +50,18 @@ final class TlsMigrationChannel implements MigrationChannel {
     /** The source's end: handshakes, then waits for the destination to admit it. Closes {@code plain} on failure. */
     static TlsMigrationChannel client(MigrationChannel plain, TlsCredentials credentials) throws IOException {
         MigrationUri uri = plain.uri();
+        TlsWarmUp.handshakeBegins();
         try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
+            long start = System.nanoTime();
             TlsHandshake handshake = new TlsHandshake(plain, credentials.clientEngine(uri));
             handshake.run(watchdog);
             if (handshake.admission() != ADMITTED) {
                 throw new TransportException(uri, "the TLS destination closed the connection after the handshake");
             }
-            return new TlsMigrationChannel(plain, handshake, RecordKeys.Direction.SOURCE_TO_DESTINATION,
+            TlsMigrationChannel channel = new TlsMigrationChannel(plain, handshake, RecordKeys.Direction.SOURCE_TO_DESTINATION,
                     RecordKeys.Direction.DESTINATION_TO_SOURCE);
+            LOG.debug("TLS handshake with {} and admission in {} ms ({})", uri, millisSince(start), channel.negotiated);
+            return channel;
         } catch (IOException | RuntimeException | GeneralSecurityException e) {
             plain.close();
             throw TlsFailure.of(uri, e, true);
@@ -67,19 +71,26 @@ final class TlsMigrationChannel implements MigrationChannel {
     /** The destination's end: handshakes (verifying the source's certificate), then admits the source. */
     static TlsMigrationChannel server(MigrationChannel plain, TlsCredentials credentials) throws IOException {
         MigrationUri uri = plain.uri();
+        TlsWarmUp.handshakeBegins();
         try (var watchdog = Watchdog.closing(plain, HANDSHAKE_TIMEOUT)) {
+            long start = System.nanoTime();
             SSLEngine engine = credentials.serverEngine(uri);
             TlsHandshake handshake = new TlsHandshake(plain, engine);
             handshake.run(watchdog);
             handshake.admit(ADMITTED);
             TlsMigrationChannel channel = new TlsMigrationChannel(plain, handshake, RecordKeys.Direction.DESTINATION_TO_SOURCE,
                     RecordKeys.Direction.SOURCE_TO_DESTINATION);
-            LOG.info("TLS source admitted: {} ({})", engine.getSession().getPeerPrincipal().getName(), channel.negotiated);
+            LOG.info("TLS source admitted: {} ({}, handshake {} ms)", engine.getSession().getPeerPrincipal().getName(), channel.negotiated,
+                    millisSince(start));
             return channel;
         } catch (IOException | RuntimeException | GeneralSecurityException e) {
             plain.close();
             throw TlsFailure.of(uri, e, false);
         }
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     /** The protocol and cipher suite the handshake agreed on, e.g. {@code TLSv1.3 TLS_AES_128_GCM_SHA256}. */

@@ -130,6 +130,22 @@ class TlsTransportTest {
         assertTrue(refusal.source().contains("the destination refused this source's certificate"), refusal.source());
     }
 
+    /**
+     * The warm-up handshake takes its own client certificate without the authorization list (it admits
+     * nobody to anything); a source presenting that very certificate must still be refused by it.
+     */
+    @Test
+    void warmUpsHandshakeAdmitsNoSourceTheAuthorizationListRefuses() throws Exception {
+        Path list = Files.writeString(dir.resolve("allowed"), "CN=some-other-source\n");
+        TlsCredentials destination = TlsCredentials.load(good, Optional.of(list));
+        HandshakeWarmUp.Engines warmUp = destination.warmUpEngines();
+        assertTrue(HandshakeWarmUp.run(warmUp, () -> false).isPresent());
+        assertEquals("CN=ferry-source", warmUp.server().getSession().getPeerPrincipal().getName());
+        Refusal refusal = refusal(destination, TlsCredentials.load(good, Optional.empty()));
+        assertTrue(refusal.destination().contains("'CN=ferry-source' is not on the authorization list"), refusal.destination());
+        assertTrue(refusal.source().contains("the destination refused this source's certificate"), refusal.source());
+    }
+
     @Test
     void authorizationListAdmitsListedSubject() throws Exception {
         Path list = Files.writeString(dir.resolve("allowed"), "cn=ferry-source\n");
