@@ -1,5 +1,6 @@
 package dev.ferry.monitor;
 
+import dev.ferry.vm.migration.RamCopyTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.module.ModuleReader;
@@ -15,7 +16,9 @@ import java.util.stream.Stream;
  * the KVM machine's classes (machine, devices, vCPU and VM state records, ioctls): a Linux guest's
  * destination loaded them from the image while it checked the source's configuration, parsing and
  * verifying each, which under an emulated CPU costs milliseconds a class. A cache keeps every
- * class loaded in training, whether it ran or not; loading runs no static initializer.
+ * class loaded in training, whether it ran or not; loading runs no static initializer. For the
+ * same reason it first migrates guest RAM inside the process ({@link RamCopyTraining}), so that
+ * the caches hold the method profiles of the RAM copy, which the disk-only training never runs.
  */
 public final class AotTraining {
 
@@ -25,8 +28,9 @@ public final class AotTraining {
     private AotTraining() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         loadFerryClasses();
+        RamCopyTraining.run();
         Main.main(args);
     }
 

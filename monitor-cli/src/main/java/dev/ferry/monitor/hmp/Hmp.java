@@ -17,7 +17,8 @@ public final class Hmp {
     /** How often a foreground {@code migrate} redraws its progress line. */
     private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
 
-    private final PrintWriter out;
+    /** Where answers go: the current operator's connection (set on the thread that executes). */
+    private PrintWriter out;
     private final boolean terminal;
     private final CommandLine commandLine;
     private volatile boolean quit;
@@ -48,6 +49,14 @@ public final class Hmp {
             print(e instanceof MonitorException ? e.getMessage() : cl.getCommandName() + ": " + describe(e));
             return 1;
         });
+    }
+
+    /**
+     * Answers on {@code out} from now on: a socket monitor serves one connection after another
+     * with the same commands.
+     */
+    void answerOn(PrintWriter out) {
+        this.out = out;
     }
 
     /** Runs one line; returns false once the monitor should end. */

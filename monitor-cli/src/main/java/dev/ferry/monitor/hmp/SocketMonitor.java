@@ -28,6 +28,12 @@ public final class SocketMonitor implements MonitorEndpoint {
     private final Path path;
     private final ServerSocketChannel server;
     private volatile SocketChannel client;
+    /**
+     * The commands, built on the first connection and kept for the next ones: picocli reflects
+     * over every command to build them, which a script that connects once per command (polling
+     * {@code info migrate}) paid at each poll, on the CPUs of the migration it watched.
+     */
+    private Hmp hmp;
 
     /** Binds at once, so the socket exists before the VM starts and a parent can connect. */
     SocketMonitor(Path path) {
@@ -66,10 +72,14 @@ public final class SocketMonitor implements MonitorEndpoint {
     }
 
     /** Returns false once the operator quit the VM. */
-    private static boolean converse(SocketChannel channel, VmControl control) throws IOException {
+    private boolean converse(SocketChannel channel, VmControl control) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
         PrintWriter out = new PrintWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), false);
-        Hmp hmp = new Hmp(control, out, false);
+        if (hmp == null) {
+            hmp = new Hmp(control, out, false);
+        } else {
+            hmp.answerOn(out);
+        }
         out.print(PROMPT);
         out.flush();
         String line;

@@ -386,13 +386,11 @@ public final class StreamLoader<C extends Record> {
         }
     }
 
-    /** What the live sections still owe on what they applied (the reports' thread asks). */
-    private long backlog() {
+    /** What {@code live} still owe on what they applied (the reports' thread asks). */
+    private static long backlog(List<LiveSection> live) {
         long total = 0;
-        for (Section section : registry.sections()) {
-            if (section instanceof LiveSection live) {
-                total += live.backlogBytes();
-            }
+        for (LiveSection section : live) {
+            total += section.backlogBytes();
         }
         return total;
     }
@@ -443,7 +441,11 @@ public final class StreamLoader<C extends Record> {
     private void startReports() {
         applied = reader.bytesRead();
         if (reports && channel.writable().isPresent()) {
-            returnPath().startReports(() -> new ProgressReport(applied, backlog()));
+            // Taken once: every section is registered by the time the configuration was checked, and
+            // the registry's lists are built anew (streams, copies) at each call, which made the
+            // reports' thread cost more CPU than the loader in a nested KVM.
+            List<LiveSection> live = registry.live();
+            returnPath().startReports(() -> new ProgressReport(applied, backlog(live)));
         }
     }
 }

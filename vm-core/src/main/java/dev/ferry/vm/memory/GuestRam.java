@@ -111,6 +111,30 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     }
 
     /**
+     * The dirty tracking of this RAM where no vCPU writes to it (no KVM): the VMM's own writes only.
+     *
+     * @return a tracker over {@link #trackDma} and {@link #drainDma}
+     */
+    public DirtyTracker vmmWritesTracker() {
+        return new DirtyTracker() {
+            @Override
+            public void start() {
+                trackDma(true);
+            }
+
+            @Override
+            public void harvest(List<PageBitmap> into) {
+                drainDma(into);
+            }
+
+            @Override
+            public void stop() {
+                trackDma(false);
+            }
+        };
+    }
+
+    /**
      * Switches DMA tracking. Turning it on clears the bitmaps first, so they hold exactly the
      * writes made since.
      *

@@ -20,9 +20,7 @@ import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.ConfigCheck;
 import dev.ferry.vm.cpu.RunGate;
 import dev.ferry.vm.cpu.VcpuThrottle;
-import dev.ferry.vm.memory.DirtyTracker;
 import dev.ferry.vm.memory.GuestRam;
-import dev.ferry.vm.memory.PageBitmap;
 import dev.ferry.vm.memory.RamRegion;
 import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
@@ -82,26 +80,6 @@ class RamSectionTest {
     private GuestRam ram() {
         return new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096)),
                 new RamRegion(1, 1L << 32, arena.allocate(HIGH, 4096))), () -> { });
-    }
-
-    /** The tracker of RAM no vCPU writes to: the VMM's own writes only. */
-    private static DirtyTracker dmaTracker(GuestRam ram) {
-        return new DirtyTracker() {
-            @Override
-            public void start() {
-                ram.trackDma(true);
-            }
-
-            @Override
-            public void harvest(List<PageBitmap> into) {
-                ram.drainDma(into);
-            }
-
-            @Override
-            public void stop() {
-                ram.trackDma(false);
-            }
-        };
     }
 
     /** Writes random pages through GuestMemory until paused; the "guest" of this test. */
@@ -177,8 +155,8 @@ class RamSectionTest {
         GuestRam source = ram();
         GuestRam destination = ram();
         fillSome(source);
-        return new Sides(source, destination, new RamSection(source, dmaTracker(source), throttle),
-                new RamSection(destination, dmaTracker(destination), throttle));
+        return new Sides(source, destination, new RamSection(source, source.vmmWritesTracker(), throttle),
+                new RamSection(destination, destination.vmmWritesTracker(), throttle));
     }
 
     private static void fillSome(GuestRam ram) {
@@ -197,8 +175,8 @@ class RamSectionTest {
         GuestRam source = ram();
         GuestRam destination = ram();
         fillSome(source);
-        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
-        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
+        RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
         MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
@@ -241,8 +219,8 @@ class RamSectionTest {
     void destinationRefusesADifferentRamLayout() throws Exception {
         GuestRam source = ram();
         GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
-        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
-        RamSection receiving = new RamSection(smaller, dmaTracker(smaller), throttle);
+        RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
+        RamSection receiving = new RamSection(smaller, smaller.vmmWritesTracker(), throttle);
         MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
 
         Pipe stream = Pipe.open();
@@ -267,7 +245,7 @@ class RamSectionTest {
     void aCancelledAttemptLeavesNoDirtyPagesOrCountsToTheNext() throws Exception {
         GuestRam source = ram();
         fillSome(source);
-        RamSection sending = new RamSection(source, dmaTracker(source), throttle);
+        RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
         MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
         DmaWriter writer = new DmaWriter(source);
         MigrationDriver cancelled = migrate(sending, writer, config, MigrationOptions.defaults().withMaxBandwidth(4L << 20));
@@ -292,7 +270,7 @@ class RamSectionTest {
     private MigrationDriver migrate(RamSection sending, Pausable vm, MachineConfig config, MigrationOptions options)
             throws IOException {
         GuestRam destination = ram();
-        RamSection receiving = new RamSection(destination, dmaTracker(destination), throttle);
+        RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
         CompletableFuture.runAsync(() -> {
@@ -424,14 +402,14 @@ class RamSectionTest {
     /** The RAM part of a RESUME payload: cut short, or naming other RAM, is refused in one line; the right one passes. */
     @Test
     void theRamPartOfAResumeIsChecked() throws Exception {
-        RamSection sending = new RamSection(ram(), dmaTracker(ram()), throttle);
-        byte[] held = new RamSection(ram(), dmaTracker(ram()), throttle).resumeHeld();
+        RamSection sending = new RamSection(ram(), ram().vmmWritesTracker(), throttle);
+        byte[] held = new RamSection(ram(), ram().vmmWritesTracker(), throttle).resumeHeld();
         sending.checkResume(ByteBuffer.wrap(held));
         MigrationException cut = assertThrows(MigrationException.class,
                 () -> sending.checkResume(ByteBuffer.wrap(Arrays.copyOf(held, held.length - 1))));
         assertTrue(cut.getMessage().endsWith("RESUME refused: the RAM part is truncated"), cut.getMessage());
         GuestRam smaller = new GuestRam(List.of(new RamRegion(0, 0, arena.allocate(LOW, 4096))), () -> { });
-        byte[] other = new RamSection(smaller, dmaTracker(smaller), throttle).resumeHeld();
+        byte[] other = new RamSection(smaller, smaller.vmmWritesTracker(), throttle).resumeHeld();
         MigrationException lie = assertThrows(MigrationException.class, () -> sending.checkResume(ByteBuffer.wrap(other)));
         assertTrue(lie.getMessage().contains("RESUME refused: the destination's RAM is [Range[gpa=0, size=" + LOW + "]]"), lie.getMessage());
         byte[] noRanges = new byte[Integer.BYTES];
@@ -581,7 +559,7 @@ class RamSectionTest {
     @Test
     void notConvergingThrottlesMoreAtEachLevelAndCleanupLetsGo() {
         GuestRam source = ram();
-        RamSection section = new RamSection(source, dmaTracker(source), throttle);
+        RamSection section = new RamSection(source, source.vmmWritesTracker(), throttle);
         section.notConverging(1);
         assertEquals(20, section.stats().throttlePercent());
         section.notConverging(3);
