@@ -34,15 +34,7 @@ import java.util.SequencedMap;
 public final class BlockCopy {
 
     /** For disks nobody writes to during the copy: pausing and resuming do nothing. */
-    public static final Pausable QUIESCED = new Pausable() {
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-    };
+    public static final Pausable QUIESCED = Pausable.NOTHING_TO_PAUSE;
 
     private final MigrationDriver driver;
     private final List<BlockSourceSection> disks;

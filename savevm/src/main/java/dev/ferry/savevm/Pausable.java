@@ -8,6 +8,17 @@ package dev.ferry.savevm;
  */
 public interface Pausable {
 
+    /** For a source where nothing runs beside the copy (disks nobody writes to, RAM no vCPU writes): pausing and resuming do nothing. */
+    Pausable NOTHING_TO_PAUSE = new Pausable() {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+    };
+
     /** Stops every vCPU and device; returns once no guest state changes any more. */
     void pause();
 

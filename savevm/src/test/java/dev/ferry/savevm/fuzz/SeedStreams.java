@@ -39,15 +39,8 @@ final class SeedStreams {
     static byte[] write(Seed seed) throws InterruptedException {
         SectionRegistry registry = new SectionRegistry().register(seed.ram()).register(new FuzzDevice(seed.device()));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        MigrationDriver driver = MigrationDriver.start(registry, new Pausable() {
-            @Override
-            public void pause() {
-            }
-
-            @Override
-            public void resume() {
-            }
-        }, FuzzConfig.standard(), MigrationChannel.writeOnly(Channels.newChannel(bytes)), MigrationOptions.defaults());
+        MigrationDriver driver = MigrationDriver.start(registry, Pausable.NOTHING_TO_PAUSE, FuzzConfig.standard(),
+                MigrationChannel.writeOnly(Channels.newChannel(bytes)), MigrationOptions.defaults());
         MigrationState end = driver.await(Duration.ofSeconds(20));
         if (!(end instanceof MigrationState.Completed)) {
             throw new IllegalStateException("the source driver did not complete seed " + seed.name() + ": " + end);

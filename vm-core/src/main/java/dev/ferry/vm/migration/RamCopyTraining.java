@@ -38,15 +38,6 @@ public final class RamCopyTraining {
     /** Enough passes that the per-page code is called as often as C2 needs before it compiles. */
     private static final int MIGRATIONS = 3;
     private static final Duration LIMIT = Duration.ofMinutes(2);
-    private static final Pausable NO_VCPU = new Pausable() {
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-    };
 
     private RamCopyTraining() {
     }
@@ -94,7 +85,7 @@ public final class RamCopyTraining {
             }
         });
         MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(new RamSection(source, source.vmmWritesTracker(), throttle)),
-                NO_VCPU, config, MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
+                Pausable.NOTHING_TO_PAUSE, config, MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
         try {
             MigrationState end = driver.await(LIMIT);
             if (!(end instanceof MigrationState.Completed)) {

@@ -56,17 +56,6 @@ class RamSectionTest {
     private static final long LOW = 24L << 20;
     private static final long HIGH = 8L << 20;
 
-    /** A VM that writes nothing. */
-    private static final Pausable IDLE = new Pausable() {
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-    };
-
     private final Arena arena = Arena.ofShared();
     private final VcpuThrottle throttle = new VcpuThrottle(new RunGate());
 
@@ -260,7 +249,7 @@ class RamSectionTest {
         assertEquals(0, sending.stats().dirtyPages(), "a cancelled attempt's dirty pages are dropped");
 
         // Nothing writes now: the next attempt sends every page exactly once, and counts only that.
-        MigrationDriver next = migrate(sending, IDLE, config, MigrationOptions.defaults());
+        MigrationDriver next = migrate(sending, Pausable.NOTHING_TO_PAUSE, config, MigrationOptions.defaults());
         assertInstanceOf(MigrationState.Completed.class, next.await(Duration.ofSeconds(60)));
         RamStats stats = sending.stats();
         assertEquals(stats.totalPages(), stats.dataPages() + stats.zeroPages(), "counts of this attempt only: " + stats);
@@ -330,7 +319,7 @@ class RamSectionTest {
         Sides sides = sides();
         RamSection sending = sides.sending();
         RamSection receiving = sides.receiving();
-        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume)) {
+        try (Resumable run = new Resumable(sending, receiving, Pausable.NOTHING_TO_PAUSE, sending::checkResume)) {
             run.cutAfter(2048);
             run.resume();
             assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(60)));
@@ -350,7 +339,7 @@ class RamSectionTest {
         Sides sides = sides();
         RamSection sending = sides.sending();
         RamSection receiving = sides.receiving();
-        try (Resumable run = new Resumable(sending, receiving, IDLE, sending::checkResume, false,
+        try (Resumable run = new Resumable(sending, receiving, Pausable.NOTHING_TO_PAUSE, sending::checkResume, false,
                 MigrationOptions.defaults().withMaxBandwidth(16L << 20))) {
             run.cut(2048);
             assertInstanceOf(MigrationState.Failed.class, run.driver.await(Duration.ofSeconds(30)));

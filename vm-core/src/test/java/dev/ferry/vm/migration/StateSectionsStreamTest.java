@@ -55,16 +55,6 @@ class StateSectionsStreamTest {
             List.of(new DiskConfig("disk0", 8L << 20, false)), Optional.empty());
     private static final SectionId ACPI_PM = new SectionId("acpi-pm", 0, AcpiPmState.VERSION);
 
-    private static final Pausable NOTHING_TO_PAUSE = new Pausable() {
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-    };
-
     private static CpuSnapshot cpu() {
         Segment code = Segment.code64(0x8, 0);
         Segment data = Segment.data(0x10, 0);
@@ -168,7 +158,7 @@ class StateSectionsStreamTest {
                 return Optional.of(e);
             }
         });
-        MigrationDriver driver = MigrationDriver.start(source, NOTHING_TO_PAUSE, CONFIG,
+        MigrationDriver driver = MigrationDriver.start(source, Pausable.NOTHING_TO_PAUSE, CONFIG,
                 MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults());
         MigrationState end = driver.await(Duration.ofSeconds(30));
         return new Outcome(end, incoming.get(10, TimeUnit.SECONDS));
