@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * ({@code --disk PATH,backing=BASE} with no image at PATH yet: the copy creates the overlay over
  * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
  * check after the configuration takes them only if BASE is unchanged. The checks wait for that
- * much; the codec of the disks' setup record, read only after the answer, is built next, and then
- * the disk digest's hash is compiled ({@link DigestWarmUp}; the read-back hashes every byte). For a KVM
+ * much; the codec of the disks' setup record, read only after the answer, is built next, and then,
+ * if a disk is coming, the disk digest's hash is compiled ({@link DigestWarmUp}; the read-back hashes
+ * every byte). For a KVM
  * machine it also rehearses loading the vCPU and VM state ({@link StateRehearsal}) on a thread of
  * its own that nothing waits for: that load would otherwise run cold inside the guest's downtime.
  * Nothing here decides anything: a failure is left for the migration's own checks to report.
@@ -77,6 +78,8 @@ final class IncomingPreparation {
         }
         // Read only after the answer: a loaded machine that starts the migration early does not wait for it.
         WireRecords.prepare(DiskSpec.class);
-        DigestWarmUp.run();
+        if (!drives.isEmpty()) {
+            DigestWarmUp.run();
+        }
     }
 }

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * What a running VM does once, in the background, so that a later {@code migrate} starts sooner:
  * it builds the record codec of the configuration and of the disks' setup record ({@link
  * WireRecords}), which the migration thread would otherwise build cold before the first data byte
- * (the destination does the same while it waits, see {@link IncomingPreparation}), then gets the
- * disk digest's hash compiled ({@link DigestWarmUp}). It runs at the
+ * (the destination does the same while it waits, see {@link IncomingPreparation}), then, if the VM
+ * has a disk to copy, gets the disk digest's hash compiled ({@link DigestWarmUp}). It runs at the
  * lowest priority and nothing waits for it: a migration that comes first builds what it needs
  * itself, and a failure here is the migration's to report.
  */
@@ -22,19 +22,21 @@ final class OutgoingPreparation {
     private OutgoingPreparation() {
     }
 
-    /** Starts preparing on a daemon thread of its own. */
-    static Thread start() {
+    /** Starts preparing on a daemon thread of its own; {@code disks}: whether the VM has a disk to copy. */
+    static Thread start(boolean disks) {
         return Thread.ofPlatform().name("outgoing-preparation").daemon().priority(Thread.MIN_PRIORITY)
-                .start(OutgoingPreparation::prepare);
+                .start(() -> prepare(disks));
     }
 
-    private static void prepare() {
+    private static void prepare(boolean disks) {
         try {
             WireRecords.prepare(VmConfig.class, DiskSpec.class);
         } catch (RuntimeException e) {
             // Left for the migration: its own first encode meets the same type and reports it.
             LOG.debug("wire records not prepared ({})", e.getMessage());
         }
-        DigestWarmUp.run();
+        if (disks) {
+            DigestWarmUp.run();
+        }
     }
 }

@@ -79,7 +79,7 @@ public final class VmLauncher {
             IncomingImageMarks.refuseMarked(options.drives());
             VmSession session = new VmSession(boot(options), options.tls());
             session.start();
-            OutgoingPreparation.start();
+            OutgoingPreparation.start(!options.drives().isEmpty());
             return session;
         }
         VmSession incoming = new VmSession(options.tls());
