@@ -89,7 +89,8 @@ final class TlsMigrationChannel implements MigrationChannel {
         }
     }
 
-    private static long millisSince(long start) {
+    /** Milliseconds since {@code start}, a {@link System#nanoTime} reading: for the handshake and warm-up timings in the logs. */
+    static long millisSince(long start) {
         return (System.nanoTime() - start) / 1_000_000;
     }
 

@@ -58,10 +58,10 @@ final class TlsWarmUp {
         long start = System.nanoTime();
         try {
             boolean done = HandshakeWarmUp.run(credentials.warmUpEngines(), () -> handshakeBegan).isPresent();
-            LOG.debug("TLS handshake warm-up {} after {} ms", done ? "done" : "stopped by a migration's handshake", millisSince(start));
+            LOG.debug("TLS handshake warm-up {} after {} ms", done ? "done" : "stopped by a migration's handshake", TlsMigrationChannel.millisSince(start));
         } catch (SSLException | RuntimeException e) {
             // e.g. a one-pair folder whose certificate does not serve the other role: the real handshakes are unaffected
-            LOG.debug("TLS handshake warm-up failed after {} ms (migrations are unaffected): {}", millisSince(start), e.toString());
+            LOG.debug("TLS handshake warm-up failed after {} ms (migrations are unaffected): {}", TlsMigrationChannel.millisSince(start), e.toString());
         }
     }
 
@@ -69,13 +69,9 @@ final class TlsWarmUp {
         long start = System.nanoTime();
         try {
             int done = CipherWarmUp.run(CipherWarmUp.RECORDS, () -> streamBegan);
-            LOG.debug("TLS record cipher warmed: {} records each way in {} ms", done, millisSince(start));
+            LOG.debug("TLS record cipher warmed: {} records each way in {} ms", done, TlsMigrationChannel.millisSince(start));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             LOG.warn("TLS record cipher warm-up failed (the stream is unaffected): {}", e.toString());
         }
-    }
-
-    private static long millisSince(long start) {
-        return (System.nanoTime() - start) / 1_000_000;
     }
 }
