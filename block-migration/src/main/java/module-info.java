@@ -8,7 +8,7 @@
 module dev.ferry.blockmig {
     requires org.slf4j;
     // XXH3-128 for the disk digests and backing identities.
-    requires hash4j;
+    requires com.dynatrace.hash4j;
     // BlockCopy's signatures take savevm's MigrationChannel, MigrationOptions and Pausable ...
     requires transitive dev.ferry.savevm;
     // ... and vm-core's BlockDevice.
