@@ -100,14 +100,21 @@ final class ChunkDigests {
             throw new IllegalStateException("granule hashing out of order: got " + offset + ", expected "
                     + (hashing < 0 ? "the start of a granule" : next));
         }
-        hashing = granule;
-        granuleHash.update(piece);
-        next = offset + piece.byteSize();
-        if (next == granuleEnd(offset)) {
+        long end = offset + piece.byteSize();
+        boolean last = end == granuleEnd(offset);
+        if (hashing < 0 && last) {
+            ContentHash.hashInto(piece, granuleHashes, granule * HASH_BYTES); // a whole granule: the copy's usual piece
+        } else {
+            hashing = granule;
+            granuleHash.update(piece);
+            next = end;
+            if (!last) {
+                return;
+            }
             granuleHash.finishInto(granuleHashes, granule * HASH_BYTES);
             hashing = -1;
-            record(granule);
         }
+        record(granule);
     }
 
     private void recordZero(long granule) {

@@ -52,6 +52,21 @@ class ChunkDigestsTest {
         }
     }
 
+    /** A granule arriving whole (hashed in one call) and one arriving in pieces (through the stream) hash alike. */
+    @Test
+    void aGranuleWholeAndAGranuleInPiecesHashAlike() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment content = random(arena, 5);
+            ChunkDigests whole = new ChunkDigests(SIZE, 4096, arena);
+            whole.add(0, content);
+            ChunkDigests pieces = new ChunkDigests(SIZE, 4096, arena);
+            for (long at = 0; at < SIZE; at += Math.min(SIZE - at, 1536)) {
+                pieces.add(at, content.asSlice(at, Math.min(SIZE - at, 1536)));
+            }
+            assertEquals(whole.digest(), pieces.digest());
+        }
+    }
+
     @Test
     void granulesNeverCoveredCountAsAbsentNotAsZeroes() {
         try (Arena arena = Arena.ofConfined()) {
