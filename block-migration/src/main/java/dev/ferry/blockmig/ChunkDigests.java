@@ -103,7 +103,7 @@ final class ChunkDigests {
         long end = offset + piece.byteSize();
         boolean last = end == granuleEnd(offset);
         if (hashing < 0 && last) {
-            ContentHash.hashInto(piece, granuleHashes, granule * HASH_BYTES); // a whole granule: the copy's usual piece
+            granuleHash.hashInto(piece, granuleHashes, granule * HASH_BYTES); // a whole granule: the copy's usual piece
         } else {
             hashing = granule;
             granuleHash.update(piece);

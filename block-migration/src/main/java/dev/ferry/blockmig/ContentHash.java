@@ -1,6 +1,5 @@
 package dev.ferry.blockmig;
 
-import com.dynatrace.hash4j.hashing.ByteAccess;
 import com.dynatrace.hash4j.hashing.HashStream128;
 import com.dynatrace.hash4j.hashing.HashValue128;
 import com.dynatrace.hash4j.hashing.Hasher128;
@@ -14,10 +13,10 @@ import java.nio.ByteOrder;
  * 128-bit non-cryptographic hash catches corruption; tampering is the transport's (TLS's) job.
  * It is several times faster than SHA-256 per core, which both sides spend on every byte copied.
  *
- * <p>Two ways in, as fast as hash4j 0.31 goes for each ({@code OffHeapHashJmhBenchmark}): bytes
- * hashed alone, a whole granule, go to hash4j's one-shot hash, which reads the segment in place;
- * a hash built from several pieces ({@link #update}) is a hash stream fed through a scratch array,
- * because hash4j's stream reads a heap array faster than a segment. Not thread-safe: one per thread.
+ * <p>hash4j reads heap arrays faster than segments: as fast in C2 code, several times faster in
+ * C1's, where a copy's first seconds run ({@code OffHeapHashJmhBenchmark}); so bytes pass through a
+ * scratch array, a copy that stays in the CPU's first-level cache. A granule hashed alone goes to
+ * hash4j's one-shot hash, which is faster than its stream. Not thread-safe: one per thread.
  */
 final class ContentHash {
 
@@ -25,7 +24,6 @@ final class ContentHash {
     static final int BYTES = 16;
     private static final int SCRATCH_BYTES = 64 << 10;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ByteAccess<MemorySegment> SEGMENT = ByteAccess.forMemorySegment(MemorySegment.class);
     private static final Hasher128 XXH3_128 = Hashing.xxh3_128();
 
     private final HashStream128 stream = XXH3_128.hashStream();
@@ -33,10 +31,17 @@ final class ContentHash {
 
     /**
      * Writes the hash of {@code bytes} alone to {@code into} at {@code offset}: what {@link #update}
-     * with them and then {@link #finishInto} on a fresh stream write, without a copy or a stream.
+     * with them and then {@link #finishInto} write, in one call when they fit the scratch array.
+     * Call between hashes (nothing added since the last finish).
      */
-    static void hashInto(MemorySegment bytes, MemorySegment into, long offset) {
-        write(XXH3_128.hashBytesTo128Bits(bytes, 0, bytes.byteSize(), SEGMENT), into, offset);
+    void hashInto(MemorySegment bytes, MemorySegment into, long offset) {
+        if (bytes.byteSize() > SCRATCH_BYTES) {
+            update(bytes).finishInto(into, offset);
+            return;
+        }
+        int n = (int) bytes.byteSize();
+        MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, 0, scratch, 0, n);
+        write(XXH3_128.hashBytesTo128Bits(scratch, 0, n), into, offset);
     }
 
     /** Adds {@code bytes}. */
