@@ -165,27 +165,10 @@ class RamSectionTest {
         GuestRam source = ram();
         GuestRam destination = ram();
         fillSome(source);
-        RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
-        RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
-
-        Pipe stream = Pipe.open();
-        Pipe back = Pipe.open();
-        CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
-            try {
-                IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
-                        ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()));
-            } catch (MigrationException e) {
-                throw new IllegalStateException(e);
-            }
-        });
         DmaWriter writer = new DmaWriter(source);
-        MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(sending), writer, config,
-                MigrationChannel.of(back.source(), stream.sink()),
-                MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(20)));
-        MigrationState end = driver.await(Duration.ofSeconds(60));
+        Moved moved = move(source, destination, writer, MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(20)));
         writer.stop();
-        incoming.get(10, TimeUnit.SECONDS);
+        MigrationState end = moved.end();
 
         assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
         assertTrue(writer.writes.get() > 0, "the VMM wrote during the migration");
@@ -194,7 +177,7 @@ class RamSectionTest {
             MemorySegment b = destination.regions().get(i).host();
             assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
         }
-        RamStats stats = sending.stats();
+        RamStats stats = moved.sending().stats();
         long pages = (LOW + HIGH) / 4096;
         assertEquals(pages, stats.totalPages());
         assertEquals(0, stats.bulkPagesLeft());
@@ -241,22 +224,8 @@ class RamSectionTest {
                 }
             };
             assertEquals(pages - touched, untouchedPages(source), "the test's own writes left a third untouched");
-            RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
-            RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
-            MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
-            Pipe stream = Pipe.open();
-            Pipe back = Pipe.open();
-            CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
-                try {
-                    IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
-                            ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()));
-                } catch (MigrationException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            MigrationState end = MigrationDriver.start(new SectionRegistry().register(sending), firstWriteAtThePause, config,
-                    MigrationChannel.of(back.source(), stream.sink()), MigrationOptions.defaults()).await(Duration.ofSeconds(60));
-            incoming.get(10, TimeUnit.SECONDS);
+            Moved moved = move(source, destination, firstWriteAtThePause, MigrationOptions.defaults());
+            MigrationState end = moved.end();
 
             assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
             assertEquals(pages - touched - 1, untouchedPages(source), "the copy read no untouched page"); // before the comparison reads them
@@ -266,10 +235,35 @@ class RamSectionTest {
                 assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
             }
             assertEquals((byte) 0x5a, destination.slice(lateGpa, 1).get(ValueLayout.JAVA_BYTE, 0), "the late first write arrived");
-            RamStats stats = sending.stats();
+            RamStats stats = moved.sending().stats();
             assertEquals(pages - touched + zeroWritten, stats.zeroPages(), "untouched and zero-written pages went as zero: " + stats);
             assertEquals(touched - zeroWritten + 1, stats.dataPages(), "the data pages and the late one: " + stats);
         }
+    }
+
+    /** The source's section after {@link #move}, and how its migration ended. */
+    private record Moved(RamSection sending, MigrationState end) {
+    }
+
+    /** Migrates {@code source} into {@code destination} over pipes, {@code vm} paused at the switch; waits for both ends. */
+    private Moved move(GuestRam source, GuestRam destination, Pausable vm, MigrationOptions options) throws Exception {
+        RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
+        RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
+        MachineConfig config = new MachineConfig(source.size(), 1, false, false, List.of(), Optional.empty());
+        Pipe stream = Pipe.open();
+        Pipe back = Pipe.open();
+        CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
+            try {
+                IncomingMigration.receive(new SectionRegistry().register(receiving), MachineConfig.class,
+                        ConfigCheck.sameAs(config), MigrationChannel.of(stream.source(), back.sink()));
+            } catch (MigrationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        MigrationState end = MigrationDriver.start(new SectionRegistry().register(sending), vm, config,
+                MigrationChannel.of(back.source(), stream.sink()), options).await(Duration.ofSeconds(60));
+        incoming.get(10, TimeUnit.SECONDS);
+        return new Moved(sending, end);
     }
 
     private static long untouchedPages(GuestRam ram) {
