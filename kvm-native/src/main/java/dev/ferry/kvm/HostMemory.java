@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * A page-aligned shared mapping of host memory for guest RAM: anonymous, or backed by a memfd
  * another process can map too. MAP_NORESERVE, so untouched pages cost nothing. Unmapped (and the
  * memfd closed) by {@link #close()}; the segment must not be used afterwards.
+ *
+ * <p>A memfd also tells which pages were never touched ({@link #nextData}, {@link #nextHole}): they
+ * read as zero, and reading one would make the kernel allocate and clear a page for it.
  */
 public final class HostMemory implements AutoCloseable {
 
@@ -45,13 +48,15 @@ public final class HostMemory implements AutoCloseable {
     }
 
     /**
-     * {@code size} bytes in a new memfd named {@code name}, mapped shared: another process can map the fd.
+     * {@code size} bytes in a new memfd named {@code name}, mapped shared: another process can map
+     * the fd; {@code hugePages} asks for THP (advice only).
      *
      * @param name the memfd's name, as /proc shows it
      * @param size bytes, a whole number of pages
+     * @param hugePages whether to advise transparent huge pages
      * @return the memory; close it to unmap and close the fd
      */
-    public static HostMemory memfd(String name, long size) {
+    public static HostMemory memfd(String name, long size, boolean hugePages) {
         checkSize(size);
         int fd;
         try (Arena arena = Arena.ofConfined()) {
@@ -59,7 +64,11 @@ public final class HostMemory implements AutoCloseable {
         }
         try {
             Sys.check(LibC.ftruncate(fd, size), "ftruncate(memfd " + name + ", " + size + ")");
-            return new HostMemory(map(size, LibC.MAP_SHARED | LibC.MAP_NORESERVE, fd), fd);
+            HostMemory memory = new HostMemory(map(size, LibC.MAP_SHARED | LibC.MAP_NORESERVE, fd), fd);
+            if (hugePages) {
+                memory.adviseHugePages();
+            }
+            return memory;
         } catch (RuntimeException e) {
             LibC.close(fd);
             throw e;
@@ -113,6 +122,48 @@ public final class HostMemory implements AutoCloseable {
      */
     public OptionalInt fd() {
         return memfd < 0 ? OptionalInt.empty() : OptionalInt.of(memfd);
+    }
+
+    /**
+     * The first offset at or after {@code offset} that may hold data: every byte before it reads as
+     * zero without anything having been written there. Exact for a memfd (tmpfs counts a page it
+     * holds as data, in memory or swapped out; a hole is a page never allocated); anonymous memory
+     * cannot be asked, so its answer is {@code offset}.
+     *
+     * @param offset bytes from the start, below {@link #size()}
+     * @return an offset in [offset, size()]; size() if nothing from offset on holds data
+     */
+    public long nextData(long offset) {
+        if (memfd < 0) {
+            return offset;
+        }
+        long data = LibC.lseek(memfd, offset, LibC.SEEK_DATA);
+        if (data < 0) {
+            int errno = LibC.errno();
+            if (errno == LibC.ENXIO) {
+                return size();
+            }
+            throw new KvmException("lseek(memfd, " + offset + ", SEEK_DATA)", errno);
+        }
+        return data;
+    }
+
+    /**
+     * The first offset at or after {@code offset} in a hole (see {@link #nextData}), or
+     * {@link #size()}; anonymous memory cannot be asked, so its answer is {@link #size()}.
+     *
+     * @param offset bytes from the start, below {@link #size()}
+     * @return an offset in [offset, size()]
+     */
+    public long nextHole(long offset) {
+        if (memfd < 0) {
+            return size();
+        }
+        long hole = LibC.lseek(memfd, offset, LibC.SEEK_HOLE);
+        if (hole < 0) {
+            throw new KvmException("lseek(memfd, " + offset + ", SEEK_HOLE)", LibC.errno());
+        }
+        return Math.min(hole, size());
     }
 
     @Override

@@ -36,7 +36,7 @@ class NativeCallsTest {
 
     @Test
     void memfdMemoryIsSharedThroughItsFd() throws Exception {
-        try (HostMemory memory = HostMemory.memfd("ferry-test", 2 * HostMemory.PAGE_SIZE)) {
+        try (HostMemory memory = HostMemory.memfd("ferry-test", 2 * HostMemory.PAGE_SIZE, false)) {
             memory.segment().set(JAVA_LONG, HostMemory.PAGE_SIZE, 0x0102_0304_0506_0708L);
             int fd = memory.fd().orElseThrow();
             try (FileChannel other = FileChannel.open(Path.of("/proc/self/fd/" + fd))) {
@@ -45,6 +45,32 @@ class NativeCallsTest {
                 assertEquals(0x0102_0304_0506_0708L, read.flip().getLong());
                 assertEquals(2 * HostMemory.PAGE_SIZE, other.size());
             }
+        }
+    }
+
+    @Test
+    void memfdTellsTheUntouchedPagesApart() {
+        long page = HostMemory.PAGE_SIZE;
+        try (HostMemory memory = HostMemory.memfd("ferry-test", 8 * page, false)) {
+            assertEquals(8 * page, memory.nextData(0), "nothing touched yet");
+            memory.segment().set(JAVA_LONG, 2 * page + 8, 1);
+            memory.segment().get(JAVA_LONG, 3 * page); // a read allocates the page too: data, though zero
+            memory.segment().set(JAVA_LONG, 6 * page, 0); // so does writing a zero
+            assertEquals(2 * page, memory.nextData(0));
+            assertEquals(2 * page + 8, memory.nextData(2 * page + 8), "inside data, the offset itself");
+            assertEquals(4 * page, memory.nextHole(2 * page));
+            assertEquals(6 * page, memory.nextData(4 * page));
+            assertEquals(7 * page, memory.nextHole(6 * page));
+            assertEquals(8 * page, memory.nextData(7 * page), "no data up to the end");
+            assertEquals(7 * page + 8, memory.nextHole(7 * page + 8), "inside a hole, the offset itself");
+        }
+    }
+
+    @Test
+    void anonymousMemoryCannotTellItsUntouchedPages() {
+        try (HostMemory memory = HostMemory.anonymous(4 * HostMemory.PAGE_SIZE, false)) {
+            assertEquals(HostMemory.PAGE_SIZE, memory.nextData(HostMemory.PAGE_SIZE), "every page may hold data");
+            assertEquals(4 * HostMemory.PAGE_SIZE, memory.nextHole(0));
         }
     }
 

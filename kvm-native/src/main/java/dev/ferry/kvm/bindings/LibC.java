@@ -38,6 +38,11 @@ public final class LibC {
     public static final int MFD_CLOEXEC = 1;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int ENXIO = 6;
+    /** lseek: the next offset holding data (a tmpfs/memfd page that exists, in memory or swapped out). */
+    public static final int SEEK_DATA = 3;
+    /** lseek: the next offset in a hole (never written or punched, reads as zero). */
+    public static final int SEEK_HOLE = 4;
     /** The value mmap returns on failure. */
     public static final long MAP_FAILED = -1L;
 
@@ -68,6 +73,7 @@ public final class LibC {
     private static final MethodHandle MEMFD_CREATE =
             errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle LSEEK = errnoCall("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle SIGACTION =
@@ -202,6 +208,14 @@ public final class LibC {
     public static int ftruncate(int fd, long length) {
         try {
             return (int) FTRUNCATE.invokeExact(capture(), fd, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long lseek(int fd, long offset, int whence) {
+        try {
+            return (long) LSEEK.invokeExact(capture(), fd, offset, whence);
         } catch (Throwable t) {
             throw rethrow(t);
         }

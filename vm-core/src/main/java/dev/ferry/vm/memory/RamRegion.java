@@ -10,9 +10,10 @@ import java.lang.foreign.MemorySegment;
  * @param index the region's place in address order, from 0
  * @param gpa guest physical address of the first byte
  * @param host the host mapping, a whole number of pages
+ * @param untouched which pages the host never allocated, as far as it can tell
  * @param dma one bit per page the VMM wrote
  */
-public record RamRegion(int index, long gpa, MemorySegment host, PageBitmap dma) {
+public record RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched, PageBitmap dma) {
 
     /**
      * Checks that the host mapping and the bitmap agree.
@@ -34,9 +35,22 @@ public record RamRegion(int index, long gpa, MemorySegment host, PageBitmap dma)
      * @param index the region's place in address order, from 0
      * @param gpa guest physical address of the first byte
      * @param host the host mapping, a whole number of pages
+     * @param untouched which pages the host never allocated, as far as it can tell
+     */
+    public RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched) {
+        this(index, gpa, host, untouched, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
+    }
+
+    /**
+     * A region whose host memory cannot tell its untouched pages ({@link UntouchedPages#UNKNOWN}),
+     * with a fresh, clear DMA bitmap.
+     *
+     * @param index the region's place in address order, from 0
+     * @param gpa guest physical address of the first byte
+     * @param host the host mapping, a whole number of pages
      */
     public RamRegion(int index, long gpa, MemorySegment host) {
-        this(index, gpa, host, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
+        this(index, gpa, host, UntouchedPages.UNKNOWN);
     }
 
     /**

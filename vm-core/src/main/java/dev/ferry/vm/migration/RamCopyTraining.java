@@ -30,7 +30,8 @@ import java.util.concurrent.ExecutionException;
  * and every real guest's migration began with them cold: interpreted, then compiled by C1 with
  * full profiling (seconds under an emulated CPU: the loader's run method took 5 s), and only then
  * by C2. Run here, their method profiles go into the caches and the JIT starts from them. RAM of
- * {@value #PAGES} pages, a quarter holding data in runs, the rest zero, as a booted guest's.
+ * {@value #PAGES} pages, as a booted guest's: a quarter holding data in runs, a quarter written
+ * but zero (read to be found zero), the rest never touched (known zero without a read).
  */
 public final class RamCopyTraining {
 
@@ -66,8 +67,8 @@ public final class RamCopyTraining {
 
     private static void fill(RamRegion region) {
         for (long page = 0; page < region.pages(); page++) {
-            if (page % 8 < 2) {
-                region.host().asSlice(page << PageBitmap.PAGE_SHIFT, PageBitmap.PAGE_SIZE).fill((byte) (page | 1));
+            if (page % 8 < 4) {
+                region.host().asSlice(page << PageBitmap.PAGE_SHIFT, PageBitmap.PAGE_SIZE).fill(page % 8 < 2 ? (byte) (page | 1) : 0);
             }
         }
     }

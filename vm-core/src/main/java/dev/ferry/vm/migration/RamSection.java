@@ -14,8 +14,8 @@ import dev.ferry.vm.memory.GuestMemoryException;
 import dev.ferry.vm.memory.GuestRam;
 import dev.ferry.vm.memory.RamLayout;
 import dev.ferry.vm.memory.RamRegion;
+import dev.ferry.vm.memory.UntouchedPages;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -27,7 +27,8 @@ import java.util.List;
  * Guest RAM as a live migration section. Source: a bulk pass sends every page once, then each
  * round harvests the pages dirtied since (KVM's log merged with the VMM's own DMA writes) and
  * sends those, until the driver finds the rest fits the downtime. Pages are sent in runs of
- * contiguous pages, one record per run; all-zero pages as a marker only.
+ * contiguous pages, one record per run; all-zero pages as a marker only (in the bulk pass, pages
+ * the host never allocated are known zero without being read: {@link ZeroPages}).
  *
  * <p>Payload (little-endian): START carries the source's {@link RamLayout} ({@code int} ranges,
  * then {@code long gpa, long size} each), which must equal the destination's. PART and END carry runs: {@code long gpa | kind} (kind in the low 12 bits:
@@ -52,7 +53,6 @@ public final class RamSection implements LiveSection {
     private static final int RUN_HEADER_BYTES = Long.BYTES + Integer.BYTES;
     private static final int MAX_RUN_PAGES = 256;
     private static final int MAX_RANGES = 64;
-    private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PageBitmap.PAGE_SIZE);
 
     private final GuestRam ram;
     private final DirtyTracker tracker;
@@ -262,7 +262,7 @@ public final class RamSection implements LiveSection {
     private long sendBulk(SectionOutput out) throws IOException {
         RamRegion region = ram.regions().get(bulkRegion);
         long count = Math.min(region.pages() - bulkPage, maxRunPages(out));
-        long bytes = sendPages(out, region, bulkPage, count);
+        long bytes = sendPages(out, region, bulkPage, count, new ZeroPages(region, region.untouched()));
         bulkPage += count;
         bulkPagesLeft -= count;
         if (bulkPage == region.pages() && bulkRegion + 1 < ram.regions().size()) {
@@ -294,7 +294,9 @@ public final class RamSection implements LiveSection {
             bitmap.clear(first, count);
             dirtyPages -= count;
             scanPage = first + count;
-            return sendPages(out, ram.regions().get(scanRegion), first, count);
+            // Pages the guest dirtied are touched: asking the host costs two system calls a run for nothing.
+            RamRegion region = ram.regions().get(scanRegion);
+            return sendPages(out, region, first, count, new ZeroPages(region, UntouchedPages.UNKNOWN));
         }
         return 0;
     }
@@ -313,12 +315,12 @@ public final class RamSection implements LiveSection {
     }
 
     /** Sends pages [first, first + count) of a region as zero and data runs; returns the bytes. */
-    private long sendPages(SectionOutput out, RamRegion region, long first, long count) throws IOException {
+    private long sendPages(SectionOutput out, RamRegion region, long first, long count, ZeroPages zeros) throws IOException {
         long bytes = 0;
         long runStart = first;
-        boolean runZero = isZero(region, first);
+        boolean runZero = zeros.isZero(first);
         for (long page = first + 1; page <= first + count; page++) {
-            boolean zero = page < first + count && isZero(region, page);
+            boolean zero = page < first + count && zeros.isZero(page);
             if (page == first + count || zero != runZero) {
                 bytes += sendRun(out, region, runStart, page - runStart, runZero);
                 runStart = page;
@@ -341,11 +343,6 @@ public final class RamSection implements LiveSection {
             dataPages += count;
         }
         return RUN_HEADER_BYTES + dataBytes;
-    }
-
-    private static boolean isZero(RamRegion region, long page) {
-        return MemorySegment.mismatch(region.host(), page << PageBitmap.PAGE_SHIFT, (page + 1) << PageBitmap.PAGE_SHIFT,
-                ZERO_PAGE, 0, PageBitmap.PAGE_SIZE) < 0;
     }
 
     private static long maxRunPages(SectionOutput out) {

@@ -21,6 +21,7 @@ import dev.ferry.savevm.ConfigCheck;
 import dev.ferry.vm.cpu.RunGate;
 import dev.ferry.vm.cpu.VcpuThrottle;
 import dev.ferry.vm.memory.GuestRam;
+import dev.ferry.vm.memory.RamLayout;
 import dev.ferry.vm.memory.RamRegion;
 import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
@@ -164,10 +165,91 @@ class RamSectionTest {
         GuestRam source = ram();
         GuestRam destination = ram();
         fillSome(source);
+        DmaWriter writer = new DmaWriter(source);
+        Moved moved = move(source, destination, writer, MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(20)));
+        writer.stop();
+        MigrationState end = moved.end();
+
+        assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+        assertTrue(writer.writes.get() > 0, "the VMM wrote during the migration");
+        for (int i = 0; i < 2; i++) {
+            MemorySegment a = source.regions().get(i).host();
+            MemorySegment b = destination.regions().get(i).host();
+            assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+        }
+        RamStats stats = moved.sending().stats();
+        long pages = (LOW + HIGH) / 4096;
+        assertEquals(pages, stats.totalPages());
+        assertEquals(0, stats.bulkPagesLeft());
+        assertEquals(0, stats.dirtyPages());
+        assertTrue(stats.zeroPages() >= pages / 3 - writer.writes.get(), "zero pages sent as markers: " + stats);
+        assertTrue(stats.dataPages() >= pages * 2 / 3, "every written page sent: " + stats);
+        assertTrue(stats.harvests() >= 2, "dirty pages harvested before the pause and at the switch: " + stats);
+        assertFalse(source.trackingDma(), "dirty tracking is off after the migration");
+    }
+
+    /**
+     * RAM as a machine maps it (a memfd, allocated page by page as it is touched): the pages never
+     * touched go as zero without being read, so the copy leaves them unallocated; a page written
+     * with zeros is read like any other; and a page first written after the bulk pass found it
+     * untouched (here: as the VM pauses) still arrives, through the dirty tracking.
+     */
+    @Test
+    void untouchedPagesGoAsZeroWithoutBeingReadAndALaterFirstWriteStillArrives() throws Exception {
+        RamLayout layout = new RamLayout(List.of(new RamLayout.Range(0, LOW), new RamLayout.Range(1L << 32, HIGH)));
+        try (GuestRam source = GuestRam.allocate(layout, false); GuestRam destination = GuestRam.allocate(layout, false)) {
+            long touched = 0;
+            long zeroWritten = 0;
+            for (RamRegion region : source.regions()) {
+                for (long page = 0; page < region.pages(); page++) {
+                    if (page % 3 != 0) { // every third page untouched, a quarter of the others written as zero
+                        boolean zero = page % 6 == 1;
+                        region.host().asSlice(page * 4096, 4096).fill(zero ? 0 : (byte) (page | 1));
+                        touched++;
+                        zeroWritten += zero ? 1 : 0;
+                    }
+                }
+            }
+            long pages = (LOW + HIGH) / 4096;
+            long lateGpa = (1L << 32) + HIGH - 2 * 4096; // page 2046 of the last region: untouched
+            MemorySegment late = Arena.ofAuto().allocate(4096).fill((byte) 0x5a);
+            Pausable firstWriteAtThePause = new Pausable() {
+                @Override
+                public void pause() {
+                    source.write(lateGpa, late);
+                }
+
+                @Override
+                public void resume() {
+                }
+            };
+            assertEquals(pages - touched, untouchedPages(source), "the test's own writes left a third untouched");
+            Moved moved = move(source, destination, firstWriteAtThePause, MigrationOptions.defaults());
+            MigrationState end = moved.end();
+
+            assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+            assertEquals(pages - touched - 1, untouchedPages(source), "the copy read no untouched page"); // before the comparison reads them
+            for (int i = 0; i < 2; i++) {
+                MemorySegment a = source.regions().get(i).host();
+                MemorySegment b = destination.regions().get(i).host();
+                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+            }
+            assertEquals((byte) 0x5a, destination.slice(lateGpa, 1).get(ValueLayout.JAVA_BYTE, 0), "the late first write arrived");
+            RamStats stats = moved.sending().stats();
+            assertEquals(pages - touched + zeroWritten, stats.zeroPages(), "untouched and zero-written pages went as zero: " + stats);
+            assertEquals(touched - zeroWritten + 1, stats.dataPages(), "the data pages and the late one: " + stats);
+        }
+    }
+
+    /** The source's section after {@link #move}, and how its migration ended. */
+    private record Moved(RamSection sending, MigrationState end) {
+    }
+
+    /** Migrates {@code source} into {@code destination} over pipes, {@code vm} paused at the switch; waits for both ends. */
+    private Moved move(GuestRam source, GuestRam destination, Pausable vm, MigrationOptions options) throws Exception {
         RamSection sending = new RamSection(source, source.vmmWritesTracker(), throttle);
         RamSection receiving = new RamSection(destination, destination.vmmWritesTracker(), throttle);
-        MachineConfig config = new MachineConfig(LOW + HIGH, 1, false, false, List.of(), Optional.empty());
-
+        MachineConfig config = new MachineConfig(source.size(), 1, false, false, List.of(), Optional.empty());
         Pipe stream = Pipe.open();
         Pipe back = Pipe.open();
         CompletableFuture<Void> incoming = CompletableFuture.runAsync(() -> {
@@ -178,30 +260,23 @@ class RamSectionTest {
                 throw new IllegalStateException(e);
             }
         });
-        DmaWriter writer = new DmaWriter(source);
-        MigrationDriver driver = MigrationDriver.start(new SectionRegistry().register(sending), writer, config,
-                MigrationChannel.of(back.source(), stream.sink()),
-                MigrationOptions.defaults().withDowntimeLimit(Duration.ofMillis(20)));
-        MigrationState end = driver.await(Duration.ofSeconds(60));
-        writer.stop();
+        MigrationState end = MigrationDriver.start(new SectionRegistry().register(sending), vm, config,
+                MigrationChannel.of(back.source(), stream.sink()), options).await(Duration.ofSeconds(60));
         incoming.get(10, TimeUnit.SECONDS);
+        return new Moved(sending, end);
+    }
 
-        assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
-        assertTrue(writer.writes.get() > 0, "the VMM wrote during the migration");
-        for (int i = 0; i < 2; i++) {
-            MemorySegment a = source.regions().get(i).host();
-            MemorySegment b = destination.regions().get(i).host();
-            assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+    private static long untouchedPages(GuestRam ram) {
+        long untouched = 0;
+        for (RamRegion region : ram.regions()) {
+            long page = region.untouched().nextUntouched(0);
+            while (page < region.pages()) {
+                long next = Math.min(region.untouched().nextTouched(page), region.pages());
+                untouched += next - page;
+                page = next < region.pages() ? region.untouched().nextUntouched(next) : next;
+            }
         }
-        RamStats stats = sending.stats();
-        long pages = (LOW + HIGH) / 4096;
-        assertEquals(pages, stats.totalPages());
-        assertEquals(0, stats.bulkPagesLeft());
-        assertEquals(0, stats.dirtyPages());
-        assertTrue(stats.zeroPages() >= pages / 3 - writer.writes.get(), "zero pages sent as markers: " + stats);
-        assertTrue(stats.dataPages() >= pages * 2 / 3, "every written page sent: " + stats);
-        assertTrue(stats.harvests() >= 2, "dirty pages harvested before the pause and at the switch: " + stats);
-        assertFalse(source.trackingDma(), "dirty tracking is off after the migration");
+        return untouched;
     }
 
     @Test
