@@ -252,7 +252,7 @@ final class LiveMigrationRig implements AutoCloseable {
         assertEquals(List.of(destinationDisk), list(destinationDir));
     }
 
-    private static void awaitRunning(FerryProcess process) throws IOException, InterruptedException {
+    static void awaitRunning(FerryProcess process) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String status;
         while (!(status = process.answer("info status")).equals("VM status: running") && System.nanoTime() < deadline) {

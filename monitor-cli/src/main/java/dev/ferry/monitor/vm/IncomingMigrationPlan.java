@@ -73,7 +73,9 @@ final class IncomingMigrationPlan {
      * Receives a KVM guest ({@code --machine kvm}): the built-in guest, or a Linux kernel when the
      * source's machine is the Linux PC. The machine is built only after the
      * source's configuration was checked and {@link IncomingDrives} settled every drive (creating
-     * missing images with the source's sizes), over those very devices. On any failure the
+     * missing images with the source's sizes), over those very devices; without drives the factory
+     * may hand over one built ahead from the destination's command line ({@link PrebuiltMachine}),
+     * which the source's configuration is judged against all the same. On any failure the
      * machine is closed unstarted and the images this migration created are deleted again. With
      * {@code resume}, a break during the live copy keeps images and RAM and waits for the source's resume.
      */

@@ -41,12 +41,14 @@ public final class VmLauncher {
         List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
         QmpServer qmp = null;
         VmSession session;
+        PrebuiltMachine prebuilt = prebuild(options);
         try {
             qmp = options.qmp().map(QmpServer::listen).orElse(null);
-            session = prepare(options, listeners);
+            session = prepare(options, listeners, prebuilt);
         } catch (IOException | RuntimeException e) {
             // A start that fails leaves no socket behind: each one opened so far goes, its file too.
             closeSockets(monitor, qmp, listeners);
+            prebuilt.close();
             throw e;
         }
         TerminationSignals.install(session::quit);
@@ -63,6 +65,7 @@ public final class VmLauncher {
         } finally {
             closeSockets(monitor, qmp, listeners);
             session.close();
+            prebuilt.close();
         }
         if (monitorThread != null) {
             monitorThread.join(Duration.ofSeconds(5));
@@ -73,8 +76,22 @@ public final class VmLauncher {
         return session.exitStatus();
     }
 
+    /**
+     * An incoming KVM machine without drives, built from this command line before the destination
+     * listens ({@link PrebuiltMachine}); nothing for a VM that boots here or has drives.
+     */
+    private static PrebuiltMachine prebuild(RunOptions options) {
+        if (options.incoming().isEmpty() || options.machine().equals("none") || !options.drives().isEmpty()) {
+            return PrebuiltMachine.none();
+        }
+        boolean linux = options.linux().isPresent();
+        return PrebuiltMachine.build(() -> Machine.incoming(machineSpec(options), console(options.serial()), List.of(), linux),
+                linux);
+    }
+
     /** The session: a booted VM that runs, or one waiting for its incoming migration. */
-    private static VmSession prepare(RunOptions options, List<MigrationListener> listeners) throws IOException {
+    private static VmSession prepare(RunOptions options, List<MigrationListener> listeners, PrebuiltMachine prebuilt)
+            throws IOException {
         if (options.incoming().isEmpty()) {
             IncomingImageMarks.refuseMarked(options.drives());
             VmSession session = new VmSession(boot(options), options.tls());
@@ -83,7 +100,7 @@ public final class VmLauncher {
             return session;
         }
         VmSession incoming = new VmSession(options.tls());
-        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners));
+        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners, prebuilt));
         if (options.incoming().get().equals("defer")) {
             incoming.deferIncoming(starter);
             System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
@@ -120,20 +137,20 @@ public final class VmLauncher {
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */
-    private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners)
-            throws IOException {
+    private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners,
+                                            PrebuiltMachine prebuilt) throws IOException {
         IncomingTarget target = IncomingTarget.parse(uri);
         MigrationListener listener = Transports.listen(MigrationUri.parse(target.uri()), options.tls());
         String bound = listener.boundUri().toString();
         session.listening(bound);
         System.err.println("ferry: waiting for an incoming migration on " + bound);
-        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty());
+        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty(), prebuilt);
         return listener;
     }
 
     /** With {@code resumeListeners}, a broken storage copy listens again on the same address, registered there for quit to close. */
     private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener,
-                                            Optional<List<MigrationListener>> resumeListeners) {
+                                            Optional<List<MigrationListener>> resumeListeners, PrebuiltMachine prebuilt) {
         Thread.ofPlatform().name("incoming").start(() -> {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
@@ -147,7 +164,7 @@ public final class VmLauncher {
                 VmBody received;
                 try {
                     received = receive(options, channel, resumeListeners.map(registered ->
-                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)));
+                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)), prebuilt);
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
@@ -176,13 +193,14 @@ public final class VmLauncher {
         return channel;
     }
 
-    private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume)
-            throws IOException {
+    private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume,
+                                  PrebuiltMachine prebuilt) throws IOException {
         IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
         if (options.machine().equals("none")) {
             return plan.receiveDiskOnly(channel, resume);
         }
-        return plan.receiveGuest((disks, linux) -> Machine.incoming(machineSpec(options), console(options.serial()), disks, linux),
+        return plan.receiveGuest((disks, linux) -> prebuilt.takeOr(linux, !disks.isEmpty(),
+                        () -> Machine.incoming(machineSpec(options), console(options.serial()), disks, linux)),
                 driveIds(options), channel, resume);
     }
 

@@ -254,10 +254,12 @@ public final class SourceMigration implements Runnable {
     }
 
     private void migrate() throws IOException {
-        warmUp = StateWarmUp.start(states);
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
         writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
         long configSent = System.nanoTime();
+        // Once the config is out: on a machine with one CPU the rehearsal would delay it, and the
+        // destination's check, which the source only waits for, is the first step it can overlap.
+        warmUp = StateWarmUp.start(states);
         // The destination checks every drive against the config before any data moves; nothing
         // is copied, and the VM never pauses, until it said yes.
         Optional<ReadableByteChannel> returnPath = channel.readable();
