@@ -11,6 +11,7 @@ import dev.ferry.vm.DiskSpec;
 import dev.ferry.vm.GuestWorkload;
 import dev.ferry.vm.Machine;
 import dev.ferry.vm.MachineSpec;
+import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.device.serial.UartSink;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -85,8 +86,12 @@ public final class VmLauncher {
             return PrebuiltMachine.none();
         }
         boolean linux = options.linux().isPresent();
-        return PrebuiltMachine.build(() -> Machine.incoming(machineSpec(options), console(options.serial()), List.of(), linux),
-                linux);
+        return PrebuiltMachine.build(() -> incomingMachine(options, List.of(), linux), linux);
+    }
+
+    /** The destination's machine from its command line, over {@code disks}, created and not started. */
+    private static Machine incomingMachine(RunOptions options, List<BlockDevice> disks, boolean linux) throws IOException {
+        return Machine.incoming(machineSpec(options), console(options.serial()), disks, linux);
     }
 
     /** The session: a booted VM that runs, or one waiting for its incoming migration. */
@@ -200,7 +205,7 @@ public final class VmLauncher {
             return plan.receiveDiskOnly(channel, resume);
         }
         return plan.receiveGuest((disks, linux) -> prebuilt.takeOr(linux, !disks.isEmpty(),
-                        () -> Machine.incoming(machineSpec(options), console(options.serial()), disks, linux)),
+                        () -> incomingMachine(options, disks, linux)),
                 driveIds(options), channel, resume);
     }
 
