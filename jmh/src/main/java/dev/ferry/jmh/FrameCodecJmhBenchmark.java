@@ -92,7 +92,7 @@ public class FrameCodecJmhBenchmark {
         ThreadLocalRandom.current().nextBytes(random);
         MemorySegment.copy(MemorySegment.ofArray(random), 0, chunk, 0, frameBytes);
         dropping = FrameWriter.unthrottled(new DiscardChannel(), frameBytes);
-        MemoryChannel memory = new MemoryChannel(frameBytes + StreamFormat.HEADER_BYTES + StreamFormat.TRAILER_BYTES);
+        MemoryChannel memory = new MemoryChannel(frameBytes + StreamFormat.HEADER_BYTES + StreamFormat.MAX_TRAILER_BYTES);
         looping = FrameWriter.unthrottled(memory, frameBytes);
         reader = new FrameReader(memory, frameBytes);
     }
