@@ -1,6 +1,7 @@
 package dev.ferry.savevm.destination;
 
 import dev.ferry.savevm.ConfigCheck;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.IncomingResume;
 import dev.ferry.savevm.IncomingStats;
@@ -100,6 +101,7 @@ public final class StreamLoader<C extends Record> {
 
     public IncomingStats run() throws MigrationException {
         long start = System.nanoTime();
+        FrameChecksumWarmUp.streamBegins();
         reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
         try {
             int sourceMinor = readHeader(reader);

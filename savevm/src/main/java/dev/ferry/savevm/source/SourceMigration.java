@@ -1,6 +1,7 @@
 package dev.ferry.savevm.source;
 
 import dev.ferry.savevm.ConfigSource;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.LiveSection;
 import dev.ferry.savevm.MigrationChannel;
@@ -260,6 +261,7 @@ public final class SourceMigration implements Runnable {
     }
 
     private void migrate() throws IOException {
+        FrameChecksumWarmUp.streamBegins();
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
         writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
         long configSent = System.nanoTime();

@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  * code, where a copy's first seconds run (block-migration's {@code ContentHash} measured the
  * same), and a 64 KiB copy stays in the CPU's caches. One per reader or writer: not thread-safe.
  */
-final class FrameHasher {
+public final class FrameHasher {
 
     private static final int SCRATCH_BYTES = 64 << 10;
 
@@ -21,7 +21,7 @@ final class FrameHasher {
     private byte[] scratch;
 
     /** The checksum of {@code covered} (header and payload), as the trailer holds it. */
-    long compute(FrameChecksum checksum, MemorySegment covered) {
+    public long compute(FrameChecksum checksum, MemorySegment covered) {
         return switch (checksum) {
             case CRC32C -> {
                 CRC32C crc = new CRC32C();
