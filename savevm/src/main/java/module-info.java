@@ -10,6 +10,7 @@
  */
 module dev.ferry.savevm {
     requires org.slf4j;
+    requires com.dynatrace.hash4j; // XXH3-64 frame trailers (stream.FrameHasher)
 
     exports dev.ferry.savevm;           // sections, registry, driver, incoming side, channel, options, states
     exports dev.ferry.savevm.codec to dev.ferry.vm; // StateRehearsal runs the vCPU and VM records through it

@@ -3,6 +3,7 @@ package dev.ferry.jmh;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.Phase;
 import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameChecksum;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
 import dev.ferry.savevm.stream.StreamFormat;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Frames per second (times the frame size: MB/s) through savevm's frame writer and reader with
- * the CRC32C check. {@code encode}: copy a chunk into the frame buffer, CRC, hand it to a channel
+ * the frames' checksum ({@code checksum}: CRC32C, or XXH3-64 through the writer's heap scratch
+ * array, which a source picks where CRC32C is emulated). {@code encode}: copy a chunk into the frame buffer, CRC, hand it to a channel
  * that drops it. {@code roundTrip}: the same into an in-memory channel, then read back, CRC
  * verified and sequence checked: encode plus decode plus one memory copy, what a socket costs
  * beside the kernel.
@@ -43,6 +45,9 @@ public class FrameCodecJmhBenchmark {
 
     @Param({"1048576"})
     int frameBytes;
+
+    @Param({"CRC32C", "XXH3_64"})
+    FrameChecksum checksum;
 
     private Arena arena;
     private MemorySegment chunk;
@@ -92,9 +97,12 @@ public class FrameCodecJmhBenchmark {
         ThreadLocalRandom.current().nextBytes(random);
         MemorySegment.copy(MemorySegment.ofArray(random), 0, chunk, 0, frameBytes);
         dropping = FrameWriter.unthrottled(new DiscardChannel(), frameBytes);
-        MemoryChannel memory = new MemoryChannel(frameBytes + StreamFormat.HEADER_BYTES + StreamFormat.TRAILER_BYTES);
+        MemoryChannel memory = new MemoryChannel(frameBytes + StreamFormat.HEADER_BYTES + StreamFormat.MAX_TRAILER_BYTES);
         looping = FrameWriter.unthrottled(memory, frameBytes);
         reader = new FrameReader(memory, frameBytes);
+        dropping.sealWith(checksum);
+        looping.sealWith(checksum);
+        reader.accept(checksum);
     }
 
     @TearDown(Level.Trial)

@@ -6,12 +6,15 @@ import java.nio.ByteOrder;
 /**
  * Follows the frame envelope of a Ferry migration stream (docs/stream-format.md) as its bytes go
  * by in pieces of any size, to tell where a frame of a given kind starts. It reads only the
- * 16-byte envelope header; payloads and CRCs are skipped by length.
+ * 16-byte envelope header; payloads and checksums are skipped by length, the checksum's by the
+ * flags byte (bit 0: XXH3-64 in 8 bytes, which a source whose CPU runs CRC32C slowly picks; else
+ * CRC32C in 4).
  */
 final class FrameScanner {
 
     static final int HEADER_BYTES = 16;
     static final int CRC_BYTES = 4;
+    private static final int XXH3_BYTES = 8;
 
     private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of the current frame still to skip after its header; -1 while reading a header. */
@@ -39,7 +42,7 @@ final class FrameScanner {
             header.put(data, at, step);
             at += step;
             if (!header.hasRemaining()) {
-                skip = Integer.toUnsignedLong(header.getInt(12)) + CRC_BYTES;
+                skip = Integer.toUnsignedLong(header.getInt(12)) + ((header.get(1) & 1) != 0 ? XXH3_BYTES : CRC_BYTES);
                 header.clear();
             }
         }

@@ -30,6 +30,8 @@ import java.util.Optional;
  *     destination's round trip alone exceeds it); once completed over the limit: by how much and where
  *     the pause went (the source's pause, the live sections' rest, state sections and EOF, the
  *     destination's checks); empty otherwise
+ * @param frameChecksum what the source seals its frames with and why: CRC32C unless the destination
+ *     offered XXH3-64 and CRC32C measured slow on this CPU (with the rate measured)
  * @param sections per live section
  */
 public record MigrationStats(
@@ -48,6 +50,7 @@ public record MigrationStats(
         int throttleLevel,
         String throttleReason,
         String downtimeNote,
+        String frameChecksum,
         List<SectionStats> sections) {
 
     /** Copies the section list. */

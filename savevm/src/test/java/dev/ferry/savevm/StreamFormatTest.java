@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.savevm.codec.StateCodec;
+import dev.ferry.savevm.fuzz.Resealer;
+import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameChecksum;
+import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
 import dev.ferry.savevm.stream.StreamFormat;
 import java.io.ByteArrayInputStream;
@@ -120,6 +124,49 @@ class StreamFormatTest {
             assertTrue(e.getMessage().contains("CRC32C mismatch") || e.getMessage().contains("unknown frame kind")
                             || e.getMessage().contains("exceeds the limit") || e.getMessage().contains("truncated"),
                     "byte " + offset + ": " + e.getMessage());
+        }
+    }
+
+    /** A source that chose XXH3-64 after the configuration's ACK: every frame after CONFIG sealed with it. */
+    private static byte[] savedWithXxh3(Source source) throws Exception {
+        return Resealer.sealedWith(save(source, MachineConfig.of(512L << 20)), FrameChecksum.XXH3_64, 2);
+    }
+
+    @Test
+    void xxh3FramesLoadWhereTheDestinationOffersIt() throws Exception {
+        Source source = new Source();
+        byte[] stream = savedWithXxh3(source);
+        Destination destination = new Destination(1);
+        ByteArrayOutputStream returnPath = new ByteArrayOutputStream();
+        IncomingMigration.receive(destination.registry, MachineConfig.class, ConfigCheck.sameAs(MachineConfig.of(512L << 20)),
+                MigrationChannel.of(Channels.newChannel(new ByteArrayInputStream(stream)), Channels.newChannel(returnPath)));
+        assertArrayEquals(source.ram.snapshot(), destination.ram.snapshot());
+        try (FrameReader replies = new FrameReader(Channels.newChannel(new ByteArrayInputStream(returnPath.toByteArray())),
+                StreamFormat.CONTROL_PAYLOAD)) {
+            Frame answer = replies.next(Phase.HANDSHAKE);
+            assertEquals(FrameKind.ACK, answer.kind());
+            assertTrue(StreamFormat.offers(answer.text(), StreamFormat.ACCEPTS_XXH3), answer.text());
+        }
+    }
+
+    @Test
+    void xxh3FramesAreRefusedWithoutTheOffer() throws Exception {
+        assertEquals("frame 2 (START): sealed with XXH3-64, which this side did not offer: without the offer frames"
+                + " are sealed with CRC32C (corrupt stream?)", new Destination(1).refuse(savedWithXxh3(new Source())).getMessage());
+    }
+
+    @Test
+    void aFlippedByteInAnXxh3FrameIsDetected() throws Exception {
+        byte[] stream = savedWithXxh3(new Source());
+        List<Integer> starts = frameOffsets(stream);
+        for (int offset : List.of(starts.get(3) + 9, starts.get(3) + 100, starts.get(4) - 1)) {
+            byte[] corrupt = stream.clone();
+            corrupt[offset] ^= 0x04;
+            ByteArrayOutputStream returnPath = new ByteArrayOutputStream();
+            MigrationException e = assertThrows(MigrationException.class, () -> IncomingMigration.receive(new Destination(1).registry,
+                    MachineConfig.class, ConfigCheck.sameAs(MachineConfig.of(512L << 20)),
+                    MigrationChannel.of(Channels.newChannel(new ByteArrayInputStream(corrupt)), Channels.newChannel(returnPath))));
+            assertTrue(e.getMessage().startsWith("frame 3: XXH3-64 mismatch (stream corrupt: 0x"), "byte " + offset + ": " + e.getMessage());
         }
     }
 
@@ -315,7 +362,7 @@ class StreamFormatTest {
         int offset = 0;
         while (offset < stream.length) {
             starts.add(offset);
-            offset += StreamFormat.HEADER_BYTES + in.getInt(offset + 12) + StreamFormat.TRAILER_BYTES;
+            offset += StreamFormat.HEADER_BYTES + in.getInt(offset + 12) + FrameChecksum.ofFlags(stream[offset + 1]).orElseThrow().bytes();
         }
         return starts;
     }

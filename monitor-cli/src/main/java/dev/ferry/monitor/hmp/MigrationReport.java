@@ -61,6 +61,7 @@ public final class MigrationReport {
         if (!stats.downtimeNote().isEmpty()) {
             lines.add("downtime note: " + stats.downtimeNote());
         }
+        lines.add("frame checksum: " + stats.frameChecksum());
         for (SectionStats section : stats.sections()) {
             lines.add(String.format(Locale.ROOT, "section %s: transferred %s, remaining %s",
                     section.id().idstr(), bytes(section.transferredBytes()), bytes(section.remainingBytes())));

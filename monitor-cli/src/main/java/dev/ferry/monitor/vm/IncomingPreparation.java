@@ -3,6 +3,7 @@ package dev.ferry.monitor.vm;
 import dev.ferry.blockmig.BackingIdentity;
 import dev.ferry.blockmig.DigestWarmUp;
 import dev.ferry.blockmig.DiskSpec;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.WireRecords;
 import dev.ferry.vm.StateRehearsal;
 import dev.ferry.vm.block.BlockDevice;
@@ -78,6 +79,7 @@ final class IncomingPreparation {
         }
         // Read only after the answer: a loaded machine that starts the migration early does not wait for it.
         WireRecords.prepare(DiskSpec.class);
+        FrameChecksumWarmUp.run();
         if (!drives.isEmpty()) {
             DigestWarmUp.run();
         }

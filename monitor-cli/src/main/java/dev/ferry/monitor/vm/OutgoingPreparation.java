@@ -2,6 +2,7 @@ package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.DigestWarmUp;
 import dev.ferry.blockmig.DiskSpec;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.WireRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * What a running VM does once, in the background, so that a later {@code migrate} starts sooner:
  * it builds the record codec of the configuration and of the disks' setup record ({@link
  * WireRecords}), which the migration thread would otherwise build cold before the first data byte
- * (the destination does the same while it waits, see {@link IncomingPreparation}), then, if the VM
+ * (the destination does the same while it waits, see {@link IncomingPreparation}), picks the frames'
+ * checksum and gets it compiled where that is XXH3 ({@link FrameChecksumWarmUp}), then, if the VM
  * has a disk to copy, gets the disk digest's hash compiled ({@link DigestWarmUp}). It runs at the
  * lowest priority and nothing waits for it: a migration that comes first builds what it needs
  * itself, and a failure here is the migration's to report.
@@ -35,6 +37,7 @@ final class OutgoingPreparation {
             // Left for the migration: its own first encode meets the same type and reports it.
             LOG.debug("wire records not prepared ({})", e.getMessage());
         }
+        FrameChecksumWarmUp.run();
         if (disks) {
             DigestWarmUp.run();
         }

@@ -1,6 +1,7 @@
 package dev.ferry.savevm.destination;
 
 import dev.ferry.savevm.ConfigCheck;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.IncomingResume;
 import dev.ferry.savevm.IncomingStats;
@@ -14,6 +15,7 @@ import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.StateSection;
 import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameChecksum;
 import dev.ferry.savevm.stream.FrameInput;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.HangUp;
@@ -70,6 +72,8 @@ public final class StreamLoader<C extends Record> {
     private ReturnPath replies;
     /** Whether the source reads PROGRESS reports (its minor version). */
     private boolean reports;
+    /** Whether this side offered XXH3-64 frames in the configuration's ACK (it has a return path). */
+    private boolean offersXxh3;
     private long frames;
     /** Stream bytes applied so far (the reports' thread reads it). */
     private volatile long applied;
@@ -97,6 +101,7 @@ public final class StreamLoader<C extends Record> {
 
     public IncomingStats run() throws MigrationException {
         long start = System.nanoTime();
+        FrameChecksumWarmUp.streamBegins();
         reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
         try {
             int sourceMinor = readHeader(reader);
@@ -108,7 +113,13 @@ public final class StreamLoader<C extends Record> {
             }
             resume = resume.filter(IncomingResume::possible);
             resume.ifPresent(waiting -> offers.add(StreamFormat.WAITS_FOR_RESUME));
+            // This side checks either checksum; the source picks what its CPU computes faster.
+            offersXxh3 = channel.writable().isPresent();
+            if (offersXxh3) {
+                offers.add(StreamFormat.ACCEPTS_XXH3);
+            }
             reply(FrameKind.ACK, StreamFormat.answer(offers));
+            acceptOffered(reader);
             startReports();
             registry.sections().forEach(section -> {
                 if (section instanceof StateSection<?> state) {
@@ -187,6 +198,7 @@ public final class StreamLoader<C extends Record> {
             closeLink();
             channel = waiting.reconnect(reason);
             reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
+            acceptOffered(reader);
             try {
                 readHeader(reader);
                 returnPath().deliver(FrameKind.RESUME, waiting.held());
@@ -208,6 +220,13 @@ public final class StreamLoader<C extends Record> {
                 reason = e.getMessage() != null ? e.getMessage() : e.toString();
             }
             LOG.warn("precopy-paused: {}", reason);
+        }
+    }
+
+    /** The offer made in the configuration's ACK holds for the migration, on every link. */
+    private void acceptOffered(FrameReader reader) {
+        if (offersXxh3) {
+            reader.accept(FrameChecksum.XXH3_64);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ferry.savevm.source;
 
 import dev.ferry.savevm.ConfigSource;
+import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.LiveSection;
 import dev.ferry.savevm.MigrationChannel;
@@ -15,7 +16,9 @@ import dev.ferry.savevm.SectionId;
 import dev.ferry.savevm.SectionStats;
 import dev.ferry.savevm.StateSection;
 import dev.ferry.savevm.codec.StateCodec;
+import dev.ferry.savevm.stream.ChecksumChoice;
 import dev.ferry.savevm.stream.Frame;
+import dev.ferry.savevm.stream.FrameChecksum;
 import dev.ferry.savevm.stream.FrameOutput;
 import dev.ferry.savevm.stream.FrameReader;
 import dev.ferry.savevm.stream.FrameWriter;
@@ -131,6 +134,9 @@ public final class SourceMigration implements Runnable {
     private long pausedAt;
     private Duration actualDowntime;
     private String downtimeNote = "";
+    /** What frames after the configuration's ACK are sealed with, on this link and any resumed one. */
+    private FrameChecksum frameChecksum = FrameChecksum.CRC32C;
+    private String frameChecksumNote = "CRC32C (no offer from the destination yet)";
     private Duration expectedDowntime = Duration.ZERO;
     private int iterations;
 
@@ -248,12 +254,14 @@ public final class SourceMigration implements Runnable {
         }
         channel = link;
         writer = new FrameWriter(link.writable().orElseThrow(), StreamFormat.WRITER_PAYLOAD, bucket, meter, this::checkCancel);
+        writer.sealWith(frameChecksum);
         for (int i = 0; i < live.size(); i++) {
             outputs[i] = new FrameOutput(writer, i + 1, live.get(i).id());
         }
     }
 
     private void migrate() throws IOException {
+        FrameChecksumWarmUp.streamBegins();
         writer.writeFrame(FrameKind.HEADER, 0, headerPayload());
         writer.writeFrame(FrameKind.CONFIG, 0, StateCodec.encode(config.config()));
         long configSent = System.nanoTime();
@@ -268,7 +276,10 @@ public final class SourceMigration implements Runnable {
             String answer = awaitReply(returnPath.get(), "configuration", CONFIG_ANSWER_TIMEOUT);
             destinationWaits = StreamFormat.offers(answer, StreamFormat.WAITS_FOR_RESUME);
             reportsProgress = StreamFormat.offers(answer, StreamFormat.REPORTS_PROGRESS);
+            chooseChecksum(StreamFormat.offers(answer, StreamFormat.ACCEPTS_XXH3));
             startReturnReader(0);
+        } else {
+            frameChecksumNote = "CRC32C (no return path: the destination cannot offer another)";
         }
         long configAnswered = System.nanoTime();
         for (int i = 0; i < live.size(); i++) {
@@ -331,6 +342,19 @@ public final class SourceMigration implements Runnable {
             downtimeNote = String.format(Locale.ROOT, "over the %d ms limit: %s", downtimeLimit.toMillis(), breakdown);
         }
         cleanUp(true);
+    }
+
+    /** Seals the frames from now on with the checksum this CPU computes faster, if the destination offers a choice. */
+    private void chooseChecksum(boolean offered) {
+        if (!offered) {
+            frameChecksumNote = "CRC32C (the destination does not offer XXH3-64)";
+            return;
+        }
+        ChecksumChoice choice = ChecksumChoice.measured();
+        frameChecksum = choice.checksum();
+        frameChecksumNote = choice.describe();
+        writer.sealWith(frameChecksum);
+        LOG.info("frames sealed with {}", frameChecksumNote);
     }
 
     /**
@@ -862,6 +886,6 @@ public final class SourceMigration implements Runnable {
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, throughput(now), convergence.dirtyRate(), iterations,
                 expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
-                options.autoConverge() && !throttleLifted() ? convergence.level() : 0, throttleReason(), downtimeNote, sections);
+                options.autoConverge() && !throttleLifted() ? convergence.level() : 0, throttleReason(), downtimeNote, frameChecksumNote, sections);
     }
 }

@@ -9,9 +9,10 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Builds frames in one off-heap buffer and writes each, CRC attached, to the channel in one go:
- * {@link #begin}, fill through {@link #claim}, {@link #seal}. Large frames (up to the payload
- * size given) keep system calls few; the bandwidth limit is paid per frame. One thread only.
+ * Builds frames in one off-heap buffer and writes each, checksum attached, to the channel in one
+ * go: {@link #begin}, fill through {@link #claim}, {@link #seal}. Large frames (up to the payload
+ * size given) keep system calls few; the bandwidth limit is paid per frame. Frames are sealed
+ * with CRC32C until {@link #sealWith} says otherwise; a HEADER always is. One thread only.
  */
 public final class FrameWriter implements AutoCloseable {
 
@@ -22,6 +23,8 @@ public final class FrameWriter implements AutoCloseable {
     private final TokenBucket bucket;
     private final ThroughputMeter meter;
     private final TokenBucket.Check<? extends IOException> abort;
+    private final FrameHasher hasher = new FrameHasher();
+    private FrameChecksum checksum = FrameChecksum.CRC32C;
     private int sequence;
     private int index = -1;
     private long length;
@@ -43,8 +46,8 @@ public final class FrameWriter implements AutoCloseable {
         this.bucket = bucket;
         this.meter = meter;
         this.abort = abort;
-        this.frame = new FrameBuffer(StreamFormat.HEADER_BYTES + (long) initialPayload + StreamFormat.TRAILER_BYTES,
-                StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.TRAILER_BYTES);
+        this.frame = new FrameBuffer(StreamFormat.HEADER_BYTES + (long) initialPayload + StreamFormat.MAX_TRAILER_BYTES,
+                StreamFormat.HEADER_BYTES + (long) maxPayload + StreamFormat.MAX_TRAILER_BYTES);
         this.buffer = frame.segment();
     }
 
@@ -64,6 +67,14 @@ public final class FrameWriter implements AutoCloseable {
 
     public ThroughputMeter meter() {
         return meter;
+    }
+
+    /**
+     * Seals every later frame but a HEADER with {@code checksum}: XXH3-64 only on a stream whose
+     * destination offered it ({@link StreamFormat#ACCEPTS_XXH3}).
+     */
+    public void sealWith(FrameChecksum checksum) {
+        this.checksum = checksum;
     }
 
     /** Starts a frame for section {@code sectionIndex} (0: none); any unsealed frame is dropped. */
@@ -94,7 +105,7 @@ public final class FrameWriter implements AutoCloseable {
             throw new IllegalStateException(bytes + " bytes do not fit the " + room() + " left in the frame");
         }
         long filled = StreamFormat.HEADER_BYTES + length;
-        buffer = frame.reserve(filled + bytes + StreamFormat.TRAILER_BYTES, filled);
+        buffer = frame.reserve(filled + bytes + StreamFormat.MAX_TRAILER_BYTES, filled);
         MemorySegment slice = buffer.asSlice(filled, bytes);
         length += bytes;
         return slice;
@@ -123,17 +134,18 @@ public final class FrameWriter implements AutoCloseable {
         if (index < 0) {
             throw new IllegalStateException("no frame begun");
         }
+        FrameChecksum trailer = kind == FrameKind.HEADER ? FrameChecksum.CRC32C : checksum;
         long covered = StreamFormat.HEADER_BYTES + length;
-        long total = covered + StreamFormat.TRAILER_BYTES;
+        long total = covered + trailer.bytes();
         // Pay the limit before taking a sequence number: a wait cut short by cancel leaves no gap.
         bucket.acquire(total, abort);
         buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.KIND, (byte) kind.code());
-        buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.FLAGS, (byte) 0);
+        buffer.set(ValueLayout.JAVA_BYTE, StreamFormat.FLAGS, (byte) trailer.flags());
         buffer.set(StreamFormat.SHORT, 2, (short) 0);
         buffer.set(StreamFormat.INT, StreamFormat.SEQUENCE, sequence++);
         buffer.set(StreamFormat.INT, StreamFormat.INDEX, index);
         buffer.set(StreamFormat.INT, StreamFormat.LENGTH, (int) length);
-        buffer.set(StreamFormat.INT, covered, StreamFormat.crc(buffer.asSlice(0, covered)));
+        FrameHasher.write(trailer, buffer, covered, hasher.compute(trailer, buffer.asSlice(0, covered)));
         index = -1;
         ByteBuffer bytes = buffer.asSlice(0, total).asByteBuffer();
         try {

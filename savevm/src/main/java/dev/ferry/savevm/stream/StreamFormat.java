@@ -1,17 +1,16 @@
 package dev.ferry.savevm.stream;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * The frame envelope of docs/stream-format.md: a 16-byte header (kind u8, flags u8, reserved
- * u16, sequence u32, section index u32, payload length u32), the payload, and a CRC32C of header
- * and payload. Everything little-endian. The envelope of the HEADER frame never changes, so any
- * build can read a stream's version before refusing it.
+ * u16, sequence u32, section index u32, payload length u32), the payload, and a checksum of header
+ * and payload: CRC32C, or XXH3-64 where the flags say so ({@link FrameChecksum}). Everything
+ * little-endian. The envelope of the HEADER frame never changes (flags 0, CRC32C), so any build
+ * can read a stream's version before refusing it.
  */
 public final class StreamFormat {
 
@@ -22,8 +21,11 @@ public final class StreamFormat {
     public static final byte[] MAGIC = "FERRYMIG".getBytes(StandardCharsets.US_ASCII);
     /** Bumped on any change an older reader would misread; readers refuse another major. */
     public static final int MAJOR = 2;
-    /** Bumped on compatible additions; 1 added PROGRESS reports on the return path. */
-    public static final int MINOR = 1;
+    /**
+     * Bumped on compatible additions; 1 added PROGRESS reports on the return path, 2 frames sealed
+     * with XXH3-64 once the destination offers {@link #ACCEPTS_XXH3} (the offer, not the version, gates them).
+     */
+    public static final int MINOR = 2;
     /** The first minor version whose source reads PROGRESS frames on the return path. */
     public static final int MINOR_PROGRESS = 1;
     /**
@@ -36,9 +38,16 @@ public final class StreamFormat {
      * after a broken link; without it the source fails on a break, as the destination does.
      */
     public static final String WAITS_FOR_RESUME = "resume=on";
+    /**
+     * The configuration's ACK offer with which the destination says it checks frames sealed with
+     * XXH3-64 ({@link FrameChecksum}); without it the source seals every frame with CRC32C. It holds
+     * for the migration: on a resumed link as on the first.
+     */
+    public static final String ACCEPTS_XXH3 = "checksum=xxh3";
 
     public static final int HEADER_BYTES = 16;
-    public static final int TRAILER_BYTES = 4;
+    /** The largest trailer ({@link FrameChecksum#bytes}), which buffers leave room for. */
+    public static final int MAX_TRAILER_BYTES = 8;
     /** The largest payload any reader accepts: a corrupt length can't make it allocate more. */
     public static final int MAX_PAYLOAD = 16 << 20;
     /** The payload size the source writer fills before sealing a frame. */
@@ -61,7 +70,8 @@ public final class StreamFormat {
     /**
      * The configuration's ACK text for these offers.
      *
-     * @param offers what the destination offers ({@link #REPORTS_PROGRESS}, {@link #WAITS_FOR_RESUME})
+     * @param offers what the destination offers ({@link #REPORTS_PROGRESS}, {@link #WAITS_FOR_RESUME},
+     *               {@link #ACCEPTS_XXH3})
      * @return them separated by commas
      */
     public static String answer(List<String> offers) {
@@ -77,12 +87,5 @@ public final class StreamFormat {
      */
     public static boolean offers(String answer, String offer) {
         return List.of(answer.split(",")).contains(offer);
-    }
-
-    /** CRC32C of {@code bytes} (through a direct ByteBuffer view, so the intrinsic applies). */
-    static int crc(MemorySegment bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.asByteBuffer());
-        return (int) crc.getValue();
     }
 }
