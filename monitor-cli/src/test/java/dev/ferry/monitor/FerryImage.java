@@ -40,7 +40,13 @@ final class FerryImage {
 
     /** As {@link #run}, with {@code env} added to the launcher's environment (e.g. JDK_JAVA_OPTIONS). */
     static Result runWith(Map<String, String> env, long timeoutSeconds, String... args) throws IOException, InterruptedException {
-        return run(List.of(), launcher(), env, timeoutSeconds, args);
+        return runAsWith(List.of(), env, timeoutSeconds, args);
+    }
+
+    /** As {@link #runAs} and {@link #runWith} at once (e.g. taskset and JDK_JAVA_OPTIONS). */
+    static Result runAsWith(List<String> wrapper, Map<String, String> env, long timeoutSeconds, String... args)
+            throws IOException, InterruptedException {
+        return run(wrapper, launcher(), env, timeoutSeconds, args);
     }
 
     /** As {@link #run}, started by another path to the launcher (e.g. a symbolic link on the PATH). */
