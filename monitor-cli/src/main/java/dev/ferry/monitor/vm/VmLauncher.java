@@ -13,10 +13,7 @@ import dev.ferry.vm.Machine;
 import dev.ferry.vm.MachineSpec;
 import dev.ferry.vm.block.BlockDevice;
 import dev.ferry.vm.device.serial.UartSink;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -38,14 +35,23 @@ public final class VmLauncher {
     }
 
     public static int run(RunOptions options) throws IOException, InterruptedException {
+        // One console per process: a machine built ahead and then rebuilt from the source's
+        // configuration write to the same file, closed when the process's VM has ended.
+        String serial = options.machine().equals("none") ? "none" : options.serial();
+        try (GuestConsole console = GuestConsole.open(serial)) {
+            return run(options, console.sink());
+        }
+    }
+
+    private static int run(RunOptions options, UartSink console) throws IOException, InterruptedException {
         MonitorEndpoint monitor = options.monitor().equals("none") ? null : MonitorEndpoint.parse(options.monitor());
         List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
         QmpServer qmp = null;
         VmSession session;
-        PrebuiltMachine prebuilt = prebuild(options);
+        PrebuiltMachine prebuilt = prebuild(options, console);
         try {
             qmp = options.qmp().map(QmpServer::listen).orElse(null);
-            session = prepare(options, listeners, prebuilt);
+            session = prepare(options, listeners, prebuilt, console);
         } catch (IOException | RuntimeException e) {
             // A start that fails leaves no socket behind: each one opened so far goes, its file too.
             closeSockets(monitor, qmp, listeners);
@@ -81,31 +87,32 @@ public final class VmLauncher {
      * An incoming KVM machine without drives, built from this command line before the destination
      * listens ({@link PrebuiltMachine}); nothing for a VM that boots here or has drives.
      */
-    private static PrebuiltMachine prebuild(RunOptions options) {
+    private static PrebuiltMachine prebuild(RunOptions options, UartSink console) {
         if (options.incoming().isEmpty() || options.machine().equals("none") || !options.drives().isEmpty()) {
             return PrebuiltMachine.none();
         }
         boolean linux = options.linux().isPresent();
-        return PrebuiltMachine.build(() -> incomingMachine(options, List.of(), linux), linux);
+        return PrebuiltMachine.build(() -> incomingMachine(options, console, List.of(), linux), linux);
     }
 
     /** The destination's machine from its command line, over {@code disks}, created and not started. */
-    private static Machine incomingMachine(RunOptions options, List<BlockDevice> disks, boolean linux) throws IOException {
-        return Machine.incoming(machineSpec(options), console(options.serial()), disks, linux);
+    private static Machine incomingMachine(RunOptions options, UartSink console, List<BlockDevice> disks, boolean linux)
+            throws IOException {
+        return Machine.incoming(machineSpec(options), console, disks, linux);
     }
 
     /** The session: a booted VM that runs, or one waiting for its incoming migration. */
-    private static VmSession prepare(RunOptions options, List<MigrationListener> listeners, PrebuiltMachine prebuilt)
-            throws IOException {
+    private static VmSession prepare(RunOptions options, List<MigrationListener> listeners, PrebuiltMachine prebuilt,
+                                     UartSink console) throws IOException {
         if (options.incoming().isEmpty()) {
             IncomingImageMarks.refuseMarked(options.drives());
-            VmSession session = new VmSession(boot(options), options.tls());
+            VmSession session = new VmSession(boot(options, console), options.tls());
             session.start();
             OutgoingPreparation.start(!options.drives().isEmpty());
             return session;
         }
         VmSession incoming = new VmSession(options.tls());
-        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners, prebuilt));
+        VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners, prebuilt, console));
         if (options.incoming().get().equals("defer")) {
             incoming.deferIncoming(starter);
             System.err.println("ferry: -incoming defer: waiting for the monitor's migrate_incoming URI");
@@ -131,31 +138,33 @@ public final class VmLauncher {
         }
     }
 
-    private static VmBody boot(RunOptions options) throws IOException {
+    private static VmBody boot(RunOptions options, UartSink console) throws IOException {
         if (options.machine().equals("none")) {
             return DiskOnlyVm.boot(Drives.openAll(options.drives()), options.workload());
         }
         Machine machine = options.linux().isPresent()
-                ? Machine.bootLinux(machineSpec(options), options.linux().get(), console(options.serial()))
-                : Machine.boot(machineSpec(options), console(options.serial()));
+                ? Machine.bootLinux(machineSpec(options), options.linux().get(), console)
+                : Machine.boot(machineSpec(options), console);
         return new GuestVm(machine, driveIds(options));
     }
 
     /** Listens on {@code uri} and receives the migration in the background. */
     private static MigrationListener listen(RunOptions options, VmSession session, String uri, List<MigrationListener> listeners,
-                                            PrebuiltMachine prebuilt) throws IOException {
+                                            PrebuiltMachine prebuilt, UartSink console) throws IOException {
         IncomingTarget target = IncomingTarget.parse(uri);
         MigrationListener listener = Transports.listen(MigrationUri.parse(target.uri()), options.tls());
         String bound = listener.boundUri().toString();
         session.listening(bound);
         System.err.println("ferry: waiting for an incoming migration on " + bound);
-        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty(), prebuilt);
+        receiveInBackground(options, session, listener, target.resume() ? Optional.of(listeners) : Optional.empty(), prebuilt,
+                console);
         return listener;
     }
 
     /** With {@code resumeListeners}, a broken storage copy listens again on the same address, registered there for quit to close. */
     private static void receiveInBackground(RunOptions options, VmSession session, MigrationListener listener,
-                                            Optional<List<MigrationListener>> resumeListeners, PrebuiltMachine prebuilt) {
+                                            Optional<List<MigrationListener>> resumeListeners, PrebuiltMachine prebuilt,
+                                            UartSink console) {
         Thread.ofPlatform().name("incoming").start(() -> {
             try {
                 Duration timeout = options.incomingTimeout().isZero() ? FOREVER : options.incomingTimeout();
@@ -169,7 +178,7 @@ public final class VmLauncher {
                 VmBody received;
                 try {
                     received = receive(options, channel, resumeListeners.map(registered ->
-                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)), prebuilt);
+                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)), prebuilt, console);
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
@@ -199,13 +208,13 @@ public final class VmLauncher {
     }
 
     private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume,
-                                  PrebuiltMachine prebuilt) throws IOException {
+                                  PrebuiltMachine prebuilt, UartSink console) throws IOException {
         IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
         if (options.machine().equals("none")) {
             return plan.receiveDiskOnly(channel, resume);
         }
         return plan.receiveGuest((disks, linux) -> prebuilt.takeOr(linux, !disks.isEmpty(),
-                        () -> incomingMachine(options, disks, linux)),
+                        () -> incomingMachine(options, console, disks, linux)),
                 driveIds(options), channel, resume);
     }
 
@@ -223,17 +232,6 @@ public final class VmLauncher {
 
     private static List<String> driveIds(RunOptions options) {
         return options.drives().stream().map(DriveSpec::id).toList();
-    }
-
-    private static UartSink console(String serial) throws IOException {
-        return switch (serial) {
-            case "none" -> b -> { };
-            case "stdio" -> UartSink.lines(System.out);
-            default -> {
-                OutputStream file = new FileOutputStream(Path.of(serial).toFile(), true);
-                yield UartSink.lines(file);
-            }
-        };
     }
 
     private static void serve(MonitorEndpoint monitor, VmSession session) {
