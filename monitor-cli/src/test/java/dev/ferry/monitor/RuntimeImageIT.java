@@ -2,7 +2,6 @@ package dev.ferry.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,24 +39,6 @@ class RuntimeImageIT {
         assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
         assertTrue(Files.readString(log).lines().anyMatch(l -> l.contains("Opened AOT cache") && l.contains("/lib/" + cache)),
                 "the JVM did not open lib/" + cache + ":\n" + Files.readString(log));
-    }
-
-    /**
-     * Where the kernel gives transparent huge pages on request (or always), the launcher asks for
-     * them for the Java heap; where it never does, the JVM would warn, so the launcher does not ask
-     * ({@link #versionRunsWithoutFlagsOrWarnings} covers that side on such a host).
-     */
-    @Test
-    void theHeapUsesTransparentHugePagesWhereTheKernelOffersThem(@TempDir Path dir) throws Exception {
-        Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
-        String offered = Files.exists(mode) ? Files.readString(mode) : "";
-        assumeTrue(offered.contains("[madvise]") || offered.contains("[always]"),
-                "needs transparent huge pages (madvise or always in " + mode + "), this host has: " + offered.strip());
-        Path log = dir.resolve("pagesize.log");
-        FerryImage.Result result = FerryImage.runWith(Map.of("JDK_JAVA_OPTIONS", "-Xlog:pagesize=info:file=" + log), 60, "--version");
-        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
-        assertTrue(Files.readString(log).lines().anyMatch(l -> l.contains("Heap:") && l.contains("page_size=2M")),
-                "the heap is not in huge pages:\n" + Files.readString(log));
     }
 
     /** Installed as a symbolic link on the PATH (ln -s /opt/ferry/bin/ferry /usr/local/bin), it still finds its JVM and caches. */
