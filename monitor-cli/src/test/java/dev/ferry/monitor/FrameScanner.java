@@ -19,6 +19,8 @@ final class FrameScanner {
     private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of the current frame still to skip after its header; -1 while reading a header. */
     private long skip = -1;
+    /** Headers read so far that name an XXH3-64 trailer; read by other threads. */
+    private volatile long xxh3Frames;
 
     /**
      * Consumes {@code length} bytes of {@code data} from {@code offset}; returns the position in
@@ -42,10 +44,19 @@ final class FrameScanner {
             header.put(data, at, step);
             at += step;
             if (!header.hasRemaining()) {
-                skip = Integer.toUnsignedLong(header.getInt(12)) + ((header.get(1) & 1) != 0 ? XXH3_BYTES : CRC_BYTES);
+                boolean xxh3 = (header.get(1) & 1) != 0;
+                skip = Integer.toUnsignedLong(header.getInt(12)) + (xxh3 ? XXH3_BYTES : CRC_BYTES);
+                if (xxh3) {
+                    xxh3Frames++; // one scanning thread writes
+                }
                 header.clear();
             }
         }
         return -1;
+    }
+
+    /** How many frames seen so far were sealed with XXH3-64. */
+    long xxh3Frames() {
+        return xxh3Frames;
     }
 }

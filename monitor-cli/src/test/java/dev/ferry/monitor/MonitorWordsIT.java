@@ -34,16 +34,19 @@ class MonitorWordsIT {
              FerryProcess destination = FerryProcess.start("destination", destinationDir, logs,
                      "--disk", destinationDir.resolve("disk.img") + ",format=raw", "--incoming", "defer")) {
             assertEquals(List.of("max-bandwidth: 9223372036854775807 bytes/second (unlimited)", "downtime-limit: 300 ms",
-                    "block-incremental: off"), source.command("info migrate_parameters"));
+                    "block-incremental: off", "frame-checksum: auto"), source.command("info migrate_parameters"));
             assertEquals(List.of("auto-converge: on", "events: off", "block: off"), source.command("info migrate_capabilities"));
             assertEquals(List.of(), source.command("migrate_set_parameter max-bandwidth 64M"));
             assertEquals(List.of(), source.command("migrate_set_parameter downtime-limit 200"));
+            assertEquals(List.of(), source.command("migrate_set_parameter frame-checksum CRC32C"));
             assertEquals(List.of(), source.command("migrate_set_capability block on"));
             assertEquals(List.of(), source.command("migrate_set_capability auto-converge off"));
-            assertEquals(List.of("max-bandwidth: 67108864 bytes/second", "downtime-limit: 200 ms", "block-incremental: off"),
-                    source.command("info migrate_parameters"));
+            assertEquals(List.of("max-bandwidth: 67108864 bytes/second", "downtime-limit: 200 ms", "block-incremental: off",
+                    "frame-checksum: crc32c"), source.command("info migrate_parameters"));
             assertEquals(List.of("auto-converge: off", "events: off", "block: on"), source.command("info migrate_capabilities"));
             assertTrue(source.answer("migrate_set_parameter downtime-limit 0").contains("downtime-limit"));
+            assertEquals("migrate_set_parameter: frame-checksum 'md5': 'md5' is not one of auto, crc32c, xxh3",
+                    source.answer("migrate_set_parameter frame-checksum md5"));
             assertTrue(source.answer("migrate_set_capability zero-copy on").contains("unknown capability 'zero-copy'"));
             assertTrue(source.answer("info version").matches("\\d+\\.\\d+\\.\\d+\\S* \\(ferry\\)"));
 
@@ -61,6 +64,7 @@ class MonitorWordsIT {
             assertTrue(report.contains("total disk: 16384 kbytes"), report.toString());
             assertTrue(report.contains("remaining disk: 0 kbytes"), report.toString());
             assertTrue(report.stream().anyMatch(l -> l.matches("throughput: \\d+\\.\\d\\d mbps")), report.toString());
+            assertTrue(report.contains("frame checksum: CRC32C (set by frame-checksum)"), report.toString());
 
             LiveMigrationRig.awaitStatus(destination, s -> s.equals("Migration status: completed"), Duration.ofSeconds(60));
             List<String> incoming = destination.command("info migrate");

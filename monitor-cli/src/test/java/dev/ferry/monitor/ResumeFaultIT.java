@@ -41,7 +41,7 @@ class ResumeFaultIT {
 
     @Test
     void cutCopyResumesWithMigrateR() throws Exception {
-        try (CutCopy run = CutCopy.start(dir, "resume", "", "1M", 41)) {
+        try (CutCopy run = CutCopy.start(dir, "resume", List.of("frame-checksum xxh3"), "", "1M", 41)) {
             FerryProcess source = run.source();
             FerryProcess destination = run.destination();
             long cutAt = run.cutHalfway();
@@ -59,6 +59,10 @@ class ResumeFaultIT {
                 String status = LiveMigrationRig.awaitStatus(source, s -> !s.matches("Migration status: (precopy-.*|active|device)"),
                         OUTCOME);
                 assertEquals("Migration status: completed", status, () -> source.stderr() + destination.stderr());
+                List<String> report = source.command("info migrate");
+                assertTrue(report.contains("frame checksum: XXH3-64 (set by frame-checksum)"), report.toString());
+                assertTrue(run.cutter().xxh3Frames() > 0 && second.xxh3Frames() > 0, "both links sealed with XXH3-64: "
+                        + run.cutter().xxh3Frames() + " and " + second.xxh3Frames() + " frames");
                 System.out.printf(Locale.ROOT, "resume e2e: %d of %d bytes before the cut (%.2f), %d on the resumed link (%.2f)%n",
                         cutAt, DISK, (double) cutAt / DISK, second.forwarded(), (double) second.forwarded() / DISK);
             }
@@ -77,7 +81,7 @@ class ResumeFaultIT {
     @Test
     void cutCopyResumesOverQmp() throws Exception {
         int port = QmpClient.freePort();
-        try (CutCopy run = CutCopy.start(dir, "qmp", "", "1M", 53, "--qmp", "tcp:127.0.0.1:" + port + ",server,nowait");
+        try (CutCopy run = CutCopy.start(dir, "qmp", List.of(), "", "1M", 53, "--qmp", "tcp:127.0.0.1:" + port + ",server,nowait");
              Socket socket = new Socket("127.0.0.1", port)) {
             FerryProcess source = run.source();
             FerryProcess destination = run.destination();
@@ -118,7 +122,7 @@ class ResumeFaultIT {
     void guestWithRamResumesAfterACut() throws Exception {
         KvmHost.assumeKvm();
         Duration outcome = Patience.of(OUTCOME);
-        try (CutCopy run = CutCopy.start(dir, "kvm", "kvm", KVM_GUEST, KVM_DISK, "", "1M", 61)) {
+        try (CutCopy run = CutCopy.start(dir, "kvm", "kvm", KVM_GUEST, KVM_DISK, List.of(), "", "1M", 61)) {
             FerryProcess source = run.source();
             FerryProcess destination = run.destination();
             long cutAt = run.cutHalfway();
@@ -172,7 +176,7 @@ class ResumeFaultIT {
             old.setLength(DISK);
             old.write("an older disk".getBytes());
         }
-        try (CutCopy run = CutCopy.start(dir, "killed", ",overwrite=on", "0", 47)) {
+        try (CutCopy run = CutCopy.start(dir, "killed", List.of(), ",overwrite=on", "0", 47)) {
             FerryProcess source = run.source();
             FerryProcess destination = run.destination();
             run.cutHalfway();
@@ -198,21 +202,22 @@ class ResumeFaultIT {
 
     /**
      * A destination waiting with {@code resume=on} in {@code root/destination}, a source with a
-     * 64 MiB random disk in {@code root/source} migrating to it at 16 MiB/s through a cutter.
+     * 64 MiB random disk in {@code root/source} migrating to it at 16 MiB/s through a cutter, with
+     * the migration {@code parameters} (each as {@code migrate_set_parameter} takes them) set first.
      */
     private record CutCopy(FerryProcess destination, FerryProcess source, TcpCutter cutter, long disk, Duration patience)
             implements AutoCloseable {
 
-        static CutCopy start(Path root, String name, String destinationDiskOptions, String workloadRate, long seed,
-                String... sourceOptions) throws Exception {
-            return start(root, name, "none", List.of(), DISK, destinationDiskOptions, workloadRate, seed, sourceOptions);
+        static CutCopy start(Path root, String name, List<String> parameters, String destinationDiskOptions, String workloadRate,
+                long seed, String... sourceOptions) throws Exception {
+            return start(root, name, "none", List.of(), DISK, parameters, destinationDiskOptions, workloadRate, seed, sourceOptions);
         }
 
         /**
          * As above on {@code --machine machine} with a {@code disk} of that size, and {@code machineOptions}
          * (e.g. the RAM) on both sides; kvm waits as long as {@link Patience} says (the nested VM).
          */
-        static CutCopy start(Path root, String name, String machine, List<String> machineOptions, long disk,
+        static CutCopy start(Path root, String name, String machine, List<String> machineOptions, long disk, List<String> parameters,
                 String destinationDiskOptions, String workloadRate, long seed, String... sourceOptions) throws Exception {
             Path logs = Files.createDirectories(root.resolve("logs"));
             Path sourceDisk = Files.createDirectories(root.resolve("source")).resolve("disk.img");
@@ -233,6 +238,9 @@ class ResumeFaultIT {
                 CutCopy run = new CutCopy(destination, source, TcpCutter.to(destination.incomingUri()), disk,
                         machine.equals("kvm") ? Patience.of(OUTCOME) : OUTCOME);
                 assertEquals(List.of(), source.command("migrate_set_speed 16M"));
+                for (String parameter : parameters) {
+                    assertEquals(List.of(), source.command("migrate_set_parameter " + parameter));
+                }
                 assertEquals(List.of(), source.command("migrate -d -b " + run.cutter.uri()));
                 return run;
             } catch (Exception | Error e) {

@@ -29,6 +29,7 @@ final class TcpCutter implements AutoCloseable {
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile int holdKind = -1;
     private volatile long forwarded;
+    private final FrameScanner scanner = new FrameScanner();
     private volatile Socket upstream;
     private volatile Socket downstream;
     private volatile boolean closed;
@@ -56,6 +57,11 @@ final class TcpCutter implements AutoCloseable {
     /** Stops forwarding the source's stream at the first frame of {@code kind}; set before it connects. */
     void holdAt(int kind) {
         holdKind = kind;
+    }
+
+    /** Frames forwarded so far that were sealed with XXH3-64. */
+    long xxh3Frames() {
+        return scanner.xxh3Frames();
     }
 
     /** Bytes of the source's stream passed on so far. */
@@ -122,7 +128,6 @@ final class TcpCutter implements AutoCloseable {
      * ends the connection. The source finishing half-closes toward the destination.
      */
     private void pumpUp() {
-        FrameScanner scanner = new FrameScanner();
         byte[] buffer = new byte[BUFFER_BYTES];
         boolean holding = false;
         try {

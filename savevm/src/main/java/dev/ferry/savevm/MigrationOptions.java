@@ -16,20 +16,21 @@ import java.util.Objects;
  * @param maxStallWindows throttle levels after which the migration fails; 0 for no limit
  * @param autoConverge whether the sections are told to throttle the guest when the copy does not
  *     converge (QEMU's {@code auto-converge} capability); off, stalls are only counted and reported
+ * @param frameChecksum how the frames' checksum is picked once the destination offers a choice
  */
 public record MigrationOptions(
         long maxBandwidth, Duration downtimeLimit, Duration ackTimeout, Duration stallWindow, int maxStallWindows,
-        boolean autoConverge) {
+        boolean autoConverge, FrameChecksumMode frameChecksum) {
 
     /**
      * Unlimited bandwidth, 300 ms downtime, 30 s for the acknowledgement, 1 s stall windows, no
-     * stall limit, auto-converge on.
+     * stall limit, auto-converge on, the frame checksum picked by measurement.
      *
      * @return the default options
      */
     public static MigrationOptions defaults() {
         return new MigrationOptions(Long.MAX_VALUE, Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(1), 0,
-                true);
+                true, FrameChecksumMode.AUTO);
     }
 
     /**
@@ -42,6 +43,7 @@ public record MigrationOptions(
         Objects.requireNonNull(downtimeLimit, "downtimeLimit");
         Objects.requireNonNull(ackTimeout, "ackTimeout");
         Objects.requireNonNull(stallWindow, "stallWindow");
+        Objects.requireNonNull(frameChecksum, "frameChecksum");
         if (maxBandwidth <= 0) {
             throw new IllegalArgumentException("maxBandwidth must be positive, got " + maxBandwidth);
         }
@@ -60,7 +62,7 @@ public record MigrationOptions(
      * @return the new options
      */
     public MigrationOptions withMaxBandwidth(long bytesPerSecond) {
-        return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
+        return new MigrationOptions(bytesPerSecond, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, autoConverge, frameChecksum);
     }
 
     /**
@@ -70,7 +72,7 @@ public record MigrationOptions(
      * @return the new options
      */
     public MigrationOptions withDowntimeLimit(Duration limit) {
-        return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows, autoConverge);
+        return new MigrationOptions(maxBandwidth, limit, ackTimeout, stallWindow, maxStallWindows, autoConverge, frameChecksum);
     }
 
     /**
@@ -80,7 +82,7 @@ public record MigrationOptions(
      * @return the new options
      */
     public MigrationOptions withAckTimeout(Duration timeout) {
-        return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows, autoConverge);
+        return new MigrationOptions(maxBandwidth, downtimeLimit, timeout, stallWindow, maxStallWindows, autoConverge, frameChecksum);
     }
 
     /**
@@ -91,7 +93,7 @@ public record MigrationOptions(
      * @return the new options
      */
     public MigrationOptions withStallWindow(Duration window, int maxWindows) {
-        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows, autoConverge);
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, window, maxWindows, autoConverge, frameChecksum);
     }
 
     /**
@@ -101,6 +103,16 @@ public record MigrationOptions(
      * @return the new options
      */
     public MigrationOptions withAutoConverge(boolean on) {
-        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, on);
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, on, frameChecksum);
+    }
+
+    /**
+     * A copy with another way to pick the frame checksum.
+     *
+     * @param mode by measurement, or the one to use
+     * @return the new options
+     */
+    public MigrationOptions withFrameChecksum(FrameChecksumMode mode) {
+        return new MigrationOptions(maxBandwidth, downtimeLimit, ackTimeout, stallWindow, maxStallWindows, autoConverge, mode);
     }
 }

@@ -26,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The source driver against a real destination over loopback TCP, with a guest that keeps
@@ -121,6 +123,20 @@ class MigrationDriverTest {
             assertTrue(stats.sections().getFirst().transferredBytes() > 8L << 20, stats.toString());
             assertEquals(List.of(true), source.ram.cleanups());
             assertEquals(0, source.vm.resumes());
+        }
+    }
+
+    /** The operator's frame checksum holds over the measured one: the stream carries it, and the destination checks it. */
+    @ParameterizedTest
+    @EnumSource(value = FrameChecksumMode.class, names = {"CRC32C", "XXH3"})
+    void theFrameChecksumTheOptionsNameSealsTheStream(FrameChecksumMode mode) throws Exception {
+        Link link = Link.open();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination());
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults().withFrameChecksum(mode));
+            assertCopied(driver, Duration.ofSeconds(30), source, destination);
+            assertEquals((mode == FrameChecksumMode.XXH3 ? "XXH3-64" : "CRC32C") + " (set by frame-checksum)",
+                    driver.stats().frameChecksum());
         }
     }
 

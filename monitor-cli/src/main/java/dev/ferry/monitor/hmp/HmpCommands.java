@@ -1,5 +1,6 @@
 package dev.ferry.monitor.hmp;
 
+import dev.ferry.savevm.FrameChecksumMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +113,8 @@ final class HmpCommands {
             MigrationParameters p = control.parameters();
             return List.of("max-bandwidth: " + p.maxBandwidth() + " bytes/second" + (p.maxBandwidth() == Long.MAX_VALUE ? " (unlimited)" : ""),
                     "downtime-limit: " + MigrationReport.millis(p.downtimeLimit()),
-                    "block-incremental: " + onOff(p.blockIncremental()));
+                    "block-incremental: " + onOff(p.blockIncremental()),
+                    "frame-checksum: " + p.frameChecksum());
         }
     }
 
@@ -231,7 +233,8 @@ final class HmpCommands {
         }
     }
 
-    @Command(name = "migrate_set_parameter", description = "Set a migration parameter: max-bandwidth SIZE, downtime-limit MS, block-incremental on|off.")
+    @Command(name = "migrate_set_parameter", description = "Set a migration parameter: max-bandwidth SIZE, downtime-limit MS, block-incremental on|off,"
+            + " frame-checksum auto|crc32c|xxh3.")
     static final class MigrateSetParameter extends Action {
         @Parameters(index = "0", paramLabel = "PARAMETER")
         String name;
@@ -247,8 +250,9 @@ final class HmpCommands {
                     case "max-bandwidth" -> now.withMaxBandwidth(Sizes.parse(value, 'M'));
                     case "downtime-limit" -> now.withDowntimeLimit(Duration.ofMillis(Long.parseLong(value)));
                     case "block-incremental" -> now.withBlockIncremental(parseOnOff(value));
+                    case "frame-checksum" -> now.withFrameChecksum(FrameChecksumMode.of(value));
                     default -> throw new MonitorException("migrate_set_parameter: unknown parameter '" + name
-                            + "' (Ferry has max-bandwidth, downtime-limit, block-incremental)");
+                            + "' (Ferry has max-bandwidth, downtime-limit, block-incremental, frame-checksum)");
                 });
             } catch (IllegalArgumentException e) {
                 throw new MonitorException("migrate_set_parameter: " + name + " '" + value + "': " + e.getMessage());

@@ -1,6 +1,8 @@
 package dev.ferry.monitor.hmp;
 
+import dev.ferry.savevm.FrameChecksumMode;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * QEMU's migration parameters that Ferry has, settable before and during a migration.
@@ -8,13 +10,16 @@ import java.time.Duration;
  * @param maxBandwidth bytes per second; {@link Long#MAX_VALUE} for no limit
  * @param downtimeLimit the longest pause at the switch
  * @param blockIncremental with the {@code block} capability: copy only the disks' top overlay ({@code -i})
+ * @param frameChecksum Ferry's own: how the frames' checksum is picked ({@code auto}, {@code crc32c}, {@code xxh3})
  */
-public record MigrationParameters(long maxBandwidth, Duration downtimeLimit, boolean blockIncremental) {
+public record MigrationParameters(long maxBandwidth, Duration downtimeLimit, boolean blockIncremental,
+                                  FrameChecksumMode frameChecksum) {
 
     /** The longest downtime limit QEMU takes (2000 s). */
     public static final Duration MAX_DOWNTIME = Duration.ofSeconds(2000);
 
     public MigrationParameters {
+        Objects.requireNonNull(frameChecksum, "frameChecksum");
         if (maxBandwidth <= 0) {
             throw new IllegalArgumentException("max-bandwidth must be more than 0");
         }
@@ -24,14 +29,18 @@ public record MigrationParameters(long maxBandwidth, Duration downtimeLimit, boo
     }
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
-        return new MigrationParameters(bytesPerSecond, downtimeLimit, blockIncremental);
+        return new MigrationParameters(bytesPerSecond, downtimeLimit, blockIncremental, frameChecksum);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
-        return new MigrationParameters(maxBandwidth, limit, blockIncremental);
+        return new MigrationParameters(maxBandwidth, limit, blockIncremental, frameChecksum);
     }
 
     public MigrationParameters withBlockIncremental(boolean incremental) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, incremental);
+        return new MigrationParameters(maxBandwidth, downtimeLimit, incremental, frameChecksum);
+    }
+
+    public MigrationParameters withFrameChecksum(FrameChecksumMode mode) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, blockIncremental, mode);
     }
 }

@@ -14,6 +14,7 @@ import dev.ferry.monitor.hmp.MonitorException;
 import dev.ferry.monitor.hmp.RunState;
 import dev.ferry.monitor.hmp.VmControl;
 import dev.ferry.monitor.hmp.Version;
+import dev.ferry.savevm.FrameChecksumMode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -181,6 +182,7 @@ final class QmpCommands {
                 case "max-bandwidth" -> p.withMaxBandwidth(integer(member.getKey(), value));
                 case "downtime-limit" -> p.withDowntimeLimit(Duration.ofMillis(integer(member.getKey(), value)));
                 case "block-incremental" -> p.withBlockIncremental(bool(member.getKey(), value));
+                case "frame-checksum" -> p.withFrameChecksum(frameChecksum(value));
                 default -> throw QmpError.generic("Parameter '" + member.getKey() + "' is unexpected");
             };
         }
@@ -191,7 +193,7 @@ final class QmpCommands {
     private JsonNode parameters() {
         MigrationParameters p = control.parameters();
         return NODES.objectNode().put("max-bandwidth", p.maxBandwidth()).put("downtime-limit", p.downtimeLimit().toMillis())
-                .put("block-incremental", p.blockIncremental());
+                .put("block-incremental", p.blockIncremental()).put("frame-checksum", p.frameChecksum().toString());
     }
 
     private JsonNode setCapabilities(ObjectNode args) throws QmpError, MonitorException {
@@ -249,6 +251,17 @@ final class QmpCommands {
             throw QmpError.generic("Parameter '" + name + "' expects boolean");
         }
         return value.asBoolean();
+    }
+
+    private static FrameChecksumMode frameChecksum(JsonNode value) throws QmpError {
+        if (!value.isTextual()) {
+            throw QmpError.generic("Parameter 'frame-checksum' expects string");
+        }
+        try {
+            return FrameChecksumMode.of(value.asText());
+        } catch (IllegalArgumentException e) {
+            throw QmpError.generic("Parameter 'frame-checksum': " + e.getMessage());
+        }
     }
 
     private static long integer(String name, JsonNode value) throws QmpError {

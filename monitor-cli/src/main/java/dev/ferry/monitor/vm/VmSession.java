@@ -63,7 +63,8 @@ public final class VmSession implements VmControl, AutoCloseable {
     private volatile String incomingUri = "";
     private volatile int exitStatus;
     private volatile MigrationParameters parameters = new MigrationParameters(
-            MigrationOptions.defaults().maxBandwidth(), MigrationOptions.defaults().downtimeLimit(), false);
+            MigrationOptions.defaults().maxBandwidth(), MigrationOptions.defaults().downtimeLimit(), false,
+            MigrationOptions.defaults().frameChecksum());
     private volatile MigrationCapabilities capabilities = MigrationCapabilities.defaults();
     private volatile Outgoing outgoing;
     private volatile String endReason = "";
@@ -334,7 +335,7 @@ public final class VmSession implements VmControl, AutoCloseable {
     private MigrationOptions options() {
         MigrationParameters p = parameters;
         return MigrationOptions.defaults().withMaxBandwidth(p.maxBandwidth()).withDowntimeLimit(p.downtimeLimit())
-                .withAutoConverge(capabilities.autoConverge());
+                .withAutoConverge(capabilities.autoConverge()).withFrameChecksum(p.frameChecksum());
     }
 
     private static List<BlockSourceSection> storageSections(VmBody body, MigrateRequest request) throws MonitorException {

@@ -1,6 +1,7 @@
 package dev.ferry.savevm.source;
 
 import dev.ferry.savevm.ConfigSource;
+import dev.ferry.savevm.FrameChecksumMode;
 import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.FrameKind;
 import dev.ferry.savevm.LiveSection;
@@ -344,15 +345,31 @@ public final class SourceMigration implements Runnable {
         cleanUp(true);
     }
 
-    /** Seals the frames from now on with the checksum this CPU computes faster, if the destination offers a choice. */
+    /**
+     * Seals the frames from now on with the checksum the options name, or by default the one this
+     * CPU computes faster, if the destination offers a choice.
+     */
     private void chooseChecksum(boolean offered) {
+        FrameChecksumMode mode = options.frameChecksum();
         if (!offered) {
-            frameChecksumNote = "CRC32C (the destination does not offer XXH3-64)";
+            frameChecksumNote = "CRC32C (the destination does not offer XXH3-64" + (mode == FrameChecksumMode.XXH3 ? ", which frame-checksum asks for)" : ")");
             return;
         }
-        ChecksumChoice choice = ChecksumChoice.measured();
-        frameChecksum = choice.checksum();
-        frameChecksumNote = choice.describe();
+        switch (mode) {
+            case AUTO -> {
+                ChecksumChoice choice = ChecksumChoice.measured();
+                frameChecksum = choice.checksum();
+                frameChecksumNote = choice.describe();
+            }
+            case CRC32C -> {
+                frameChecksum = FrameChecksum.CRC32C;
+                frameChecksumNote = "CRC32C (set by frame-checksum)";
+            }
+            case XXH3 -> {
+                frameChecksum = FrameChecksum.XXH3_64;
+                frameChecksumNote = "XXH3-64 (set by frame-checksum)";
+            }
+        }
         writer.sealWith(frameChecksum);
         LOG.info("frames sealed with {}", frameChecksumNote);
     }
