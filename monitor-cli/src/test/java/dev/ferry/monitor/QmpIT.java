@@ -115,6 +115,10 @@ class QmpIT {
                 assertEquals("{\"error\":{\"class\":\"GenericError\",\"desc\":\"Parameter 'uri' is missing\"}}", ask.apply("{\"execute\":\"migrate\"}"));
                 assertTrue(ask.apply("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":\"soon\"}}")
                         .contains("\"class\":\"GenericError\""));
+                assertEquals("{\"error\":{\"class\":\"GenericError\",\"desc\":\"Parameter 'frame-checksum': 'md5' is not one of auto, crc32c, xxh3\"}}",
+                        ask.apply("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"frame-checksum\":\"md5\"}}"));
+                assertEquals("{\"return\":{}}", ask.apply("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"frame-checksum\":\"xxh3\"}}"));
+                assertTrue(ask.apply("{\"execute\":\"query-migrate-parameters\"}").contains("\"frame-checksum\":\"xxh3\""));
                 assertTrue(ask.apply("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:1\"}}").contains("\"class\":\"GenericError\""));
                 assertEquals("{\"return\":\"VM status: running\\n\"}",
                         ask.apply("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info status\"}}"));
