@@ -57,7 +57,9 @@ public final class Vcpu implements AutoCloseable {
             LibC.close(fd);
             throw new KvmException("mmap(kvm_run of vCPU " + id + ")", errno);
         }
-        return new Vcpu(vm, id, fd, address.reinterpret(size));
+        Vcpu vcpu = new Vcpu(vm, id, fd, address.reinterpret(size));
+        VcpuKicker.prepare();
+        return vcpu;
     }
 
     /**

@@ -57,6 +57,18 @@ final class VcpuKicker {
                 + (LibC.sigrtmax() - 3) + " has a handler: none is left to kick vCPUs out of KVM_RUN");
     }
 
+    /**
+     * Installs the handler (this class's initialisation, once per process) and runs the kick's
+     * native call once, with signal 0 (checks the thread, sends nothing). Called for every new
+     * vCPU: otherwise both ran first, cold, on a migration's pause, inside the guest's downtime.
+     */
+    static void prepare() {
+        int error = LibC.pthreadKill(LibC.pthreadSelf(), 0);
+        if (error != 0) {
+            throw new KvmException("pthread_kill(self, 0)", error);
+        }
+    }
+
     /** Sends the kick signal to native thread {@code pthread}. */
     static void signal(long pthread) {
         int error = LibC.pthreadKill(pthread, SIGNAL);

@@ -14,6 +14,7 @@ import dev.ferry.savevm.SectionId;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.StateSection;
 import dev.ferry.savevm.codec.StateCodec;
+import dev.ferry.savevm.stream.DowntimeLog;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameChecksum;
 import dev.ferry.savevm.stream.FrameInput;
@@ -77,6 +78,8 @@ public final class StreamLoader<C extends Record> {
     private long frames;
     /** Stream bytes applied so far (the reports' thread reads it). */
     private volatile long applied;
+    /** The sections' timings inside the guest's downtime, logged once this side answered. */
+    private final DowntimeLog downtimeLog = new DowntimeLog(LOG);
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
     private static final class Opened {
@@ -145,6 +148,7 @@ public final class StreamLoader<C extends Record> {
             refuse(failure.getMessage());
             throw failure;
         } finally {
+            downtimeLog.flush();
             closeLink();
         }
     }
@@ -334,7 +338,7 @@ public final class StreamLoader<C extends Record> {
         } else {
             long started = System.nanoTime();
             load(frame, entry, in -> loadState((StateSection<?>) section, in, streamId.version()), data);
-            LOG.debug("section {}: state loaded in {} µs", streamId, (System.nanoTime() - started) / 1000);
+            downtimeLog.add("section {}: state loaded in {} µs", streamId, (System.nanoTime() - started) / 1000);
         }
         entry.ended = !live;
     }
@@ -357,7 +361,7 @@ public final class StreamLoader<C extends Record> {
         load(frame, entry, in -> section.load(frame.kind(), in, entry.streamId.version()), frame.payload());
         entry.ended = frame.kind() == FrameKind.END;
         if (entry.ended) {
-            LOG.debug("section {}: END applied in {} µs", entry.streamId, (System.nanoTime() - started) / 1000);
+            downtimeLog.add("section {}: END applied in {} µs", entry.streamId, (System.nanoTime() - started) / 1000);
         }
     }
 
@@ -397,7 +401,7 @@ public final class StreamLoader<C extends Record> {
             long started = System.nanoTime();
             try {
                 section.verify();
-                LOG.debug("section {}: verified in {} µs", section.id(), (System.nanoTime() - started) / 1000);
+                downtimeLog.add("section {}: verified in {} µs", section.id(), (System.nanoTime() - started) / 1000);
             } catch (IOException | RuntimeException e) {
                 throw new MigrationException(Phase.VERIFY, "section " + section.id() + " failed verification: "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);

@@ -18,6 +18,7 @@ import dev.ferry.savevm.SectionStats;
 import dev.ferry.savevm.StateSection;
 import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.savevm.stream.ChecksumChoice;
+import dev.ferry.savevm.stream.DowntimeLog;
 import dev.ferry.savevm.stream.Frame;
 import dev.ferry.savevm.stream.FrameChecksum;
 import dev.ferry.savevm.stream.FrameOutput;
@@ -135,6 +136,8 @@ public final class SourceMigration implements Runnable {
     private long pausedAt;
     private Duration actualDowntime;
     private String downtimeNote = "";
+    /** The sections' timings inside the pause, logged after it (and on a failure). */
+    private final DowntimeLog downtimeLog = new DowntimeLog(LOG);
     /** What frames after the configuration's ACK are sealed with, on this link and any resumed one. */
     private FrameChecksum frameChecksum = FrameChecksum.CRC32C;
     private String frameChecksumNote = "CRC32C (no offer from the destination yet)";
@@ -317,7 +320,7 @@ public final class SourceMigration implements Runnable {
             long completed = System.nanoTime();
             outputs[i].finish(true);
             pending[i] = 0;
-            LOG.debug("section {}: rest in {} µs, END written in {} µs", live.get(i).id(), (completed - started) / 1000,
+            downtimeLog.add("section {}: rest in {} µs, END written in {} µs", live.get(i).id(), (completed - started) / 1000,
                     (System.nanoTime() - completed) / 1000);
         }
         long liveDone = System.nanoTime();
@@ -333,6 +336,7 @@ public final class SourceMigration implements Runnable {
             awaitReply(channel.readable().orElseThrow(), "migration", options.ackTimeout());
         }
         long acked = System.nanoTime();
+        downtimeLog.flush();
         actualDowntime = Duration.ofNanos(acked - pausedAt);
         String breakdown = String.format(Locale.ROOT, "pause %s ms, live sections' rest %s ms (%d bytes), state"
                         + " sections and EOF %s ms, destination's checks until ACK %s ms", millis(pauseDone - pausedAt),
@@ -649,8 +653,8 @@ public final class SourceMigration implements Runnable {
         SectionDescriptor.write(id, writer.claim(SectionDescriptor.size(id)));
         MemorySegment.copy(MemorySegment.ofArray(body), 0, writer.claim(body.length), 0, body.length);
         writer.seal(FrameKind.FULL);
-        LOG.debug("section {}: {} bytes of state saved in {} µs, written in {} µs", id, body.length, (encoded - started) / 1000,
-                (System.nanoTime() - encoded) / 1000);
+        downtimeLog.add("section {}: {} bytes of state saved in {} µs, written in {} µs", id, body.length,
+                (encoded - started) / 1000, (System.nanoTime() - encoded) / 1000);
     }
 
     /** Waits for ACK (returns its text) or NACK (throws with the destination's reason) about {@code what}. */
@@ -767,6 +771,7 @@ public final class SourceMigration implements Runnable {
                 reason += "; resuming the VM failed: " + message(e);
             }
         }
+        downtimeLog.flush();
         if (!cancelled) {
             // A destination that refused mid-stream sent NACK and closed: the reset we saw hides its reason.
             Optional<String> refused = destinationReason().filter(text -> !text.startsWith(StreamFormat.SOURCE_ABORTED));
