@@ -29,7 +29,8 @@ public non-sealed interface StateSection<S extends Record> extends Section {
     S save() throws IOException;
 
     /**
-     * Source, VM running, once before the pause, on a thread of its own beside the live copy:
+     * Source, VM running, before the pause, on a thread of its own beside the live copy (and
+     * maybe before, ahead of any migration: {@link MigrationDriver#rehearse}):
      * runs the save path (and what else of the section's code the pause will need) on stand-in
      * state and throws the result away, so the save at the pause runs on warm code. It must
      * neither change nor wait on the running VM. Nothing by default.

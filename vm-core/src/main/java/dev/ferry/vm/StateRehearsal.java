@@ -11,32 +11,50 @@ import dev.ferry.savevm.codec.StateCodec;
 import dev.ferry.vm.state.CpuSnapshot;
 import dev.ferry.vm.state.KvmVmSnapshot;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the "cpu" and "kvm-vm" sections' save and load paths once, on a scratch VM, before a
  * migration needs them: saved from KVM, encoded, decoded and restored into the same scratch VM,
- * then thrown away. Both paths run inside the guest's downtime, once per process; cold (class
- * loading, Panama and method-handle linking, interpreted code) they took seconds in the nested
- * KVM (2026-12-05: "cpu" 2.7 s to save and 4.6 s to load). The scratch VM, with the Linux PC's
+ * then thrown away. Both paths run inside the guest's downtime, once per process, and so does this
+ * rehearsal; cold (class loading, Panama and method-handle linking, interpreted code) they took
+ * seconds in the nested KVM (2026-12-05: "cpu" 2.7 s to save and 4.6 s to load). The scratch VM, with the Linux PC's
  * in-kernel devices and one vCPU with its CPUID, is the only safe target: a running vCPU's state
  * ioctls wait until it leaves KVM_RUN, and the migrated machine's own state must not change.
  */
 public final class StateRehearsal {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateRehearsal.class);
+    /** Once per process: what it warms stays warm, and a source may have run it before its migration did. */
+    private static final FutureTask<Boolean> ONCE = new FutureTask<>(StateRehearsal::rehearse);
 
     private StateRehearsal() {
     }
 
     /**
-     * Rehearses once; a host where it cannot run (no KVM, a missing capability) only loses the
-     * warm-up, which the debug log names.
+     * Rehearses, once per process: the first call runs it, a call meanwhile waits for it, later
+     * calls return its outcome. A host where it cannot run (no KVM, a missing capability) only
+     * loses the warm-up, which the debug log names.
      *
      * @return whether both states went the whole way round
      */
     public static boolean run() {
+        ONCE.run();
+        try {
+            return ONCE.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            LOG.debug("vCPU and VM state paths not rehearsed: {}", e.getCause().toString());
+            return false;
+        }
+    }
+
+    private static boolean rehearse() {
         long started = System.nanoTime();
         try (Kvm kvm = Kvm.open(); Vm vm = kvm.createVm()) {
             boolean irqchip = kvm.has(Capability.IRQCHIP);

@@ -249,11 +249,7 @@ class MachineTest {
             destination.accept(own);
             CpuModel cpu = own.cpu().orElseThrow();
 
-            List<CpuidEntry> otherCpuid = new ArrayList<>(cpu.cpuid());
-            CpuidEntry leaf = otherCpuid.getFirst();
-            otherCpuid.set(0, new CpuidEntry(leaf.function(), leaf.index(), leaf.flags(), leaf.eax() + 1, leaf.ebx(),
-                    leaf.ecx(), leaf.edx()));
-            assertRefused(destination, withCpu(own, new CpuModel(otherCpuid, cpu.msrs(), cpu.tscKhz())), "guest CPUID differs");
+            assertRefused(destination, withCpu(own, withOtherFirstLeaf(cpu)), "guest CPUID differs");
 
             List<Integer> moreMsrs = new ArrayList<>(cpu.msrs());
             moreMsrs.add(0x4b56_4d06);
@@ -265,6 +261,30 @@ class MachineTest {
                     own.disks(), own.cpu()), "linux");
             assertRefused(destination, withCpu(own, null), "no guest CPU model");
         }
+    }
+
+    @Test
+    void aRehearsedCheckChangesNothingAndStillRefusesAnotherCpuOrShape() throws Exception {
+        Path disk = TestMachines.newDisk(dir, "disk.raw");
+        try (Machine destination = Machine.incoming(TestMachines.spec(disk), new MemoryUartSink())) {
+            MachineConfig own = destination.config();
+            AcceptRehearsal.run(destination);
+            assertEquals(own, destination.config());
+            assertEquals(RunState.CREATED, destination.state());
+
+            assertRefused(destination, withCpu(own, withOtherFirstLeaf(own.cpu().orElseThrow())), "guest CPUID differs");
+            assertRefused(destination, new MachineConfig(own.memoryBytes() / 2, own.vcpus(), own.irqchip(), own.linux(),
+                    own.disks(), own.cpu()), "memoryBytes");
+        }
+    }
+
+    /** {@code cpu} with its first CPUID leaf's EAX one higher. */
+    private static CpuModel withOtherFirstLeaf(CpuModel cpu) {
+        List<CpuidEntry> cpuid = new ArrayList<>(cpu.cpuid());
+        CpuidEntry leaf = cpuid.getFirst();
+        cpuid.set(0, new CpuidEntry(leaf.function(), leaf.index(), leaf.flags(), leaf.eax() + 1, leaf.ebx(), leaf.ecx(),
+                leaf.edx()));
+        return new CpuModel(cpuid, cpu.msrs(), cpu.tscKhz());
     }
 
     private static MachineConfig withCpu(MachineConfig config, CpuModel cpu) {

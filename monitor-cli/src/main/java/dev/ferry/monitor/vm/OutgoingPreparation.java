@@ -3,6 +3,8 @@ package dev.ferry.monitor.vm;
 import dev.ferry.blockmig.DigestWarmUp;
 import dev.ferry.blockmig.DiskSpec;
 import dev.ferry.savevm.FrameChecksumWarmUp;
+import dev.ferry.savevm.MigrationDriver;
+import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.WireRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * WireRecords}), which the migration thread would otherwise build cold before the first data byte
  * (the destination does the same while it waits, see {@link IncomingPreparation}), picks the frames'
  * checksum and gets it compiled where that is XXH3 ({@link FrameChecksumWarmUp}), then, if the VM
- * has a disk to copy, gets the disk digest's hash compiled ({@link DigestWarmUp}). It runs at the
+ * has a disk to copy, gets the disk digest's hash compiled ({@link DigestWarmUp}), and last rehearses
+ * the state sections ({@link MigrationDriver#rehearse}): started by {@code migrate}, that rehearsal
+ * shared the nested KVM's one CPU with the live copy for seconds. It runs at the
  * lowest priority and nothing waits for it: a migration that comes first builds what it needs
  * itself, and a failure here is the migration's to report.
  */
@@ -24,13 +28,14 @@ final class OutgoingPreparation {
     private OutgoingPreparation() {
     }
 
-    /** Starts preparing on a daemon thread of its own; {@code disks}: whether the VM has a disk to copy. */
-    static Thread start(boolean disks) {
+    /** Starts preparing {@code body}'s migration on a daemon thread of its own. */
+    static Thread start(VmBody body) {
         return Thread.ofPlatform().name("outgoing-preparation").daemon().priority(Thread.MIN_PRIORITY)
-                .start(() -> prepare(disks));
+                .start(() -> prepare(body));
     }
 
-    private static void prepare(boolean disks) {
+    private static void prepare(VmBody body) {
+        boolean disks = !body.disks().isEmpty();
         try {
             WireRecords.prepare(VmConfig.class, DiskSpec.class);
         } catch (RuntimeException e) {
@@ -40,6 +45,13 @@ final class OutgoingPreparation {
         FrameChecksumWarmUp.run();
         if (disks) {
             DigestWarmUp.run();
+        }
+        SectionRegistry sections = new SectionRegistry();
+        body.registerSections(sections);
+        try {
+            MigrationDriver.rehearse(sections);
+        } catch (RuntimeException e) {
+            LOG.debug("state sections not rehearsed ({})", e.toString());
         }
     }
 }

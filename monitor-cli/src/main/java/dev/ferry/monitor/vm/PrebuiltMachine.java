@@ -1,5 +1,6 @@
 package dev.ferry.monitor.vm;
 
+import dev.ferry.vm.AcceptRehearsal;
 import dev.ferry.vm.Machine;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -9,12 +10,13 @@ import org.slf4j.LoggerFactory;
  * A destination's KVM machine built from its own command line before it listens, as QEMU's
  * {@code -incoming} builds its machine at start: the source's configuration then only needs
  * checking against it ({@link Machine#accept}), where building it took seconds of cold code in a
- * nested VM. Built only without drives, whose images the source's configuration settles first,
- * and as the Linux PC when the destination was given a kernel. The migration takes it at most
- * once, and only if the source's machine is of the same kind; otherwise it is closed and the
- * machine is built from the source's configuration, as without it. Never started here: it runs
- * only once a migration into it has succeeded. A failed build is left for that later build to
- * report.
+ * nested VM; that check is rehearsed on it then too ({@link AcceptRehearsal}), where it took the
+ * source's wait another second. Built only without drives, whose images the source's
+ * configuration settles first, and as the Linux PC when the destination was given a kernel. The
+ * migration takes it at most once, and only if the source's machine is of the same kind;
+ * otherwise it is closed and the machine is built from the source's configuration, as without it.
+ * Never started here: it runs only once a migration into it has succeeded. A failed build is left
+ * for that later build to report.
  */
 final class PrebuiltMachine implements AutoCloseable {
 
@@ -44,10 +46,23 @@ final class PrebuiltMachine implements AutoCloseable {
         try {
             Machine built = build.create();
             LOG.debug("destination's machine built in {} ms, before the migration", (System.nanoTime() - started) / 1_000_000);
+            rehearseCheck(built);
             return new PrebuiltMachine(built, linux);
         } catch (IOException | RuntimeException e) {
             LOG.debug("destination's machine not built ahead ({}): the migration builds it", e.toString());
             return none();
+        }
+    }
+
+    private static void rehearseCheck(Machine built) {
+        long started = System.nanoTime();
+        try {
+            AcceptRehearsal.run(built);
+            LOG.debug("source's machine shape check rehearsed in {} ms, before the migration",
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            // Kept all the same: the source's configuration is judged by the same check, which reports it.
+            LOG.debug("source's machine shape check not rehearsed ({})", e.toString());
         }
     }
 

@@ -106,9 +106,10 @@ public final class VmLauncher {
                                      UartSink console) throws IOException {
         if (options.incoming().isEmpty()) {
             IncomingImageMarks.refuseMarked(options.drives());
-            VmSession session = new VmSession(boot(options, console), options.tls());
+            VmBody body = boot(options, console);
+            VmSession session = new VmSession(body, options.tls());
             session.start();
-            OutgoingPreparation.start(!options.drives().isEmpty());
+            OutgoingPreparation.start(body);
             return session;
         }
         VmSession incoming = new VmSession(options.tls());

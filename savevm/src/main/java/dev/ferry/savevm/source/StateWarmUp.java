@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * otherwise, and it is slow itself where code runs slowly (in a nested KVM it took 11 s, all of
  * the setup's time, when the migration thread ran it before the copy).
  */
-final class StateWarmUp {
+public final class StateWarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateWarmUp.class);
 
@@ -28,14 +28,22 @@ final class StateWarmUp {
 
     private StateWarmUp(List<StateSection<?>> states) {
         this.task = new FutureTask<>(() -> {
-            long started = System.nanoTime();
-            for (StateSection<?> section : states) {
-                StateCodec.prepare(section.stateType());
-                section.rehearse();
-            }
-            LOG.debug("state sections rehearsed in {} ms", (System.nanoTime() - started) / 1_000_000);
+            rehearse(states);
             return null;
         });
+    }
+
+    /**
+     * Rehearses {@code states} on the calling thread: what a migration's own warm-up does, run by
+     * a source ahead of it ({@link dev.ferry.savevm.MigrationDriver#rehearse}).
+     */
+    public static void rehearse(List<StateSection<?>> states) {
+        long started = System.nanoTime();
+        for (StateSection<?> section : states) {
+            StateCodec.prepare(section.stateType());
+            section.rehearse();
+        }
+        LOG.debug("state sections rehearsed in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Starts rehearsing {@code states} on a daemon thread. */
