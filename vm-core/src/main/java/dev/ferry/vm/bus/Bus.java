@@ -2,7 +2,7 @@ package dev.ferry.vm.bus;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class Bus {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
+    /** Unmapped accesses logged one by one; after them only the ones whose count is a power of two. */
+    static final int LOGGED_EACH = 16;
 
     private record Range(long base, long end, BusDevice device) {}
 
@@ -22,7 +24,7 @@ public final class Bus {
 
     private final String name;
     private volatile Table table = new Table(new long[0], new Range[0]);
-    private final LongAdder unmapped = new LongAdder();
+    private final AtomicLong unmapped = new AtomicLong();
 
     /** @param name what the bus is, for messages ("pio", "mmio") */
     public Bus(String name) {
@@ -83,7 +85,7 @@ public final class Bus {
 
     /** Accesses that hit no device (or straddled a device's end) since the bus was made. */
     public long unmappedAccesses() {
-        return unmapped.sum();
+        return unmapped.get();
     }
 
     private Range find(long address, long size) {
@@ -93,11 +95,19 @@ public final class Bus {
         if (index >= 0 && address + size <= t.ranges()[index].end) {
             return t.ranges()[index];
         }
-        unmapped.increment();
-        if (LOG.isDebugEnabled()) {
-            LOG.debug(String.format("%s bus: unmapped %d-byte access at 0x%x", name, size, address));
+        long count = unmapped.incrementAndGet();
+        // A guest probing for hardware (Linux scans PCI through 0xcf8/0xcfc thousands of times)
+        // would write a line per exit, each costing the vCPU milliseconds in a nested VM.
+        if (LOG.isDebugEnabled() && logged(count)) {
+            LOG.debug(String.format("%s bus: unmapped %d-byte access at 0x%x (%d so far%s)", name, size, address, count,
+                    count == LOGGED_EACH ? "; from here on only every power of two is logged" : ""));
         }
         return null;
+    }
+
+    /** Whether the {@code count}th unmapped access is logged: each of the first ones, then every power of two. */
+    static boolean logged(long count) {
+        return count <= LOGGED_EACH || Long.bitCount(count) == 1;
     }
 
     @Override
