@@ -359,20 +359,13 @@ public final class SourceMigration implements Runnable {
             frameChecksumNote = "CRC32C (the destination does not offer XXH3-64" + (mode == FrameChecksumMode.XXH3 ? ", which frame-checksum asks for)" : ")");
             return;
         }
-        switch (mode) {
-            case AUTO -> {
-                ChecksumChoice choice = ChecksumChoice.measured();
-                frameChecksum = choice.checksum();
-                frameChecksumNote = choice.describe();
-            }
-            case CRC32C -> {
-                frameChecksum = FrameChecksum.CRC32C;
-                frameChecksumNote = "CRC32C (set by frame-checksum)";
-            }
-            case XXH3 -> {
-                frameChecksum = FrameChecksum.XXH3_64;
-                frameChecksumNote = "XXH3-64 (set by frame-checksum)";
-            }
+        if (mode == FrameChecksumMode.AUTO) {
+            ChecksumChoice choice = ChecksumChoice.measured();
+            frameChecksum = choice.checksum();
+            frameChecksumNote = choice.describe();
+        } else {
+            frameChecksum = mode == FrameChecksumMode.XXH3 ? FrameChecksum.XXH3_64 : FrameChecksum.CRC32C;
+            frameChecksumNote = frameChecksum + " (set by frame-checksum)";
         }
         writer.sealWith(frameChecksum);
         LOG.info("frames sealed with {}", frameChecksumNote);
