@@ -93,8 +93,47 @@ isr\vec:
         isr \v
         .endr
 
-/* Stack: vector, error code, rip, cs, rflags, rsp, ss; the first six printed in that order, then CR2. */
+/* Stack: vector, error code, rip, cs, rflags, rsp, ss. A #GP(0) from ring 3 at an `out` is a
+   host that ignores IOPL=3 (PVM since late 2026 does): the stub does that `out` itself and
+   returns past it. The guest only writes ports (outb/outl, port in DX or an 8-bit immediate).
+   Anything else is a panic: the first six slots printed in that order, then CR2. */
 isr_common:
+        cmpq $13, (%rsp)
+        jne panic
+        cmpq $0, 8(%rsp)
+        jne panic
+        testb $3, 24(%rsp)
+        jz panic
+        push %rsi
+        push %rcx
+        push %rdx
+        mov 40(%rsp), %rsi              /* the faulting RIP (three pushes above the vector) */
+        movzbl (%rsi), %ecx
+        mov $1, %esi                    /* instruction length */
+        and $0xfe, %ecx                 /* 0xee/0xef: port in DX; 0xe6/0xe7: immediate port */
+        cmp $0xee, %ecx
+        je 1f
+        cmp $0xe6, %ecx
+        jne 9f
+        mov 40(%rsp), %rdx
+        movzbl 1(%rdx), %edx
+        mov $2, %esi
+1:      mov 40(%rsp), %rcx
+        testb $1, (%rcx)
+        jnz 2f
+        out %al, %dx
+        jmp 3f
+2:      out %eax, %dx
+3:      add %rsi, 40(%rsp)
+        pop %rdx
+        pop %rcx
+        pop %rsi
+        add $16, %rsp                   /* vector and error code */
+        iretq
+9:      pop %rdx
+        pop %rcx
+        pop %rsi
+panic:
         mov (%rsp), %rbx
         lea ferry_status_block(%rip), %rdi
         movl $STATE_PANIC, 0x0c(%rdi)

@@ -1,5 +1,6 @@
 package dev.ferry.monitor;
 
+import dev.ferry.kvm.KvmImplementation;
 import dev.ferry.vm.linux.LinuxBoot;
 import dev.ferry.vm.linux.LinuxImage;
 import java.io.IOException;
@@ -30,7 +31,7 @@ final class LinuxGuestOptions {
         }
         LinuxBoot boot = new LinuxBoot(kernel, Optional.ofNullable(initrd), append);
         LinuxImage.read(boot, memoryBytes);
-        Optional<String> problem = MachineChoice.kvmProblem();
+        Optional<String> problem = MachineChoice.kvmProblem().or(() -> KvmImplementation.host().linuxProblem());
         if (problem.isPresent()) {
             throw new IllegalArgumentException("--kernel needs KVM, which is not usable here: " + problem.get());
         }

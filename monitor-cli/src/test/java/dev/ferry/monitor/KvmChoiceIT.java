@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.kvm.KvmImplementation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -54,6 +55,22 @@ class KvmChoiceIT {
         FerryImage.Result auto = FerryImage.runAs(AS_NOBODY, 300, RUN_AUTO);
         assertTrue(auto.stderr().contains("KVM is not usable (open(/dev/kvm) failed: EACCES"), auto.stderr());
         assertTrue(auto.stderr().contains("using --machine none"), auto.stderr());
+    }
+
+    @Test
+    void onPvmALinuxKernelIsRefusedInOneLineBeforeAnyVmRuns() throws Exception {
+        Assumptions.assumeTrue(KvmImplementation.host() == KvmImplementation.PVM,
+                "needs a host whose KVM is PVM (kvm_pvm); this one's is " + KvmImplementation.host());
+        KvmHost.assumeKvm();
+        LinuxTestGuest guest = LinuxTestGuest.require();
+        FerryImage.Result run = FerryImage.run(120, "run", "--machine", "kvm", "-m", "256M", "--serial", "none",
+                "--monitor", "none", "--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString());
+        assertNotEquals(0, run.exitCode());
+        assertOneLine(run.stderr(), "--kernel needs KVM, which is not usable here: this host's KVM is PVM (kvm_pvm)");
+        FerryImage.Result demo = FerryImage.run(120, "demo", "--kernel", guest.kernel().toString());
+        assertNotEquals(0, demo.exitCode());
+        assertOneLine(demo.stderr(), "--kernel needs KVM, which is not usable here: this host's KVM is PVM (kvm_pvm)");
+        assertEquals("", demo.stdout(), "the demo started nothing");
     }
 
     private static void assertOneLine(String stderr, String mentions) {

@@ -1,5 +1,6 @@
 package dev.ferry.monitor;
 
+import dev.ferry.kvm.KvmImplementation;
 import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -15,11 +16,20 @@ final class KvmHost {
 
     static void assumeKvm() {
         Optional<String> problem = MachineChoice.kvmProblem();
-        boolean usable = problem.isEmpty();
-        String need = "needs a usable KVM for --machine kvm: " + problem.orElse("");
+        need(problem.isEmpty(), "needs a usable KVM for --machine kvm: " + problem.orElse(""));
+    }
+
+    /** A KVM that boots an unmodified Linux: not PVM, whose emulated ring 0 Linux does not get through. */
+    static void assumeLinuxKvm() {
+        assumeKvm();
+        Optional<String> problem = KvmImplementation.host().linuxProblem();
+        need(problem.isEmpty(), "needs a KVM that boots Linux: " + problem.orElse(""));
+    }
+
+    private static void need(boolean present, String need) {
         if ("1".equals(System.getenv("FERRY_REQUIRE_KVM"))) {
-            Assertions.assertTrue(usable, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
+            Assertions.assertTrue(present, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
         }
-        Assumptions.assumeTrue(usable, need);
+        Assumptions.assumeTrue(present, need);
     }
 }

@@ -42,7 +42,7 @@ class LinuxDemoIT {
     @ValueSource(strings = {"full", "inc"})
     @Tag("linux-boot")
     void theDemoMovesALinuxGuestThatThenVerifiesItsRecords(String mode) throws Exception {
-        KvmHost.assumeKvm();
+        KvmHost.assumeLinuxKvm();
         LinuxTestGuest guest = LinuxTestGuest.require();
         FerryImage.Result result = FerryImage.run(900, "demo", "--kernel", guest.kernel().toString(),
                 "--initrd", guest.initrd().toString(), "--append", LinuxMigrationIT.NESTED_CMDLINE, "--mode", mode,

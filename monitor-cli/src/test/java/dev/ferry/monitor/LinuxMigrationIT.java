@@ -189,7 +189,7 @@ class LinuxMigrationIT {
      */
     private static void moveLive(Path sourceDir, Path destinationDir, Path logs, List<String> sourceArgs,
                                  List<String> destinationArgs, String migrate, AfterMove after) throws Exception {
-        KvmHost.assumeKvm();
+        KvmHost.assumeLinuxKvm();
         LinuxTestGuest guest = LinuxTestGuest.require();
         Path sourceConsole = logs.resolve("source-console.log");
         Path destinationConsole = logs.resolve("destination-console.log");

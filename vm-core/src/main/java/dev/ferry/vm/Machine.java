@@ -4,6 +4,7 @@ import dev.ferry.kvm.Capability;
 import dev.ferry.kvm.CpuidEntry;
 import dev.ferry.kvm.GuestCpuid;
 import dev.ferry.kvm.Kvm;
+import dev.ferry.kvm.KvmImplementation;
 import dev.ferry.kvm.Regs;
 import dev.ferry.kvm.Sregs;
 import dev.ferry.kvm.Vcpu;
@@ -133,6 +134,9 @@ public final class Machine implements Pausable, AutoCloseable {
             createdVm = openedKvm.createVm();
             this.irqchip = (pc || spec.irqchip()) && openedKvm.has(Capability.IRQCHIP);
             if (pc) {
+                KvmImplementation.host().linuxProblem().ifPresent(problem -> {
+                    throw new IllegalStateException(problem);
+                });
                 openedKvm.require(Capability.IRQCHIP, "to boot Linux (interrupt controllers in the kernel)");
                 openedKvm.require(Capability.PIT2, "to boot Linux (the i8254 timer in the kernel)");
             }

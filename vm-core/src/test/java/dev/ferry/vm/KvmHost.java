@@ -1,5 +1,6 @@
 package dev.ferry.vm;
 
+import dev.ferry.kvm.KvmImplementation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assertions;
@@ -16,11 +17,20 @@ final class KvmHost {
 
     static void assumeKvm() {
         Path kvm = Path.of("/dev/kvm");
-        boolean usable = Files.isReadable(kvm) && Files.isWritable(kvm);
-        String need = "needs /dev/kvm (read-write): this host has no usable KVM device";
+        need(Files.isReadable(kvm) && Files.isWritable(kvm), "needs /dev/kvm (read-write): this host has no usable KVM device");
+    }
+
+    /** A KVM that boots an unmodified Linux: not PVM, whose emulated ring 0 Linux does not get through. */
+    static void assumeLinuxKvm() {
+        assumeKvm();
+        var problem = KvmImplementation.host().linuxProblem();
+        need(problem.isEmpty(), "needs a KVM that boots Linux: " + problem.orElse(""));
+    }
+
+    private static void need(boolean present, String need) {
         if ("1".equals(System.getenv("FERRY_REQUIRE_KVM"))) {
-            Assertions.assertTrue(usable, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
+            Assertions.assertTrue(present, need + " (FERRY_REQUIRE_KVM=1: a skip is a failure here)");
         }
-        Assumptions.assumeTrue(usable, need);
+        Assumptions.assumeTrue(present, need);
     }
 }

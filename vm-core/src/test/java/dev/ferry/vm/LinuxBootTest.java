@@ -164,7 +164,7 @@ class LinuxBootTest {
      * nested boot. A boot that wedges (see the class comment) is tried once more.
      */
     private static void withBootedGuest(int vcpus, List<DiskSpec> disks, GuestCheck check) throws Exception {
-        KvmHost.assumeKvm();
+        KvmHost.assumeLinuxKvm();
         TestLinuxGuest guest = TestLinuxGuest.require();
         try {
             boot(guest, vcpus, disks, check, Path.of("target", "linux-console.log"));
