@@ -580,13 +580,19 @@ public final class Machine implements Pausable, AutoCloseable {
             if (state() != RunState.RUNNING) {
                 return;
             }
-            // Described only for the debug log: the pause is inside a migration's downtime.
-            List<String> atKick = LOG.isDebugEnabled() ? threads.stream().map(VcpuThread::activity).toList() : List.of();
+            // For the debug log only, and put into words only if the stop is slow: the pause is
+            // inside a migration's downtime (a plain loop: a lambda's first call is a bootstrap).
+            List<VcpuThread.Activity> atKick = new ArrayList<>(threads.size());
+            if (LOG.isDebugEnabled()) {
+                for (VcpuThread thread : threads) {
+                    atKick.add(thread.activity());
+                }
+            }
             long kicked = System.nanoTime();
             gate.hold(RunGate.PAUSE);
             long stopped = System.nanoTime() - kicked;
             if (stopped > SLOW_STOP_NANOS && !atKick.isEmpty()) {
-                LOG.debug("pause: the vCPUs stopped in {} ms; at the kick: {}", stopped / 1_000_000, String.join(", ", atKick));
+                LOG.debug("pause: the vCPUs stopped in {} ms; at the kick: {}", stopped / 1_000_000, atKick);
             }
             transition(RunState.PAUSED, "paused", from -> from == RunState.RUNNING);
         } catch (InterruptedException e) {
