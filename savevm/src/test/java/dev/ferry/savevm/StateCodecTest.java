@@ -127,6 +127,23 @@ class StateCodecTest {
     }
 
     @Test
+    void aFailureNamesItsPathThroughListsAndOptionals() {
+        Nested nested = new Nested(java.util.List.of(Optional.empty(), Optional.of(new Counters(new int[] {7}, new long[0]))),
+                new Positive(1));
+        byte[] bytes = StateCodec.encode(nested);
+        // shape hash, the list's count, items[0]'s marker, items[1]'s marker, then its seqs' count
+        bytes[4 + 4 + 1 + 1 + 3] = 0x7f;
+        MigrationException e = assertThrows(MigrationException.class,
+                () -> StateCodec.decode(Nested.class, ByteBuffer.wrap(bytes), Phase.LOAD));
+        assertEquals("state Nested.items[1].get().seqs: length 2130706433 exceeds the 12 bytes left (corrupt or truncated)",
+                e.getMessage());
+
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
+                () -> StateCodec.encode(new Nested(Arrays.asList(Optional.empty(), null), new Positive(1))));
+        assertEquals("state codec: Nested.items[1] is null; encode absence with Optional", absent.getMessage());
+    }
+
+    @Test
     void nullComponentIsAnEncodeError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StateCodec.encode(new Flags(true, null)));

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Encodes records deterministically, component by component in declaration order, so that a
@@ -53,7 +54,11 @@ public final class StateCodec {
     public static byte[] encode(Record value) {
         Writer writer = new Writer();
         writer.buffer.putInt(RecordShape.hash(value.getClass()));
-        writer.write(value.getClass(), value, value.getClass().getSimpleName());
+        try {
+            writer.write(value.getClass(), value);
+        } catch (Fault fault) {
+            throw (RuntimeException) fault.at(value.getClass().getSimpleName());
+        }
         return writer.toBytes();
     }
 
@@ -78,7 +83,16 @@ public final class StateCodec {
                         + Integer.toHexString(actual) + ", expected " + Integer.toHexString(expected)
                         + "): source and destination disagree on its components");
             }
-            R value = type.cast(new Reader(in, phase).read(type, name));
+            R value;
+            try {
+                value = type.cast(new Reader(in, phase).read(type));
+            } catch (Fault fault) {
+                Exception e = fault.at(name);
+                if (e instanceof MigrationException refused) {
+                    throw refused;
+                }
+                throw (RuntimeException) e;
+            }
             if (in.hasRemaining()) {
                 throw new MigrationException(phase, "record " + name + ": " + in.remaining() + " bytes left after decoding");
             }
@@ -112,6 +126,33 @@ public final class StateCodec {
             for (Type component : COMPONENTS.get(raw).types) {
                 prepare(component);
             }
+        }
+    }
+
+    /**
+     * A failure below the record being encoded or decoded: it collects the components' names as it
+     * unwinds, so that the path its message names is built only on a failure (every component
+     * built its own path string, hundreds for one vCPU's state inside the downtime).
+     */
+    private static final class Fault extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Function<String, Exception> failure;
+        private String below = "";
+
+        /** A fault whose {@code failure} makes the exception to throw from the full path of the value that failed. */
+        Fault(Function<String, Exception> failure) {
+            super(null, null, false, false);
+            this.failure = failure;
+        }
+
+        /** Prepends {@code step} (".name", "[i]", ".get()") to the path below the record. */
+        Fault under(String step) {
+            below = step + below;
+            return this;
+        }
+
+        Exception at(String record) {
+            return failure.apply(record + below);
         }
     }
 
@@ -190,9 +231,9 @@ public final class StateCodec {
             return buffer;
         }
 
-        void write(Type type, Object value, String path) {
+        void write(Type type, Object value) {
             if (value == null) {
-                throw new IllegalArgumentException("state codec: " + path + " is null; encode absence with Optional");
+                throw new Fault(path -> new IllegalArgumentException("state codec: " + path + " is null; encode absence with Optional"));
             }
             Class<?> raw = rawClass(type);
             switch (value) {
@@ -217,20 +258,30 @@ public final class StateCodec {
                     buffer.position(buffer.position() + 8 * longs.length);
                 }
                 case Enum<?> e -> writeBytes(e.name().getBytes(StandardCharsets.UTF_8));
-                case Record r -> writeComponents(r, path);
+                case Record r -> writeComponents(r);
                 case List<?> list -> {
                     room(4).putInt(list.size());
+                    Type element = elementType(type); // a copy of the type's arguments per call: once per list
                     for (int i = 0; i < list.size(); i++) {
-                        write(elementType(type), list.get(i), path + "[" + i + "]");
+                        try {
+                            write(element, list.get(i));
+                        } catch (Fault fault) {
+                            throw fault.under("[" + i + "]");
+                        }
                     }
                 }
                 case Optional<?> optional -> {
                     room(1).put((byte) (optional.isPresent() ? 1 : 0));
                     if (optional.isPresent()) {
-                        write(elementType(type), optional.get(), path + ".get()");
+                        try {
+                            write(elementType(type), optional.get());
+                        } catch (Fault fault) {
+                            throw fault.under(".get()");
+                        }
                     }
                 }
-                default -> throw new IllegalArgumentException("state codec: " + path + " has unsupported type " + raw.getName());
+                default -> throw new Fault(path -> new IllegalArgumentException("state codec: " + path + " has unsupported type "
+                        + raw.getName()));
             }
         }
 
@@ -238,17 +289,21 @@ public final class StateCodec {
             room(4L + bytes.length).putInt(bytes.length).put(bytes);
         }
 
-        private void writeComponents(Record value, String path) {
+        private void writeComponents(Record value) {
             Components components = COMPONENTS.get(value.getClass());
             for (int i = 0; i < components.components.length; i++) {
-                RecordComponent component = components.components[i];
                 Object componentValue;
                 try {
                     componentValue = (Object) components.accessors[i].invokeExact((Object) value);
                 } catch (Throwable e) {
-                    throw new IllegalStateException("state codec: reading " + path + "." + component.getName() + " failed", e);
+                    throw new Fault(path -> new IllegalStateException("state codec: reading " + path + " failed", e))
+                            .under("." + components.components[i].getName());
                 }
-                write(components.types[i], componentValue, path + "." + component.getName());
+                try {
+                    write(components.types[i], componentValue);
+                } catch (Fault fault) {
+                    throw fault.under("." + components.components[i].getName());
+                }
             }
         }
     }
@@ -262,12 +317,21 @@ public final class StateCodec {
             this.phase = phase;
         }
 
-        Object read(Type type, String path) throws MigrationException {
+        /** A refusal of the value being read, its path filled in on the way up. */
+        private Fault refused(String why, Throwable cause) {
+            return new Fault(path -> new MigrationException(phase, "state " + path + ": " + why, cause));
+        }
+
+        private Fault refused(String why) {
+            return new Fault(path -> new MigrationException(phase, "state " + path + ": " + why));
+        }
+
+        Object read(Type type) {
             Class<?> raw = rawClass(type);
             if (raw == boolean.class || raw == Boolean.class) {
                 byte b = in.get();
                 if (b != 0 && b != 1) {
-                    throw new MigrationException(phase, "state " + path + ": boolean byte is " + b + ", not 0 or 1");
+                    throw refused("boolean byte is " + b + ", not 0 or 1");
                 }
                 return b == 1;
             } else if (raw == byte.class || raw == Byte.class) {
@@ -285,86 +349,98 @@ public final class StateCodec {
             } else if (raw == double.class || raw == Double.class) {
                 return Double.longBitsToDouble(in.getLong());
             } else if (raw == String.class) {
-                return utf8(readBytes(path), path);
+                return utf8(readBytes());
             } else if (raw == byte[].class) {
-                return readBytes(path);
+                return readBytes();
             } else if (raw == int[].class) {
-                int[] ints = new int[count(4, path)];
+                int[] ints = new int[count(4)];
                 MemorySegment.copy(MemorySegment.ofBuffer(in), INT, 0, ints, 0, ints.length);
                 in.position(in.position() + 4 * ints.length);
                 return ints;
             } else if (raw == long[].class) {
-                long[] longs = new long[count(8, path)];
+                long[] longs = new long[count(8)];
                 MemorySegment.copy(MemorySegment.ofBuffer(in), LONG, 0, longs, 0, longs.length);
                 in.position(in.position() + 8 * longs.length);
                 return longs;
             } else if (raw.isEnum()) {
-                return readEnum(raw, path);
+                return readEnum(raw);
             } else if (raw.isRecord()) {
-                return readComponents(raw, path);
+                return readComponents(raw);
             } else if (raw == List.class) {
-                int size = count(1, path);
+                int size = count(1);
                 List<Object> list = new ArrayList<>(size);
+                Type element = elementType(type);
                 for (int i = 0; i < size; i++) {
-                    list.add(read(elementType(type), path + "[" + i + "]"));
+                    try {
+                        list.add(read(element));
+                    } catch (Fault fault) {
+                        throw fault.under("[" + i + "]");
+                    }
                 }
                 return List.copyOf(list);
             } else if (raw == Optional.class) {
                 byte present = in.get();
                 if (present != 0 && present != 1) {
-                    throw new MigrationException(phase, "state " + path + ": Optional marker is " + present + ", not 0 or 1");
+                    throw refused("Optional marker is " + present + ", not 0 or 1");
                 }
-                return present == 1 ? Optional.of(read(elementType(type), path + ".get()")) : Optional.empty();
+                try {
+                    return present == 1 ? Optional.of(read(elementType(type))) : Optional.empty();
+                } catch (Fault fault) {
+                    throw fault.under(".get()");
+                }
             }
-            throw new IllegalArgumentException("state codec: " + path + " has unsupported type " + raw.getName());
+            throw new Fault(path -> new IllegalArgumentException("state codec: " + path + " has unsupported type " + raw.getName()));
         }
 
         /** Reads a u32 count and checks {@code count * minElementBytes} bytes are there. */
-        private int count(int minElementBytes, String path) throws MigrationException {
+        private int count(int minElementBytes) {
             int count = in.getInt();
             if (count < 0 || (long) count * minElementBytes > in.remaining()) {
-                throw new MigrationException(phase, "state " + path + ": length " + Integer.toUnsignedString(count)
-                        + " exceeds the " + in.remaining() + " bytes left (corrupt or truncated)");
+                throw refused("length " + Integer.toUnsignedString(count) + " exceeds the " + in.remaining()
+                        + " bytes left (corrupt or truncated)");
             }
             return count;
         }
 
-        private byte[] readBytes(String path) throws MigrationException {
-            byte[] bytes = new byte[count(1, path)];
+        private byte[] readBytes() {
+            byte[] bytes = new byte[count(1)];
             in.get(bytes);
             return bytes;
         }
 
-        private String utf8(byte[] bytes, String path) throws MigrationException {
+        private String utf8(byte[] bytes) {
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(bytes)).toString();
             } catch (CharacterCodingException e) {
-                throw new MigrationException(phase, "state " + path + ": string is not valid UTF-8", e);
+                throw refused("string is not valid UTF-8", e);
             }
         }
 
-        private Object readEnum(Class<?> type, String path) throws MigrationException {
-            String name = utf8(readBytes(path), path);
+        private Object readEnum(Class<?> type) {
+            String name = utf8(readBytes());
             for (Object constant : type.getEnumConstants()) {
                 if (((Enum<?>) constant).name().equals(name)) {
                     return constant;
                 }
             }
-            throw new MigrationException(phase, "state " + path + ": " + type.getSimpleName() + " has no constant '" + name + "'");
+            throw refused(type.getSimpleName() + " has no constant '" + name + "'");
         }
 
-        private Object readComponents(Class<?> type, String path) throws MigrationException {
+        private Object readComponents(Class<?> type) {
             Components components = COMPONENTS.get(type);
             Object[] values = new Object[components.components.length];
             for (int i = 0; i < values.length; i++) {
-                RecordComponent component = components.components[i];
-                values[i] = read(components.types[i], path + "." + component.getName());
+                try {
+                    values[i] = read(components.types[i]);
+                } catch (Fault fault) {
+                    throw fault.under("." + components.components[i].getName());
+                }
             }
             try {
                 return (Object) components.constructor.invokeExact(values);
             } catch (Throwable e) {
-                throw new MigrationException(phase, "state " + path + ": " + type.getSimpleName() + " refused the decoded values: " + e.getMessage(), e);
+                throw refused(type.getSimpleName() + " refused the decoded values: " + e.getMessage(), e);
             }
         }
     }
