@@ -116,8 +116,13 @@ class BlockCopyMisuseTest {
             try (GuestWriter writer = new GuestWriter(disk, 4, 2L * MIB)) {
                 Copy copy = Copy.start(drives(disk), writer, MigrationOptions.defaults().withMaxBandwidth(4L * MIB),
                         List.of(TargetImage.of("vda", dir.resolve("copy.raw"))));
-                Thread.sleep(500);
-                assertFalse(copy.copy.driver().state().isFinal(), "still copying: " + copy.copy.driver().state());
+                // Closed in the live copy (the destination has answered the configuration), which at
+                // 4 MiB/s lasts seconds: a cold first run can still be waiting for that answer at 500 ms.
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!(copy.copy.driver().state() instanceof MigrationState.Active) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertInstanceOf(MigrationState.Active.class, copy.copy.driver().state(), "copying live");
                 copy.channel.close();
                 MigrationState.Failed failed = assertInstanceOf(MigrationState.Failed.class, copy.awaitEnd());
                 assertEquals("the migration channel was closed underneath the migration", failed.reason());
