@@ -126,6 +126,12 @@ public final class Machine implements Pausable, AutoCloseable {
         this.spec = spec;
         this.pc = pc;
         this.halted = new boolean[spec.vcpus()];
+        if (pc) {
+            // Before /dev/kvm is opened: nothing is created for a machine this host cannot run.
+            KvmImplementation.host().linuxProblem().ifPresent(problem -> {
+                throw new IllegalStateException(problem);
+            });
+        }
         Kvm openedKvm = Kvm.open();
         Vm createdVm = null;
         GuestRam allocated = null;
@@ -134,9 +140,6 @@ public final class Machine implements Pausable, AutoCloseable {
             createdVm = openedKvm.createVm();
             this.irqchip = (pc || spec.irqchip()) && openedKvm.has(Capability.IRQCHIP);
             if (pc) {
-                KvmImplementation.host().linuxProblem().ifPresent(problem -> {
-                    throw new IllegalStateException(problem);
-                });
                 openedKvm.require(Capability.IRQCHIP, "to boot Linux (interrupt controllers in the kernel)");
                 openedKvm.require(Capability.PIT2, "to boot Linux (the i8254 timer in the kernel)");
             }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.kvm.CpuidEntry;
+import dev.ferry.kvm.KvmImplementation;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.MigrationDriver;
@@ -35,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -275,6 +277,19 @@ class MachineTest {
             assertRefused(destination, withCpu(own, withOtherFirstLeaf(own.cpu().orElseThrow())), "guest CPUID differs");
             assertRefused(destination, new MachineConfig(own.memoryBytes() / 2, own.vcpus(), own.irqchip(), own.linux(),
                     own.disks(), own.cpu()), "memoryBytes");
+        }
+    }
+
+    @Test
+    void aLinuxMachineIsRefusedInOneLineOnPvm() throws Exception {
+        Assumptions.assumeTrue(KvmImplementation.host() == KvmImplementation.PVM,
+                "needs a host whose KVM is PVM (kvm_pvm) to see Linux refused; this one's is " + KvmImplementation.host());
+        MachineSpec spec = TestMachines.spec(TestMachines.newDisk(dir, "disk.raw")).withDisks(List.of());
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> Machine.incoming(spec, new MemoryUartSink(), List.of(), true).close());
+        assertTrue(refused.getMessage().contains("kvm_pvm") && !refused.getMessage().contains("\n"), refused.getMessage());
+        try (Machine builtIn = Machine.incoming(spec, new MemoryUartSink(), List.of(), false)) {
+            assertEquals(RunState.CREATED, builtIn.state(), "the built-in guest's machine is built on PVM all the same");
         }
     }
 
