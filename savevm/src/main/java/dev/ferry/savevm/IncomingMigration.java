@@ -18,7 +18,9 @@ public final class IncomingMigration {
 
     /**
      * Receives a migration into the sections of {@code registry}, blocking until the stream ends.
-     * Every registered section must be in the stream; the channel is closed at the end.
+     * Every registered section must be in the stream. The channel is closed at the end: on
+     * success just after this returns, on a thread of its own, so that the caller can start the VM
+     * first.
      *
      * @param <C> the configuration record type
      * @param registry the destination's sections, registered before the call

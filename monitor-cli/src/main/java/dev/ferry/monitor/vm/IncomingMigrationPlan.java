@@ -2,6 +2,7 @@ package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.BlockResume;
 import dev.ferry.savevm.IncomingMigration;
+import dev.ferry.savevm.IncomingStats;
 import dev.ferry.savevm.MigrationChannel;
 import dev.ferry.savevm.MigrationException;
 import dev.ferry.savevm.Phase;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,11 +24,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * configuration which disks and workloads arrive, registers their sections, receives, and only
  * then hands over a VM ready to start. The drives are settled by {@link IncomingDrives} while the
  * configuration is checked, before the destination answers it. On any failure nothing runs, and
- * images this migration created are deleted again.
+ * images this migration created are deleted again. On success the caller starts the VM at once
+ * and then calls {@link #release}: the guest stays paused from the ACK until it runs, a pause the
+ * source's downtime does not see ({@link #acknowledgedNanos}).
  */
 final class IncomingMigrationPlan {
 
     private final List<DriveSpec> drives;
+    /** The drives of a migration that succeeded, until {@link #release}. */
+    private IncomingDrives arrived;
+    private long acknowledgedNanos;
 
     IncomingMigrationPlan(List<DriveSpec> drives) {
         this.drives = List.copyOf(drives);
@@ -38,7 +45,7 @@ final class IncomingMigrationPlan {
         Map<String, WorkloadSection> workloads = new LinkedHashMap<>();
         AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
         try {
-            IncomingMigration.receive(registry, VmConfig.class, source -> {
+            IncomingStats stats = IncomingMigration.receive(registry, VmConfig.class, source -> {
                 requireMachine(source, "none");
                 IncomingDrives disks = IncomingDrives.prepare(drives, source);
                 prepared.set(disks);
@@ -51,7 +58,7 @@ final class IncomingMigrationPlan {
             }, channel, resume.map(next -> BlockResume.incoming(() -> prepared.get().targets(), next)));
             Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
             workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
-            return DiskOnlyVm.migrated(prepared.get().handOver(), states);
+            return DiskOnlyVm.migrated(arrived(prepared.get(), stats), states);
         } finally {
             IncomingDrives disks = prepared.get();
             if (disks != null) {
@@ -86,7 +93,7 @@ final class IncomingMigrationPlan {
         AtomicReference<GuestVm> guest = new AtomicReference<>();
         boolean done = false;
         try {
-            IncomingMigration.receive(registry, VmConfig.class, source -> {
+            IncomingStats stats = IncomingMigration.receive(registry, VmConfig.class, source -> {
                 requireMachine(source, "kvm");
                 MachineConfig shape = source.kvm().orElseThrow(
                         () -> new MigrationException(Phase.CONFIG, "the source sent no KVM machine shape"));
@@ -98,7 +105,7 @@ final class IncomingMigrationPlan {
                 disks.targets().forEach(registry::register);
                 guest.get().registerSections(registry);
             }, channel, resume.map(next -> BlockResume.incoming(() -> guest.get().ram(), () -> prepared.get().targets(), next)));
-            prepared.get().handOver();
+            arrived(prepared.get(), stats);
             done = true;
             return guest.get();
         } finally {
@@ -110,6 +117,22 @@ final class IncomingMigrationPlan {
                 disks.close();
             }
         }
+    }
+
+    private SequencedMap<String, BlockDevice> arrived(IncomingDrives disks, IncomingStats stats) {
+        arrived = disks;
+        acknowledgedNanos = stats.acknowledgedNanos();
+        return disks.handOver();
+    }
+
+    /** {@link System#nanoTime()} when this side acknowledged the migration that succeeded. */
+    long acknowledgedNanos() {
+        return acknowledgedNanos;
+    }
+
+    /** After a successful receive, with the VM running: lets go of what the copy used ({@link IncomingDrives#release}). */
+    void release() {
+        arrived.release();
     }
 
     private static Machine createMachine(MachineFactory factory, IncomingDrives disks, boolean linux)

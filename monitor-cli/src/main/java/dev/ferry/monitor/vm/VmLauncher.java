@@ -176,17 +176,20 @@ public final class VmLauncher {
                 session.listening("");
                 preparation.await();
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
+                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
                 VmBody received;
                 try {
-                    received = receive(options, channel, resumeListeners.map(registered ->
+                    received = receive(options, plan, channel, resumeListeners.map(registered ->
                             reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)), prebuilt, console);
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
                 }
+                // The source stopped for good at the ACK: the VM starts first, and nothing after it can fail the migration.
+                Duration startAfterAck = session.attach(received, plan.acknowledgedNanos());
+                plan.release();
                 marks.succeeded();
-                session.attach(received);
-                LOG.info("incoming migration done; the VM runs");
+                LOG.info("incoming migration done; the VM runs ({} ms after this side's ACK)", startAfterAck.toMillis());
                 System.err.println("ferry: incoming migration done; the VM runs");
             } catch (IOException | RuntimeException e) {
                 LOG.debug("incoming migration failed", e);
@@ -208,9 +211,9 @@ public final class VmLauncher {
         return channel;
     }
 
-    private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume,
-                                  PrebuiltMachine prebuilt, UartSink console) throws IOException {
-        IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+    private static VmBody receive(RunOptions options, IncomingMigrationPlan plan, MigrationChannel channel,
+                                  Optional<BlockResume.Reconnect> resume, PrebuiltMachine prebuilt, UartSink console)
+            throws IOException {
         if (options.machine().equals("none")) {
             return plan.receiveDiskOnly(channel, resume);
         }

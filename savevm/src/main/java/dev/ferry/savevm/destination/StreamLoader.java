@@ -80,6 +80,8 @@ public final class StreamLoader<C extends Record> {
     private volatile long applied;
     /** The sections' timings inside the guest's downtime, logged once this side answered. */
     private final DowntimeLog downtimeLog = new DowntimeLog(LOG);
+    /** Set once acknowledged: the log and the link are then finished on a thread of their own. */
+    private boolean closingAfterReturn;
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
     private static final class Opened {
@@ -135,8 +137,11 @@ public final class StreamLoader<C extends Record> {
             }
             verify();
             reply(FrameKind.ACK, "");
-            return new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
-                    Duration.ofNanos(System.nanoTime() - start));
+            long acknowledged = System.nanoTime();
+            IncomingStats stats = new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
+                    Duration.ofNanos(acknowledged - start), acknowledged);
+            finishAfterReturn();
+            return stats;
         } catch (MigrationException e) {
             refuse(e.getMessage());
             throw e;
@@ -148,9 +153,24 @@ public final class StreamLoader<C extends Record> {
             refuse(failure.getMessage());
             throw failure;
         } finally {
+            if (!closingAfterReturn) {
+                downtimeLog.flush();
+                closeLink();
+            }
+        }
+    }
+
+    /**
+     * After the ACK the caller's VM is paused until it starts it: the kept debug lines and the
+     * link's closing (the reports' thread joined, a TLS close_notify) are left to a thread of their
+     * own, which this call does not wait for, so the caller can start the VM first.
+     */
+    private void finishAfterReturn() {
+        closingAfterReturn = true;
+        Thread.ofPlatform().name("incoming-close").start(() -> {
             downtimeLog.flush();
             closeLink();
-        }
+        });
     }
 
     /** Closes the current link; a second call does nothing (a failed reconnect leaves none open). */
