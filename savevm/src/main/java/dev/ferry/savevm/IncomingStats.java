@@ -9,8 +9,6 @@ import java.time.Duration;
  * @param frames frames read
  * @param sections sections loaded
  * @param elapsed from the call to {@link IncomingMigration#receive} until the acknowledgement was sent
- * @param acknowledgedNanos {@link System#nanoTime()} when the acknowledgement was sent: the source's
- *         downtime ends there, the guest's only once the caller started the VM
  */
-public record IncomingStats(long bytes, long frames, int sections, Duration elapsed, long acknowledgedNanos) {
+public record IncomingStats(long bytes, long frames, int sections, Duration elapsed) {
 }

@@ -80,8 +80,6 @@ public final class StreamLoader<C extends Record> {
     private volatile long applied;
     /** The sections' timings inside the guest's downtime, logged once this side answered. */
     private final DowntimeLog downtimeLog = new DowntimeLog(LOG);
-    /** Set once acknowledged: the log and the link are then finished on a thread of their own. */
-    private boolean closingAfterReturn;
 
     /** A section index the stream opened: which section, at which stream version, whether ended. */
     private static final class Opened {
@@ -104,7 +102,25 @@ public final class StreamLoader<C extends Record> {
         this.resume = resume;
     }
 
-    public IncomingStats run() throws MigrationException {
+    /**
+     * Receives the migration; {@code acknowledged} runs right after this side sent its ACK,
+     * before it lets go of the link and writes its kept debug lines: the caller's VM, paused
+     * until it starts, starts there. What it throws reaches the caller as it is (the source has
+     * stopped for good by then: no NACK follows an ACK).
+     */
+    public IncomingStats run(Runnable acknowledged) throws MigrationException {
+        IncomingStats stats;
+        try {
+            stats = receive();
+            acknowledged.run();
+        } finally {
+            downtimeLog.flush();
+            closeLink();
+        }
+        return stats;
+    }
+
+    private IncomingStats receive() throws MigrationException {
         long start = System.nanoTime();
         FrameChecksumWarmUp.streamBegins();
         reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
@@ -137,11 +153,8 @@ public final class StreamLoader<C extends Record> {
             }
             verify();
             reply(FrameKind.ACK, "");
-            long acknowledged = System.nanoTime();
-            IncomingStats stats = new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
-                    Duration.ofNanos(acknowledged - start), acknowledged);
-            finishAfterReturn();
-            return stats;
+            return new IncomingStats(earlierBytes + reader.bytesRead(), frames, loaded.size(),
+                    Duration.ofNanos(System.nanoTime() - start));
         } catch (MigrationException e) {
             refuse(e.getMessage());
             throw e;
@@ -152,25 +165,7 @@ public final class StreamLoader<C extends Record> {
             MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + cause, e);
             refuse(failure.getMessage());
             throw failure;
-        } finally {
-            if (!closingAfterReturn) {
-                downtimeLog.flush();
-                closeLink();
-            }
         }
-    }
-
-    /**
-     * After the ACK the caller's VM is paused until it starts it: the kept debug lines and the
-     * link's closing (the reports' thread joined, a TLS close_notify) are left to a thread of their
-     * own, which this call does not wait for, so the caller can start the VM first.
-     */
-    private void finishAfterReturn() {
-        closingAfterReturn = true;
-        Thread.ofPlatform().name("incoming-close").start(() -> {
-            downtimeLog.flush();
-            closeLink();
-        });
     }
 
     /** Closes the current link; a second call does nothing (a failed reconnect leaves none open). */
