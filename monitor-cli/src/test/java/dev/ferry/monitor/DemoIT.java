@@ -57,6 +57,7 @@ class DemoIT {
             assertTrue(sent < 16L << 20, "incremental copy sent " + sent + " disk bytes");
         }
         assertTrue(Long.parseLong(json.get("total_ms")) > 0);
+        assertGuestPauseCounted(json);
         assertTrue(Long.parseLong(json.get("iterations")) >= 1, "no pass over the disk counted: " + json);
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "the demo left files behind in its temporary folder");
@@ -95,6 +96,18 @@ class DemoIT {
         assertTrue(Long.parseLong(json.get("ram_sent_bytes")) > 0, json.toString());
         assertTrue(Long.parseLong(json.get("disk_sent_bytes")) > 0, json.toString());
         assertTrue(Long.parseLong(json.get("iterations")) >= 1, "no dirty-log pass: " + json);
+        assertGuestPauseCounted(json);
+    }
+
+    /**
+     * The downtime reported is the guest's pause: the source's (until the destination's ACK) plus
+     * the destination's start after it, which the source cannot see; both parts are known.
+     */
+    private static void assertGuestPauseCounted(Map<String, String> json) {
+        long source = Long.parseLong(json.get("source_downtime_ms"));
+        long afterAck = Long.parseLong(json.get("start_after_ack_ms"));
+        assertTrue(source >= 0 && afterAck >= 0, "a part of the downtime is unknown: " + json);
+        assertEquals(source + afterAck, Long.parseLong(json.get("downtime_ms")), json.toString());
     }
 
     private static Map<String, String> parse(String line) {
@@ -104,7 +117,8 @@ class DemoIT {
         while (matcher.find()) {
             fields.put(matcher.group(1), matcher.group(2));
         }
-        for (String key : List.of("mode", "transport", "machine", "disk_bytes", "total_ms", "downtime_ms", "wire_bytes",
+        for (String key : List.of("mode", "transport", "machine", "disk_bytes", "total_ms", "downtime_ms", "source_downtime_ms",
+                "start_after_ack_ms", "wire_bytes",
                 "disk_sent_bytes", "ram_sent_bytes", "iterations", "verified", "guest_ok", "guest_verdict")) {
             assertTrue(fields.containsKey(key), "JSON line lacks " + key + ": " + line);
         }

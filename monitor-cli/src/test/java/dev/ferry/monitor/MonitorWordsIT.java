@@ -69,6 +69,8 @@ class MonitorWordsIT {
             LiveMigrationRig.awaitStatus(destination, s -> s.equals("Migration status: completed"), Duration.ofSeconds(60));
             List<String> incoming = destination.command("info migrate");
             assertTrue(incoming.get(1).matches("total time: \\d+ ms"), incoming.toString());
+            // The end of the guest's pause that the source's downtime (until the ACK) leaves out.
+            assertTrue(incoming.get(2).matches("start after ACK: \\d+ ms"), incoming.toString());
             assertTrue(destination.answer("guest_verify").startsWith("vda: verify ok"));
             assertEquals(0, destination.quit());
             assertEquals(0, source.quit());

@@ -53,12 +53,37 @@ public final class IncomingMigration {
     public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,
                                                            ConfigCheck<C> check, MigrationChannel channel,
                                                            Optional<IncomingResume> resume) throws MigrationException {
+        return receive(registry, configType, check, channel, resume, () -> { });
+    }
+
+    /**
+     * Like {@link #receive(SectionRegistry, Class, ConfigCheck, MigrationChannel, Optional)};
+     * {@code acknowledged} runs right after the acknowledgement went out, before the link is
+     * closed and the debug lines about the downtime are written: the place to start the VM, whose
+     * guest stays paused from the ACK until then (the source's downtime ends at the ACK). What it
+     * throws is thrown as it is: the source stopped for good at the ACK, so no refusal follows.
+     *
+     * @param <C> the configuration record type
+     * @param registry the destination's sections, registered before the call
+     * @param configType the configuration record type both sides use
+     * @param check judges the source's configuration
+     * @param channel readable and open
+     * @param resume waits for the next link and says what this side holds; empty: a break fails
+     * @param acknowledged starts the VM, right after the ACK
+     * @return what was received, over every link
+     * @throws MigrationException naming the phase and the problem
+     */
+    public static <C extends Record> IncomingStats receive(SectionRegistry registry, Class<C> configType,
+                                                           ConfigCheck<C> check, MigrationChannel channel,
+                                                           Optional<IncomingResume> resume, Runnable acknowledged)
+            throws MigrationException {
+        Objects.requireNonNull(acknowledged, "acknowledged");
         Objects.requireNonNull(configType, "configType");
         Objects.requireNonNull(check, "check");
         if (channel.readable().isEmpty()) {
             throw new IllegalArgumentException("the destination needs a readable migration channel");
         }
         channel.requireOpen();
-        return new StreamLoader<>(registry, configType, check, channel, resume).run();
+        return new StreamLoader<>(registry, configType, check, channel, resume).run(acknowledged);
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.savevm.stream.Frame;
@@ -22,7 +24,9 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,13 +59,18 @@ class MigrationDriverTest {
         final CompletableFuture<IncomingStats> result = new CompletableFuture<>();
 
         Destination(int pages, String verifyFailure, SocketChannel channel) {
+            this(pages, verifyFailure, channel, () -> { });
+        }
+
+        /** {@code acknowledged}: what the destination does right after its ACK (starting its VM). */
+        Destination(int pages, String verifyFailure, SocketChannel channel, Runnable acknowledged) {
             ram = new SyntheticRam("ram", pages);
             device = new DeviceSection(1, null, verifyFailure);
             SectionRegistry registry = new SectionRegistry().register(ram).register(device);
             Thread.ofPlatform().name("destination").start(() -> {
                 try {
                     result.complete(IncomingMigration.receive(registry, MachineConfig.class, ConfigCheck.sameAs(CONFIG),
-                            MigrationChannel.duplex(channel)));
+                            MigrationChannel.duplex(channel), Optional.empty(), acknowledged));
                 } catch (MigrationException | RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -137,6 +146,44 @@ class MigrationDriverTest {
             assertCopied(driver, Duration.ofSeconds(30), source, destination);
             assertEquals((mode == FrameChecksumMode.XXH3 ? "XXH3-64" : "CRC32C") + " (set by frame-checksum)",
                     driver.stats().frameChecksum());
+        }
+    }
+
+    /**
+     * The destination's VM starts right after the ACK, before the link is closed (and the
+     * downtime's debug lines written): the guest's pause ends as soon after the source's as it can.
+     */
+    @Test
+    void theDestinationStartsItsVmRightAfterTheAckBeforeClosingTheLink() throws Exception {
+        Link link = Link.open();
+        List<Boolean> openAtStart = new CopyOnWriteArrayList<>();
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination(),
+                    () -> openAtStart.add(link.destination().isOpen()));
+            assertCopied(source.migrate(link, MigrationOptions.defaults()), Duration.ofSeconds(30), source, destination);
+            assertEquals(List.of(true), openAtStart, "started once, with the link still open");
+            assertFalse(link.destination().isOpen(), "closed once the receive returned");
+        }
+    }
+
+    /**
+     * A VM that fails to start after the ACK: the failure reaches the destination's caller as it
+     * is, and no NACK follows the ACK, since the source has stopped for good (it completed).
+     */
+    @Test
+    void aStartThatFailsAfterTheAckIsThrownAsItIsWithoutANack() throws Exception {
+        Link link = Link.open();
+        IllegalStateException broken = new IllegalStateException("the vCPUs could not start");
+        try (Source source = new Source(256, 0, false)) {
+            Destination destination = new Destination(256, null, link.destination(), () -> {
+                throw broken;
+            });
+            MigrationDriver driver = source.migrate(link, MigrationOptions.defaults());
+            assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(30)), () -> driver.state().toString());
+            ExecutionException thrown = assertThrows(ExecutionException.class, () -> destination.result.get(5, TimeUnit.SECONDS));
+            assertSame(broken, thrown.getCause());
+            assertTrue(source.vm.paused(), "the source stays paused: it handed the VM over");
+            assertEquals(0, source.vm.resumes());
         }
     }
 
@@ -394,7 +441,7 @@ class MigrationDriverTest {
         Link link = Link.open();
         try (Source source = new Source(512, 1 << 20, true)) {
             new Destination(512, null, link.destination());
-            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> heard = new CopyOnWriteArrayList<>();
             MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, () -> CONFIG,
                     MigrationChannel.duplex(link.source()), MigrationOptions.defaults(), state -> heard.add(state.status()));
             assertInstanceOf(MigrationState.Completed.class, driver.await(Duration.ofSeconds(30)));
@@ -403,7 +450,7 @@ class MigrationDriverTest {
         Link refusing = Link.open();
         try (Source source = new Source(512, 1 << 20, true)) {
             new Destination(512, null, refusing.destination());
-            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> heard = new CopyOnWriteArrayList<>();
             MigrationDriver driver = MigrationDriver.start(source.registry, source.vm, () -> MachineConfig.of(32L << 20),
                     MigrationChannel.duplex(refusing.source()), MigrationOptions.defaults(), state -> heard.add(state.status()));
             assertInstanceOf(MigrationState.Failed.class, driver.await(Duration.ofSeconds(20)));

@@ -563,9 +563,10 @@ public final class Machine implements Pausable, AutoCloseable {
             for (Vcpu vcpu : vcpus) {
                 threads.add(new VcpuThread(vcpu, devices.pio, devices.mmio, gate, halted[vcpu.id()], this::vcpuStopped));
             }
-            tellGuestItWasStopped(); // a restored guest: its clock jumps by the time it spent moving
+            long told = tellGuestItWasStopped(); // a restored guest: its clock jumps by the time it spent moving
             threads.forEach(VcpuThread::start);
             transition(RunState.RUNNING, "started", from -> true);
+            logTold(told);
         } finally {
             control.unlock();
         }
@@ -613,8 +614,9 @@ public final class Machine implements Pausable, AutoCloseable {
         control.lock();
         try {
             if (transition(RunState.RUNNING, "resumed", from -> from == RunState.PAUSED)) {
-                tellGuestItWasStopped();
+                long told = tellGuestItWasStopped();
                 gate.release(RunGate.PAUSE);
+                logTold(told);
             }
         } finally {
             control.unlock();
@@ -625,10 +627,14 @@ public final class Machine implements Pausable, AutoCloseable {
      * Sets the kvmclock "stopped by the host" flag of every vCPU (parked or not started) before it
      * runs again, so a Linux guest does not take the stop for a soft lockup or an RCU stall. A
      * guest without kvmclock (the built-in one, or Linux before it set its clock up) has nothing
-     * to be told.
+     * to be told. Returns how many were.
      */
-    private void tellGuestItWasStopped() {
-        long told = vcpus.stream().filter(Vcpu::tellGuestItWasStopped).count();
+    private long tellGuestItWasStopped() {
+        return vcpus.stream().filter(Vcpu::tellGuestItWasStopped).count();
+    }
+
+    /** Logged once the vCPUs run: a line written before costs the paused guest (tens of ms in a nested KVM). */
+    private void logTold(long told) {
         if (told > 0) {
             LOG.debug("told {} of {} vCPUs' kvmclock that the guest was stopped", told, vcpus.size());
         }

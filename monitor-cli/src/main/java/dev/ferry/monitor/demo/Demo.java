@@ -131,7 +131,8 @@ public final class Demo {
                     : settings.linux().isPresent() ? LinuxGuestWatch.verdict(destination, Patience.seconds(120))
                     : String.join(" ", destination.command("guest_verify --timeout 120"));
             boolean guestOk = running && verdict.contains("verify ok") && !verdict.contains("FAILED");
-            report(figures, completed, running, guestOk, verdict, destination);
+            long startAfterAck = running ? MigrationFigures.startAfterAckMillis(destination.command("info migrate")) : -1;
+            report(figures, startAfterAck, completed, running, guestOk, verdict, destination);
             if (settings.verbose()) {
                 // The per-step timings of the switch are the VMs' debug lines; their files go with the demo's folder.
                 copyLog(sourceVm);
@@ -201,17 +202,24 @@ public final class Demo {
         return false;
     }
 
-    private void report(MigrationFigures figures, boolean completed, boolean running, boolean guestOk, String verdict,
-                        ChildVm destination) throws IOException {
+    /**
+     * The guest's downtime is the source's (from its pause until the destination's ACK) plus the
+     * destination's start after the ACK ({@code startAfterAck}, -1 if unknown).
+     */
+    private void report(MigrationFigures figures, long startAfterAck, boolean completed, boolean running, boolean guestOk,
+                        String verdict, ChildVm destination) throws IOException {
+        long source = figures.downtimeMillis();
+        long downtime = source < 0 || startAfterAck < 0 ? source : source + startAfterAck;
         if (settings.json()) {
             out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"tls\":%b,\"machine\":\"%s\",\"status\":\"%s\","
                             + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
-                            + "\"downtime_ms\":%d,\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
+                            + "\"downtime_ms\":%d,\"source_downtime_ms\":%d,\"start_after_ack_ms\":%d,"
+                            + "\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
                             + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
                     settings.mode(), settings.transport(), settings.tls(), settings.machine(), figures.status(),
                     jsonText(figures.detail()),
                     settings.diskBytes(), figures.totalMillis(),
-                    figures.downtimeMillis(), figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
+                    downtime, source, startAfterAck, figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
                     figures.iterations(), running, guestOk, jsonText(verdict));
             return;
         }
@@ -219,7 +227,10 @@ public final class Demo {
         out.println("ferry demo: " + (completed ? "migration completed"
                 : "migration " + figures.status() + (figures.detail().isEmpty() ? "" : " (" + figures.detail() + ")")));
         out.printf(Locale.ROOT, "  total time     %d ms%n", figures.totalMillis());
-        out.printf(Locale.ROOT, "  downtime       %s%n", figures.downtimeMillis() < 0 ? "n/a" : figures.downtimeMillis() + " ms");
+        out.printf(Locale.ROOT, "  downtime       %s%n", source < 0 ? "n/a"
+                : startAfterAck < 0 ? source + " ms (the source's, until the destination's ACK)"
+                : String.format(Locale.ROOT, "%d ms (the source's %d ms until the destination's ACK, then %d ms until its vCPUs started)",
+                        downtime, source, startAfterAck));
         out.printf(Locale.ROOT, "  on the wire    %s (%.0f%% of the disk)%n", Sizes.human(figures.wireBytes()),
                 100.0 * figures.wireBytes() / settings.diskBytes());
         out.printf(Locale.ROOT, "  disk sent      %s%n", Sizes.human(figures.diskBytes()));

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The figures the demo reads out of the source's {@code info migrate}. */
+/** The figures the demo reads out of the source's {@code info migrate} (and one of the destination's). */
 record MigrationFigures(String status, String detail, long totalMillis, long downtimeMillis, long wireBytes, long remainingBytes,
                         long diskBytes, long ramBytes, long iterations) {
 
@@ -15,6 +15,7 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
     private static final Pattern ITERATIONS = Pattern.compile("^dirty sync count: (\\d+)");
     private static final Pattern REMAINING = Pattern.compile("^remaining: (\\d+) bytes");
     private static final Pattern SECTION = Pattern.compile("^section (\\S+): transferred (\\d+) bytes");
+    private static final Pattern START_AFTER_ACK = Pattern.compile("^start after ACK: (\\d+) ms");
 
     static MigrationFigures parse(List<String> lines) {
         String status = "none";
@@ -51,6 +52,20 @@ record MigrationFigures(String status, String detail, long totalMillis, long dow
             }
         }
         return new MigrationFigures(status, detail, total, downtime, wire, remaining, disk, ram, iterations);
+    }
+
+    /**
+     * From the destination's {@code info migrate}: how long after its ACK its vCPUs started, the
+     * end of the guest's pause that the source's downtime leaves out; -1 if it does not say.
+     */
+    static long startAfterAckMillis(List<String> destinationLines) {
+        for (String line : destinationLines) {
+            Matcher m = START_AFTER_ACK.matcher(line);
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+        }
+        return -1;
     }
 
     boolean ended() {

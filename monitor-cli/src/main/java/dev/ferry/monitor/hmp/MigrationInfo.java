@@ -13,10 +13,13 @@ import java.util.Optional;
  * @param failure why it failed, once it did
  * @param totalTime since it started, or its whole length once it ended; empty while none
  * @param socketAddress where a destination waits for its source, while it does
+ * @param startAfterAck a destination's, once its VM runs: from its ACK until the vCPUs started,
+ *         the end of the guest's pause that the source's downtime (which ends at the ACK) leaves out
  * @param source the outgoing migration's figures; empty on a destination
  */
 public record MigrationInfo(String status, Optional<String> failure, Optional<Duration> totalTime,
-                            Optional<String> socketAddress, Optional<SourceFigures> source) {
+                            Optional<String> socketAddress, Optional<Duration> startAfterAck,
+                            Optional<SourceFigures> source) {
 
     /** Bytes of RAM or disk: sent, still to send, and all there is. */
     public record Transfer(long transferred, long remaining, long total) {
@@ -43,11 +46,12 @@ public record MigrationInfo(String status, Optional<String> failure, Optional<Du
         Objects.requireNonNull(failure, "failure");
         Objects.requireNonNull(totalTime, "totalTime");
         Objects.requireNonNull(socketAddress, "socketAddress");
+        Objects.requireNonNull(startAfterAck, "startAfterAck");
         Objects.requireNonNull(source, "source");
     }
 
     /** No migration ran or waits here. */
     public static MigrationInfo none() {
-        return new MigrationInfo("none", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        return new MigrationInfo("none", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

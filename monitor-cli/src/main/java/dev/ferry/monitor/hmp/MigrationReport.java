@@ -28,6 +28,7 @@ public final class MigrationReport {
         }
         lines.add("Migration status: " + info.status() + info.failure().map(f -> " (" + f + ")").orElse(""));
         info.totalTime().ifPresent(t -> lines.add("total time: " + millis(t)));
+        info.startAfterAck().ifPresent(t -> lines.add("start after ACK: " + millis(t)));
         info.source().ifPresent(source -> qemuFigures(source, lines));
         info.source().ifPresent(source -> ferryFigures(source.stats(), lines));
         return lines;

@@ -98,6 +98,7 @@ final class QmpCommands {
         }
         result.put("status", info.status());
         info.totalTime().ifPresent(t -> result.put("total-time", t.toMillis()));
+        info.startAfterAck().ifPresent(t -> result.put("x-start-after-ack", t.toMillis()));
         info.source().ifPresent(source -> {
             source.expectedDowntime().ifPresent(d -> result.put("expected-downtime", d.toMillis()));
             source.downtime().ifPresent(d -> result.put("downtime", d.toMillis()));

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * Ferry's or {@code overwrite=on}, for an incremental copy every byte of its backing file), each
  * drive used as it is must exist with the source's size and format and be the source's very file
  * (or {@code shared=on}). Open the drives with {@link #prepare}; on success {@link #handOver}
- * gives them to the VM; otherwise {@link #close} closes them and deletes the images it created.
- * Closing twice, or after the hand-over, does nothing.
+ * gives them to the VM and {@link #release}, once it runs, lets go of the copy's parts;
+ * otherwise {@link #close} closes them and deletes the images it created. Closing twice, or
+ * after the hand-over, does nothing.
  */
 public final class IncomingDrives implements AutoCloseable {
 
@@ -87,16 +88,29 @@ public final class IncomingDrives implements AutoCloseable {
     }
 
     /**
-     * The migration succeeded: the drives are the VM's now, no longer marked as a migration's
-     * (also an image an earlier, killed attempt had created and this one filled).
+     * The migration succeeded: the drives are the VM's now. What the copy used is let go by
+     * {@link #release} once the VM runs: the source stopped for good at the ACK, so nothing
+     * after it may keep the VM from starting.
      */
-    public SequencedMap<String, BlockDevice> handOver() throws IOException {
-        BlockTargetSection.closeAll(targets);
+    public SequencedMap<String, BlockDevice> handOver() {
+        done = true;
+        return devices;
+    }
+
+    /**
+     * After {@link #handOver}, with the VM running: closes the copy's target sections and clears
+     * the images' incoming marks (also of an image an earlier, killed attempt had created and this
+     * one filled). A failure is logged; the VM keeps its drives.
+     */
+    public void release() {
+        try {
+            BlockTargetSection.closeAll(targets);
+        } catch (IOException e) {
+            LOG.warn("closing the target sections: {}", e.getMessage());
+        }
         for (Path path : received) {
             IncomingMark.of(path).clear();
         }
-        done = true;
-        return devices;
     }
 
     private void receiving(DriveSpec spec, DriveFacts facts, boolean incremental) throws IOException {

@@ -48,10 +48,14 @@ final class IncomingImageMarks {
         return new IncomingImageMarks(images);
     }
 
-    /** The VM arrived whole: no image is incomplete any more. */
-    void succeeded() throws IOException {
+    /** The VM arrived whole and runs: no image is incomplete any more. A mark that stays is logged. */
+    void succeeded() {
         for (Existing image : images) {
-            IncompleteMark.clear(image.path());
+            try {
+                IncompleteMark.clear(image.path());
+            } catch (IOException e) {
+                LOG.warn("cannot clear the incomplete mark of {}, which the VM now runs on: {}", image.path(), e.getMessage());
+            }
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,18 +24,29 @@ import java.util.concurrent.atomic.AtomicReference;
  * configuration which disks and workloads arrive, registers their sections, receives, and only
  * then hands over a VM ready to start. The drives are settled by {@link IncomingDrives} while the
  * configuration is checked, before the destination answers it. On any failure nothing runs, and
- * images this migration created are deleted again.
+ * images this migration created are deleted again. On success the VM goes to a {@link Starter}
+ * right after this side's ACK, before anything else, and the caller calls {@link #release} once
+ * the receive returned: the guest stays paused from the ACK until it runs, a pause the source's
+ * downtime does not see.
  */
 final class IncomingMigrationPlan {
 
     private final List<DriveSpec> drives;
+    /** The drives of a migration that succeeded, until {@link #release}. */
+    private IncomingDrives arrived;
+
+    /** Starts the VM that arrived; called right after this side's ACK, sent at {@code acknowledgedNanos} ({@link System#nanoTime()}). */
+    @FunctionalInterface
+    interface Starter {
+        void start(VmBody vm, long acknowledgedNanos);
+    }
 
     IncomingMigrationPlan(List<DriveSpec> drives) {
         this.drives = List.copyOf(drives);
     }
 
     /** Receives a VM without vCPU ({@code --machine none}): disks and workload states. */
-    DiskOnlyVm receiveDiskOnly(MigrationChannel channel, Optional<BlockResume.Reconnect> resume) throws IOException {
+    void receiveDiskOnly(MigrationChannel channel, Optional<BlockResume.Reconnect> resume, Starter starter) throws IOException {
         SectionRegistry registry = new SectionRegistry();
         Map<String, WorkloadSection> workloads = new LinkedHashMap<>();
         AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
@@ -48,10 +61,12 @@ final class IncomingMigrationPlan {
                     workloads.put(drive, section);
                     registry.register(section);
                 }
-            }, channel, resume.map(next -> BlockResume.incoming(() -> prepared.get().targets(), next)));
-            Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
-            workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
-            return DiskOnlyVm.migrated(prepared.get().handOver(), states);
+            }, channel, resume.map(next -> BlockResume.incoming(() -> prepared.get().targets(), next)), () -> {
+                long acknowledged = System.nanoTime();
+                Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
+                workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
+                starter.start(DiskOnlyVm.migrated(arrived(prepared.get()), states), acknowledged);
+            });
         } finally {
             IncomingDrives disks = prepared.get();
             if (disks != null) {
@@ -79,12 +94,12 @@ final class IncomingMigrationPlan {
      * machine is closed unstarted and the images this migration created are deleted again. With
      * {@code resume}, a break during the live copy keeps images and RAM and waits for the source's resume.
      */
-    GuestVm receiveGuest(MachineFactory factory, List<String> driveIds, MigrationChannel channel,
-                         Optional<BlockResume.Reconnect> resume) throws IOException {
+    void receiveGuest(MachineFactory factory, List<String> driveIds, MigrationChannel channel,
+                      Optional<BlockResume.Reconnect> resume, Starter starter) throws IOException {
         SectionRegistry registry = new SectionRegistry();
         AtomicReference<IncomingDrives> prepared = new AtomicReference<>();
         AtomicReference<GuestVm> guest = new AtomicReference<>();
-        boolean done = false;
+        AtomicBoolean started = new AtomicBoolean();
         try {
             IncomingMigration.receive(registry, VmConfig.class, source -> {
                 requireMachine(source, "kvm");
@@ -97,12 +112,14 @@ final class IncomingMigrationPlan {
                 machine.accept(shape);
                 disks.targets().forEach(registry::register);
                 guest.get().registerSections(registry);
-            }, channel, resume.map(next -> BlockResume.incoming(() -> guest.get().ram(), () -> prepared.get().targets(), next)));
-            prepared.get().handOver();
-            done = true;
-            return guest.get();
+            }, channel, resume.map(next -> BlockResume.incoming(() -> guest.get().ram(), () -> prepared.get().targets(), next)), () -> {
+                long acknowledged = System.nanoTime();
+                arrived(prepared.get());
+                started.set(true); // the starter's now, even if its start fails
+                starter.start(guest.get(), acknowledged);
+            });
         } finally {
-            if (!done && guest.get() != null) {
+            if (!started.get() && guest.get() != null) {
                 guest.get().close();
             }
             IncomingDrives disks = prepared.get();
@@ -110,6 +127,16 @@ final class IncomingMigrationPlan {
                 disks.close();
             }
         }
+    }
+
+    private SequencedMap<String, BlockDevice> arrived(IncomingDrives disks) {
+        arrived = disks;
+        return disks.handOver();
+    }
+
+    /** After a successful receive, with the VM running: lets go of what the copy used ({@link IncomingDrives#release}). */
+    void release() {
+        arrived.release();
     }
 
     private static Machine createMachine(MachineFactory factory, IncomingDrives disks, boolean linux)

@@ -15,6 +15,7 @@ final class IncomingProgress {
     private volatile String failure = "";
     private volatile long startNanos;
     private volatile long endNanos;
+    private volatile Optional<Duration> startAfterAck = Optional.empty();
 
     void waiting(String uri) {
         address = uri;
@@ -35,7 +36,9 @@ final class IncomingProgress {
         status = "precopy-paused";
     }
 
-    void completed() {
+    /** The received VM runs: its vCPUs started {@code startAfterAck} after this side's ACK. */
+    void completed(Duration startAfterAck) {
+        this.startAfterAck = Optional.of(startAfterAck);
         end("completed");
     }
 
@@ -55,6 +58,6 @@ final class IncomingProgress {
                 : Optional.of(Duration.ofNanos((now.equals("active") || now.equals("precopy-paused") ? System.nanoTime() : endNanos) - startNanos));
         boolean says = now.equals("failed") || now.equals("precopy-paused");
         return new MigrationInfo(now, says ? Optional.of(failure) : Optional.empty(), total,
-                address.isEmpty() ? Optional.empty() : Optional.of(address), Optional.empty());
+                address.isEmpty() ? Optional.empty() : Optional.of(address), startAfterAck, Optional.empty());
     }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,17 +177,20 @@ public final class VmLauncher {
                 session.listening("");
                 preparation.await();
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
-                VmBody received;
+                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+                AtomicReference<Duration> startAfterAck = new AtomicReference<>();
                 try {
-                    received = receive(options, channel, resumeListeners.map(registered ->
-                            reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)), prebuilt, console);
+                    // The source stopped for good at the ACK: the VM starts right there, before anything else.
+                    receive(options, plan, channel, resumeListeners.map(registered ->
+                                    reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)),
+                            prebuilt, console, (vm, acknowledged) -> startAfterAck.set(session.attach(vm, acknowledged)));
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
                 }
+                plan.release();
                 marks.succeeded();
-                session.attach(received);
-                LOG.info("incoming migration done; the VM runs");
+                LOG.info("incoming migration done; the VM runs (it started {} ms after this side's ACK)", startAfterAck.get().toMillis());
                 System.err.println("ferry: incoming migration done; the VM runs");
             } catch (IOException | RuntimeException e) {
                 LOG.debug("incoming migration failed", e);
@@ -208,15 +212,16 @@ public final class VmLauncher {
         return channel;
     }
 
-    private static VmBody receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume,
-                                  PrebuiltMachine prebuilt, UartSink console) throws IOException {
-        IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
+    private static void receive(RunOptions options, IncomingMigrationPlan plan, MigrationChannel channel,
+                                Optional<BlockResume.Reconnect> resume, PrebuiltMachine prebuilt, UartSink console,
+                                IncomingMigrationPlan.Starter starter) throws IOException {
         if (options.machine().equals("none")) {
-            return plan.receiveDiskOnly(channel, resume);
+            plan.receiveDiskOnly(channel, resume, starter);
+        } else {
+            plan.receiveGuest((disks, linux) -> prebuilt.takeOr(linux, !disks.isEmpty(),
+                            () -> incomingMachine(options, console, disks, linux)),
+                    driveIds(options), channel, resume, starter);
         }
-        return plan.receiveGuest((disks, linux) -> prebuilt.takeOr(linux, !disks.isEmpty(),
-                        () -> incomingMachine(options, console, disks, linux)),
-                driveIds(options), channel, resume);
     }
 
     private static String reason(Exception e) {

@@ -100,13 +100,21 @@ public final class VmSession implements VmControl, AutoCloseable {
         changeState(RunState.RUNNING);
     }
 
-    /** The incoming migration delivered the VM: it runs from now on. */
-    void attach(VmBody received) {
+    /**
+     * The incoming migration delivered the VM, acknowledged at {@code acknowledgedNanos}
+     * ({@link System#nanoTime()}): it runs from now on. Returns how long after the ACK its vCPUs
+     * started, the part of the guest's pause that the source's downtime does not include.
+     */
+    Duration attach(VmBody received, long acknowledgedNanos) {
         body = received;
         incomingUri = "";
-        incoming.completed();
+        body.start();
+        Duration startAfterAck = Duration.ofNanos(System.nanoTime() - acknowledgedNanos);
+        // Completed once it runs, with that figure: the status and the event come right after the start, as in QEMU.
+        incoming.completed(startAfterAck);
         migrationStatusChanged("completed");
-        start();
+        changeState(RunState.RUNNING);
+        return startAfterAck;
     }
 
     /** Where the destination waits for the source, for {@code info status}; empty once it connected. */
@@ -441,7 +449,8 @@ public final class VmSession implements VmControl, AutoCloseable {
             case MigrationState.PrecopyPaused paused -> Optional.of(paused.reason());
             default -> Optional.empty();
         };
-        return new MigrationInfo(state.status(), failure, Optional.of(stats.totalTime()), Optional.empty(), Optional.of(figures));
+        return new MigrationInfo(state.status(), failure, Optional.of(stats.totalTime()), Optional.empty(), Optional.empty(),
+                Optional.of(figures));
     }
 
     private static MigrationInfo.Transfer diskTransfer(List<BlockSourceSection> disks) {

@@ -102,7 +102,25 @@ public final class StreamLoader<C extends Record> {
         this.resume = resume;
     }
 
-    public IncomingStats run() throws MigrationException {
+    /**
+     * Receives the migration; {@code acknowledged} runs right after this side sent its ACK,
+     * before it lets go of the link and writes its kept debug lines: the caller's VM, paused
+     * until it starts, starts there. What it throws reaches the caller as it is (the source has
+     * stopped for good by then: no NACK follows an ACK).
+     */
+    public IncomingStats run(Runnable acknowledged) throws MigrationException {
+        IncomingStats stats;
+        try {
+            stats = receive();
+            acknowledged.run();
+        } finally {
+            downtimeLog.flush();
+            closeLink();
+        }
+        return stats;
+    }
+
+    private IncomingStats receive() throws MigrationException {
         long start = System.nanoTime();
         FrameChecksumWarmUp.streamBegins();
         reader = new FrameReader(channel.readable().orElseThrow(), StreamFormat.MAX_PAYLOAD);
@@ -147,9 +165,6 @@ public final class StreamLoader<C extends Record> {
             MigrationException failure = new MigrationException(Phase.LOAD, "reading the migration stream failed: " + cause, e);
             refuse(failure.getMessage());
             throw failure;
-        } finally {
-            downtimeLog.flush();
-            closeLink();
         }
     }
 
