@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SequencedMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -25,15 +24,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * then hands over a VM ready to start. The drives are settled by {@link IncomingDrives} while the
  * configuration is checked, before the destination answers it. On any failure nothing runs, and
  * images this migration created are deleted again. On success the VM goes to a {@link Starter}
- * right after this side's ACK, before anything else, and the caller calls {@link #release} once
- * the receive returned: the guest stays paused from the ACK until it runs, a pause the source's
- * downtime does not see.
+ * right after this side's ACK, before anything else (the guest stays paused from the ACK until it
+ * runs, a pause the source's downtime does not see), and what the copy used is let go once it
+ * runs ({@link IncomingDrives#release}).
  */
 final class IncomingMigrationPlan {
 
     private final List<DriveSpec> drives;
-    /** The drives of a migration that succeeded, until {@link #release}. */
-    private IncomingDrives arrived;
 
     /** Starts the VM that arrived; called right after this side's ACK, sent at {@code acknowledgedNanos} ({@link System#nanoTime()}). */
     @FunctionalInterface
@@ -65,8 +62,9 @@ final class IncomingMigrationPlan {
                 long acknowledged = System.nanoTime();
                 Map<String, DiskWorkloadState> states = new LinkedHashMap<>();
                 workloads.forEach((drive, section) -> states.put(drive, section.received().orElseThrow()));
-                starter.start(DiskOnlyVm.migrated(arrived(prepared.get()), states), acknowledged);
+                starter.start(DiskOnlyVm.migrated(prepared.get().handOver(), states), acknowledged);
             });
+            prepared.get().release();
         } finally {
             IncomingDrives disks = prepared.get();
             if (disks != null) {
@@ -114,10 +112,11 @@ final class IncomingMigrationPlan {
                 guest.get().registerSections(registry);
             }, channel, resume.map(next -> BlockResume.incoming(() -> guest.get().ram(), () -> prepared.get().targets(), next)), () -> {
                 long acknowledged = System.nanoTime();
-                arrived(prepared.get());
+                prepared.get().handOver();
                 started.set(true); // the starter's now, even if its start fails
                 starter.start(guest.get(), acknowledged);
             });
+            prepared.get().release();
         } finally {
             if (!started.get() && guest.get() != null) {
                 guest.get().close();
@@ -127,16 +126,6 @@ final class IncomingMigrationPlan {
                 disks.close();
             }
         }
-    }
-
-    private SequencedMap<String, BlockDevice> arrived(IncomingDrives disks) {
-        arrived = disks;
-        return disks.handOver();
-    }
-
-    /** After a successful receive, with the VM running: lets go of what the copy used ({@link IncomingDrives#release}). */
-    void release() {
-        arrived.release();
     }
 
     private static Machine createMachine(MachineFactory factory, IncomingDrives disks, boolean linux)

@@ -177,18 +177,16 @@ public final class VmLauncher {
                 session.listening("");
                 preparation.await();
                 IncomingImageMarks marks = IncomingImageMarks.begin(options.drives());
-                IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
                 AtomicReference<Duration> startAfterAck = new AtomicReference<>();
                 try {
                     // The source stopped for good at the ACK: the VM starts right there, before anything else.
-                    receive(options, plan, channel, resumeListeners.map(registered ->
+                    receive(options, channel, resumeListeners.map(registered ->
                                     reason -> awaitResume(options, session, listener.boundUri().toString(), registered, reason)),
                             prebuilt, console, (vm, acknowledged) -> startAfterAck.set(session.attach(vm, acknowledged)));
                 } catch (IOException | RuntimeException e) {
                     marks.failed(reason(e));
                     throw e;
                 }
-                plan.release();
                 marks.succeeded();
                 LOG.info("incoming migration done; the VM runs (it started {} ms after this side's ACK)", startAfterAck.get().toMillis());
                 System.err.println("ferry: incoming migration done; the VM runs");
@@ -212,9 +210,10 @@ public final class VmLauncher {
         return channel;
     }
 
-    private static void receive(RunOptions options, IncomingMigrationPlan plan, MigrationChannel channel,
-                                Optional<BlockResume.Reconnect> resume, PrebuiltMachine prebuilt, UartSink console,
-                                IncomingMigrationPlan.Starter starter) throws IOException {
+    private static void receive(RunOptions options, MigrationChannel channel, Optional<BlockResume.Reconnect> resume,
+                                PrebuiltMachine prebuilt, UartSink console, IncomingMigrationPlan.Starter starter)
+            throws IOException {
+        IncomingMigrationPlan plan = new IncomingMigrationPlan(options.drives());
         if (options.machine().equals("none")) {
             plan.receiveDiskOnly(channel, resume, starter);
         } else {
