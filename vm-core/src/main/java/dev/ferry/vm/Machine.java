@@ -566,15 +566,22 @@ public final class Machine implements Pausable, AutoCloseable {
         return seq;
     }
 
-    /** Starts the vCPUs of a created machine. */
-    public void start() {
+    /**
+     * Starts the vCPUs of a created machine.
+     *
+     * @return when they were let go ({@link System#nanoTime()}): where a restored guest's pause
+     *     ends, before the state's listeners and the log hear of it
+     */
+    public long start() {
         control.lock();
         try {
             requireCreated("start");
             long told = tellGuestItWasStopped(); // a restored guest: its clock jumps by the time it spent moving
             gate.release(RunGate.START);
+            long started = System.nanoTime();
             transition(RunState.RUNNING, "started", from -> true);
             logTold(told);
+            return started;
         } finally {
             control.unlock();
         }
