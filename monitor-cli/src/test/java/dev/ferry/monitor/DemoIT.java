@@ -101,9 +101,10 @@ class DemoIT {
 
     /**
      * The downtime reported is the guest's pause, measured on this host's one clock from the
-     * source's pause to the destination's start: at least the destination's part, and with a
-     * return path (tcp, unix) at most both sides' own figures summed (the source's until the ACK
-     * reached it, then the destination's start after sending it; each cut to whole ms).
+     * source's pause to the destination's start: at least the destination's start after its ACK.
+     * Neither side's figure nor their sum bounds it from above: in the nested KVM (one CPU) the
+     * destination's thread may lose the CPU right after writing its ACK, before it notes the
+     * time, while the source reads the ACK and stops its clock.
      */
     private static void assertGuestPauseCounted(Map<String, String> json) {
         long source = Long.parseLong(json.get("source_downtime_ms"));
@@ -113,9 +114,6 @@ class DemoIT {
         assertEquals("true", json.get("downtime_exact"), "both sides' times are on this host's clock: " + json);
         long pause = Long.parseLong(json.get("downtime_ms"));
         assertTrue(pause >= afterAck, json.toString());
-        if (!json.get("transport").equals("\"exec\"")) {
-            assertTrue(pause <= source + afterAck + 2, "the ACK's trip counted twice makes the sum an upper bound: " + json);
-        }
     }
 
     private static Map<String, String> parse(String line) {
