@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,10 @@ class MonitorWordsIT {
             assertTrue(incoming.get(1).matches("total time: \\d+ ms"), incoming.toString());
             // The end of the guest's pause that the source's downtime (until the ACK) leaves out.
             assertTrue(incoming.get(2).matches("start after ACK: \\d+ ms"), incoming.toString());
+            Instant started = Instant.parse(incoming.get(3).substring("guest started at: ".length()));
+            Instant paused = report.stream().filter(l -> l.startsWith("guest paused at: ")).findFirst()
+                    .map(l -> Instant.parse(l.substring("guest paused at: ".length()))).orElseThrow(() -> new AssertionError(report));
+            assertTrue(!started.isBefore(paused), "the destination started before the source paused: " + report + incoming);
             assertTrue(destination.answer("guest_verify").startsWith("vda: verify ok"));
             assertEquals(0, destination.quit());
             assertEquals(0, source.quit());

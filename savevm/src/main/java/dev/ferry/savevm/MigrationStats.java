@@ -1,6 +1,7 @@
 package dev.ferry.savevm;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +21,8 @@ import java.util.Optional;
  *     does not have in hand yet (in flight, not read back, not flushed), at the measured bandwidth,
  *     plus the destination's measured round trip
  * @param actualDowntime from pause to completion, once known
+ * @param pausedAt when the guest was paused for the switch (wall clock), once it was: with the
+ *     destination's start time, the guest's whole pause
  * @param maxBandwidth the current limit in bytes per second ({@link Long#MAX_VALUE}: none)
  * @param downtimeLimit the current downtime limit
  * @param throttleLevel the level last given to {@link LiveSection#notConverging}; 0 while the copy
@@ -45,6 +48,7 @@ public record MigrationStats(
         int iterations,
         Duration expectedDowntime,
         Optional<Duration> actualDowntime,
+        Optional<Instant> pausedAt,
         long maxBandwidth,
         Duration downtimeLimit,
         int throttleLevel,

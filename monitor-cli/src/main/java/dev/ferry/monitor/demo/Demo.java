@@ -131,8 +131,9 @@ public final class Demo {
                     : settings.linux().isPresent() ? LinuxGuestWatch.verdict(destination, Patience.seconds(120))
                     : String.join(" ", destination.command("guest_verify --timeout 120"));
             boolean guestOk = running && verdict.contains("verify ok") && !verdict.contains("FAILED");
-            long startAfterAck = running ? MigrationFigures.startAfterAckMillis(destination.command("info migrate")) : -1;
-            report(figures, startAfterAck, completed, running, guestOk, verdict, destination);
+            GuestPause pause = GuestPause.of(figures,
+                    running ? MigrationFigures.destinationStart(destination.command("info migrate")) : Optional.empty());
+            report(figures, pause, completed, running, guestOk, verdict, destination);
             if (settings.verbose()) {
                 // The per-step timings of the switch are the VMs' debug lines; their files go with the demo's folder.
                 copyLog(sourceVm);
@@ -202,24 +203,21 @@ public final class Demo {
         return false;
     }
 
-    /**
-     * The guest's downtime is the source's (from its pause until the destination's ACK) plus the
-     * destination's start after the ACK ({@code startAfterAck}, -1 if unknown).
-     */
-    private void report(MigrationFigures figures, long startAfterAck, boolean completed, boolean running, boolean guestOk,
+    /** The downtime reported is the guest's pause ({@link GuestPause}), with both sides' own figures beside it. */
+    private void report(MigrationFigures figures, GuestPause pause, boolean completed, boolean running, boolean guestOk,
                         String verdict, ChildVm destination) throws IOException {
-        long source = figures.downtimeMillis();
-        long downtime = source < 0 || startAfterAck < 0 ? source : source + startAfterAck;
         if (settings.json()) {
             out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"tls\":%b,\"machine\":\"%s\",\"status\":\"%s\","
                             + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
-                            + "\"downtime_ms\":%d,\"source_downtime_ms\":%d,\"start_after_ack_ms\":%d,"
+                            + "\"downtime_ms\":%d,\"downtime_exact\":%b,\"source_downtime_ms\":%d,\"start_after_ack_ms\":%d,"
+                            + "\"downtime_sum_ms\":%d,"
                             + "\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
                             + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
                     settings.mode(), settings.transport(), settings.tls(), settings.machine(), figures.status(),
                     jsonText(figures.detail()),
                     settings.diskBytes(), figures.totalMillis(),
-                    downtime, source, startAfterAck, figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
+                    pause.millis(), pause.exact(), pause.sourceMillis(), pause.startAfterAckMillis(), pause.sumMillis(),
+                    figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
                     figures.iterations(), running, guestOk, jsonText(verdict));
             return;
         }
@@ -227,10 +225,7 @@ public final class Demo {
         out.println("ferry demo: " + (completed ? "migration completed"
                 : "migration " + figures.status() + (figures.detail().isEmpty() ? "" : " (" + figures.detail() + ")")));
         out.printf(Locale.ROOT, "  total time     %d ms%n", figures.totalMillis());
-        out.printf(Locale.ROOT, "  downtime       %s%n", source < 0 ? "n/a"
-                : startAfterAck < 0 ? source + " ms (the source's, until the destination's ACK)"
-                : String.format(Locale.ROOT, "%d ms (the source's %d ms until the destination's ACK, then %d ms until its vCPUs started)",
-                        downtime, source, startAfterAck));
+        out.printf(Locale.ROOT, "  downtime       %s%n", pause.describe());
         out.printf(Locale.ROOT, "  on the wire    %s (%.0f%% of the disk)%n", Sizes.human(figures.wireBytes()),
                 100.0 * figures.wireBytes() / settings.diskBytes());
         out.printf(Locale.ROOT, "  disk sent      %s%n", Sizes.human(figures.diskBytes()));

@@ -2,6 +2,7 @@ package dev.ferry.monitor.hmp;
 
 import dev.ferry.savevm.MigrationStats;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -13,13 +14,23 @@ import java.util.Optional;
  * @param failure why it failed, once it did
  * @param totalTime since it started, or its whole length once it ended; empty while none
  * @param socketAddress where a destination waits for its source, while it does
- * @param startAfterAck a destination's, once its VM runs: from its ACK until the vCPUs started,
- *         the end of the guest's pause that the source's downtime (which ends at the ACK) leaves out
+ * @param started a destination's, once its VM runs
  * @param source the outgoing migration's figures; empty on a destination
  */
 public record MigrationInfo(String status, Optional<String> failure, Optional<Duration> totalTime,
-                            Optional<String> socketAddress, Optional<Duration> startAfterAck,
+                            Optional<String> socketAddress, Optional<IncomingStart> started,
                             Optional<SourceFigures> source) {
+
+    /**
+     * A destination's VM started after its incoming migration.
+     *
+     * @param afterAck from its ACK until the vCPUs were let go: the end of the guest's pause that
+     *     the source's downtime (which ends when the ACK reaches it) leaves out
+     * @param at when they were let go (wall clock): with the time the source paused the guest, on
+     *     one clock, the guest's whole pause
+     */
+    public record IncomingStart(Duration afterAck, Instant at) {
+    }
 
     /** Bytes of RAM or disk: sent, still to send, and all there is. */
     public record Transfer(long transferred, long remaining, long total) {
@@ -46,7 +57,7 @@ public record MigrationInfo(String status, Optional<String> failure, Optional<Du
         Objects.requireNonNull(failure, "failure");
         Objects.requireNonNull(totalTime, "totalTime");
         Objects.requireNonNull(socketAddress, "socketAddress");
-        Objects.requireNonNull(startAfterAck, "startAfterAck");
+        Objects.requireNonNull(started, "started");
         Objects.requireNonNull(source, "source");
     }
 

@@ -28,7 +28,10 @@ public final class MigrationReport {
         }
         lines.add("Migration status: " + info.status() + info.failure().map(f -> " (" + f + ")").orElse(""));
         info.totalTime().ifPresent(t -> lines.add("total time: " + millis(t)));
-        info.startAfterAck().ifPresent(t -> lines.add("start after ACK: " + millis(t)));
+        info.started().ifPresent(start -> {
+            lines.add("start after ACK: " + millis(start.afterAck()));
+            lines.add("guest started at: " + start.at());
+        });
         info.source().ifPresent(source -> qemuFigures(source, lines));
         info.source().ifPresent(source -> ferryFigures(source.stats(), lines));
         return lines;
@@ -63,6 +66,7 @@ public final class MigrationReport {
             lines.add("downtime note: " + stats.downtimeNote());
         }
         lines.add("frame checksum: " + stats.frameChecksum());
+        stats.pausedAt().ifPresent(at -> lines.add("guest paused at: " + at));
         for (SectionStats section : stats.sections()) {
             lines.add(String.format(Locale.ROOT, "section %s: transferred %s, remaining %s",
                     section.id().idstr(), bytes(section.transferredBytes()), bytes(section.remainingBytes())));

@@ -98,10 +98,12 @@ final class QmpCommands {
         }
         result.put("status", info.status());
         info.totalTime().ifPresent(t -> result.put("total-time", t.toMillis()));
-        info.startAfterAck().ifPresent(t -> result.put("x-start-after-ack", t.toMillis()));
+        info.started().ifPresent(start -> result.put("x-start-after-ack", start.afterAck().toMillis())
+                .put("x-started-at", start.at().toString()));
         info.source().ifPresent(source -> {
             source.expectedDowntime().ifPresent(d -> result.put("expected-downtime", d.toMillis()));
             source.downtime().ifPresent(d -> result.put("downtime", d.toMillis()));
+            source.stats().pausedAt().ifPresent(at -> result.put("x-paused-at", at.toString()));
             result.put("setup-time", source.setupTime().toMillis());
             result.set("ram", transfer(source.ram()).put("mbps", source.mbps()).put("dirty-sync-count", source.dirtySyncCount())
                     .put("page-size", PAGE_SIZE));

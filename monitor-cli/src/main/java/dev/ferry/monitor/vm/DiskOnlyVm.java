@@ -64,8 +64,9 @@ final class DiskOnlyVm implements VmBody {
     }
 
     @Override
-    public void start() {
+    public long start() {
         workloads.values().forEach(DiskWorkload::resume);
+        return System.nanoTime();
     }
 
     @Override

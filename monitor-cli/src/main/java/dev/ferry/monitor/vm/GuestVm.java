@@ -48,8 +48,8 @@ final class GuestVm implements VmBody {
     }
 
     @Override
-    public void start() {
-        machine.start();
+    public long start() {
+        return machine.start();
     }
 
     @Override

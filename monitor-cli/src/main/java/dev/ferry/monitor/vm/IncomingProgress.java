@@ -15,7 +15,7 @@ final class IncomingProgress {
     private volatile String failure = "";
     private volatile long startNanos;
     private volatile long endNanos;
-    private volatile Optional<Duration> startAfterAck = Optional.empty();
+    private volatile Optional<MigrationInfo.IncomingStart> started = Optional.empty();
 
     void waiting(String uri) {
         address = uri;
@@ -36,9 +36,9 @@ final class IncomingProgress {
         status = "precopy-paused";
     }
 
-    /** The received VM runs: its vCPUs started {@code startAfterAck} after this side's ACK. */
-    void completed(Duration startAfterAck) {
-        this.startAfterAck = Optional.of(startAfterAck);
+    /** The received VM runs, started as {@code start} says. */
+    void completed(MigrationInfo.IncomingStart start) {
+        started = Optional.of(start);
         end("completed");
     }
 
@@ -58,6 +58,6 @@ final class IncomingProgress {
                 : Optional.of(Duration.ofNanos((now.equals("active") || now.equals("precopy-paused") ? System.nanoTime() : endNanos) - startNanos));
         boolean says = now.equals("failed") || now.equals("precopy-paused");
         return new MigrationInfo(now, says ? Optional.of(failure) : Optional.empty(), total,
-                address.isEmpty() ? Optional.empty() : Optional.of(address), startAfterAck, Optional.empty());
+                address.isEmpty() ? Optional.empty() : Optional.of(address), started, Optional.empty());
     }
 }

@@ -32,8 +32,12 @@ sealed interface VmBody extends Pausable, AutoCloseable permits GuestVm, DiskOnl
      */
     Optional<String> migrationBlocker();
 
-    /** Starts the guest or the workloads. */
-    void start();
+    /**
+     * Starts the guest or the workloads.
+     *
+     * @return when they were let go ({@link System#nanoTime()})
+     */
+    long start();
 
     /** Registers what migrates besides the disks: RAM (live) first, then CPU, device or workload state. */
     void registerSections(SectionRegistry registry);

@@ -32,6 +32,7 @@ import dev.ferry.vm.migration.RamSection;
 import dev.ferry.vm.state.MachineConfig;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -108,10 +109,11 @@ public final class VmSession implements VmControl, AutoCloseable {
     Duration attach(VmBody received, long acknowledgedNanos) {
         body = received;
         incomingUri = "";
-        body.start();
-        Duration startAfterAck = Duration.ofNanos(System.nanoTime() - acknowledgedNanos);
-        // Completed once it runs, with that figure: the status and the event come right after the start, as in QEMU.
-        incoming.completed(startAfterAck);
+        long started = body.start();
+        Duration startAfterAck = Duration.ofNanos(started - acknowledgedNanos);
+        Instant startedAt = Instant.now().minusNanos(System.nanoTime() - started);
+        // Completed once it runs, with those figures: the status and the event come right after the start, as in QEMU.
+        incoming.completed(new MigrationInfo.IncomingStart(startAfterAck, startedAt));
         migrationStatusChanged("completed");
         changeState(RunState.RUNNING);
         return startAfterAck;

@@ -38,6 +38,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -134,6 +135,7 @@ public final class SourceMigration implements Runnable {
     private long setupNanos = -1;
     private long endNanos = -1;
     private long pausedAt;
+    private Instant pausedWhen;
     private Duration actualDowntime;
     private String downtimeNote = "";
     /** The sections' timings inside the pause, logged after it (and on a failure). */
@@ -304,6 +306,7 @@ public final class SourceMigration implements Runnable {
 
         phase = Phase.DOWNTIME;
         checkCancel();
+        pausedWhen = Instant.now();
         pausedAt = System.nanoTime();
         vm.pause();
         paused = true;
@@ -900,7 +903,7 @@ public final class SourceMigration implements Runnable {
         }
         stats = new MigrationStats(state, Duration.ofNanos(Math.max(0, setupNanos)), Duration.ofNanos(now - startNanos),
                 meter.totalBytes(), remaining, throughput(now), convergence.dirtyRate(), iterations,
-                expectedDowntime, Optional.ofNullable(actualDowntime), maxBandwidth, downtimeLimit,
+                expectedDowntime, Optional.ofNullable(actualDowntime), Optional.ofNullable(pausedWhen), maxBandwidth, downtimeLimit,
                 options.autoConverge() && !throttleLifted() ? convergence.level() : 0, throttleReason(), downtimeNote, frameChecksumNote, sections);
     }
 }

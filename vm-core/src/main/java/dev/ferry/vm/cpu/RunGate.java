@@ -22,6 +22,8 @@ public final class RunGate {
     public static final int PAUSE = 1;
     /** A hold the auto-converge throttle takes for part of every period. */
     public static final int THROTTLE = 2;
+    /** A hold that stands from a machine's build until its start: its vCPU threads, started with it, wait here. */
+    public static final int START = 4;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -34,6 +36,17 @@ public final class RunGate {
      * command but before its vCPU thread began to rest still ends that rest at once.
      */
     private boolean woken;
+
+    /**
+     * A gate held for {@link #START}, for vCPU threads started before their machine runs.
+     *
+     * @return the gate, held
+     */
+    public static RunGate heldForStart() {
+        RunGate gate = new RunGate();
+        gate.holds = START;
+        return gate;
+    }
 
     /** Adds a vCPU thread's kick (makes it leave the guest promptly); call before it starts. */
     public void join(Runnable kick) {

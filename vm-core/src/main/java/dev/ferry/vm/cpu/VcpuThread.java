@@ -43,7 +43,8 @@ public final class VcpuThread {
         this.halted = halted;
         this.onStop = onStop;
         this.kick = vcpu::kick;
-        this.thread = Thread.ofPlatform().name("ferry-vcpu-" + vcpu.id()).unstarted(this::loop);
+        // A daemon: a machine built and never started or closed does not keep the JVM alive.
+        this.thread = Thread.ofPlatform().name("ferry-vcpu-" + vcpu.id()).daemon().unstarted(this::loop);
     }
 
     public Vcpu vcpu() {
@@ -81,6 +82,14 @@ public final class VcpuThread {
             return exit == null ? "vCPU " + vcpu + " in KVM_RUN or at the gate"
                     : "vCPU " + vcpu + " handling " + exit + " for " + (at - since) / 1_000_000 + " ms";
         }
+    }
+
+    /**
+     * Sets whether the vCPU waits halted, as a restored snapshot says; only while the gate holds
+     * the thread before its machine's start (it reads this once past the gate).
+     */
+    public void restoreHalted(boolean restored) {
+        halted = restored;
     }
 
     /** Starts the thread; it takes part in the gate from now on. */

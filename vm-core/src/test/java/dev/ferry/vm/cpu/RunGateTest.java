@@ -76,6 +76,35 @@ class RunGateTest {
     }
 
     @Test
+    void aGateHeldForStartKeepsThreadsStartedEarlyOutOfTheGuestUntilReleased() throws Exception {
+        RunGate gate = RunGate.heldForStart();
+        assertTrue(gate.held(RunGate.START));
+        Spinner a = new Spinner(gate);
+        gate.hold(RunGate.PAUSE); // returns once the early thread waits at the gate
+        Thread.sleep(50);
+        assertEquals(0, a.work.get(), "a thread started before its machine never enters the guest");
+        gate.release(RunGate.START);
+        Thread.sleep(20);
+        assertEquals(0, a.work.get(), "the start alone does not override another hold");
+        gate.release(RunGate.PAUSE);
+        awaitProgress(a);
+
+        gate.close();
+        a.thread.join(5000);
+        assertFalse(a.thread.isAlive());
+    }
+
+    @Test
+    void aGateHeldForStartLetsItsThreadsLeaveWhenClosedUnstarted() throws Exception {
+        RunGate gate = RunGate.heldForStart();
+        Spinner a = new Spinner(gate);
+        gate.close();
+        a.thread.join(5000);
+        assertFalse(a.thread.isAlive(), "a machine closed before its start ends its vCPU threads");
+        assertEquals(0, a.work.get());
+    }
+
+    @Test
     void aClosedGateHasThePendingExitCompletedBeforeTheVcpuLeaves() {
         RunGate gate = new RunGate();
         gate.close();
