@@ -21,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * Runs the "cpu" and "kvm-vm" sections' save and load paths once, on a scratch VM, before a
  * migration needs them: saved from KVM, encoded, decoded and restored into the same scratch VM,
  * then thrown away; and a restored machine's first step at its start, telling kvmclock. Those
- * paths run inside the guest's downtime, once per process, and so does this rehearsal; cold (class loading, Panama and method-handle linking, interpreted code) they took
- * seconds in the nested KVM (2026-12-05: "cpu" 2.7 s to save and 4.6 s to load). The scratch VM, with the Linux PC's
- * in-kernel devices and one vCPU with its CPUID, is the only safe target: a running vCPU's state
- * ioctls wait until it leaves KVM_RUN, and the migrated machine's own state must not change.
+ * paths run inside the guest's downtime, once per process, and so does this rehearsal; cold
+ * (class loading, Panama and method-handle linking, interpreted code) they took seconds in the
+ * nested KVM (2026-12-05: "cpu" 2.7 s to save and 4.6 s to load). The scratch VM, with the Linux
+ * PC's in-kernel devices and one vCPU with its CPUID, is the only safe target: a running vCPU's
+ * state ioctls wait until it leaves KVM_RUN, and the migrated machine's own state must not change.
  */
 public final class StateRehearsal {
 
