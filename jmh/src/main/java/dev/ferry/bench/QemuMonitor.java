@@ -1,12 +1,9 @@
 package dev.ferry.bench;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -25,15 +22,7 @@ final class QemuMonitor implements AutoCloseable {
 
     /** Connects once QEMU has made its socket, waiting until {@code deadlineNanos}. */
     static QemuMonitor connect(Path socket, long deadlineNanos) throws IOException, InterruptedException, BenchException {
-        while (!Files.exists(socket)) {
-            if (System.nanoTime() > deadlineNanos) {
-                throw new BenchException("QEMU made no monitor socket " + socket + " in time");
-            }
-            Thread.sleep(10);
-        }
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
-        QemuMonitor monitor = new QemuMonitor(channel);
+        QemuMonitor monitor = new QemuMonitor(QemuSocket.connect(socket, "monitor", deadlineNanos));
         monitor.readUntilPrompt();
         return monitor;
     }

@@ -3,13 +3,10 @@ package dev.ferry.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,14 +40,7 @@ final class QmpEvents implements AutoCloseable {
 
     /** Connects once QEMU has made its socket (waiting until {@code deadlineNanos}) and asks for events. */
     static QmpEvents connect(Path socket, long deadlineNanos) throws IOException, InterruptedException, BenchException {
-        while (!Files.exists(socket)) {
-            if (System.nanoTime() > deadlineNanos) {
-                throw new BenchException("QEMU made no QMP socket " + socket + " in time");
-            }
-            Thread.sleep(10);
-        }
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
+        SocketChannel channel = QemuSocket.connect(socket, "QMP", deadlineNanos);
         ByteBuffer hello = ByteBuffer.wrap("{\"execute\": \"qmp_capabilities\"}\n".getBytes(StandardCharsets.UTF_8));
         while (hello.hasRemaining()) {
             channel.write(hello);
