@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * 2 s the first time and under 1 the second (docs/benchmarks.md).
  *
  * <p>It copies {@value #ROUNDS} times a disk of {@value #DISK_MIB} MiB (data, written zeroes and a
- * hole), fewer if that takes long ({@link #BUDGET}), and gives way, cancelling the copy under way, once a disk's copy begins in this process ({@link
- * #copyBegins}). Nothing of it leaves this class: its
- * files are deleted, its digests dropped.
+ * hole), fewer if that takes long ({@link #BUDGET}), and gives way, cancelling the copy under way,
+ * once a disk's copy begins in this process ({@link #copyBegins}). Nothing of it leaves this class:
+ * its files are deleted, its digests dropped.
  */
 public final class DiskCopyRehearsal {
 
@@ -86,7 +86,7 @@ public final class DiskCopyRehearsal {
         }
     }
 
-    /** A disk's copy begins in this process: a running rehearsal stops before its next round, unless the disk is its own. */
+    /** A disk's copy begins in this process: a running rehearsal cancels its copy under way, unless the disk is its own. */
     static void copyBegins(BlockDevice device) {
         Path path = device.path().toAbsolutePath();
         if (SCRATCH.stream().noneMatch(path::startsWith)) {
