@@ -87,7 +87,7 @@ public final class DiskMigration implements AutoCloseable {
 
     private DiskMigration(String drive, BlockDevice device, CopyMode mode, int chunkSize, int granularity, UUID migrationId)
             throws IOException {
-        DigestWarmUp.copyBegins();
+        DiskCopyRehearsal.copyBegins(device);
         this.device = device;
         Optional<BackingIdentity> backing = Optional.empty();
         if (mode == CopyMode.INCREMENTAL) {

@@ -64,7 +64,7 @@ final class ReadBackVerifier implements AutoCloseable {
 
     /** Starts the thread; {@code arena} holds the digest table and a chunk-sized read buffer. */
     ReadBackVerifier(DiskSpec spec, BlockDevice device, Arena arena) {
-        DigestWarmUp.copyBegins();
+        DiskCopyRehearsal.copyBegins(device);
         this.drive = spec.drive();
         this.device = device;
         this.granule = spec.hashGranularity();

@@ -50,6 +50,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "Give up after (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--run-before", defaultValue = "3", paramLabel = "SECONDS",
+            description = "How long the built-in guest runs on the source before it moves (default ${DEFAULT-VALUE}): "
+                    + "by then both processes have rehearsed the disk's copy, as a VM that has run a while has.")
+    double runBeforeSeconds;
+
     @Option(names = "--tls", description = "Migrate over TLS 1.3 (--tls-creds), with certificates a scratch CA makes for the demo.")
     boolean tls;
 
@@ -89,13 +94,17 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("  writing self-checking blocks to the disk.");
             }
         });
+        if (!(runBeforeSeconds >= 0 && runBeforeSeconds <= 3600)) {
+            throw new IllegalArgumentException("--run-before " + runBeforeSeconds + ": must be 0 to 3600 seconds");
+        }
         long size = Sizes.parse(diskSize, 'B');
         if (size < (16L << 20) || size % (1 << 20) != 0) {
             throw new IllegalArgumentException("--disk-size must be a whole number of MiB, at least 16M");
         }
         DemoSettings settings = new DemoSettings(mode, transport, kind, size, Sizes.parse(writeRate, 'B'),
                 memoryBytes, memRateBytes, Sizes.parse(incData, 'B'), json,
-                Duration.ofSeconds(timeoutSeconds), tls, Logging.verbose(), linux);
+                Duration.ofSeconds(timeoutSeconds), Duration.ofMillis(Math.round(runBeforeSeconds * 1000)), tls,
+                Logging.verbose(), linux);
         return new Demo(settings, launcher(), System.out).run();
     }
 

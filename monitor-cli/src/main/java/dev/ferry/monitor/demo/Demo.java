@@ -114,7 +114,8 @@ public final class Demo {
                 LinuxGuestWatch.awaitReady(sourceVm, settings.timeout());
                 say("  guest: Linux ticks and has written its records on the source");
             } else {
-                Thread.sleep(500); // let the guest write a little before it moves
+                // The guest writes a while, and both processes prepare as a long-running VM would have.
+                Thread.sleep(settings.runBefore());
             }
             // An incremental migration starts from a backing file whose identity is kept, as a long-lived one's is.
             if (settledBacking.isPresent()) {
@@ -208,14 +209,14 @@ public final class Demo {
                         String verdict, ChildVm destination) throws IOException {
         if (settings.json()) {
             out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"transport\":\"%s\",\"tls\":%b,\"machine\":\"%s\",\"status\":\"%s\","
-                            + "\"detail\":\"%s\",\"disk_bytes\":%d,\"total_ms\":%d,"
+                            + "\"detail\":\"%s\",\"disk_bytes\":%d,\"run_before_ms\":%d,\"total_ms\":%d,"
                             + "\"downtime_ms\":%d,\"downtime_exact\":%b,\"source_downtime_ms\":%d,\"start_after_ack_ms\":%d,"
                             + "\"downtime_sum_ms\":%d,"
                             + "\"wire_bytes\":%d,\"disk_sent_bytes\":%d,\"ram_sent_bytes\":%d,"
                             + "\"iterations\":%d,\"verified\":%b,\"guest_ok\":%b,\"guest_verdict\":\"%s\"}%n",
                     settings.mode(), settings.transport(), settings.tls(), settings.machine(), figures.status(),
                     jsonText(figures.detail()),
-                    settings.diskBytes(), figures.totalMillis(),
+                    settings.diskBytes(), settings.runBefore().toMillis(), figures.totalMillis(),
                     pause.millis(), pause.exact(), pause.sourceMillis(), pause.startAfterAckMillis(), pause.sumMillis(),
                     figures.wireBytes(), figures.diskBytes(), figures.ramBytes(),
                     figures.iterations(), running, guestOk, jsonText(verdict));

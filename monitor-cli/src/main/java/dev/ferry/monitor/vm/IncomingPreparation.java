@@ -1,7 +1,7 @@
 package dev.ferry.monitor.vm;
 
 import dev.ferry.blockmig.BackingIdentity;
-import dev.ferry.blockmig.DigestWarmUp;
+import dev.ferry.blockmig.DiskCopyRehearsal;
 import dev.ferry.blockmig.DiskSpec;
 import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.WireRecords;
@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * BASE). Identities stay in {@link BackingIdentity#of}'s cache, keyed by the file's version, so the
  * check after the configuration takes them only if BASE is unchanged. The checks wait for that
  * much; the codec of the disks' setup record, read only after the answer, is built next, and then,
- * if a disk is coming, the disk digest's hash is compiled ({@link DigestWarmUp}; the read-back hashes
- * every byte). For a KVM
+ * if a disk is coming, a disk's copy is rehearsed ({@link DiskCopyRehearsal}, which gives way to
+ * the real one). For a KVM
  * machine it also rehearses loading the vCPU and VM state ({@link StateRehearsal}) on a thread of
  * its own that nothing waits for: that load would otherwise run cold inside the guest's downtime.
  * Nothing here decides anything: a failure is left for the migration's own checks to report.
@@ -81,7 +81,7 @@ final class IncomingPreparation {
         WireRecords.prepare(DiskSpec.class);
         FrameChecksumWarmUp.run();
         if (!drives.isEmpty()) {
-            DigestWarmUp.run();
+            DiskCopyRehearsal.run();
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.ferry.monitor.vm;
 
-import dev.ferry.blockmig.DigestWarmUp;
+import dev.ferry.blockmig.DiskCopyRehearsal;
 import dev.ferry.blockmig.DiskSpec;
 import dev.ferry.savevm.FrameChecksumWarmUp;
 import dev.ferry.savevm.MigrationDriver;
@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
  * it builds the record codec of the configuration and of the disks' setup record ({@link
  * WireRecords}), which the migration thread would otherwise build cold before the first data byte
  * (the destination does the same while it waits, see {@link IncomingPreparation}), picks the frames'
- * checksum and gets it compiled where that is XXH3 ({@link FrameChecksumWarmUp}), then, if the VM
- * has a disk to copy, gets the disk digest's hash compiled ({@link DigestWarmUp}), and last rehearses
- * the state sections ({@link MigrationDriver#rehearse}): started by {@code migrate}, that rehearsal
- * shared the nested KVM's one CPU with the live copy for seconds. It runs at the
+ * checksum and gets it compiled where that is XXH3 ({@link FrameChecksumWarmUp}), rehearses the
+ * state sections ({@link MigrationDriver#rehearse}: started by {@code migrate}, that rehearsal
+ * shared the nested KVM's one CPU with the live copy for seconds), and last, if the VM has a disk
+ * to copy, rehearses a disk's copy ({@link DiskCopyRehearsal}, which gives way to a real one). It runs at the
  * lowest priority and nothing waits for it: a migration that comes first builds what it needs
  * itself, and a failure here is the migration's to report.
  */
@@ -43,15 +43,15 @@ final class OutgoingPreparation {
             LOG.debug("wire records not prepared ({})", e.getMessage());
         }
         FrameChecksumWarmUp.run();
-        if (disks) {
-            DigestWarmUp.run();
-        }
         SectionRegistry sections = new SectionRegistry();
         body.registerSections(sections);
         try {
             MigrationDriver.rehearse(sections);
         } catch (RuntimeException e) {
             LOG.debug("state sections not rehearsed ({})", e.toString());
+        }
+        if (disks) {
+            DiskCopyRehearsal.run();
         }
     }
 }
