@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>It copies {@value #ROUNDS} times a disk of {@value #DISK_MIB} MiB (data, written zeroes and a
  * hole), fewer if that takes long ({@link #BUDGET}), and gives way, cancelling the copy under way,
  * once a disk's copy begins in this process ({@link #copyBegins}). Nothing of it leaves this class:
- * its files are deleted, its digests dropped.
+ * its files are deleted, its digests dropped, and a process that ends during it exits as it would
+ * have without it ({@link ExitCleanUp}).
  */
 public final class DiskCopyRehearsal {
 
@@ -82,7 +83,11 @@ public final class DiskCopyRehearsal {
             int rounds = run(ROUNDS, BUDGET, untilACopyBegins());
             LOG.debug("disk copy rehearsed: {} copies of {} MiB in {} ms", rounds, DISK_MIB, (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("disk copy rehearsal failed (a copy is unaffected): {}", e.toString());
+            if (ExitCleanUp.processEnds()) {
+                LOG.debug("disk copy rehearsal cut short by the process's end: {}", e.toString());
+            } else {
+                LOG.warn("disk copy rehearsal failed (a copy is unaffected): {}", e.toString());
+            }
         }
     }
 
@@ -113,27 +118,41 @@ public final class DiskCopyRehearsal {
         SCRATCH.add(dir);
         Path source = dir.resolve("source.raw");
         Path target = dir.resolve("target.raw");
-        // A VM stopped mid-rehearsal (SIGTERM, quit) leaves nothing either: deleted last to first.
-        for (Path scratch : List.of(dir, source, target)) {
-            scratch.toFile().deleteOnExit();
+        List<Path> files = List.of(target, source, dir);
+        ExitCleanUp atExit = new ExitCleanUp(files);
+        if (!atExit.register()) {
+            deleteAll(files);
+            SCRATCH.remove(dir);
+            LOG.debug("disk copy not rehearsed: the process ends");
+            return 0;
         }
+        BooleanSupplier giveWay = () -> ExitCleanUp.processEnds() || stop.getAsBoolean();
         try {
             BlockImages.createRaw(source, DISK_MIB * MIB);
             int done = 0;
             try (BlockDevice disk = BlockImages.open(source, ImageFormat.RAW, false)) {
                 fill(disk);
-                while (done < rounds && (done == 0 || System.nanoTime() < deadline) && !stop.getAsBoolean()
-                        && copy(disk, target, stop)) {
+                while (done < rounds && (done == 0 || System.nanoTime() < deadline) && !giveWay.getAsBoolean()
+                        && copy(disk, target, giveWay)) {
                     Files.delete(target);
                     done++;
                 }
             }
             return done;
         } finally {
-            Files.deleteIfExists(target);
-            Files.deleteIfExists(source);
-            Files.deleteIfExists(dir);
-            SCRATCH.remove(dir);
+            try {
+                deleteAll(files);
+            } finally {
+                SCRATCH.remove(dir);
+                atExit.ended();
+            }
+        }
+    }
+
+    /** Deletes {@code files} in order (a directory after what it holds); a file that is gone is fine. */
+    static void deleteAll(List<Path> files) throws IOException {
+        for (Path file : files) {
+            Files.deleteIfExists(file);
         }
     }
 

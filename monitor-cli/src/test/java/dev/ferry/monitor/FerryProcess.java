@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,11 +64,19 @@ final class FerryProcess implements AutoCloseable {
 
     /** {@code ferry run ARGS} exactly as given; {@code args} put the monitor on {@link #socket socket(dir)}. */
     static FerryProcess startSpelled(String name, Path dir, Path logs, List<String> args) throws IOException {
+        return startSpelled(name, dir, logs, args, Map.of());
+    }
+
+    /** As {@link #startSpelled(String, Path, Path, List)} with {@code env} added to its environment. */
+    static FerryProcess startSpelled(String name, Path dir, Path logs, List<String> args, Map<String, String> env)
+            throws IOException {
         Path socket = socket(dir);
         Path stderr = logs.resolve(name + ".err");
         List<String> command = new ArrayList<>(List.of(FerryImage.launcher().toString(), "run"));
         command.addAll(args);
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process process = builder
                 .directory(dir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(stderr.toFile())
