@@ -114,39 +114,46 @@ public final class DiskCopyRehearsal {
      */
     static int run(int rounds, Duration budget, BooleanSupplier stop) throws IOException {
         long deadline = System.nanoTime() + budget.toNanos();
-        Path dir = Files.createTempDirectory("ferry-rehearsal-").toAbsolutePath();
-        SCRATCH.add(dir);
-        Path source = dir.resolve("source.raw");
-        Path target = dir.resolve("target.raw");
-        List<Path> files = List.of(target, source, dir);
-        ExitCleanUp atExit = new ExitCleanUp(files);
+        // Registered before the first file: a process already ending gets none.
+        ExitCleanUp atExit = new ExitCleanUp();
         if (!atExit.register()) {
-            deleteAll(files);
-            SCRATCH.remove(dir);
             LOG.debug("disk copy not rehearsed: the process ends");
             return 0;
         }
-        BooleanSupplier giveWay = () -> ExitCleanUp.processEnds() || stop.getAsBoolean();
         try {
-            BlockImages.createRaw(source, DISK_MIB * MIB);
-            int done = 0;
-            try (BlockDevice disk = BlockImages.open(source, ImageFormat.RAW, false)) {
-                fill(disk);
-                while (done < rounds && (done == 0 || System.nanoTime() < deadline) && !giveWay.getAsBoolean()
-                        && copy(disk, target, giveWay)) {
-                    Files.delete(target);
-                    done++;
+            Path dir = Files.createTempDirectory("ferry-rehearsal-").toAbsolutePath();
+            Path source = dir.resolve("source.raw");
+            Path target = dir.resolve("target.raw");
+            List<Path> files = List.of(target, source, dir);
+            atExit.guard(files);
+            SCRATCH.add(dir);
+            try {
+                return copies(source, target, rounds, deadline, () -> ExitCleanUp.processEnds() || stop.getAsBoolean());
+            } finally {
+                try {
+                    deleteAll(files);
+                } finally {
+                    SCRATCH.remove(dir);
                 }
             }
-            return done;
         } finally {
-            try {
-                deleteAll(files);
-            } finally {
-                SCRATCH.remove(dir);
-                atExit.ended();
+            atExit.ended();
+        }
+    }
+
+    /** Fills {@code source} and copies it into {@code target} up to {@code rounds} times, as {@link #run} says. */
+    private static int copies(Path source, Path target, int rounds, long deadline, BooleanSupplier giveWay) throws IOException {
+        BlockImages.createRaw(source, DISK_MIB * MIB);
+        int done = 0;
+        try (BlockDevice disk = BlockImages.open(source, ImageFormat.RAW, false)) {
+            fill(disk);
+            while (done < rounds && (done == 0 || System.nanoTime() < deadline) && !giveWay.getAsBoolean()
+                    && copy(disk, target, giveWay)) {
+                Files.delete(target);
+                done++;
             }
         }
+        return done;
     }
 
     /** Deletes {@code files} in order (a directory after what it holds); a file that is gone is fine. */

@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
  * What becomes of a disk copy rehearsal's files when the process ends during it (quit, SIGTERM,
  * a destination exiting on a refused stream): a shutdown hook tells the rehearsal to give way,
  * waits a moment for it to end and delete its own files, and deletes what is still there. A
- * rehearsal registers one before its first file and, once the process is ending, cannot: then it
- * does not start. ({@code File.deleteOnExit} initialized the JDK's own hook on first use, and on
- * first use during shutdown failed with a trace on stderr.)
+ * rehearsal registers one before it makes its first file and, once the process is ending, cannot:
+ * then it makes none and does not start. ({@code File.deleteOnExit} initialized the JDK's own hook
+ * on first use, and on first use late in the shutdown failed with a trace on stderr.)
  */
 final class ExitCleanUp {
 
@@ -24,14 +24,9 @@ final class ExitCleanUp {
     private static final Duration GRACE = Duration.ofSeconds(1);
     private static volatile boolean processEnds;
 
-    private final List<Path> files;
     private final CountDownLatch ended = new CountDownLatch(1);
     private final Thread hook = Thread.ofPlatform().name("rehearsal-exit").unstarted(this::atExit);
-
-    /** {@code files} in the order they are deleted: a directory after what it holds. */
-    ExitCleanUp(List<Path> files) {
-        this.files = List.copyOf(files);
-    }
+    private volatile List<Path> files = List.of();
 
     /** True once the process began to end: a rehearsal's failure then is no news. */
     static boolean processEnds() {
@@ -46,6 +41,11 @@ final class ExitCleanUp {
         } catch (IllegalStateException e) {
             return false;
         }
+    }
+
+    /** The files the hook deletes if the rehearsal does not, in that order: a directory after what it holds. */
+    void guard(List<Path> scratch) {
+        files = List.copyOf(scratch);
     }
 
     /** The rehearsal ended and deleted its files: the hook is not needed. */
