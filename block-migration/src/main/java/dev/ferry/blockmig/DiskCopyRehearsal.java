@@ -65,6 +65,8 @@ public final class DiskCopyRehearsal {
     /** How often a copy under way looks whether it must give way. */
     private static final Duration POLL = Duration.ofMillis(10);
 
+    /** How a rehearsal's scratch directory's name begins, in the temporary directory. */
+    static final String SCRATCH_PREFIX = "ferry-rehearsal-";
     /** The rehearsals' directories: a copy of a disk in one of them is not a real copy. */
     private static final Set<Path> SCRATCH = ConcurrentHashMap.newKeySet();
     private static final AtomicLong COPIES_BEGUN = new AtomicLong();
@@ -121,7 +123,7 @@ public final class DiskCopyRehearsal {
             return 0;
         }
         try {
-            Path dir = Files.createTempDirectory("ferry-rehearsal-").toAbsolutePath();
+            Path dir = Files.createTempDirectory(SCRATCH_PREFIX).toAbsolutePath();
             Path source = dir.resolve("source.raw");
             Path target = dir.resolve("target.raw");
             List<Path> files = List.of(target, source, dir);

@@ -61,7 +61,7 @@ class DiskCopyRehearsalTest {
 
     private static List<Path> scratchDirectories() throws IOException {
         try (Stream<Path> files = Files.list(TMP)) {
-            List<Path> found = files.filter(f -> f.getFileName().toString().startsWith("ferry-rehearsal-")).sorted().toList();
+            List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(DiskCopyRehearsal.SCRATCH_PREFIX)).sorted().toList();
             assertTrue(found.stream().allMatch(Files::isDirectory), "only directories by that name: " + found);
             return found;
         }

@@ -2,6 +2,7 @@ package dev.ferry.blockmig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -49,16 +50,23 @@ class RehearsalAtExitTest {
         Process child = new ProcessBuilder(Path.of(javaHome, "bin", "java").toString(), "-Djava.io.tmpdir=" + tmp,
                 "-cp", path, RehearsalAtExitTest.class.getName(), scenario)
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!child.waitFor(2, TimeUnit.MINUTES)) {
-            child.destroyForcibly();
+        boolean ended = child.waitFor(2, TimeUnit.MINUTES);
+        if (!ended) {
+            child.destroyForcibly().waitFor();
         }
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
+        assertTrue(ended, scenario + ": the JVM did not end within 2 minutes; stderr: " + stderr);
         assertEquals(0, child.exitValue(), stderr);
         assertFalse(stderr.contains("Exception") || stderr.contains("\tat ") || stderr.contains("Error"), stderr);
-        try (Stream<Path> left = Files.list(tmp)) {
-            assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("ferry-rehearsal-")).toList());
-        }
+        assertEquals(List.of(), scratchFolders(tmp));
         return Files.readString(out, StandardCharsets.UTF_8).strip();
+    }
+
+    /** The rehearsals' scratch folders in {@code tmp} now. */
+    private static List<Path> scratchFolders(Path tmp) throws IOException {
+        try (Stream<Path> entries = Files.list(tmp)) {
+            return entries.filter(f -> f.getFileName().toString().startsWith(DiskCopyRehearsal.SCRATCH_PREFIX)).toList();
+        }
     }
 
     /** The child JVM: ends the process at the moment {@code args[0]} names. */
@@ -79,14 +87,10 @@ class RehearsalAtExitTest {
             case "under-way-at-exit" -> {
                 Thread.ofPlatform().start(DiskCopyRehearsal::run);
                 Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-                while (true) {
-                    try (Stream<Path> entries = Files.list(tmp)) {
-                        if (entries.anyMatch(f -> f.getFileName().toString().startsWith("ferry-rehearsal-"))) {
-                            System.exit(0);
-                        }
-                    }
+                while (scratchFolders(tmp).isEmpty()) {
                     Thread.sleep(1);
                 }
+                System.exit(0);
             }
             default -> throw new IllegalArgumentException(args[0]);
         }
