@@ -30,6 +30,8 @@ class GuestFailureReportTest {
     private static final byte[] UD2 = {0x0f, 0x0b};
     /** #UD: the guest's ring-3 workload reaches the ring-0 handler of this vector with a ud2. */
     private static final int INVALID_OPCODE = 6;
+    /** #GP: on PVM a ring-3 {@code out} raises it (PVM ignores IOPL) and the guest's handler does the {@code out}. */
+    private static final int GENERAL_PROTECTION = 13;
     /** Below the identity map's 4 GiB, above the 64 MiB of RAM and below the virtio window: no memory, no device. */
     private static final long UNBACKED = 0xc000_0000L;
 
@@ -72,9 +74,12 @@ class GuestFailureReportTest {
         MemoryUartSink console = new MemoryUartSink();
         try (Machine machine = Machine.boot(TestMachines.spec(TestMachines.newDisk(dir, "disk.raw")), console)) {
             CpuSnapshot cpu = pausedAfterProgress(machine, console);
-            long handler = gateTarget(machine.memory().slice(cpu.sregs().idt().base() + 16L * INVALID_OPCODE, 16));
+            long handler = gateTarget(gate(machine, cpu, INVALID_OPCODE));
             // The #UD handler (ring 0) becomes: movabs $UNBACKED, %rax; flds (%rax); and the workload's
-            // next instruction a ud2 that enters it.
+            // next instruction a ud2 that enters it. On PVM the pause may have come between a ring-3
+            // out's #GP and its delivery, rip still at the out: the #GP handler would then find a ud2
+            // where it looks for the out and panic, so #GP enters the same code.
+            setGateTarget(gate(machine, cpu, GENERAL_PROTECTION), handler);
             ByteBuffer code = ByteBuffer.allocate(14).order(ByteOrder.LITTLE_ENDIAN);
             code.put((byte) 0x48).put((byte) 0xb8).putLong(UNBACKED).put((byte) 0xd9).put((byte) 0x00).put((byte) 0xeb).put((byte) 0xfe);
             MemorySegment.copy(MemorySegment.ofArray(code.array()), 0, machine.memory().slice(handler, 14), 0, 14);
@@ -108,12 +113,24 @@ class GuestFailureReportTest {
         }
     }
 
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The 16-byte IDT gate of a vector in the paused guest's memory. */
+    private static MemorySegment gate(Machine machine, CpuSnapshot cpu, int vector) {
+        return machine.memory().slice(cpu.sregs().idt().base() + 16L * vector, 16);
+    }
+
     /** The handler address of a 64-bit IDT gate: offset bits 0-15, 16-31 and 32-63 at bytes 0, 6 and 8. */
     private static long gateTarget(MemorySegment gate) {
-        ValueLayout.OfShort u16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        ValueLayout.OfInt u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        return Short.toUnsignedLong(gate.get(u16, 0))
-                | Short.toUnsignedLong(gate.get(u16, 6)) << 16
-                | Integer.toUnsignedLong(gate.get(u32, 8)) << 32;
+        return Short.toUnsignedLong(gate.get(U16, 0))
+                | Short.toUnsignedLong(gate.get(U16, 6)) << 16
+                | Integer.toUnsignedLong(gate.get(U32, 8)) << 32;
+    }
+
+    private static void setGateTarget(MemorySegment gate, long target) {
+        gate.set(U16, 0, (short) target);
+        gate.set(U16, 6, (short) (target >>> 16));
+        gate.set(U32, 8, (int) (target >>> 32));
     }
 }
