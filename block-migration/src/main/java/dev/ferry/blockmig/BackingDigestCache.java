@@ -10,6 +10,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,7 @@ final class BackingDigestCache {
     private static final String SUFFIX = ".ferry-identity";
     private static final String FORMAT = "ferry backing identity 1";
     private static final String END = "end";
+    private static final HexFormat HEX = HexFormat.of();
 
     /** One file of a backing chain as the file system describes it now. */
     private record FileVersion(String path, String inode, long size, long mtimeNanos, long ctimeNanos) {
@@ -79,16 +81,10 @@ final class BackingDigestCache {
     BackingIdentity identity(BlockDevice backing) throws IOException {
         List<FileVersion> key = versions(backing);
         String header = header(key);
-        BackingIdentity known = identities.get(header);
-        if (known != null) {
-            return known;
-        }
         SidecarFile sidecar = SidecarFile.beside(backing.path(), SUFFIX);
-        Optional<BackingIdentity> stored = read(sidecar, header);
-        if (stored.isPresent()) {
-            LOG.info("backing file {}: identity from {} (unchanged since it was hashed)", backing.path(), sidecar.path());
-            identities.put(header, stored.get());
-            return stored.get();
+        Optional<BackingIdentity> known = known(backing, header, sidecar);
+        if (known.isPresent()) {
+            return known.get();
         }
         Instant started = Instant.now();
         BackingIdentity computed = BackingIdentity.compute(backing);
@@ -101,6 +97,24 @@ final class BackingDigestCache {
             }
         }
         return computed;
+    }
+
+    /** The identity of {@code backing}'s current files if this process or the sidecar has it; never hashes. */
+    Optional<BackingIdentity> known(BlockDevice backing) throws IOException {
+        return known(backing, header(versions(backing)), SidecarFile.beside(backing.path(), SUFFIX));
+    }
+
+    private Optional<BackingIdentity> known(BlockDevice backing, String header, SidecarFile sidecar) {
+        BackingIdentity remembered = identities.get(header);
+        if (remembered != null) {
+            return Optional.of(remembered);
+        }
+        Optional<BackingIdentity> stored = read(sidecar, header);
+        if (stored.isPresent()) {
+            LOG.info("backing file {}: identity from {} (unchanged since it was hashed)", backing.path(), sidecar.path());
+            identities.put(header, stored.get());
+        }
+        return stored;
     }
 
     /** The instant from which a hash of {@code backing} begun is kept on disk: its chain's last change plus {@link #settled}. */
@@ -142,24 +156,29 @@ final class BackingDigestCache {
                 return Optional.empty();
             }
             List<String> regions = lines.subList(2, lines.size() - 1);
-            if (!regions.stream().allMatch(BackingDigestCache::isHash)) {
-                return Optional.empty();
+            byte[] hashes = new byte[regions.size() * ContentHash.BYTES];
+            for (int i = 0; i < regions.size(); i++) {
+                String region = regions.get(i);
+                if (region.length() != 2 * ContentHash.BYTES) {
+                    return Optional.empty();
+                }
+                // Throws IllegalArgumentException on a character that is not a hex digit.
+                System.arraycopy(HEX.parseHex(region), 0, hashes, i * ContentHash.BYTES, ContentHash.BYTES);
             }
-            return Optional.of(new BackingIdentity(Long.parseLong(lines.get(0)), Long.parseLong(lines.get(1)), regions));
+            return Optional.of(new BackingIdentity(Long.parseLong(lines.get(0)), Long.parseLong(lines.get(1)), hashes));
         } catch (IOException | IllegalArgumentException e) {
             LOG.debug("{}: not a usable backing identity ({})", sidecar.path(), e.getMessage());
             return Optional.empty();
         }
     }
 
-    private static boolean isHash(String line) {
-        return line.length() == 2 * ContentHash.BYTES && line.chars().allMatch(c -> Character.digit(c, 16) >= 0);
-    }
-
     private static void write(SidecarFile sidecar, String header, BackingIdentity identity) {
         StringBuilder text = new StringBuilder(header);
         text.append(identity.size()).append('\n').append(identity.regionSize()).append('\n');
-        identity.xxh3Regions().forEach(region -> text.append(region).append('\n'));
+        byte[] hashes = identity.xxh3Regions();
+        for (int at = 0; at < hashes.length; at += ContentHash.BYTES) {
+            text.append(HEX.formatHex(hashes, at, at + ContentHash.BYTES)).append('\n');
+        }
         text.append(END).append('\n');
         try {
             sidecar.write(text.toString());

@@ -9,9 +9,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What an incremental migration checks before any data moves: the destination's backing file
@@ -23,12 +25,16 @@ import java.util.Locale;
  *
  * @param size       virtual size of the backing device in bytes
  * @param regionSize bytes per entry of {@code regions}, a multiple of the sector size
- * @param xxh3Regions hex XXH3-128 ({@link ContentHash}) of each region of the content the guest
- *                   reads through the backing; the name says the hash, so a peer that hashed
- *                   with another (SHA-256 before block section version 4) fails on the record's
- *                   shape, in one line, instead of reporting every region different
+ * @param xxh3Regions the XXH3-128 ({@link ContentHash}, {@value ContentHash#BYTES} bytes) of each region of
+ *                   the content the guest reads through the backing, one after the other; the name
+ *                   says the hash, so a peer that hashed with another (SHA-256 before block
+ *                   section version 4) fails on the record's shape, in one line, instead of
+ *                   reporting every region different. One byte string, not a hex string a region
+ *                   (before block section version 7): the configuration and the disk's setup
+ *                   record both carry it, and a thousand strings took milliseconds to decode in
+ *                   a destination whose codec was still cold
  */
-public record BackingIdentity(long size, long regionSize, List<String> xxh3Regions) {
+public record BackingIdentity(long size, long regionSize, byte[] xxh3Regions) {
 
     /** Regions per identity at most: a few KiB on the wire, and a refusal that names a narrow range. */
     static final int MAX_REGIONS = 1024;
@@ -38,17 +44,55 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
     static final int HASH_THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
     /**
-     * Copies the region list and checks that it covers {@code size}.
+     * Copies the region hashes and checks that they cover {@code size}.
      *
      * @throws IllegalArgumentException if the sizes are negative or zero, or the regions do not cover the
      *         device
      */
     public BackingIdentity {
-        xxh3Regions = List.copyOf(xxh3Regions);
-        if (size < 0 || regionSize <= 0 || xxh3Regions.size() != regionCount(size, regionSize)) {
-            throw new IllegalArgumentException("backing identity of " + size + " bytes: " + xxh3Regions.size()
-                    + " regions of " + regionSize + " bytes do not cover it");
+        xxh3Regions = xxh3Regions.clone();
+        if (size < 0 || regionSize <= 0 || xxh3Regions.length % ContentHash.BYTES != 0
+                || xxh3Regions.length / ContentHash.BYTES != Math.ceilDiv(size, regionSize)) {
+            throw new IllegalArgumentException("backing identity of " + size + " bytes: " + xxh3Regions.length
+                    + " bytes of region hashes for regions of " + regionSize + " bytes do not cover it");
         }
+    }
+
+    /**
+     * The region hashes, a copy.
+     *
+     * @return {@value ContentHash#BYTES} bytes a region, in order
+     */
+    @Override
+    public byte[] xxh3Regions() {
+        return xxh3Regions.clone();
+    }
+
+    /** How many regions the identity hashes. */
+    int regions() {
+        return xxh3Regions.length / ContentHash.BYTES;
+    }
+
+    /** Whether region {@code i} hashes the same here and in {@code other}. */
+    private boolean sameRegion(int i, BackingIdentity other) {
+        int from = i * ContentHash.BYTES;
+        return Arrays.equals(xxh3Regions, from, from + ContentHash.BYTES, other.xxh3Regions, from, from + ContentHash.BYTES);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof BackingIdentity that && size == that.size && regionSize == that.regionSize
+                && Arrays.equals(xxh3Regions, that.xxh3Regions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(size, regionSize, Arrays.hashCode(xxh3Regions));
+    }
+
+    @Override
+    public String toString() {
+        return "BackingIdentity[size=" + size + ", regionSize=" + regionSize + ", regions=" + regions() + "]";
     }
 
     /**
@@ -61,6 +105,19 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
      */
     public static BackingIdentity of(BlockDevice backing) throws IOException {
         return BackingDigestCache.SHARED.identity(backing);
+    }
+
+    /**
+     * The identity {@link #of} would give now, if it needs no hashing: this process has it for
+     * {@code backing}'s current files, or the identity kept beside the backing file does. A running
+     * VM reads it ahead of a migration, which then finds it in memory.
+     *
+     * @param backing the backing device of an overlay
+     * @return its identity, or empty if only a hash would tell
+     * @throws IOException if its files cannot be examined
+     */
+    public static Optional<BackingIdentity> known(BlockDevice backing) throws IOException {
+        return BackingDigestCache.SHARED.known(backing);
     }
 
     /**
@@ -111,10 +168,9 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
                 throw (RuntimeException) failure;
             }
         }
-        HexFormat hex = HexFormat.of();
-        List<String> regions = new ArrayList<>(count);
-        for (byte[] hash : hashes) {
-            regions.add(hex.formatHex(hash));
+        byte[] regions = new byte[count * ContentHash.BYTES];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(hashes[i], 0, regions, i * ContentHash.BYTES, ContentHash.BYTES);
         }
         return new BackingIdentity(size, regionSize, regions);
     }
@@ -190,8 +246,8 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
         }
         int first = -1;
         int differing = 0;
-        for (int i = 0; i < xxh3Regions.size(); i++) {
-            if (!xxh3Regions.get(i).equals(local.xxh3Regions.get(i))) {
+        for (int i = 0; i < regions(); i++) {
+            if (!sameRegion(i, local)) {
                 differing++;
                 first = first < 0 ? i : first;
             }
@@ -201,7 +257,7 @@ public record BackingIdentity(long size, long regionSize, List<String> xxh3Regio
             long to = Math.min(size, from + regionSize);
             throw new BlockMigrationException(String.format(Locale.ROOT, "drive %s: backing file %s differs from the"
                     + " source's in bytes %d..%d (%d of %d regions of %d bytes differ)",
-                    drive, where, from, to - 1, differing, xxh3Regions.size(), regionSize));
+                    drive, where, from, to - 1, differing, regions(), regionSize));
         }
     }
 }

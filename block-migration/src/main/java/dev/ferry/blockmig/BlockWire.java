@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 final class BlockWire {
 
-    static final int VERSION = 6;
+    static final int VERSION = 7;
     private static final byte DATA = 1;
     private static final byte ZERO = 2;
     private static final byte DIGEST = 3;

@@ -18,6 +18,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,9 +83,9 @@ class BackingIdentityTest {
         try (BlockDevice device = BlockImages.open(base, false)) {
             first = new BackingDigestCache(Duration.ZERO).identity(device);
             String text = Files.readString(sidecar);
-            Files.writeString(sidecar, text.replace(first.xxh3Regions().getFirst(), "0".repeat(32)));
+            Files.writeString(sidecar, text.replace(firstRegionHex(first), "0".repeat(32)));
             BackingIdentity stored = new BackingDigestCache(Duration.ZERO).identity(device);
-            assertEquals("0".repeat(32), stored.xxh3Regions().getFirst(), "a new process reads the sidecar");
+            assertEquals("0".repeat(32), firstRegionHex(stored), "a new process reads the sidecar");
         }
         FileTime mtime = Files.getLastModifiedTime(base);
         Thread.sleep(50);
@@ -206,6 +208,54 @@ class BackingIdentityTest {
         }
     }
 
+    /** What a VM reads ahead never hashes: only this process's identity or the sidecar's, for the current files. */
+    @Test
+    void aKnownIdentityComesFromMemoryOrTheSidecarAndNeverFromAHash() throws Exception {
+        Path base = Images.randomRaw(dir.resolve("base.raw"), 4 * Images.MIB, 8);
+        Thread.sleep(50); // past the file system's timestamp tick, so the fresh file counts as settled
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            assertTrue(new BackingDigestCache(Duration.ZERO).known(device).isEmpty(), "no sidecar yet: nothing known");
+            assertFalse(Files.exists(dir.resolve("base.raw.ferry-identity")), "known() hashed and kept an identity");
+            BackingIdentity hashed = new BackingDigestCache(Duration.ZERO).identity(device);
+            assertEquals(Optional.of(hashed), new BackingDigestCache(Duration.ZERO).known(device), "a new process reads the sidecar");
+        }
+        Thread.sleep(50);
+        flip(base, 4096);
+        try (BlockDevice device = BlockImages.open(base, false)) {
+            assertTrue(new BackingDigestCache(Duration.ZERO).known(device).isEmpty(), "a changed file's old identity was taken");
+        }
+    }
+
+    /** What a peer sends is checked as it is built: region hashes that do not cover the size are refused. */
+    @Test
+    void regionHashesThatDoNotCoverTheSizeAreRefused() {
+        byte[] two = new byte[2 * ContentHash.BYTES];
+        assertEquals(2, new BackingIdentity(2 * Images.MIB, Images.MIB, two).regions());
+        assertThrows(IllegalArgumentException.class, () -> new BackingIdentity(3 * Images.MIB, Images.MIB, two));
+        assertThrows(IllegalArgumentException.class, () -> new BackingIdentity(Images.MIB, Images.MIB, two));
+        assertThrows(IllegalArgumentException.class,
+                () -> new BackingIdentity(2 * Images.MIB, Images.MIB, new byte[2 * ContentHash.BYTES - 1]));
+        // A size so large that its region count overflows an int must not wrap around to a match.
+        assertThrows(IllegalArgumentException.class, () -> new BackingIdentity(Long.MAX_VALUE, 1, two));
+    }
+
+    /** The hashes are the identity's own: changing the array given or returned changes nothing. */
+    @Test
+    void theRegionHashesCannotBeChangedFromOutside() {
+        byte[] hashes = new byte[2 * ContentHash.BYTES];
+        BackingIdentity identity = new BackingIdentity(2 * Images.MIB, Images.MIB, hashes);
+        BackingIdentity same = new BackingIdentity(2 * Images.MIB, Images.MIB, hashes.clone());
+        hashes[0] = 1;
+        identity.xxh3Regions()[ContentHash.BYTES] = 1;
+        assertEquals(same, identity);
+        assertEquals(same.hashCode(), identity.hashCode());
+        BackingIdentity other = new BackingIdentity(2 * Images.MIB, Images.MIB, hashes);
+        assertNotEquals(same, other);
+        BlockMigrationException e = assertThrows(BlockMigrationException.class, () -> same.requireSame(other, "vdb", "b.raw"));
+        assertEquals("drive vdb: backing file b.raw differs from the source's in bytes 0..1048575"
+                + " (1 of 2 regions of 1048576 bytes differ)", e.getMessage());
+    }
+
     @Test
     void regionsGrowWithTheSizeAndStayFewerThanTheLimit() {
         assertEquals(Images.MIB, BackingIdentity.regionSizeFor(SIZE));
@@ -227,5 +277,9 @@ class BackingIdentityTest {
             raf.seek(offset);
             raf.write(b ^ 0xff);
         }
+    }
+
+    private static String firstRegionHex(BackingIdentity identity) {
+        return HexFormat.of().formatHex(identity.xxh3Regions(), 0, ContentHash.BYTES);
     }
 }

@@ -195,12 +195,16 @@ class ChunkDigestsTest {
                 .putLong(hash.getLeastSignificantBits()).putLong(hash.getMostSignificantBits()).array();
     }
 
-    /** A destination refuses a source of block section version 5, whose digest is defined otherwise, at START. */
+    /**
+     * A destination refuses at START a source of block section version 5, whose digest is defined
+     * otherwise, and of version 6, whose DiskSpec carries a backing identity's hashes as hex strings.
+     */
     @Test
-    void aPeerOfVersion5WhoseDigestDiffersIsRefused() {
+    void peersOfVersions5And6AreRefused() {
         BlockTargetSection target = BlockTargetSection.of(TargetImage.of("vda", Path.of("never-opened.raw")));
-        assertEquals(6, target.id().version());
+        assertEquals(7, target.id().version());
         assertFalse(target.acceptsVersion(5), "a version 5 digest would never match");
+        assertFalse(target.acceptsVersion(6), "a version 6 DiskSpec has another shape");
     }
 
     @Test

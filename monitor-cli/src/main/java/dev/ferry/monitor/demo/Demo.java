@@ -106,7 +106,7 @@ public final class Demo {
         List<String> sourceArgs = new ArrayList<>(common);
         sourceArgs.addAll(List.of("--disk", source + ",format=" + format + ",id=vda"));
         try (ChildVm destination = ChildVm.start(ferry, dir, "destination", destinationArgs);
-             ChildVm sourceVm = ChildVm.start(ferry, dir, "source", sourceArgs)) {
+             ChildVm sourceVm = startSource(settledBacking, dir, sourceArgs)) {
             String target = settings.transport().equals("tcp") ? "tcp:" + tcpAddress(destination.incomingUri(Patience.seconds(30))) : uris[0];
             sourceVm.monitor();
             destination.monitor();
@@ -116,10 +116,6 @@ public final class Demo {
             } else {
                 // The guest writes a while, and both processes prepare as a long-running VM would have.
                 Thread.sleep(settings.runBefore());
-            }
-            // An incremental migration starts from a backing file whose identity is kept, as a long-lived one's is.
-            if (settledBacking.isPresent()) {
-                settledBacking.get().await();
             }
             List<String> answer = sourceVm.command("migrate -d " + (settings.mode().equals("inc") ? "-i " : "-b ") + quote(target));
             if (!answer.isEmpty()) {
@@ -142,6 +138,18 @@ public final class Demo {
             }
             return completed && running && guestOk ? 0 : 1;
         }
+    }
+
+    /**
+     * Starts the source VM; for an incremental copy only once its backing file's identity is kept,
+     * so that the VM finds it there when it starts, as it would beside a long-lived backing file.
+     */
+    private ChildVm startSource(Optional<SettledBacking> settledBacking, Path dir, List<String> sourceArgs)
+            throws IOException, InterruptedException {
+        if (settledBacking.isPresent()) {
+            settledBacking.get().await();
+        }
+        return ChildVm.start(ferry, dir, "source", sourceArgs);
     }
 
     private String mode() {

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * The incremental demo's backing file made to stand for what it models, a long-lived backing file
  * (a golden image): an earlier migration hashed that one, and its identity waits beside it, so a
  * migration reads it in milliseconds. The demo's file is new, so the demo hashes it itself, while
- * the source and destination start, through the cache every migration uses ({@link BackingIdentity#of}),
+ * the destination starts, through the cache every migration uses ({@link BackingIdentity#of}),
  * and only once the file has stayed unchanged long enough for that cache to keep the identity on
- * disk. Its rules stay whole: both sides still compare identities, and a file changed after the hash
+ * disk; the source VM starts after that, and reads the identity as it would a long-lived one's. Its rules stay whole: both sides still compare identities, and a file changed after the hash
  * has another key and is hashed again by the migration.
  */
 final class SettledBacking {
