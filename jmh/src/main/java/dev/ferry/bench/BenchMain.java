@@ -14,13 +14,13 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The bench behind {@code bench/run}: the raw ceiling and four {@code ferry demo} migrations, each
+ * The bench behind {@code bench/run}: the raw ceiling, seven {@code ferry demo} migrations and QEMU's, each
  * run several times on this machine, repetitions interleaved (a b c d e a b c d e ...) so that a
  * slow spell of a shared machine does not land on one scenario only. Prints the table and writes
  * {@code <results>/<date>.json}; each run's output stays in {@code <results>/<date>-logs/}.
  *
  * <pre>
- * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdefq] [--large-disk SIZE] [--profile] [--results DIR]
+ * BenchMain --ferry PATH [--runs N] [--quick] [--only abcdefghq] [--large-disk SIZE] [--profile] [--results DIR]
  *           [--timeout SECONDS] [--qemu PATH] [--settle SECONDS]
  * </pre>
  *
@@ -43,8 +43,8 @@ public final class BenchMain {
     }
 
     /**
-     * The scenarios: the ceiling, five demos ((f) is (b) over TLS), and QEMU's block migration as
-     * the reference; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise).
+     * The scenarios: the ceiling, seven demos ((f) is (b) over TLS; (g) and (h) move a disk without
+     * a guest), and QEMU's block migration as the reference; {@code largeDisk} is the disk of (e) (4 GiB unless told otherwise).
      */
     static List<Scenario> scenarios(long largeDisk, String qemu) {
         return List.of(
@@ -56,6 +56,11 @@ public final class BenchMain {
                 demo("e", "full copy " + Sizes.format(largeDisk) + ", idle guest", largeDisk, "--mode", "full",
                         "--guest-write-rate", "0"),
                 demo("f", "full copy 1G over TLS, idle guest", GIB, "--mode", "full", "--guest-write-rate", "0", "--tls"),
+                // Issue 15's incremental target, as it words it: a tenth of a full copy's data. Without
+                // a guest, whose RAM moves in both and alone keeps (d)-like rows above 1/8 of (b).
+                demo("g", "full copy 1G, no guest", GIB, "--machine", "none", "--mode", "full", "--guest-write-rate", "0"),
+                demo("h", "incremental 51M over a 1G backing, no guest", GIB, "--machine", "none", "--mode", "inc",
+                        "--inc-data", "51M", "--guest-write-rate", "0"),
                 new QemuBlockMigration("q", GIB, qemu));
     }
 
@@ -139,7 +144,7 @@ public final class BenchMain {
         static Options parse(String[] args, String runsFromEnv) {
             Path ferry = null;
             int runs = runsFromEnv == null || runsFromEnv.isBlank() ? 3 : positive("FERRY_BENCH_RUNS", runsFromEnv);
-            String only = "abcdefq";
+            String only = "abcdefghq";
             String qemu = "qemu-system-x86_64";
             long largeDisk = 4 * GIB;
             boolean profile = false;
@@ -168,8 +173,8 @@ public final class BenchMain {
                 throw new IllegalArgumentException("--ferry must name the ferry launcher (monitor-cli/target/ferry/bin/ferry),"
                         + " got " + ferry);
             }
-            if (!only.matches("[a-fq]+")) {
-                throw new IllegalArgumentException("--only takes scenario letters a to f and q, got '" + only + "'");
+            if (!only.matches("[a-hq]+")) {
+                throw new IllegalArgumentException("--only takes scenario letters a to h and q, got '" + only + "'");
             }
             return new Options(ferry, runs, only, largeDisk, profile, results, timeout, qemu, settle);
         }
