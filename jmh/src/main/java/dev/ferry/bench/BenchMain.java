@@ -59,7 +59,7 @@ public final class BenchMain {
                 // Issue 15's incremental target, as it words it: a tenth of a full copy's data. Without
                 // a guest, whose RAM moves in both and alone keeps (d)-like rows above 1/8 of (b).
                 demo("g", "full copy 1G, no guest", GIB, "--machine", "none", "--mode", "full", "--guest-write-rate", "0"),
-                demo("h", "incremental 51M over a 1G backing, no guest", GIB, "--machine", "none", "--mode", "inc",
+                demo("h", "incremental 51M over 1G, no guest", GIB, "--machine", "none", "--mode", "inc",
                         "--inc-data", "51M", "--guest-write-rate", "0"),
                 new QemuBlockMigration("q", GIB, qemu));
     }
