@@ -52,7 +52,7 @@ public record BackingIdentity(long size, long regionSize, byte[] xxh3Regions) {
     public BackingIdentity {
         xxh3Regions = xxh3Regions.clone();
         if (size < 0 || regionSize <= 0 || xxh3Regions.length % ContentHash.BYTES != 0
-                || xxh3Regions.length / ContentHash.BYTES != Math.ceilDiv(size, regionSize)) {
+                || xxh3Regions.length / ContentHash.BYTES != regionCount(size, regionSize)) {
             throw new IllegalArgumentException("backing identity of " + size + " bytes: " + xxh3Regions.length
                     + " bytes of region hashes for regions of " + regionSize + " bytes do not cover it");
         }
@@ -141,7 +141,7 @@ public record BackingIdentity(long size, long regionSize, byte[] xxh3Regions) {
     static BackingIdentity compute(BlockDevice backing) throws IOException {
         long size = backing.size();
         long regionSize = regionSizeFor(size);
-        int count = regionCount(size, regionSize);
+        int count = (int) regionCount(size, regionSize); // at most MAX_REGIONS
         byte[][] hashes = new byte[count][];
         int workers = Math.max(1, Math.min(HASH_THREADS, count));
         List<Thread> helpers = new ArrayList<>();
@@ -222,8 +222,9 @@ public record BackingIdentity(long size, long regionSize, byte[] xxh3Regions) {
         return regionSize;
     }
 
-    private static int regionCount(long size, long regionSize) {
-        return (int) ((size + regionSize - 1) / regionSize);
+    /** Regions of {@code regionSize} that cover {@code size} bytes; exact for any size (no overflow). */
+    private static long regionCount(long size, long regionSize) {
+        return Math.ceilDiv(size, regionSize);
     }
 
     /**

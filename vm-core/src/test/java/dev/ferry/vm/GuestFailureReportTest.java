@@ -34,6 +34,9 @@ class GuestFailureReportTest {
     private static final int GENERAL_PROTECTION = 13;
     /** Below the identity map's 4 GiB, above the 64 MiB of RAM and below the virtio window: no memory, no device. */
     private static final long UNBACKED = 0xc000_0000L;
+    /** The little-endian fields of an IDT gate. */
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir
     Path dir;
@@ -112,9 +115,6 @@ class GuestFailureReportTest {
             code.set(ValueLayout.JAVA_BYTE, at, UD2[(int) (at % 2)]);
         }
     }
-
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The 16-byte IDT gate of a vector in the paused guest's memory. */
     private static MemorySegment gate(Machine machine, CpuSnapshot cpu, int vector) {
