@@ -11,4 +11,10 @@ class RamCopyTrainingTest {
     void migratesItsRamWholeEveryTime() {
         assertDoesNotThrow(RamCopyTraining::run);
     }
+
+    /** A running process's warm-up: the same checks on a smaller RAM. */
+    @Test
+    void warmUpMigratesItsRamWhole() {
+        assertDoesNotThrow(RamCopyTraining::warmUp);
+    }
 }
