@@ -1,5 +1,6 @@
 package dev.ferry.kvm;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.kvm.bindings.LibC;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -63,6 +66,36 @@ class NativeCallsTest {
             assertEquals(7 * page, memory.nextHole(6 * page));
             assertEquals(8 * page, memory.nextData(7 * page), "no data up to the end");
             assertEquals(7 * page + 8, memory.nextHole(7 * page + 8), "inside a hole, the offset itself");
+        }
+    }
+
+    /** Through the fd: the mapping sees the bytes, the pages written become data, the rest stays hole. */
+    @Test
+    void memfdWritesLandWhereTheMappingSeesThem() {
+        long page = HostMemory.PAGE_SIZE;
+        try (HostMemory memory = HostMemory.memfd("ferry-test", 8 * page, false); Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(2 * page + 100);
+            for (long i = 0; i < bytes.byteSize(); i++) {
+                bytes.set(JAVA_BYTE, i, (byte) (i * 7 + 1));
+            }
+            memory.write(3 * page, bytes.asReadOnly());
+            assertEquals(-1, memory.segment().asSlice(3 * page, bytes.byteSize()).mismatch(bytes));
+            assertEquals(0, memory.segment().get(JAVA_BYTE, 5 * page + 100), "the rest of a page written in part reads zero");
+            assertEquals(3 * page, memory.nextData(0));
+            assertEquals(6 * page, memory.nextHole(3 * page));
+            assertThrows(IndexOutOfBoundsException.class, () -> memory.write(7 * page, bytes), "past the end");
+            assertEquals(8 * page, memory.nextData(6 * page), "a refused write wrote nothing");
+        }
+    }
+
+    @Test
+    void anonymousMemoryIsWrittenThroughItsMapping() {
+        try (HostMemory memory = HostMemory.anonymous(2 * HostMemory.PAGE_SIZE, false); Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(JAVA_LONG);
+            bytes.set(JAVA_LONG, 0, 0x1122_3344_5566_7788L);
+            memory.write(HostMemory.PAGE_SIZE + 8, bytes);
+            assertEquals(0x1122_3344_5566_7788L, memory.segment().get(JAVA_LONG, HostMemory.PAGE_SIZE + 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> memory.write(2 * HostMemory.PAGE_SIZE - 4, bytes));
         }
     }
 

@@ -76,6 +76,8 @@ public final class LibC {
     private static final MethodHandle LSEEK = errnoCall("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PWRITE =
+            errnoCall("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SIGACTION =
             errnoCall("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle PTHREAD_SELF = plainCall("pthread_self", FunctionDescriptor.of(JAVA_LONG));
@@ -232,6 +234,14 @@ public final class LibC {
     public static long write(int fd, MemorySegment buffer, long count) {
         try {
             return (long) WRITE.invokeExact(capture(), fd, buffer, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long pwrite(int fd, MemorySegment buffer, long count, long offset) {
+        try {
+            return (long) PWRITE.invokeExact(capture(), fd, buffer, count, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -51,7 +51,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
             for (RamLayout.Range range : layout.ranges()) {
                 HostMemory memory = HostMemory.memfd("ferry-ram", range.size(), hugePages);
                 mappings.add(memory);
-                regions.add(new RamRegion(regions.size(), range.gpa(), memory.segment(), untouched(memory)));
+                regions.add(new RamRegion(regions.size(), range.gpa(), memory.segment(), untouched(memory), memory::write));
             }
         } catch (RuntimeException e) {
             mappings.forEach(HostMemory::close);

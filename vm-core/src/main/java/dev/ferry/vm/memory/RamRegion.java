@@ -11,9 +11,10 @@ import java.lang.foreign.MemorySegment;
  * @param gpa guest physical address of the first byte
  * @param host the host mapping, a whole number of pages
  * @param untouched which pages the host never allocated, as far as it can tell
+ * @param writer how a migration's destination writes pages into {@code host}
  * @param dma one bit per page the VMM wrote
  */
-public record RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched, PageBitmap dma) {
+public record RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched, HostWriter writer, PageBitmap dma) {
 
     /**
      * Checks that the host mapping and the bitmap agree.
@@ -36,21 +37,22 @@ public record RamRegion(int index, long gpa, MemorySegment host, UntouchedPages 
      * @param gpa guest physical address of the first byte
      * @param host the host mapping, a whole number of pages
      * @param untouched which pages the host never allocated, as far as it can tell
+     * @param writer how pages are written into {@code host}
      */
-    public RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched) {
-        this(index, gpa, host, untouched, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
+    public RamRegion(int index, long gpa, MemorySegment host, UntouchedPages untouched, HostWriter writer) {
+        this(index, gpa, host, untouched, writer, new PageBitmap(host.byteSize() >>> PageBitmap.PAGE_SHIFT));
     }
 
     /**
-     * A region whose host memory cannot tell its untouched pages ({@link UntouchedPages#UNKNOWN}),
-     * with a fresh, clear DMA bitmap.
+     * A region whose host memory cannot tell its untouched pages ({@link UntouchedPages#UNKNOWN})
+     * and is written through its mapping, with a fresh, clear DMA bitmap.
      *
      * @param index the region's place in address order, from 0
      * @param gpa guest physical address of the first byte
      * @param host the host mapping, a whole number of pages
      */
     public RamRegion(int index, long gpa, MemorySegment host) {
-        this(index, gpa, host, UntouchedPages.UNKNOWN);
+        this(index, gpa, host, UntouchedPages.UNKNOWN, HostWriter.into(host));
     }
 
     /**

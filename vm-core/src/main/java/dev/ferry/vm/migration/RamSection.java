@@ -12,6 +12,7 @@ import dev.ferry.vm.memory.PageBitmap;
 import dev.ferry.vm.memory.DirtyTracker;
 import dev.ferry.vm.memory.GuestMemoryException;
 import dev.ferry.vm.memory.GuestRam;
+import dev.ferry.vm.memory.HostWriter;
 import dev.ferry.vm.memory.RamLayout;
 import dev.ferry.vm.memory.RamRegion;
 import dev.ferry.vm.memory.UntouchedPages;
@@ -36,7 +37,8 @@ import java.util.List;
  * {@code pages × 4096} bytes.
  *
  * <p>Destination: the RAM it loads into is freshly mapped (all zero) and not running; a zero run
- * over pages never loaded before costs nothing.
+ * over pages never loaded before costs nothing, and data goes in through the region's {@link
+ * HostWriter} (for a memfd, without the kernel clearing each new page first).
  *
  * <p>Resume after a broken link: nothing tells which of the pages sent on the broken link arrived,
  * so the source sends all of RAM again ({@link #resendAll}); the destination's part of the RESUME
@@ -396,18 +398,19 @@ public final class RamSection implements LiveSection {
         } catch (GuestMemoryException e) {
             throw new MigrationException(Phase.LOAD, "RAM run outside guest RAM: " + e.getMessage(), e);
         }
-        long first = (gpa - region.gpa()) >>> PageBitmap.PAGE_SHIFT;
-        MemorySegment target = region.host().asSlice(gpa - region.gpa(), bytes);
+        long offset = gpa - region.gpa();
+        long first = offset >>> PageBitmap.PAGE_SHIFT;
         PageBitmap written = loaded.get(region.index());
         if (resumed) {
             sinceResume.get(region.index()).mark(first, count);
         }
         if (kind == DATA) {
-            MemorySegment.copy(in.read(bytes), 0, target, 0, bytes);
+            region.writer().write(offset, in.read(bytes));
             written.mark(first, count);
             dataPages += count;
             return;
         }
+        MemorySegment target = region.host().asSlice(offset, bytes);
         for (long page = written.nextSet(first); page >= 0 && page < first + count; page = written.nextSet(page + 1)) {
             target.asSlice((page - first) << PageBitmap.PAGE_SHIFT, PageBitmap.PAGE_SIZE).fill((byte) 0);
         }

@@ -241,6 +241,45 @@ class RamSectionTest {
         }
     }
 
+    /**
+     * The destination writes data pages through its memfd and zeroes pages through its mapping:
+     * pages sent in the bulk pass and sent again at the pause, once zeroed and once rewritten, read
+     * through the mapping as the source's.
+     */
+    @Test
+    void pagesLoadedThroughTheMemfdAndSentAgainEndAsTheSources() throws Exception {
+        RamLayout layout = new RamLayout(List.of(new RamLayout.Range(0, LOW), new RamLayout.Range(1L << 32, HIGH)));
+        try (GuestRam source = GuestRam.allocate(layout, false); GuestRam destination = GuestRam.allocate(layout, false)) {
+            fillSome(source);
+            MemorySegment zero = Arena.ofAuto().allocate(4096);
+            MemorySegment other = Arena.ofAuto().allocate(4096).fill((byte) 0x3c);
+            long zeroed = 4 * 4096 + 4096; // pages 5 and 6 of the low region: filled by fillSome
+            long rewritten = (1L << 32) + 7 * 4096;
+            Pausable changeAtThePause = new Pausable() {
+                @Override
+                public void pause() {
+                    source.write(zeroed, zero);
+                    source.write(zeroed + 4096, zero);
+                    source.write(rewritten, other);
+                }
+
+                @Override
+                public void resume() {
+                }
+            };
+            MigrationState end = move(source, destination, changeAtThePause, MigrationOptions.defaults()).end();
+
+            assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
+            for (int i = 0; i < 2; i++) {
+                MemorySegment a = source.regions().get(i).host();
+                MemorySegment b = destination.regions().get(i).host();
+                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+            }
+            assertEquals(-1, destination.slice(zeroed, 2 * 4096).mismatch(Arena.ofAuto().allocate(2 * 4096)), "zeroed at the pause");
+            assertEquals(-1, destination.slice(rewritten, 4096).mismatch(other), "rewritten at the pause");
+        }
+    }
+
     /** The source's section after {@link #move}, and how its migration ended. */
     private record Moved(RamSection sending, MigrationState end) {
     }
