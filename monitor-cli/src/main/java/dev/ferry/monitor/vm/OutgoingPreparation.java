@@ -8,7 +8,6 @@ import dev.ferry.savevm.MigrationDriver;
 import dev.ferry.savevm.SectionRegistry;
 import dev.ferry.savevm.WireRecords;
 import dev.ferry.vm.block.BlockDevice;
-import dev.ferry.vm.migration.RamCopyTraining;
 import java.io.IOException;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -22,8 +21,7 @@ import org.slf4j.LoggerFactory;
  * identities kept beside the disks' backing files into memory ({@link BackingIdentity#known}), picks the frames'
  * checksum and gets it compiled where that is XXH3 ({@link FrameChecksumWarmUp}), rehearses the
  * state sections ({@link MigrationDriver#rehearse}: started by {@code migrate}, that rehearsal
- * shared the nested KVM's one CPU with the live copy for seconds), warms up the RAM copy if the VM
- * has a guest ({@link RamCopyTraining#warmUp}), and last, if the VM has a disk
+ * shared the nested KVM's one CPU with the live copy for seconds), and last, if the VM has a disk
  * to copy, rehearses a disk's copy ({@link DiskCopyRehearsal}, which gives way to a real one). It runs at the
  * lowest priority and nothing waits for it: a migration that comes first builds what it needs
  * itself, and a failure here is the migration's to report.
@@ -57,9 +55,6 @@ final class OutgoingPreparation {
             MigrationDriver.rehearse(sections);
         } catch (RuntimeException e) {
             LOG.debug("state sections not rehearsed ({})", e.toString());
-        }
-        if (body.kvmConfig().isPresent()) {
-            RamWarmUp.run();
         }
         if (disks) {
             DiskCopyRehearsal.run();

@@ -113,10 +113,6 @@ public final class VmLauncher {
             OutgoingPreparation.start(body);
             return session;
         }
-        if (!options.machine().equals("none")) {
-            // Before it listens: a source that connects at once finds the RAM's load path compiled.
-            RamWarmUp.run();
-        }
         VmSession incoming = new VmSession(options.tls());
         VmSession.IncomingStarter starter = uri -> listeners.add(listen(options, incoming, uri, listeners, prebuilt, console));
         if (options.incoming().get().equals("defer")) {

@@ -32,50 +32,28 @@ import java.util.concurrent.ExecutionException;
  * by C2. Run here, their method profiles go into the caches and the JIT starts from them. RAM of
  * {@value #PAGES} pages, as a booted guest's: a quarter holding data in runs, a quarter written
  * but zero (read to be found zero), the rest never touched (known zero without a read).
- *
- * <p>A running process warms up with a smaller run ({@link #warmUp}): where the JVM compiles with
- * C1 only (one CPU), a migration's first seconds otherwise run the copy's code interpreted and
- * share that CPU with its compiles (a Linux guest's move in the nested VM: the two sides' C1
- * threads took a sixth of the CPU).
  */
 public final class RamCopyTraining {
 
     private static final int PAGES = 16384;
     /** Enough passes that the per-page code is called as often as C2 needs before it compiles. */
     private static final int MIGRATIONS = 3;
-    /** Runs enough for C1 (a few hundred calls, or loops of thousands) without copying much. */
-    private static final int WARM_UP_PAGES = 4096;
     private static final Duration LIMIT = Duration.ofMinutes(2);
 
     private RamCopyTraining() {
     }
 
     /**
-     * Migrates a RAM-only machine of {@value #PAGES} pages from one {@link GuestRam} to another over
-     * a pipe, {@value #MIGRATIONS} times: the AOT caches' training.
+     * Migrates a RAM-only machine from one {@link GuestRam} to another over a pipe, {@value #MIGRATIONS} times.
      *
      * @throws IOException if a migration fails or the copy differs
      */
     public static void run() throws IOException {
-        run(PAGES, MIGRATIONS);
-    }
-
-    /**
-     * Migrates a RAM-only machine of {@value #WARM_UP_PAGES} pages once: a process that may send or
-     * receive a guest's RAM gets the copy's code compiled before it does.
-     *
-     * @throws IOException if the migration fails or the copy differs
-     */
-    public static void warmUp() throws IOException {
-        run(WARM_UP_PAGES, 1);
-    }
-
-    private static void run(int pages, int migrations) throws IOException {
-        RamLayout layout = new RamLayout(List.of(new RamLayout.Range(0, (long) pages << PageBitmap.PAGE_SHIFT)));
+        RamLayout layout = new RamLayout(List.of(new RamLayout.Range(0, (long) PAGES << PageBitmap.PAGE_SHIFT)));
         MachineConfig config = new MachineConfig(layout.ranges().getFirst().size(), 1, false, false, List.of(), Optional.empty());
         try (GuestRam source = GuestRam.allocate(layout, false); VcpuThrottle throttle = new VcpuThrottle(new RunGate())) {
             fill(source.regions().getFirst());
-            for (int i = 0; i < migrations; i++) {
+            for (int i = 0; i < MIGRATIONS; i++) {
                 try (GuestRam destination = GuestRam.allocate(layout, false)) {
                     migrate(source, destination, config, throttle);
                     long differs = source.regions().getFirst().host().mismatch(destination.regions().getFirst().host());

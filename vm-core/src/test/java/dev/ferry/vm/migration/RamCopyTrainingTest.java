@@ -11,10 +11,4 @@ class RamCopyTrainingTest {
     void migratesItsRamWholeEveryTime() {
         assertDoesNotThrow(RamCopyTraining::run);
     }
-
-    /** A running process's warm-up: the same checks on a smaller RAM. */
-    @Test
-    void warmUpMigratesItsRamWhole() {
-        assertDoesNotThrow(RamCopyTraining::warmUp);
-    }
 }
