@@ -172,11 +172,7 @@ class RamSectionTest {
 
         assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
         assertTrue(writer.writes.get() > 0, "the VMM wrote during the migration");
-        for (int i = 0; i < 2; i++) {
-            MemorySegment a = source.regions().get(i).host();
-            MemorySegment b = destination.regions().get(i).host();
-            assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
-        }
+        assertSameRam(source, destination);
         RamStats stats = moved.sending().stats();
         long pages = (LOW + HIGH) / 4096;
         assertEquals(pages, stats.totalPages());
@@ -229,11 +225,7 @@ class RamSectionTest {
 
             assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
             assertEquals(pages - touched - 1, untouchedPages(source), "the copy read no untouched page"); // before the comparison reads them
-            for (int i = 0; i < 2; i++) {
-                MemorySegment a = source.regions().get(i).host();
-                MemorySegment b = destination.regions().get(i).host();
-                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
-            }
+            assertSameRam(source, destination);
             assertEquals((byte) 0x5a, destination.slice(lateGpa, 1).get(ValueLayout.JAVA_BYTE, 0), "the late first write arrived");
             RamStats stats = moved.sending().stats();
             assertEquals(pages - touched + zeroWritten, stats.zeroPages(), "untouched and zero-written pages went as zero: " + stats);
@@ -253,7 +245,7 @@ class RamSectionTest {
             fillSome(source);
             MemorySegment zero = Arena.ofAuto().allocate(4096);
             MemorySegment other = Arena.ofAuto().allocate(4096).fill((byte) 0x3c);
-            long zeroed = 4 * 4096 + 4096; // pages 5 and 6 of the low region: filled by fillSome
+            long zeroed = 4 * 4096; // pages 4 and 5 of the low region: filled by fillSome
             long rewritten = (1L << 32) + 7 * 4096;
             Pausable changeAtThePause = new Pausable() {
                 @Override
@@ -270,11 +262,7 @@ class RamSectionTest {
             MigrationState end = move(source, destination, changeAtThePause, MigrationOptions.defaults()).end();
 
             assertInstanceOf(MigrationState.Completed.class, end, () -> "migration ended " + end);
-            for (int i = 0; i < 2; i++) {
-                MemorySegment a = source.regions().get(i).host();
-                MemorySegment b = destination.regions().get(i).host();
-                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
-            }
+            assertSameRam(source, destination);
             assertEquals(-1, destination.slice(zeroed, 2 * 4096).mismatch(Arena.ofAuto().allocate(2 * 4096)), "zeroed at the pause");
             assertEquals(-1, destination.slice(rewritten, 4096).mismatch(other), "rewritten at the pause");
         }
@@ -303,6 +291,15 @@ class RamSectionTest {
                 MigrationChannel.of(back.source(), stream.sink()), options).await(Duration.ofSeconds(60));
         incoming.get(10, TimeUnit.SECONDS);
         return new Moved(sending, end);
+    }
+
+    /** Every region of {@code destination} holds the bytes of {@code source}'s. */
+    private static void assertSameRam(GuestRam source, GuestRam destination) {
+        for (int i = 0; i < source.regions().size(); i++) {
+            MemorySegment a = source.regions().get(i).host();
+            MemorySegment b = destination.regions().get(i).host();
+            assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
+        }
     }
 
     private static long untouchedPages(GuestRam ram) {
@@ -415,11 +412,7 @@ class RamSectionTest {
             RamStats after = sending.stats();
             long resent = after.dataPages() + after.zeroPages() - before.dataPages() - before.zeroPages();
             assertTrue(resent >= after.totalPages(), "every page sent again after the resume: " + resent + " of " + after.totalPages());
-            for (int i = 0; i < 2; i++) {
-                MemorySegment a = source.regions().get(i).host();
-                MemorySegment b = destination.regions().get(i).host();
-                assertEquals(-1, a.mismatch(b), "region " + i + " differs at byte " + a.mismatch(b));
-            }
+            assertSameRam(source, destination);
         }
     }
 
